@@ -1,0 +1,111 @@
+//! [`NodeRuntime`]: runs code with Node-like semantics in the process its options choose.
+
+use std::sync::Arc;
+
+use crate::options::{ExecOptions, SessionLimits};
+use crate::process::SessionRequest;
+use crate::registry::Slot;
+use crate::result::Report;
+use crate::{Error, ExecResult, NodeRuntimeOptions, Registry, RunResult, Topology, V8Runtime};
+
+/// Room left in a frame for everything in `Execute` besides the code.
+const EXECUTE_OVERHEAD: usize = 64 * 1024;
+
+/// Runs JavaScript sessions. Cheap to clone; clones share options and (for
+/// [`Topology::PerRuntime`]) the process.
+///
+/// Every `exec` / `run` is one session: a fresh isolate, nothing kept from earlier sessions.
+/// They return `Err` only when no session could be attempted (no worker, a failed spawn or
+/// handshake, invalid options); everything that happens to the session itself, including the
+/// worker dying, is an `Ok` result with a nonzero `code` and an `error_code`.
+#[derive(Debug, Clone)]
+pub struct NodeRuntime {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    options: NodeRuntimeOptions,
+    registry: Registry,
+    /// The process of a `PerRuntime` runtime.
+    own: Slot,
+}
+
+enum Mode {
+    Exec,
+    Run,
+}
+
+impl NodeRuntime {
+    /// A runtime with these options. Nothing starts until the first session.
+    pub fn new(options: NodeRuntimeOptions) -> Self {
+        let registry = options.registry.clone().unwrap_or_else(Registry::global);
+        Self { inner: Arc::new(Inner { options, registry, own: Slot::default() }) }
+    }
+
+    /// The options it was created with.
+    pub fn options(&self) -> &NodeRuntimeOptions {
+        &self.inner.options
+    }
+
+    /// Runs `code` for its effects.
+    pub async fn exec(&self, code: &str) -> Result<ExecResult, Error> {
+        self.exec_with(code, ExecOptions::default()).await
+    }
+
+    /// Runs `code` for its effects, with per-call options.
+    pub async fn exec_with(&self, code: &str, options: ExecOptions) -> Result<ExecResult, Error> {
+        Ok(self.session(code, Mode::Exec, options).await?.into_exec())
+    }
+
+    /// Runs `code` as a CommonJS module and returns `module.exports` as JSON.
+    pub async fn run(&self, code: &str) -> Result<RunResult, Error> {
+        self.run_with(code, ExecOptions::default()).await
+    }
+
+    /// Runs `code` as a CommonJS module, with per-call options.
+    pub async fn run_with(&self, code: &str, options: ExecOptions) -> Result<RunResult, Error> {
+        Ok(self.session(code, Mode::Run, options).await?.into_run())
+    }
+
+    /// The process the next session would run in, started if need be.
+    pub async fn v8_runtime(&self) -> Result<V8Runtime, Error> {
+        let options = &self.inner.options;
+        if let Some(runtime) = &options.v8_runtime {
+            return Ok(runtime.clone());
+        }
+        let registry = &self.inner.registry;
+        match &options.topology {
+            Topology::Shared => registry.shared().await,
+            Topology::Tenant(key) => registry.tenant(key.clone(), options.process_options.clone()).await,
+            Topology::PerRuntime => {
+                let runtime = self.inner.own.get(&options.process_options).await?;
+                registry.track_dedicated(&runtime);
+                Ok(runtime)
+            }
+        }
+    }
+
+    async fn session(&self, code: &str, mode: Mode, call: ExecOptions) -> Result<Report, Error> {
+        let options = &self.inner.options;
+        let limits = SessionLimits::resolve(options, &call)?;
+        let runtime = self.v8_runtime().await?;
+        let max_code = runtime.options().max_frame_len.saturating_sub(EXECUTE_OVERHEAD);
+        if code.len() > max_code {
+            return Err(Error::InvalidOptions(format!(
+                "code is {} bytes; the most one session accepts is {max_code} bytes",
+                code.len()
+            )));
+        }
+        let request = SessionRequest {
+            run: matches!(mode, Mode::Run),
+            code: code.to_owned(),
+            filename: call.filename.unwrap_or_else(|| "index.js".to_owned()),
+            limits,
+            env: options.env.clone(),
+            argv: options.argv.clone(),
+            on_output: call.on_output,
+        };
+        Ok(runtime.session(request).await)
+    }
+}

@@ -1,0 +1,252 @@
+//! Options for processes ([`V8RuntimeOptions`]), runtimes ([`NodeRuntimeOptions`]) and single
+//! executions ([`ExecOptions`]), with their defaults and the ranges they are checked against.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Error, Registry, V8Runtime};
+
+/// Default `memory_limit`: 128 MB of V8 heap plus ArrayBuffer memory per session.
+pub const DEFAULT_MEMORY_LIMIT_MB: u64 = 128;
+/// Default `timeout_ms`: every session ends after 30 s of wall-clock time unless told otherwise.
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// Default `max_output_bytes`: 1 MiB captured per stream per session.
+pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 1024 * 1024;
+/// Default `max_exports_bytes`: 4 MiB of JSON from `run`.
+pub const DEFAULT_MAX_EXPORTS_BYTES: u64 = 4 * 1024 * 1024;
+/// Default `max_sessions` per worker process.
+pub const DEFAULT_MAX_SESSIONS: usize = 16;
+
+const MAX_MEMORY_LIMIT_MB: u64 = 16 * 1024;
+const MAX_TIME_MS: u64 = 24 * 60 * 60 * 1000;
+const MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
+/// Exports travel in one frame; leave room for the rest of the result message.
+const MAX_EXPORTS_BYTES: u64 = 15 * 1024 * 1024;
+
+/// Called with each chunk of guest console output as it arrives, on the host's I/O thread:
+/// keep it quick.
+pub type OutputCallback = Arc<dyn Fn(OutputStream, &str) + Send + Sync>;
+
+/// Which console stream a chunk of output belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputStream {
+    /// `console.log`, `info`, `debug`, `process.stdout.write`.
+    Stdout,
+    /// `console.warn`, `error`, `trace`, `process.stderr.write`.
+    Stderr,
+}
+
+/// How a worker process is started and run. Every field has a documented default.
+#[derive(Debug, Clone)]
+pub struct V8RuntimeOptions {
+    /// The `secure-exec-worker` executable. Default: `SECURE_EXEC_WORKER`, else beside the
+    /// current executable (or its parent for `deps/` and `examples/`), else `PATH`.
+    pub worker_path: Option<PathBuf>,
+    /// Sessions (isolates) running at once in this process, shared by every runtime attached
+    /// to it. Default [`DEFAULT_MAX_SESSIONS`]. The worker enforces it too.
+    pub max_sessions: usize,
+    /// Sessions that may wait for a free slot; more fail with `ERR_SESSION_QUEUE_FULL`.
+    /// Default 1024.
+    pub max_queued: usize,
+    /// Longest wait for a slot before `ERR_SESSION_QUEUE_TIMEOUT`. Default 30 s.
+    pub queue_timeout: Duration,
+    /// How long `dispose` waits after SIGTERM before SIGKILL. Default 2 s.
+    pub dispose_grace: Duration,
+    /// Longest wait for the worker's handshake at spawn. Default 10 s.
+    pub handshake_timeout: Duration,
+    /// How often the host pings a worker that has been silent. Default 1 s.
+    pub heartbeat_interval: Duration,
+    /// A worker silent for this long is killed and its sessions get `ERR_V8_PROCESS_CRASH`.
+    /// Default 5 s.
+    pub heartbeat_timeout: Duration,
+    /// Largest frame either side accepts. Default 16 MiB.
+    pub max_frame_len: usize,
+}
+
+impl Default for V8RuntimeOptions {
+    fn default() -> Self {
+        Self {
+            worker_path: None,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            max_queued: 1024,
+            queue_timeout: Duration::from_secs(30),
+            dispose_grace: Duration::from_secs(2),
+            handshake_timeout: Duration::from_secs(10),
+            heartbeat_interval: Duration::from_secs(1),
+            heartbeat_timeout: Duration::from_secs(5),
+            max_frame_len: secure_exec_proto::DEFAULT_MAX_FRAME_LEN,
+        }
+    }
+}
+
+impl V8RuntimeOptions {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let invalid = |msg: String| Err(Error::InvalidOptions(msg));
+        if self.max_sessions == 0 || self.max_sessions > 4096 {
+            return invalid(format!("max_sessions must be 1..=4096, got {}", self.max_sessions));
+        }
+        if self.max_frame_len < 64 * 1024 || self.max_frame_len > 256 * 1024 * 1024 {
+            return invalid(format!(
+                "max_frame_len must be between 64 KiB and 256 MiB, got {}",
+                self.max_frame_len
+            ));
+        }
+        for (name, value) in [
+            ("handshake_timeout", self.handshake_timeout),
+            ("heartbeat_interval", self.heartbeat_interval),
+            ("heartbeat_timeout", self.heartbeat_timeout),
+        ] {
+            if value.is_zero() {
+                return invalid(format!("{name} must be greater than zero"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Which worker process a [`NodeRuntime`](crate::NodeRuntime) runs its sessions in, when it is
+/// not given an explicit `v8_runtime`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Topology {
+    /// The registry's one shared process (started on first use, replaced after a crash).
+    #[default]
+    Shared,
+    /// A process per tenant key, shared by every runtime with that key.
+    Tenant(String),
+    /// A process of this runtime's own, replaced on next use after a crash.
+    PerRuntime,
+}
+
+/// Options of a [`NodeRuntime`](crate::NodeRuntime): where it runs and its per-session
+/// defaults.
+#[derive(Clone, Default)]
+pub struct NodeRuntimeOptions {
+    /// Run every session in this process. It never respawns: after it crashes, sessions fail
+    /// with `ERR_V8_PROCESS_CRASH` until a new `V8Runtime` is given. Overrides `topology`.
+    pub v8_runtime: Option<V8Runtime>,
+    /// Where sessions run without `v8_runtime`. Default: [`Topology::Shared`].
+    pub topology: Topology,
+    /// The registry for `topology`. Default: [`Registry::global()`].
+    pub registry: Option<Registry>,
+    /// Options for processes this runtime starts through `Tenant` or `PerRuntime`.
+    pub process_options: V8RuntimeOptions,
+    /// Per-session memory budget in MB (V8 heap plus ArrayBuffers). Default 128.
+    pub memory_limit: Option<u64>,
+    /// Per-session CPU time budget of the session's thread, in ms. Default: none.
+    pub cpu_time_limit_ms: Option<u64>,
+    /// Per-session wall-clock bound in ms. Default 30 000.
+    pub timeout_ms: Option<u64>,
+    /// Captured bytes per stream per session. Default 1 MiB.
+    pub max_output_bytes: Option<u64>,
+    /// Largest `run` exports as JSON, in bytes. Default 4 MiB.
+    pub max_exports_bytes: Option<u64>,
+    /// `process.env` for the guest. Default: empty.
+    pub env: BTreeMap<String, String>,
+    /// Extra `process.argv` entries after `["secure-exec", filename]`.
+    pub argv: Vec<String>,
+}
+
+impl fmt::Debug for NodeRuntimeOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NodeRuntimeOptions")
+            .field("v8_runtime", &self.v8_runtime.as_ref().map(V8Runtime::pid))
+            .field("topology", &self.topology)
+            .field("process_options", &self.process_options)
+            .field("memory_limit", &self.memory_limit)
+            .field("cpu_time_limit_ms", &self.cpu_time_limit_ms)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_output_bytes", &self.max_output_bytes)
+            .field("max_exports_bytes", &self.max_exports_bytes)
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .field("argv", &self.argv)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-call overrides for `exec_with` / `run_with`; `None` keeps the runtime's setting.
+#[derive(Clone, Default)]
+pub struct ExecOptions {
+    /// See [`NodeRuntimeOptions::memory_limit`].
+    pub memory_limit: Option<u64>,
+    /// See [`NodeRuntimeOptions::cpu_time_limit_ms`].
+    pub cpu_time_limit_ms: Option<u64>,
+    /// See [`NodeRuntimeOptions::timeout_ms`].
+    pub timeout_ms: Option<u64>,
+    /// See [`NodeRuntimeOptions::max_output_bytes`].
+    pub max_output_bytes: Option<u64>,
+    /// See [`NodeRuntimeOptions::max_exports_bytes`].
+    pub max_exports_bytes: Option<u64>,
+    /// Name of the code in stack traces. Default `index.js`.
+    pub filename: Option<String>,
+    /// Receives output chunks as they are produced (they are also in the result).
+    pub on_output: Option<OutputCallback>,
+}
+
+impl fmt::Debug for ExecOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExecOptions")
+            .field("memory_limit", &self.memory_limit)
+            .field("cpu_time_limit_ms", &self.cpu_time_limit_ms)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_output_bytes", &self.max_output_bytes)
+            .field("max_exports_bytes", &self.max_exports_bytes)
+            .field("filename", &self.filename)
+            .field("on_output", &self.on_output.as_ref().map(|_| "callback"))
+            .finish()
+    }
+}
+
+/// The limits one session runs with, after defaults and checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SessionLimits {
+    pub(crate) memory_limit_mb: u64,
+    pub(crate) cpu_time_limit_ms: Option<u64>,
+    pub(crate) timeout_ms: u64,
+    pub(crate) max_output_bytes: u64,
+    pub(crate) max_exports_bytes: u64,
+}
+
+impl SessionLimits {
+    /// Merges per-call overrides over runtime defaults and checks every value.
+    pub(crate) fn resolve(runtime: &NodeRuntimeOptions, call: &ExecOptions) -> Result<Self, Error> {
+        let memory = call.memory_limit.or(runtime.memory_limit);
+        let cpu = call.cpu_time_limit_ms.or(runtime.cpu_time_limit_ms);
+        let timeout = call.timeout_ms.or(runtime.timeout_ms);
+        let output = call.max_output_bytes.or(runtime.max_output_bytes);
+        let exports = call.max_exports_bytes.or(runtime.max_exports_bytes);
+        Ok(Self {
+            memory_limit_mb: check("memory_limit", memory, 1, MAX_MEMORY_LIMIT_MB, "MB")?
+                .unwrap_or(DEFAULT_MEMORY_LIMIT_MB),
+            cpu_time_limit_ms: check("cpu_time_limit_ms", cpu, 1, MAX_TIME_MS, "ms")?,
+            timeout_ms: check("timeout_ms", timeout, 1, MAX_TIME_MS, "ms")?
+                .unwrap_or(DEFAULT_TIMEOUT_MS),
+            max_output_bytes: check("max_output_bytes", output, 1, MAX_OUTPUT_BYTES, "bytes")?
+                .unwrap_or(DEFAULT_MAX_OUTPUT_BYTES),
+            max_exports_bytes: check("max_exports_bytes", exports, 1, MAX_EXPORTS_BYTES, "bytes")?
+                .unwrap_or(DEFAULT_MAX_EXPORTS_BYTES),
+        })
+    }
+
+    pub(crate) fn to_proto(self) -> secure_exec_proto::v1::Limits {
+        secure_exec_proto::v1::Limits {
+            memory_limit_bytes: self.memory_limit_mb * 1024 * 1024,
+            cpu_time_limit_ms: self.cpu_time_limit_ms.unwrap_or(0),
+            timeout_ms: self.timeout_ms,
+            max_output_bytes: self.max_output_bytes,
+            max_exports_bytes: self.max_exports_bytes,
+        }
+    }
+}
+
+fn check(name: &str, value: Option<u64>, min: u64, max: u64, unit: &str) -> Result<Option<u64>, Error> {
+    match value {
+        Some(v) if v < min || v > max => Err(Error::InvalidOptions(format!(
+            "{name} must be between {min} and {max} {unit}, got {v}"
+        ))),
+        other => Ok(other),
+    }
+}

@@ -1,0 +1,391 @@
+//! A worker process and its handle, [`V8Runtime`].
+//!
+//! `V8Runtime` is a cheap handle (`Arc` inside). The process behind it is served by one actor
+//! task on the driver thread (`actor`); sessions ask that actor to run code and wait for its
+//! report. Dropping the last handle disposes the process.
+
+mod actor;
+mod budget;
+mod exit;
+mod locate;
+mod spawn;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use secure_exec_proto::v1;
+use tokio::sync::{mpsc, oneshot};
+
+pub use locate::{WORKER_ENV, WORKER_NAME};
+
+use crate::options::{OutputCallback, SessionLimits};
+use crate::result::Report;
+use crate::{Error, ErrorCode, V8RuntimeOptions, driver};
+use actor::Command;
+use budget::{Budget, Denied};
+
+/// How long `stats()` waits for the worker's figures.
+const STATS_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Where a worker process stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProcessState {
+    /// Serving sessions.
+    Ready,
+    /// Died or was given up on; accepts no sessions. `exit_code` / `signal` come from the
+    /// process's exit status when it could be collected.
+    Crashed {
+        /// The exit code, if it exited.
+        exit_code: Option<i32>,
+        /// The signal that killed it, if one did.
+        signal: Option<i32>,
+        /// What happened, as sessions were told.
+        reason: String,
+    },
+    /// Ended by `dispose()` or by dropping every handle.
+    Disposed,
+}
+
+/// What the worker said about itself in the handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerInfo {
+    /// The executable that was started.
+    pub path: PathBuf,
+    /// Its process id.
+    pub pid: u32,
+    /// Its package version.
+    pub worker_version: String,
+    /// The protocol version it speaks.
+    pub protocol_version: u32,
+    /// The V8 version it embeds.
+    pub v8_version: String,
+    /// Build features that change guest-visible behaviour (empty in release builds).
+    pub features: Vec<String>,
+}
+
+/// Live figures of one worker process.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ProcessStats {
+    /// Process id.
+    pub pid: u32,
+    /// Resident set size, in bytes.
+    pub rss_bytes: u64,
+    /// Sessions running in the worker (isolates alive).
+    pub active_sessions: usize,
+    /// Sessions waiting for a slot.
+    pub queued_sessions: usize,
+    /// Sessions this process has run (or is running).
+    pub total_sessions: u64,
+    /// Earlier processes in the same registry slot that crashed (0 outside a registry).
+    pub crashes: u64,
+    /// Time since the process was started.
+    pub uptime: Duration,
+    /// V8 heap in use, summed over live isolates.
+    pub heap_used_bytes: u64,
+    /// V8 heap reserved, summed over live isolates.
+    pub heap_total_bytes: u64,
+    /// Threads in the worker process.
+    pub threads: u32,
+}
+
+/// What one session asks of a process.
+pub(crate) struct SessionRequest {
+    pub(crate) run: bool,
+    pub(crate) code: String,
+    pub(crate) filename: String,
+    pub(crate) limits: SessionLimits,
+    pub(crate) env: std::collections::BTreeMap<String, String>,
+    pub(crate) argv: Vec<String>,
+    pub(crate) on_output: Option<OutputCallback>,
+}
+
+/// Figures the worker reported for `stats()`.
+pub(crate) struct StatsSnapshot {
+    reply: v1::StatsReply,
+}
+
+/// The process behind the handles, shared with its actor.
+#[derive(Debug)]
+pub(crate) struct Process {
+    pid: u32,
+    info: WorkerInfo,
+    options: V8RuntimeOptions,
+    commands: mpsc::UnboundedSender<Command>,
+    state: Mutex<ProcessState>,
+    budget: Budget,
+    next_session: AtomicU64,
+    started: Instant,
+    crashes_before: u64,
+}
+
+impl Process {
+    fn set_state(&self, state: ProcessState) {
+        let mut current = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Disposed is final: a process disposed on purpose does not later read as crashed.
+        if *current != ProcessState::Disposed {
+            *current = state;
+        }
+    }
+
+    fn state(&self) -> ProcessState {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn unavailable(&self) -> Option<String> {
+        match self.state() {
+            ProcessState::Ready => None,
+            ProcessState::Crashed { reason, .. } => Some(reason),
+            ProcessState::Disposed => Some(format!("V8 worker process {} was disposed", self.pid)),
+        }
+    }
+}
+
+/// A handle that does not keep the process alive.
+#[derive(Debug, Clone)]
+pub(crate) struct WeakV8Runtime {
+    handle: std::sync::Weak<Handle>,
+}
+
+impl WeakV8Runtime {
+    pub(crate) fn upgrade(&self) -> Option<V8Runtime> {
+        self.handle.upgrade().map(|handle| V8Runtime { handle })
+    }
+}
+
+/// Disposes the process when the last handle goes.
+#[derive(Debug)]
+struct Handle {
+    process: Arc<Process>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let _ = self.process.commands.send(Command::Dispose(None));
+    }
+}
+
+/// A handle to one V8 worker process. Cheap to clone; every clone refers to the same process.
+///
+/// The process is disposed by [`dispose`](Self::dispose) or when the last clone is dropped.
+/// After a crash it accepts no sessions (each fails at once with `ERR_V8_PROCESS_CRASH`) and it
+/// never respawns: spawn a new `V8Runtime`, or use a [`Topology`](crate::Topology) that does.
+#[derive(Debug, Clone)]
+pub struct V8Runtime {
+    handle: Arc<Handle>,
+}
+
+impl V8Runtime {
+    /// Starts a worker process and completes the handshake.
+    pub async fn spawn(options: V8RuntimeOptions) -> Result<Self, Error> {
+        Self::spawn_in_lineage(options, 0).await
+    }
+
+    pub(crate) async fn spawn_in_lineage(options: V8RuntimeOptions, crashes_before: u64) -> Result<Self, Error> {
+        options.validate()?;
+        let path = locate::locate(options.worker_path.as_deref())?;
+        driver::run(async move {
+            let spawned = spawn::spawn(path, &options).await?;
+            let (commands, inbox) = mpsc::unbounded_channel();
+            let process = Arc::new(Process {
+                pid: spawned.info.pid,
+                info: spawned.info.clone(),
+                budget: Budget::new(options.max_sessions, options.max_queued, options.queue_timeout),
+                options,
+                commands,
+                state: Mutex::new(ProcessState::Ready),
+                next_session: AtomicU64::new(1),
+                started: Instant::now(),
+                crashes_before,
+            });
+            actor::start(Arc::clone(&process), spawned, inbox);
+            Ok(Self { handle: Arc::new(Handle { process }) })
+        })
+        .await
+    }
+
+    fn process(&self) -> &Arc<Process> {
+        &self.handle.process
+    }
+
+    /// The worker's process id while it is ready; `None` once it crashed or was disposed.
+    pub fn pid(&self) -> Option<u32> {
+        (self.process().state() == ProcessState::Ready).then_some(self.process().pid)
+    }
+
+    /// Where the process stands.
+    pub fn state(&self) -> ProcessState {
+        self.process().state()
+    }
+
+    /// What the worker reported in the handshake.
+    pub fn info(&self) -> &WorkerInfo {
+        &self.process().info
+    }
+
+    /// The options it was started with.
+    pub fn options(&self) -> &V8RuntimeOptions {
+        &self.process().options
+    }
+
+    pub(crate) fn downgrade(&self) -> WeakV8Runtime {
+        WeakV8Runtime { handle: Arc::downgrade(&self.handle) }
+    }
+
+    /// Whether two handles refer to the same process.
+    pub fn same_process(&self, other: &V8Runtime) -> bool {
+        Arc::ptr_eq(self.process(), other.process())
+    }
+
+    /// Ends the process: SIGTERM, then SIGKILL after `dispose_grace`; always reaps it. Sessions
+    /// still running get `ERR_V8_PROCESS_CRASH`. Returns once the process is gone; calling it
+    /// again, or on a crashed process, returns at once.
+    pub async fn dispose(&self) {
+        let (done, reaped) = oneshot::channel();
+        if self.process().commands.send(Command::Dispose(Some(done))).is_err() {
+            return;
+        }
+        // The actor answers after the reap; if it already ended, the sender is dropped.
+        let bound = self.process().options.dispose_grace + Duration::from_secs(10);
+        let _ = driver::run(async move { tokio::time::timeout(bound, reaped).await }).await;
+    }
+
+    /// Live figures: RSS, sessions, heap, threads.
+    pub async fn stats(&self) -> Result<ProcessStats, Error> {
+        let process = Arc::clone(self.process());
+        if let Some(reason) = process.unavailable() {
+            return Err(Error::ProcessUnavailable(reason));
+        }
+        let (reply, snapshot) = oneshot::channel();
+        let sent = process.commands.send(Command::Stats(reply));
+        let unavailable =
+            || Error::ProcessUnavailable(format!("V8 worker process {} is not answering", process.pid));
+        if sent.is_err() {
+            return Err(unavailable());
+        }
+        let snapshot = driver::run(async move { tokio::time::timeout(STATS_TIMEOUT, snapshot).await })
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(unavailable)?;
+        Ok(ProcessStats {
+            pid: process.pid,
+            rss_bytes: rss_bytes(process.pid),
+            active_sessions: snapshot.reply.active_sessions as usize,
+            queued_sessions: process.budget.queued(),
+            total_sessions: snapshot.reply.total_sessions,
+            crashes: process.crashes_before,
+            uptime: process.started.elapsed(),
+            heap_used_bytes: snapshot.reply.heap_used_bytes,
+            heap_total_bytes: snapshot.reply.heap_total_bytes,
+            threads: snapshot.reply.threads,
+        })
+    }
+
+    /// Runs one session to its end. Never fails: whatever happens is in the report.
+    pub(crate) async fn session(&self, request: SessionRequest) -> Report {
+        let runtime = self.clone();
+        driver::run(async move { runtime.session_on_driver(request).await }).await
+    }
+
+    async fn session_on_driver(self, request: SessionRequest) -> Report {
+        let process = self.process();
+        if let Some(reason) = process.unavailable() {
+            return Report::failed(1, ErrorCode::V8ProcessCrash, reason);
+        }
+        let slot = match process.budget.acquire().await {
+            Ok(slot) => slot,
+            Err(Denied::QueueFull) => {
+                return Report::failed(
+                    1,
+                    ErrorCode::SessionQueueFull,
+                    format!(
+                        "{} sessions already wait for V8 worker process {}",
+                        process.options.max_queued, process.pid
+                    ),
+                );
+            }
+            Err(Denied::QueueTimeout) => {
+                return Report::failed(
+                    1,
+                    ErrorCode::SessionQueueTimeout,
+                    format!(
+                        "no session slot on V8 worker process {} within {} ms",
+                        process.pid,
+                        process.options.queue_timeout.as_millis()
+                    ),
+                );
+            }
+            Err(Denied::Closed) => {
+                let reason = process
+                    .unavailable()
+                    .unwrap_or_else(|| format!("V8 worker process {} ended", process.pid));
+                return Report::failed(1, ErrorCode::V8ProcessCrash, reason);
+            }
+        };
+
+        let id = process.next_session.fetch_add(1, Ordering::Relaxed);
+        let (done, report) = oneshot::channel();
+        let timeout = Duration::from_millis(request.limits.timeout_ms);
+        let open = v1::OpenSession {
+            session_id: id,
+            limits: Some(request.limits.to_proto()),
+            env: request.env.into_iter().collect(),
+            argv: request.argv,
+        };
+        let mode = if request.run { v1::ExecuteMode::Run } else { v1::ExecuteMode::Exec };
+        let execute = v1::Execute {
+            session_id: id,
+            mode: mode as i32,
+            code: request.code,
+            filename: request.filename,
+        };
+        let session = actor::Session {
+            done,
+            on_output: request.on_output,
+            max_output: request.limits.max_output_bytes,
+            timeout,
+        };
+        if process.commands.send(Command::Open { open, execute, session }).is_err() {
+            let reason = process.unavailable().unwrap_or_else(|| "the worker is gone".into());
+            return Report::failed(1, ErrorCode::V8ProcessCrash, reason);
+        }
+
+        // If the caller stops waiting, the session is cancelled rather than left running.
+        struct CancelOnDrop<'a> {
+            commands: &'a mpsc::UnboundedSender<Command>,
+            id: u64,
+            armed: bool,
+        }
+        impl Drop for CancelOnDrop<'_> {
+            fn drop(&mut self) {
+                if self.armed {
+                    let _ = self.commands.send(Command::Cancel(self.id));
+                }
+            }
+        }
+        let mut cancel = CancelOnDrop { commands: &process.commands, id, armed: true };
+        // The actor always answers: with the worker's result, or with a crash report when it
+        // ends; its own backstop bounds how long a silent worker can keep a session.
+        let report = report.await.unwrap_or_else(|_| {
+            Report::failed(1, ErrorCode::V8ProcessCrash, "the worker connection ended")
+        });
+        cancel.armed = false;
+        drop(slot);
+        report
+    }
+}
+
+fn rss_bytes(pid: u32) -> u64 {
+    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+    let Ok(mut system) = System::new() else { return 0 };
+    let pid = Pid::from_u32(pid);
+    system.refresh_processes_specifics(
+        ProcessesToUpdate::Some(&[pid]),
+        true,
+        ProcessRefreshKind::nothing().with_memory(),
+    );
+    system.process(pid).map_or(0, |process| process.memory())
+}

@@ -1,0 +1,83 @@
+//! What a session produced.
+
+use crate::ErrorCode;
+
+/// The outcome of `exec`: exit code, error (if any) and captured console output.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExecResult {
+    /// 0 on success; the guest's `process.exit` / `process.exitCode`; 1 for exceptions, memory
+    /// limit and crashes; 124 for CPU and wall-clock limits.
+    pub code: i32,
+    /// Starts with the error code, then a human-readable explanation (for exceptions, the JS
+    /// message and stack).
+    pub error_message: Option<String>,
+    /// Why the session failed, if it did.
+    pub error_code: Option<ErrorCode>,
+    /// Everything `console.log` / `info` / `debug` printed, up to the output cap.
+    pub stdout: String,
+    /// Everything `console.warn` / `error` printed, up to the output cap.
+    pub stderr: String,
+}
+
+/// The outcome of `run`: as [`ExecResult`], plus `module.exports` as JSON.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunResult {
+    /// See [`ExecResult::code`].
+    pub code: i32,
+    /// See [`ExecResult::error_message`].
+    pub error_message: Option<String>,
+    /// See [`ExecResult::error_code`].
+    pub error_code: Option<ErrorCode>,
+    /// See [`ExecResult::stdout`].
+    pub stdout: String,
+    /// See [`ExecResult::stderr`].
+    pub stderr: String,
+    /// `module.exports` as JSON; `None` when it is `undefined` or the session failed.
+    pub exports: Option<serde_json::Value>,
+}
+
+/// A finished session, as the process layer reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Report {
+    pub(crate) code: i32,
+    pub(crate) error_code: Option<ErrorCode>,
+    pub(crate) error_message: Option<String>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) exports: Option<serde_json::Value>,
+}
+
+impl Report {
+    /// A session that failed before or without reaching the guest.
+    pub(crate) fn failed(code: i32, error_code: ErrorCode, message: impl std::fmt::Display) -> Self {
+        Self {
+            code,
+            error_code: Some(error_code),
+            error_message: Some(format!("{}: {message}", error_code.as_str())),
+            stdout: String::new(),
+            stderr: String::new(),
+            exports: None,
+        }
+    }
+
+    pub(crate) fn into_exec(self) -> ExecResult {
+        ExecResult {
+            code: self.code,
+            error_message: self.error_message,
+            error_code: self.error_code,
+            stdout: self.stdout,
+            stderr: self.stderr,
+        }
+    }
+
+    pub(crate) fn into_run(self) -> RunResult {
+        RunResult {
+            code: self.code,
+            error_message: self.error_message,
+            error_code: self.error_code,
+            stdout: self.stdout,
+            stderr: self.stderr,
+            exports: self.exports,
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the public API against real worker processes.
+//!
+//! The worker is found the way users find it (`SECURE_EXEC_WORKER`, or beside the test
+//! executable's `deps/` folder); `cargo xtask test` builds it first.
+
+mod support;
+
+mod basics;

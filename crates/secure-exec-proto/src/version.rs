@@ -1,0 +1,19 @@
+//! Named protocol versions.
+//!
+//! Each change to the protocol gets the next number here and a note in the `.proto` file on the
+//! fields it introduced. The host sends [`CURRENT`] in `Hello`; a worker that does not speak it
+//! answers with its own version and the host refuses to go on, naming both.
+
+/// The first protocol: sessions, output chunks, results, cancel, stats, ping, shutdown.
+pub const INITIAL: u32 = 1;
+
+/// The version this build speaks.
+pub const CURRENT: u32 = INITIAL;
+
+/// Whether a peer speaking `version` can talk to this build.
+///
+/// Only identical versions are compatible: host and worker ship together, so a mismatch means a
+/// stale binary, and it is better reported at once than discovered as a decode error later.
+pub fn is_compatible(version: u32) -> bool {
+    version == CURRENT
+}

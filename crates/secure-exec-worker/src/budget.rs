@@ -1,0 +1,150 @@
+//! A session's memory budget: the V8 heap limit plus ArrayBuffer backing stores.
+//!
+//! The heap is capped with V8's own limit. When V8 is about to hit it, the near-heap-limit
+//! callback stops the session and grants a temporary raise so V8 can unwind instead of
+//! aborting the process (our V8 build needs far more than doubling a small heap: one
+//! `new Array(1e6)` is already 8 MB). Backing stores live outside the heap, so a per-isolate
+//! allocator counts them and refuses any allocation that would take heap plus buffers past the
+//! budget, stopping the session the same way.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use crate::session::control::{Control, Stop};
+
+/// Raise granted to V8 once the session is stopped, so termination can unwind.
+const HEAP_HEADROOM: usize = 256 * 1024 * 1024;
+/// After this many raises the process is left to V8's fatal OOM handling (a crash the host
+/// reports), rather than growing without bound.
+const MAX_RAISES: usize = 4;
+
+/// The state shared by the heap callback and the ArrayBuffer allocator of one isolate.
+#[derive(Debug)]
+pub(crate) struct MemoryBudget {
+    limit: usize,
+    /// Bytes in live ArrayBuffer backing stores.
+    buffers: AtomicUsize,
+    /// Heap used at the last sample; buffers may use what the heap leaves of the budget.
+    heap_sample: AtomicUsize,
+    raises: AtomicUsize,
+    /// Fault injection: grant no headroom, so the next heap-limit hit is a fatal V8 OOM.
+    no_headroom: AtomicBool,
+    control: Arc<Control>,
+}
+
+impl MemoryBudget {
+    pub(crate) fn new(limit: usize, control: Arc<Control>) -> Arc<Self> {
+        Arc::new(Self {
+            limit,
+            buffers: AtomicUsize::new(0),
+            heap_sample: AtomicUsize::new(0),
+            raises: AtomicUsize::new(0),
+            no_headroom: AtomicBool::new(false),
+            control,
+        })
+    }
+
+    pub(crate) fn record_heap_used(&self, used: usize) {
+        self.heap_sample.store(used, Ordering::Relaxed);
+    }
+
+    #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
+    pub(crate) fn disable_headroom(&self) {
+        self.no_headroom.store(true, Ordering::Relaxed);
+    }
+
+    /// An allocator for this isolate's ArrayBuffers, charging this budget.
+    pub(crate) fn allocator(self: &Arc<Self>) -> v8::UniqueRef<v8::Allocator> {
+        let handle = Arc::into_raw(Arc::clone(self));
+        // SAFETY: `handle` is a live `Arc<MemoryBudget>` whose count we own; VTABLE's
+        // functions expect exactly that, and `drop_handle` gives the count back.
+        unsafe { v8::new_rust_allocator(handle, &VTABLE) }
+    }
+
+    /// Installs the near-heap-limit callback. `self` must outlive the isolate.
+    pub(crate) fn install_heap_callback(self: &Arc<Self>, isolate: &mut v8::Isolate) {
+        let data = Arc::as_ptr(self) as *mut c_void;
+        isolate.add_near_heap_limit_callback(near_heap_limit, data);
+    }
+
+    fn charge(&self, len: usize) -> bool {
+        let heap = self.heap_sample.load(Ordering::Relaxed);
+        let mut current = self.buffers.load(Ordering::Relaxed);
+        loop {
+            let after = current.saturating_add(len);
+            if after.saturating_add(heap) > self.limit {
+                self.control.stop(Stop::MemoryLimit);
+                return false;
+            }
+            match self.buffers.compare_exchange_weak(
+                current,
+                after,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    fn refund(&self, len: usize) {
+        self.buffers.fetch_sub(len, Ordering::Relaxed);
+    }
+}
+
+unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial: usize) -> usize {
+    // SAFETY: `data` is the `MemoryBudget` registered in `install_heap_callback`, which the
+    // session keeps alive until after the isolate is disposed.
+    let budget = unsafe { &*(data as *const MemoryBudget) };
+    budget.control.stop(Stop::MemoryLimit);
+    if budget.no_headroom.load(Ordering::Relaxed)
+        || budget.raises.fetch_add(1, Ordering::Relaxed) >= MAX_RAISES
+    {
+        return current;
+    }
+    current.saturating_add(HEAP_HEADROOM)
+}
+
+static VTABLE: v8::RustAllocatorVtable<MemoryBudget> = v8::RustAllocatorVtable {
+    allocate,
+    allocate_uninitialized,
+    free,
+    drop: drop_handle,
+};
+
+unsafe extern "C" fn allocate(budget: &MemoryBudget, len: usize) -> *mut c_void {
+    if !budget.charge(len) {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: calloc with a non-zero size; a zero-length buffer still gets a unique pointer.
+    let ptr = unsafe { libc::calloc(len.max(1), 1) };
+    if ptr.is_null() {
+        budget.refund(len);
+    }
+    ptr
+}
+
+unsafe extern "C" fn allocate_uninitialized(budget: &MemoryBudget, len: usize) -> *mut c_void {
+    if !budget.charge(len) {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: malloc with a non-zero size.
+    let ptr = unsafe { libc::malloc(len.max(1)) };
+    if ptr.is_null() {
+        budget.refund(len);
+    }
+    ptr
+}
+
+unsafe extern "C" fn free(budget: &MemoryBudget, data: *mut c_void, len: usize) {
+    // SAFETY: V8 frees only what `allocate*` returned, with the length it asked for.
+    unsafe { libc::free(data) };
+    budget.refund(len);
+}
+
+unsafe extern "C" fn drop_handle(handle: *const MemoryBudget) {
+    // SAFETY: the count taken by `Arc::into_raw` in `allocator`, released exactly once.
+    drop(unsafe { Arc::from_raw(handle) });
+}

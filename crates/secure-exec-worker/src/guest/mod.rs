@@ -1,0 +1,243 @@
+//! The guest's world: the natives the prelude is built on, and reading values back out.
+//!
+//! `prelude.js` builds console, process, timers and module/require from three natives
+//! (`print`, `exit`, `reportError`), so the surface the guest can reach in Rust stays tiny.
+
+use std::sync::Arc;
+
+use secure_exec_proto::v1;
+
+use crate::budget::MemoryBudget;
+use crate::output::Output;
+use crate::session::control::{Control, Stop};
+
+const PRELUDE: &str = include_str!("prelude.js");
+
+/// Per-session state kept in the isolate's slot, reachable from native callbacks.
+#[derive(Debug)]
+pub(crate) struct SessionState {
+    pub(crate) control: Arc<Control>,
+    pub(crate) output: Output,
+    pub(crate) budget: Arc<MemoryBudget>,
+    /// The first exception nobody caught (from a microtask or `reportError`), described.
+    pub(crate) uncaught: Option<String>,
+    /// Rejected promises without a handler, since the last check.
+    pub(crate) rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
+}
+
+/// What the worker keeps from the prelude to drive the session.
+#[derive(Debug)]
+pub(crate) struct Hooks {
+    pub(crate) module: v8::Global<v8::Object>,
+    pub(crate) process: v8::Global<v8::Object>,
+    pub(crate) require: v8::Global<v8::Function>,
+    pub(crate) next_timer: v8::Global<v8::Function>,
+    pub(crate) fire_timer: v8::Global<v8::Function>,
+}
+
+/// Runs the prelude in the current context, installing the guest's globals.
+pub(crate) fn install<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    env: &std::collections::HashMap<String, String>,
+    argv: &[String],
+    filename: &str,
+) -> Result<Hooks, String> {
+    let natives = v8::Object::new(scope);
+    set_function(scope, natives, "print", print);
+    set_function(scope, natives, "exit", exit);
+    set_function(scope, natives, "reportError", report_error);
+    #[cfg(feature = "fault-injection")]
+    {
+        let global = scope.get_current_context().global(scope);
+        set_function(scope, global, "__secureExecFault", crate::faults::fault);
+    }
+
+    let env_object = v8::Object::new(scope);
+    let mut sorted: Vec<_> = env.iter().collect();
+    sorted.sort();
+    for (key, value) in sorted {
+        let key = new_string(scope, key)?;
+        let value = new_string(scope, value)?;
+        env_object.set(scope, key.into(), value.into());
+    }
+    let mut argv_values = vec![new_string(scope, "secure-exec")?.into()];
+    argv_values.push(new_string(scope, filename)?.into());
+    for arg in argv {
+        argv_values.push(new_string(scope, arg)?.into());
+    }
+    let argv_array = v8::Array::new_with_elements(scope, &argv_values);
+    let filename_value = new_string(scope, filename)?;
+
+    let source = new_string(scope, PRELUDE)?;
+    let name = new_string(scope, "secure-exec:prelude")?;
+    let origin = script_origin(scope, name.into());
+    let script = v8::Script::compile(scope, source, Some(&origin)).ok_or("prelude does not compile")?;
+    let prelude = script.run(scope).ok_or("prelude did not evaluate")?;
+    let prelude = v8::Local::<v8::Function>::try_from(prelude).map_err(|_| "prelude is no function")?;
+    let undefined = v8::undefined(scope);
+    let args = [natives.into(), env_object.into(), argv_array.into(), filename_value.into()];
+    let hooks = prelude.call(scope, undefined.into(), &args).ok_or("prelude failed")?;
+    let hooks = v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
+
+    Ok(Hooks {
+        module: hook(scope, hooks, "module")?,
+        process: hook(scope, hooks, "process")?,
+        require: hook(scope, hooks, "require")?,
+        next_timer: hook(scope, hooks, "nextTimer")?,
+        fire_timer: hook(scope, hooks, "fireTimer")?,
+    })
+}
+
+fn hook<'s, T>(
+    scope: &mut v8::PinScope<'s, '_>,
+    hooks: v8::Local<'s, v8::Object>,
+    key: &str,
+) -> Result<v8::Global<T>, String>
+where
+    v8::Local<'s, T>: TryFrom<v8::Local<'s, v8::Value>>,
+{
+    let name = new_string(scope, key)?;
+    let value = hooks.get(scope, name.into()).ok_or_else(|| format!("prelude hook {key} missing"))?;
+    let local = v8::Local::<T>::try_from(value)
+        .map_err(|_| format!("prelude hook {key} has the wrong type"))?;
+    Ok(v8::Global::new(scope, local))
+}
+
+pub(crate) fn new_string<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    text: &str,
+) -> Result<v8::Local<'s, v8::String>, String> {
+    v8::String::new(scope, text).ok_or_else(|| format!("string of {} bytes is too long", text.len()))
+}
+
+pub(crate) fn script_origin<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    name: v8::Local<'s, v8::Value>,
+) -> v8::ScriptOrigin<'s> {
+    v8::ScriptOrigin::new(scope, name, 0, 0, false, 0, None, false, false, false, None)
+}
+
+fn set_function(
+    scope: &mut v8::PinScope<'_, '_>,
+    target: v8::Local<'_, v8::Object>,
+    name: &str,
+    callback: impl v8::MapFnTo<v8::FunctionCallback>,
+) {
+    let Some(function) = v8::Function::new(scope, callback) else { return };
+    let Some(key) = v8::String::new(scope, name) else { return };
+    target.set(scope, key.into(), function.into());
+}
+
+fn state<'a>(scope: &'a mut v8::PinScope<'_, '_>) -> &'a mut SessionState {
+    match scope.get_slot_mut::<SessionState>() {
+        Some(state) => state,
+        // Natives are only installed in isolates that carry a session state.
+        None => unreachable_state(),
+    }
+}
+
+#[cold]
+fn unreachable_state() -> ! {
+    eprintln!("secure-exec-worker: native called in an isolate without a session");
+    std::process::abort()
+}
+
+/// `print(stream, text)`: console output, cut at the session's cap without ever converting
+/// more of a huge string than fits.
+fn print(scope: &mut v8::PinScope<'_, '_>, args: v8::FunctionCallbackArguments<'_>, _rv: v8::ReturnValue<'_>) {
+    let stream = if args.get(0).int32_value(scope) == Some(2) {
+        v1::Stream::Stderr
+    } else {
+        v1::Stream::Stdout
+    };
+    let Some(text) = args.get(1).to_string(scope) else { return };
+    let room = state(scope).output.room(stream);
+    if room == 0 {
+        return;
+    }
+    let (text, complete) = if text.length().saturating_mul(3) <= room {
+        (text.to_rust_string_lossy(scope), true)
+    } else {
+        let mut buffer = vec![0u8; room];
+        let written =
+            text.write_utf8_v2(scope, &mut buffer, v8::WriteFlags::kReplaceInvalidUtf8, None);
+        buffer.truncate(written);
+        let complete = written == text.utf8_length(scope);
+        (String::from_utf8_lossy(&buffer).into_owned(), complete)
+    };
+    state(scope).output.write(stream, text, complete);
+}
+
+/// `exit(code)`: ends the session now with `code`.
+fn exit(scope: &mut v8::PinScope<'_, '_>, args: v8::FunctionCallbackArguments<'_>, _rv: v8::ReturnValue<'_>) {
+    let value = args.get(0);
+    let code = if value.is_null_or_undefined() {
+        0
+    } else {
+        // Like Node: integers are kept, anything else is a usage error reported as exit 1.
+        value.integer_value(scope).and_then(|n| i32::try_from(n).ok()).unwrap_or(1)
+    };
+    state(scope).control.stop(Stop::Exit(code));
+}
+
+/// `reportError(error)`: an exception escaped a microtask; the session ends with it.
+fn report_error(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let description = describe(scope, args.get(0));
+    let state = state(scope);
+    state.uncaught.get_or_insert(description);
+    state.control.stop(Stop::Uncaught);
+}
+
+/// A thrown value as text: the stack of an Error (which starts with its message), else the
+/// value's string form. Reading `stack` may run a guest getter; its exceptions are swallowed.
+pub(crate) fn describe(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<'_, v8::Value>) -> String {
+    v8::tc_scope!(let tc, scope);
+    if let Ok(object) = v8::Local::<v8::Object>::try_from(value) {
+        if value.is_native_error() || value.is_object() {
+            let key = v8::String::new(tc, "stack");
+            if let Some(stack) = key.and_then(|key| object.get(tc, key.into())) {
+                if stack.is_string() {
+                    let text = stack.to_rust_string_lossy(tc);
+                    if !text.is_empty() && value.is_native_error() {
+                        return text;
+                    }
+                }
+            }
+        }
+    }
+    let text = match value.to_string(tc) {
+        Some(text) => text.to_rust_string_lossy(tc),
+        None => "<exception that cannot be converted to a string>".to_owned(),
+    };
+    if value.is_native_error() { text } else { format!("Uncaught {text}") }
+}
+
+/// Records promises rejected without a handler; checked after each macrotask.
+pub(crate) extern "C" fn promise_reject_callback(message: v8::PromiseRejectMessage<'_>) {
+    v8::callback_scope!(unsafe scope, &message);
+    let promise = message.get_promise();
+    match message.get_event() {
+        v8::PromiseRejectEvent::PromiseRejectWithNoHandler => {
+            let value = message.get_value().unwrap_or_else(|| v8::undefined(scope).into());
+            let promise = v8::Global::new(scope, promise);
+            let value = v8::Global::new(scope, value);
+            if let Some(state) = scope.get_slot_mut::<SessionState>() {
+                state.rejections.push((promise, value));
+            }
+        }
+        v8::PromiseRejectEvent::PromiseHandlerAddedAfterReject => {
+            let Some(state) = scope.get_slot_mut::<SessionState>() else { return };
+            let pending = std::mem::take(&mut state.rejections);
+            let kept: Vec<_> =
+                pending.into_iter().filter(|(p, _)| v8::Local::new(scope, p) != promise).collect();
+            if let Some(state) = scope.get_slot_mut::<SessionState>() {
+                state.rejections = kept;
+            }
+        }
+        _ => {}
+    }
+}

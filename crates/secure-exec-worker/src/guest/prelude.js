@@ -1,0 +1,484 @@
+// The guest environment: a small, Node-like world built from nothing but the natives the
+// worker hands in. It runs once per session, before the guest's code, in a fresh context.
+//
+// Everything the worker calls later (timers, exports, exit code) is returned from this
+// function and kept by the worker; the guest can replace globals but cannot reach these
+// closures. Built-ins the prelude relies on are captured up front, so a guest that tampers
+// with `Map.prototype` or `JSON` breaks only its own view of the world.
+(function prelude(native, env, argv, filename) {
+  'use strict';
+
+  const ObjectDefineProperty = Object.defineProperty;
+  const ObjectKeys = Object.keys;
+  const ObjectGetPrototypeOf = Object.getPrototypeOf;
+  const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
+  const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  const ObjectPrototypeToString = Object.prototype.toString;
+  const ObjectFreeze = Object.freeze;
+  const ArrayIsArray = Array.isArray;
+  const FunctionPrototypeToString = Function.prototype.toString;
+  const ReflectApply = Reflect.apply;
+  const SafeMap = Map;
+  const MapPrototypeGet = Map.prototype.get;
+  const MapPrototypeSet = Map.prototype.set;
+  const MapPrototypeDelete = Map.prototype.delete;
+  const MapPrototypeEntries = Map.prototype.entries;
+  const MapPrototypeGetSize = ObjectGetOwnPropertyDescriptor(Map.prototype, 'size').get;
+  const SetPrototypeValues = Set.prototype.values;
+  const SetPrototypeGetSize = ObjectGetOwnPropertyDescriptor(Set.prototype, 'size').get;
+  const DateNow = Date.now;
+  const DatePrototypeToISOString = Date.prototype.toISOString;
+  const DatePrototypeGetTime = Date.prototype.getTime;
+  const RegExpPrototypeToString = RegExp.prototype.toString;
+  const ErrorPrototypeToString = Error.prototype.toString;
+  const JSONStringify = JSON.stringify;
+  const NumberIsNaN = Number.isNaN;
+  const MathMax = Math.max;
+  const MathFloor = Math.floor;
+  const StringPrototypeReplace = String.prototype.replace;
+  const StringPrototypeIncludes = String.prototype.includes;
+  const StringPrototypeSlice = String.prototype.slice;
+  const StringPrototypeSplit = String.prototype.split;
+  const ArrayPrototypeJoin = Array.prototype.join;
+  const ArrayPrototypePush = Array.prototype.push;
+  const ArrayPrototypeMap = Array.prototype.map;
+  const PromiseResolve = Promise.resolve.bind(Promise);
+  const PromisePrototypeThen = Promise.prototype.then;
+  const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8Array.prototype);
+  const TypedArrayLength = ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, 'length').get;
+  const TypedArrayName = ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag).get;
+  const ArrayBufferByteLength = ObjectGetOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get;
+  const SymbolPrototypeToString = Symbol.prototype.toString;
+  const BigIntPrototypeToString = BigInt.prototype.toString;
+  const StringCtor = String;
+  const TypeErrorCtor = TypeError;
+  const ErrorCtor = Error;
+  const globalObject = globalThis;
+
+  const call = (fn, self, ...args) => ReflectApply(fn, self, args);
+
+  // ---------------------------------------------------------------- inspect
+  // A subset of Node's util.inspect: enough that `console.log({ a: 1 })` prints `{ a: 1 }`.
+
+  const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+  const BREAK_LENGTH = 80;
+  const MAX_ARRAY_ITEMS = 100;
+  const MAX_STRING_LENGTH = 10000;
+
+  function quote(str) {
+    const escaped = call(StringPrototypeReplace, str, /[\\'\n\r\t\b\f\v\0]/g, (ch) => {
+      switch (ch) {
+        case '\\': return '\\\\';
+        case "'": return "\\'";
+        case '\n': return '\\n';
+        case '\r': return '\\r';
+        case '\t': return '\\t';
+        case '\b': return '\\b';
+        case '\f': return '\\f';
+        case '\v': return '\\v';
+        default: return '\\x00';
+      }
+    });
+    return "'" + escaped + "'";
+  }
+
+  function formatKey(key) {
+    if (typeof key === 'symbol') return '[' + call(SymbolPrototypeToString, key) + ']';
+    return IDENTIFIER.test(key) ? key : quote(key);
+  }
+
+  function formatPrimitive(value, nested) {
+    switch (typeof value) {
+      case 'string':
+        if (!nested) return value;
+        if (value.length > MAX_STRING_LENGTH) {
+          return quote(call(StringPrototypeSlice, value, 0, MAX_STRING_LENGTH)) +
+            '... ' + (value.length - MAX_STRING_LENGTH) + ' more characters';
+        }
+        return quote(value);
+      case 'number':
+        return value === 0 && 1 / value < 0 ? '-0' : StringCtor(value);
+      case 'bigint':
+        return call(BigIntPrototypeToString, value) + 'n';
+      case 'symbol':
+        return call(SymbolPrototypeToString, value);
+      case 'undefined':
+        return 'undefined';
+      case 'boolean':
+        return value ? 'true' : 'false';
+      default:
+        return 'null';
+    }
+  }
+
+  function constructorName(obj) {
+    let proto = obj;
+    for (let depth = 0; proto !== null && depth < 100; depth++) {
+      const descriptor = ObjectGetOwnPropertyDescriptor(proto, 'constructor');
+      if (descriptor !== undefined && typeof descriptor.value === 'function' &&
+          typeof descriptor.value.name === 'string' && descriptor.value.name !== '') {
+        return descriptor.value.name;
+      }
+      proto = ObjectGetPrototypeOf(proto);
+    }
+    return null;
+  }
+
+  function formatFunction(fn) {
+    let source = '';
+    try { source = call(FunctionPrototypeToString, fn); } catch { /* revoked proxy */ }
+    const name = typeof fn.name === 'string' && fn.name !== '' ? fn.name : null;
+    if (call(StringPrototypeSlice, source, 0, 5) === 'class') {
+      return name ? '[class ' + name + ']' : '[class (anonymous)]';
+    }
+    return name ? '[Function: ' + name + ']' : '[Function (anonymous)]';
+  }
+
+  function formatError(err) {
+    let stack;
+    try { stack = err.stack; } catch { /* throwing getter */ }
+    if (typeof stack === 'string' && stack !== '') return stack;
+    try { return call(ErrorPrototypeToString, err); } catch { return '[Error]'; }
+  }
+
+  function reduceToSingleLine(braces, entries, indentation) {
+    let total = entries.length + braces[0].length + indentation;
+    let multiline = false;
+    for (const entry of entries) {
+      total += entry.length;
+      if (call(StringPrototypeIncludes, entry, '\n')) multiline = true;
+    }
+    if (!multiline && total + entries.length <= BREAK_LENGTH) {
+      return braces[0] + ' ' + call(ArrayPrototypeJoin, entries, ', ') + ' ' + braces[1];
+    }
+    const pad = '\n' + ' '.repeat(indentation + 2);
+    return braces[0] + pad + call(ArrayPrototypeJoin, entries, ',' + pad) + '\n' +
+      ' '.repeat(indentation) + braces[1];
+  }
+
+  function ownEntries(obj, ctx, depth, indentation, skipIndices) {
+    const entries = [];
+    let keys;
+    try { keys = ObjectKeys(obj); } catch { return entries; }
+    for (const key of keys) {
+      if (skipIndices && IDENTIFIER.test(key) === false && StringCtor(key >>> 0) === key) continue;
+      let value;
+      try {
+        const descriptor = ObjectGetOwnPropertyDescriptor(obj, key);
+        if (descriptor && (descriptor.get || descriptor.set)) {
+          value = descriptor.get && descriptor.set ? '[Getter/Setter]'
+            : descriptor.get ? '[Getter]' : '[Setter]';
+          call(ArrayPrototypePush, entries, formatKey(key) + ': ' + value);
+          continue;
+        }
+        value = descriptor ? descriptor.value : undefined;
+      } catch {
+        value = undefined;
+      }
+      call(ArrayPrototypePush, entries,
+        formatKey(key) + ': ' + formatValue(value, ctx, depth + 1, indentation + 2));
+    }
+    return entries;
+  }
+
+  function formatValue(value, ctx, depth, indentation) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+      return formatPrimitive(value, depth > 0);
+    }
+    if (typeof value === 'function') {
+      const base = formatFunction(value);
+      const extra = depth > ctx.maxDepth ? [] : ownEntries(value, ctx, depth, indentation, false);
+      return extra.length === 0 ? base : reduceToSingleLine([base + ' {', '}'], extra, indentation);
+    }
+    if (ctx.seen.includes(value)) return '[Circular *1]';
+
+    const tag = call(ObjectPrototypeToString, value);
+    if (tag === '[object Error]' || value instanceof ErrorCtor) return formatError(value);
+    if (tag === '[object Date]') {
+      const time = call(DatePrototypeGetTime, value);
+      return NumberIsNaN(time) ? 'Invalid Date' : call(DatePrototypeToISOString, value);
+    }
+    if (tag === '[object RegExp]') return call(RegExpPrototypeToString, value);
+    if (tag === '[object Promise]') return 'Promise {}';
+    if (tag === '[object Boolean]' || tag === '[object Number]' || tag === '[object String]') {
+      return '[' + tag.slice(8, -1) + ': ' + formatPrimitive(value.valueOf(), true) + ']';
+    }
+
+    const isArray = ArrayIsArray(value);
+    let typedName;
+    try { typedName = call(TypedArrayName, value); } catch { typedName = undefined; }
+    const name = constructorName(value);
+
+    if (depth > ctx.maxDepth) {
+      if (isArray) return '[Array]';
+      return '[' + (name || 'Object') + ']';
+    }
+
+    ctx.seen.push(value);
+    try {
+      let entries = [];
+      let braces;
+      if (isArray || typedName !== undefined) {
+        const length = isArray ? value.length : call(TypedArrayLength, value);
+        const shown = length > MAX_ARRAY_ITEMS ? MAX_ARRAY_ITEMS : length;
+        let holes = 0;
+        for (let i = 0; i < shown; i++) {
+          if (isArray && !(i in value)) { holes++; continue; }
+          if (holes > 0) {
+            call(ArrayPrototypePush, entries, '<' + holes + ' empty item' + (holes > 1 ? 's' : '') + '>');
+            holes = 0;
+          }
+          call(ArrayPrototypePush, entries, formatValue(value[i], ctx, depth + 1, indentation + 2));
+        }
+        if (holes > 0) {
+          call(ArrayPrototypePush, entries, '<' + holes + ' empty item' + (holes > 1 ? 's' : '') + '>');
+        }
+        if (length > shown) {
+          call(ArrayPrototypePush, entries, '... ' + (length - shown) + ' more item' + (length - shown > 1 ? 's' : ''));
+        }
+        if (isArray) entries = entries.concat(ownEntries(value, ctx, depth, indentation, true));
+        const prefix = typedName !== undefined ? typedName + '(' + length + ') '
+          : name !== null && name !== 'Array' ? name + '(' + length + ') ' : '';
+        if (entries.length === 0) return prefix + '[]';
+        braces = [prefix + '[', ']'];
+      } else if (tag === '[object Map]') {
+        const size = call(MapPrototypeGetSize, value);
+        for (const [k, v] of call(MapPrototypeEntries, value)) {
+          call(ArrayPrototypePush, entries,
+            formatValue(k, ctx, depth + 1, indentation + 2) + ' => ' +
+            formatValue(v, ctx, depth + 1, indentation + 2));
+        }
+        if (entries.length === 0) return 'Map(0) {}';
+        braces = ['Map(' + size + ') {', '}'];
+      } else if (tag === '[object Set]') {
+        const size = call(SetPrototypeGetSize, value);
+        for (const v of call(SetPrototypeValues, value)) {
+          call(ArrayPrototypePush, entries, formatValue(v, ctx, depth + 1, indentation + 2));
+        }
+        if (entries.length === 0) return 'Set(0) {}';
+        braces = ['Set(' + size + ') {', '}'];
+      } else if (tag === '[object ArrayBuffer]') {
+        return 'ArrayBuffer { byteLength: ' + call(ArrayBufferByteLength, value) + ' }';
+      } else {
+        entries = ownEntries(value, ctx, depth, indentation, false);
+        const proto = ObjectGetPrototypeOf(value);
+        let prefix = '';
+        if (proto === null) prefix = '[Object: null prototype] ';
+        else if (name !== null && name !== 'Object') prefix = name + ' ';
+        if (entries.length === 0) return prefix + '{}';
+        braces = [prefix + '{', '}'];
+      }
+      return reduceToSingleLine(braces, entries, indentation);
+    } finally {
+      ctx.seen.pop();
+    }
+  }
+
+  function inspect(value, options) {
+    const maxDepth = options && typeof options.depth === 'number' ? options.depth : 2;
+    return formatValue(value, { seen: [], maxDepth }, 0, 0);
+  }
+
+  function format(...args) {
+    if (args.length === 0) return '';
+    const first = args[0];
+    let index = 0;
+    let out = '';
+    if (typeof first === 'string' && args.length > 1) {
+      index = 1;
+      out = call(StringPrototypeReplace, first, /%[sdifjoOc%]/g, (spec) => {
+        if (spec === '%%') return '%';
+        if (index >= args.length) return spec;
+        const arg = args[index++];
+        switch (spec) {
+          case '%s':
+            return typeof arg === 'string' ? arg
+              : typeof arg === 'object' && arg !== null ? inspect(arg, { depth: 1 })
+              : formatPrimitive(arg, false);
+          case '%d':
+          case '%i': {
+            if (typeof arg === 'bigint') return call(BigIntPrototypeToString, arg) + 'n';
+            if (typeof arg === 'symbol') return 'NaN';
+            const n = Number(arg);
+            return formatPrimitive(spec === '%i' ? MathFloor(n) : n, false);
+          }
+          case '%f':
+            return typeof arg === 'symbol' ? 'NaN' : StringCtor(Number(arg));
+          case '%j':
+            try { return JSONStringify(arg); } catch { return '[Circular]'; }
+          case '%c':
+            return '';
+          default:
+            return inspect(arg, { depth: spec === '%o' ? 4 : 2 });
+        }
+      });
+    } else {
+      out = typeof first === 'string' ? first : inspect(first);
+      index = 1;
+    }
+    for (; index < args.length; index++) {
+      const arg = args[index];
+      out += ' ' + (typeof arg === 'string' ? arg : inspect(arg));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- console
+  const STDOUT = 1;
+  const STDERR = 2;
+  const counts = new SafeMap();
+  const timers_ = new SafeMap();
+  let groupIndent = '';
+
+  function write(stream, args) {
+    let text = format(...args);
+    if (groupIndent !== '') {
+      text = groupIndent + call(ArrayPrototypeJoin, call(StringPrototypeSplit, text, '\n'), '\n' + groupIndent);
+    }
+    native.print(stream, text + '\n');
+  }
+
+  const console = {
+    log: (...args) => write(STDOUT, args),
+    info: (...args) => write(STDOUT, args),
+    debug: (...args) => write(STDOUT, args),
+    warn: (...args) => write(STDERR, args),
+    error: (...args) => write(STDERR, args),
+    trace: (...args) => {
+      const err = new ErrorCtor(format(...args));
+      err.name = 'Trace';
+      native.print(STDERR, formatError(err) + '\n');
+    },
+    dir: (value, options) => native.print(STDOUT, inspect(value, options) + '\n'),
+    assert: (condition, ...args) => {
+      if (!condition) write(STDERR, ['Assertion failed' + (args.length ? ':' : ''), ...args]);
+    },
+    count: (label = 'default') => {
+      const n = (call(MapPrototypeGet, counts, label) || 0) + 1;
+      call(MapPrototypeSet, counts, label, n);
+      write(STDOUT, [label + ': ' + n]);
+    },
+    countReset: (label = 'default') => { call(MapPrototypeDelete, counts, label); },
+    time: (label = 'default') => { call(MapPrototypeSet, timers_, label, DateNow()); },
+    timeEnd: (label = 'default') => {
+      const start = call(MapPrototypeGet, timers_, label);
+      if (start === undefined) return;
+      call(MapPrototypeDelete, timers_, label);
+      write(STDOUT, [label + ': ' + (DateNow() - start) + 'ms']);
+    },
+    timeLog: (label = 'default', ...args) => {
+      const start = call(MapPrototypeGet, timers_, label);
+      if (start !== undefined) write(STDOUT, [label + ': ' + (DateNow() - start) + 'ms', ...args]);
+    },
+    group: (...args) => { if (args.length) write(STDOUT, args); groupIndent += '  '; },
+    groupEnd: () => { groupIndent = call(StringPrototypeSlice, groupIndent, 2); },
+    table: (...args) => write(STDOUT, args),
+  };
+
+  // ---------------------------------------------------------------- timers
+  // Timers live here; the worker asks `nextTimer()` how long it may sleep and calls
+  // `fireTimer()` to run the earliest due one, with a microtask checkpoint after each.
+  const timers = new SafeMap();
+  let nextTimerId = 1;
+
+  function toDelay(delay) {
+    const n = Number(delay);
+    return n >= 1 && n <= 2147483647 ? MathFloor(n) : 1;
+  }
+
+  function addTimer(callback, delay, args, repeat) {
+    if (typeof callback !== 'function') {
+      throw new TypeErrorCtor('The "callback" argument must be of type function. Received ' +
+        inspect(callback));
+    }
+    const id = nextTimerId++;
+    const ms = toDelay(delay);
+    call(MapPrototypeSet, timers, id, { callback, args, due: DateNow() + ms, repeat: repeat ? ms : 0 });
+    return id;
+  }
+
+  function clearTimer(id) {
+    if (typeof id === 'number') call(MapPrototypeDelete, timers, id);
+  }
+
+  function earliest() {
+    let best;
+    let bestId = 0;
+    for (const [id, timer] of call(MapPrototypeEntries, timers)) {
+      if (best === undefined || timer.due < best.due) { best = timer; bestId = id; }
+    }
+    return best === undefined ? undefined : [bestId, best];
+  }
+
+  function nextTimer() {
+    const next = earliest();
+    if (next === undefined) return -1;
+    return MathMax(0, next[1].due - DateNow());
+  }
+
+  function fireTimer() {
+    const next = earliest();
+    if (next === undefined) return;
+    const [id, timer] = next;
+    if (timer.repeat > 0) {
+      timer.due = DateNow() + timer.repeat;
+    } else {
+      call(MapPrototypeDelete, timers, id);
+    }
+    ReflectApply(timer.callback, globalObject, timer.args);
+  }
+
+  function queueMicrotask(callback) {
+    if (typeof callback !== 'function') {
+      throw new TypeErrorCtor('The "callback" argument must be of type function. Received ' +
+        inspect(callback));
+    }
+    // An exception in a microtask is an uncaught exception, not a rejected promise.
+    call(PromisePrototypeThen, PromiseResolve(), () => {
+      try { callback(); } catch (err) { native.reportError(err); }
+    });
+  }
+
+  // ---------------------------------------------------------------- process, module
+  const process = {
+    env,
+    argv,
+    exitCode: undefined,
+    exit(code) {
+      native.exit(code === undefined ? process.exitCode : code);
+    },
+    nextTick(callback, ...args) {
+      queueMicrotask(() => ReflectApply(callback, undefined, args));
+    },
+    stdout: { write: (chunk) => { native.print(STDOUT, StringCtor(chunk)); return true; } },
+    stderr: { write: (chunk) => { native.print(STDERR, StringCtor(chunk)); return true; } },
+  };
+  ObjectDefineProperty(process, Symbol.toStringTag, { value: 'process' });
+
+  const module = { exports: {}, id: '.', filename, loaded: false, children: [], paths: [] };
+
+  function require(name) {
+    const err = new ErrorCtor("Cannot find module '" + StringCtor(name) +
+      "': require() is not available in secure-exec (no modules can be loaded)");
+    err.code = 'MODULE_NOT_FOUND';
+    throw err;
+  }
+  require.resolve = require;
+  require.cache = ObjectFreeze({});
+
+  const define = (name, value) => ObjectDefineProperty(globalObject, name, {
+    value, writable: true, configurable: true, enumerable: false,
+  });
+  define('console', console);
+  define('process', process);
+  define('global', globalObject);
+  define('setTimeout', (callback, delay, ...args) => addTimer(callback, delay, args, false));
+  define('setInterval', (callback, delay, ...args) => addTimer(callback, delay, args, true));
+  define('setImmediate', (callback, ...args) => addTimer(callback, 0, args, false));
+  define('clearTimeout', clearTimer);
+  define('clearInterval', clearTimer);
+  define('clearImmediate', clearTimer);
+  define('queueMicrotask', queueMicrotask);
+
+  return { module, process, require, nextTimer, fireTimer, inspect };
+})

@@ -1,0 +1,124 @@
+//! `secure-exec-worker`: the V8 process.
+//!
+//! Started by a secure-exec host with one end of a socketpair as an inherited file descriptor
+//! (`--fd N`). It initialises V8 once, then serves sessions from that connection until it
+//! closes; each session is a fresh isolate on its own thread. See `docs/architecture.md`.
+
+mod budget;
+mod connection;
+#[cfg(feature = "fault-injection")]
+mod faults;
+mod guest;
+mod output;
+mod platform;
+mod session;
+mod table;
+mod watchdog;
+
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+
+use anyhow::{Context, bail};
+
+/// Features compiled in that change what a guest can do; reported in the handshake.
+pub(crate) const FEATURES: &[&str] = &[
+    #[cfg(feature = "fault-injection")]
+    "fault-injection",
+];
+
+fn main() {
+    // A panic anywhere leaves the process in an unknown state (a half-finished session, a
+    // poisoned lock): die at once so the host reports every session as crashed, rather than
+    // keep serving with one session silently lost.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default_hook(info);
+        std::process::abort();
+    }));
+
+    let code = match run() {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("secure-exec-worker: {err:#}");
+            2
+        }
+    };
+    exit_now(code)
+}
+
+/// Ends the process without running C++ static destructors: V8's platform threads may still
+/// be running, and tearing V8 down under them is how exits turn into crashes.
+pub(crate) fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit never returns and touches no Rust state.
+    unsafe { libc::_exit(code) }
+}
+
+fn run() -> anyhow::Result<()> {
+    let fd = parse_args(std::env::args().skip(1))?;
+    // SAFETY: the host passes a connected socket at `fd` and nothing else in this process owns
+    // it; `fd_is_socket` checked it is an open socket before ownership is taken.
+    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+    set_cloexec(&socket)?;
+    let socket = std::os::unix::net::UnixStream::from(socket);
+
+    platform::init();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .context("cannot start the I/O runtime")?;
+    runtime.block_on(connection::serve(socket))
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<RawFd> {
+    let mut fd = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--fd" => {
+                let value = args.next().context("--fd needs a value")?;
+                fd = Some(value.parse::<RawFd>().with_context(|| format!("bad --fd {value:?}"))?);
+            }
+            "--version" => {
+                #[allow(clippy::print_stdout)]
+                {
+                    println!(
+                        "secure-exec-worker {} (V8 {}, protocol {}{}{})",
+                        env!("CARGO_PKG_VERSION"),
+                        v8::V8::get_version(),
+                        secure_exec_proto::version::CURRENT,
+                        if FEATURES.is_empty() { "" } else { ", features: " },
+                        FEATURES.join(",")
+                    );
+                }
+                std::process::exit(0);
+            }
+            other => bail!(
+                "unknown argument {other:?}; this program is started by a secure-exec host \
+                 with --fd N, not by hand"
+            ),
+        }
+    }
+    let fd = fd.context("missing --fd N: the socket inherited from the host")?;
+    if !fd_is_socket(fd) {
+        bail!("file descriptor {fd} is not an open socket");
+    }
+    Ok(fd)
+}
+
+fn fd_is_socket(fd: RawFd) -> bool {
+    // SAFETY: fstat only writes into the zeroed struct we own; an invalid fd yields an error.
+    unsafe {
+        let mut stat: libc::stat = std::mem::zeroed();
+        libc::fstat(fd, &mut stat) == 0 && (stat.st_mode & libc::S_IFMT) == libc::S_IFSOCK
+    }
+}
+
+fn set_cloexec(fd: &OwnedFd) -> anyhow::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: plain fcntl on a descriptor we own.
+    let ok = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) } == 0;
+    if !ok {
+        bail!("cannot set close-on-exec on the host socket: {}", std::io::Error::last_os_error());
+    }
+    Ok(())
+}

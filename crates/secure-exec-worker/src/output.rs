@@ -1,0 +1,81 @@
+//! A session's console output: sent to the host as it is produced, capped per stream.
+
+use secure_exec_proto::v1::{self, worker_message};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Appended once to a stream that went past its cap.
+pub(crate) fn truncation_marker(stream: v1::Stream, cap: u64) -> String {
+    let name = if stream == v1::Stream::Stderr { "stderr" } else { "stdout" };
+    format!("\n[secure-exec: {name} truncated after {cap} bytes]\n")
+}
+
+#[derive(Debug)]
+pub(crate) struct Output {
+    session_id: u64,
+    sink: UnboundedSender<v1::WorkerMessage>,
+    cap: u64,
+    written: [u64; 2],
+    truncated: [bool; 2],
+}
+
+impl Output {
+    pub(crate) fn new(session_id: u64, sink: UnboundedSender<v1::WorkerMessage>, cap: u64) -> Self {
+        Self { session_id, sink, cap, written: [0; 2], truncated: [false; 2] }
+    }
+
+    /// Bytes `stream` may still take before it is truncated; 0 once it has been.
+    pub(crate) fn room(&self, stream: v1::Stream) -> usize {
+        let i = index(stream);
+        if self.truncated[i] {
+            return 0;
+        }
+        usize::try_from(self.cap.saturating_sub(self.written[i])).unwrap_or(usize::MAX)
+    }
+
+    /// Sends `text`, cutting it at the cap (on a character boundary) and adding the marker
+    /// once. `complete` says whether `text` is all the guest wrote, or already a prefix.
+    pub(crate) fn write(&mut self, stream: v1::Stream, mut text: String, complete: bool) {
+        let i = index(stream);
+        if self.truncated[i] {
+            return;
+        }
+        let room = self.room(stream);
+        let mut cut = !complete;
+        if text.len() > room {
+            let mut end = room;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+            cut = true;
+        }
+        self.written[i] += text.len() as u64;
+        if cut {
+            self.truncated[i] = true;
+            text.push_str(&truncation_marker(stream, self.cap));
+        }
+        if !text.is_empty() {
+            self.send(stream, text);
+        }
+    }
+
+    pub(crate) fn truncated(&self, stream: v1::Stream) -> bool {
+        self.truncated[index(stream)]
+    }
+
+    fn send(&self, stream: v1::Stream, text: String) {
+        let message = v1::WorkerMessage {
+            kind: Some(worker_message::Kind::Output(v1::Output {
+                session_id: self.session_id,
+                stream: stream as i32,
+                text,
+            })),
+        };
+        // A closed sink means the connection is gone and the worker is shutting down.
+        let _ = self.sink.send(message);
+    }
+}
+
+fn index(stream: v1::Stream) -> usize {
+    usize::from(stream == v1::Stream::Stderr)
+}

@@ -1,0 +1,116 @@
+//! What the rest of the worker knows about a running session, and how it is stopped.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+/// Why a session stopped before its code finished on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The session's thread used more CPU time than its limit.
+    CpuTimeLimit,
+    /// The session ran longer than its wall-clock limit.
+    Timeout,
+    /// The V8 heap or ArrayBuffer memory went past the session's budget.
+    MemoryLimit,
+    /// The host cancelled the session.
+    Cancelled,
+    /// The host closed the connection or asked the worker to shut down.
+    Shutdown,
+    /// The guest called `process.exit(code)`.
+    Exit(i32),
+    /// An exception escaped a microtask (already recorded by the session).
+    Uncaught,
+}
+
+/// Messages to a session's thread.
+#[derive(Debug)]
+pub(crate) enum Input {
+    /// The code to run; the first and only `Execute` starts the session.
+    Execute(secure_exec_proto::v1::Execute),
+    /// Something changed (a stop was requested): re-check instead of sleeping on.
+    Wake,
+}
+
+/// Shared between the session's thread, the connection (cancel, shutdown) and the watchdog.
+#[derive(Debug)]
+pub(crate) struct Control {
+    pub(crate) id: u64,
+    stop: Mutex<Option<Stop>>,
+    isolate: Mutex<Option<v8::IsolateHandle>>,
+    input: mpsc::Sender<Input>,
+    heap_used: AtomicU64,
+    heap_total: AtomicU64,
+}
+
+impl Control {
+    pub(crate) fn new(id: u64) -> (Self, mpsc::Receiver<Input>) {
+        let (input, inbox) = mpsc::channel();
+        let control = Self {
+            id,
+            stop: Mutex::new(None),
+            isolate: Mutex::new(None),
+            input,
+            heap_used: AtomicU64::new(0),
+            heap_total: AtomicU64::new(0),
+        };
+        (control, inbox)
+    }
+
+    /// Delivers the session's code to its thread.
+    pub(crate) fn execute(&self, execute: secure_exec_proto::v1::Execute) {
+        // A send error means the thread already ended (for example it was cancelled while
+        // waiting); there is nobody left to run the code, which is what we want.
+        let _ = self.input.send(Input::Execute(execute));
+    }
+
+    /// Requests that the session stop for `reason`. The first reason wins; later ones are
+    /// ignored so that, say, a timeout racing a memory limit reports the one that happened first.
+    pub(crate) fn stop(&self, reason: Stop) -> bool {
+        {
+            let mut stop = lock(&self.stop);
+            if stop.is_some() {
+                return false;
+            }
+            *stop = Some(reason);
+        }
+        if let Some(isolate) = lock(&self.isolate).as_ref() {
+            isolate.terminate_execution();
+        }
+        let _ = self.input.send(Input::Wake);
+        true
+    }
+
+    pub(crate) fn stopped(&self) -> Option<Stop> {
+        *lock(&self.stop)
+    }
+
+    /// Makes the isolate reachable for `stop`. If a stop came first, it takes effect now.
+    pub(crate) fn attach_isolate(&self, handle: v8::IsolateHandle) {
+        let mut isolate = lock(&self.isolate);
+        if self.stopped().is_some() {
+            handle.terminate_execution();
+        }
+        *isolate = Some(handle);
+    }
+
+    /// Called before the isolate is disposed, so nobody terminates a dead isolate.
+    pub(crate) fn detach_isolate(&self) {
+        lock(&self.isolate).take();
+    }
+
+    pub(crate) fn record_heap(&self, used: usize, total: usize) {
+        self.heap_used.store(used as u64, Ordering::Relaxed);
+        self.heap_total.store(total as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn heap(&self) -> (u64, u64) {
+        (self.heap_used.load(Ordering::Relaxed), self.heap_total.load(Ordering::Relaxed))
+    }
+}
+
+/// Locks ignoring poison: every critical section here leaves the data consistent, and the
+/// worker aborts on panic anyway.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,493 @@
+//! The body of a session thread: isolate set-up, the event loop, and the result.
+
+use std::sync::Arc;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
+
+use secure_exec_proto::v1::{self, worker_message};
+
+use super::Start;
+use super::control::{Control, Input, Stop};
+use crate::budget::MemoryBudget;
+use crate::guest::{self, Hooks, SessionState};
+use crate::output::Output;
+use crate::watchdog;
+
+/// Defaults for limits the host left at zero. The host always sends its own; these only keep
+/// the worker bounded if it does not.
+const DEFAULT_MEMORY_LIMIT: u64 = 128 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+const DEFAULT_MAX_OUTPUT: u64 = 1024 * 1024;
+const DEFAULT_MAX_EXPORTS: u64 = 4 * 1024 * 1024;
+/// How long an opened session waits for its `Execute`.
+const EXECUTE_WAIT: Duration = Duration::from_secs(30);
+/// Longest sleep while timers are pending; the loop re-checks for stops at least this often.
+const MAX_IDLE: Duration = Duration::from_millis(500);
+
+const CJS_PARAMS: [&str; 5] = ["exports", "require", "module", "__filename", "__dirname"];
+
+/// Resolved limits of one session.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    memory: u64,
+    cpu: Option<Duration>,
+    wall: Duration,
+    output: u64,
+    exports: u64,
+}
+
+impl Limits {
+    fn from_proto(limits: Option<&v1::Limits>) -> Self {
+        let or = |value: u64, default: u64| if value == 0 { default } else { value };
+        let limits = limits.cloned().unwrap_or_default();
+        Self {
+            memory: or(limits.memory_limit_bytes, DEFAULT_MEMORY_LIMIT),
+            cpu: (limits.cpu_time_limit_ms > 0)
+                .then(|| Duration::from_millis(limits.cpu_time_limit_ms)),
+            wall: Duration::from_millis(or(limits.timeout_ms, DEFAULT_TIMEOUT_MS)),
+            output: or(limits.max_output_bytes, DEFAULT_MAX_OUTPUT),
+            exports: or(limits.max_exports_bytes, DEFAULT_MAX_EXPORTS),
+        }
+    }
+}
+
+/// How the guest's code ended.
+#[derive(Debug)]
+enum Ending {
+    /// Ran to completion: no code, timers or promise jobs left.
+    Finished,
+    /// An exception nobody caught (described).
+    Threw(String),
+    /// Stopped from outside or by `process.exit`.
+    Stopped(Stop),
+}
+
+/// What the result is made of, before it is framed.
+#[derive(Debug, Default)]
+struct Verdict {
+    code: i32,
+    error: Option<(&'static str, String)>,
+    exports_json: Option<String>,
+}
+
+impl Verdict {
+    fn error(code: i32, error_code: &'static str, message: String) -> Self {
+        Self { code, error: Some((error_code, message)), exports_json: None }
+    }
+}
+
+pub(super) fn main(start: Start) {
+    let Start { control, inbox, open, sink, table, watchdog } = start;
+    let limits = Limits::from_proto(open.limits.as_ref());
+    let mut result = v1::SessionResult { session_id: control.id, ..Default::default() };
+
+    let verdict = match wait_for_code(&inbox, &control) {
+        Ok(execute) => {
+            run_session(&control, &open, &execute, limits, &inbox, &sink, &watchdog, &mut result)
+        }
+        Err(verdict) => verdict,
+    };
+    result.code = verdict.code;
+    if let Some((code, message)) = verdict.error {
+        result.error_code = code.to_owned();
+        result.error_message = format!("{code}: {message}");
+    }
+    result.exports_json = verdict.exports_json;
+
+    table.remove(control.id);
+    let message = v1::WorkerMessage { kind: Some(worker_message::Kind::SessionResult(result)) };
+    let _ = sink.send(message);
+}
+
+fn wait_for_code(
+    inbox: &std::sync::mpsc::Receiver<Input>,
+    control: &Control,
+) -> Result<v1::Execute, Verdict> {
+    let deadline = std::time::Instant::now() + EXECUTE_WAIT;
+    loop {
+        if let Some(stop) = control.stopped() {
+            return Err(stopped_verdict(stop, None));
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match inbox.recv_timeout(left) {
+            Ok(Input::Execute(execute)) => return Ok(execute),
+            Ok(Input::Wake) => continue,
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                return Err(Verdict::error(
+                    1,
+                    "ERR_INTERNAL",
+                    format!("no code arrived for session {} within {EXECUTE_WAIT:?}", control.id),
+                ));
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_session(
+    control: &Arc<Control>,
+    open: &v1::OpenSession,
+    execute: &v1::Execute,
+    limits: Limits,
+    inbox: &std::sync::mpsc::Receiver<Input>,
+    sink: &tokio::sync::mpsc::UnboundedSender<v1::WorkerMessage>,
+    watchdog: &watchdog::Watchdog,
+    result: &mut v1::SessionResult,
+) -> Verdict {
+    let memory = usize::try_from(limits.memory).unwrap_or(usize::MAX);
+    let budget = MemoryBudget::new(memory, Arc::clone(control));
+    let params = v8::CreateParams::default()
+        .heap_limits(0, memory)
+        .array_buffer_allocator(budget.allocator())
+        .allow_atomics_wait(false);
+    let mut isolate = v8::Isolate::new(params);
+    budget.install_heap_callback(&mut isolate);
+    isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+    isolate.set_promise_reject_callback(guest::promise_reject_callback);
+    isolate.set_slot(SessionState {
+        control: Arc::clone(control),
+        output: Output::new(control.id, sink.clone(), limits.output),
+        budget: Arc::clone(&budget),
+        uncaught: None,
+        rejections: Vec::new(),
+    });
+    control.attach_isolate(isolate.thread_safe_handle());
+
+    let (clock, cpu_start) = watchdog::current_thread_clock().unwrap_or((0, Duration::ZERO));
+    let verdict = {
+        let watch = watchdog.watch(Arc::clone(control), clock, cpu_start, limits.cpu, limits.wall);
+        let verdict = in_context(&mut isolate, control, open, execute, limits, inbox);
+        drop(watch);
+        verdict
+    };
+    if let Some(used) = watchdog::read_clock(clock) {
+        result.cpu_time_us = u64::try_from(used.saturating_sub(cpu_start).as_micros()).unwrap_or(0);
+    }
+    result.heap_used_bytes = isolate.get_heap_statistics().used_heap_size() as u64;
+
+    // Termination is not sticky: nothing may run in this isolate again, but clear the flag
+    // before disposal anyway so no V8 clean-up path observes a pending termination.
+    control.detach_isolate();
+    isolate.cancel_terminate_execution();
+    if let Some(state) = isolate.remove_slot::<SessionState>() {
+        result.stdout_truncated = state.output.truncated(v1::Stream::Stdout);
+        result.stderr_truncated = state.output.truncated(v1::Stream::Stderr);
+    }
+    drop(isolate);
+    verdict
+}
+
+fn in_context(
+    isolate: &mut v8::OwnedIsolate,
+    control: &Control,
+    open: &v1::OpenSession,
+    execute: &v1::Execute,
+    limits: Limits,
+    inbox: &std::sync::mpsc::Receiver<Input>,
+) -> Verdict {
+    v8::scope!(let scope, isolate);
+    let context = v8::Context::new(scope, Default::default());
+    let scope = &mut v8::ContextScope::new(scope, context);
+    let filename = if execute.filename.is_empty() { "index.js" } else { &execute.filename };
+
+    let hooks = match guest::install(scope, &open.env, &open.argv, filename) {
+        Ok(hooks) => hooks,
+        Err(message) => {
+            // The only way the prelude fails is a stop that already happened (or a bug).
+            if let Some(stop) = control.stopped() {
+                return stopped_verdict(stop, Some(limits));
+            }
+            return Verdict::error(1, "ERR_INTERNAL", format!("guest environment: {message}"));
+        }
+    };
+
+    let ending = run_to_completion(scope, &hooks, control, execute, filename, inbox);
+    match ending {
+        Ending::Stopped(stop) => stopped_verdict(stop, Some(limits)),
+        Ending::Threw(message) => Verdict::error(1, "ERR_GUEST_EXCEPTION", message),
+        Ending::Finished => finish(scope, &hooks, control, execute, limits),
+    }
+}
+
+/// Runs the guest's code, then its timers and promise jobs until none are left.
+fn run_to_completion(
+    scope: &mut v8::PinScope<'_, '_>,
+    hooks: &Hooks,
+    control: &Control,
+    execute: &v1::Execute,
+    filename: &str,
+    inbox: &std::sync::mpsc::Receiver<Input>,
+) -> Ending {
+    if let Some(ending) = run_main(scope, hooks, execute, filename) {
+        return check(scope, control, ending);
+    }
+    loop {
+        if let Some(ending) = after_macrotask(scope, control) {
+            return ending;
+        }
+        let next_timer = v8::Local::new(scope, &hooks.next_timer);
+        let delay = match call(scope, next_timer, &[]) {
+            Ok(value) => value.number_value(scope).unwrap_or(-1.0),
+            Err(ending) => return check(scope, control, ending),
+        };
+        if !(delay >= 0.0) {
+            return Ending::Finished;
+        }
+        // Sleep until the timer is due, waking early for a stop. Long waits are cut into
+        // pieces so a stop is never missed for longer than `MAX_IDLE`.
+        let wait = Duration::from_secs_f64((delay / 1000.0).min(MAX_IDLE.as_secs_f64()));
+        if !wait.is_zero() {
+            match inbox.recv_timeout(wait) {
+                Ok(_) | Err(RecvTimeoutError::Disconnected) => continue,
+                Err(RecvTimeoutError::Timeout) if delay / 1000.0 > MAX_IDLE.as_secs_f64() => {
+                    continue;
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+        if let Some(stop) = control.stopped() {
+            return Ending::Stopped(stop);
+        }
+        let fire_timer = v8::Local::new(scope, &hooks.fire_timer);
+        if let Err(ending) = call(scope, fire_timer, &[]) {
+            return check(scope, control, ending);
+        }
+    }
+}
+
+/// Compiles the code as a CommonJS module body and runs it. `Some` if it did not complete.
+fn run_main(
+    scope: &mut v8::PinScope<'_, '_>,
+    hooks: &Hooks,
+    execute: &v1::Execute,
+    filename: &str,
+) -> Option<Ending> {
+    v8::tc_scope!(let tc, scope);
+    let Some(code) = v8::String::new(tc, &execute.code) else {
+        return Some(Ending::Threw("RangeError: the code is longer than V8 strings allow".into()));
+    };
+    let Some(name) = v8::String::new(tc, filename) else {
+        return Some(Ending::Threw("RangeError: the filename is too long".into()));
+    };
+    let origin = guest::script_origin(tc, name.into());
+    let mut source = v8::script_compiler::Source::new(code, Some(&origin));
+    let params: Vec<_> = CJS_PARAMS.iter().filter_map(|p| v8::String::new(tc, p)).collect();
+    let compiled = v8::script_compiler::compile_function(
+        tc,
+        &mut source,
+        &params,
+        &[],
+        v8::script_compiler::CompileOptions::NoCompileOptions,
+        v8::script_compiler::NoCacheReason::NoReason,
+    );
+    let Some(function) = compiled else { return Some(caught(tc)) };
+
+    let module = v8::Local::new(tc, &hooks.module);
+    let exports_key = v8::String::new(tc, "exports")?;
+    let exports = module.get(tc, exports_key.into())?;
+    let require = v8::Local::new(tc, &hooks.require);
+    let dirname = v8::String::new(tc, "/")?;
+    let args = [exports, require.into(), module.into(), name.into(), dirname.into()];
+    match function.call(tc, exports, &args) {
+        Some(_) => None,
+        None => Some(caught(tc)),
+    }
+}
+
+/// Turns what a TryCatch saw into an ending (a termination shows as no exception).
+fn caught(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>) -> Ending {
+    if tc.has_terminated() || !tc.has_caught() {
+        return Ending::Stopped(Stop::Shutdown);
+    }
+    match tc.exception() {
+        Some(exception) => Ending::Threw(guest::describe(tc, exception)),
+        None => Ending::Stopped(Stop::Shutdown),
+    }
+}
+
+/// Calls `function` with a TryCatch. `Err` carries how it ended if it threw or was stopped.
+fn call<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    function: v8::Local<'s, v8::Function>,
+    args: &[v8::Local<'s, v8::Value>],
+) -> Result<v8::Local<'s, v8::Value>, Ending> {
+    v8::tc_scope!(let tc, scope);
+    let undefined = v8::undefined(tc);
+    match function.call(tc, undefined.into(), args) {
+        Some(value) => Ok(value),
+        None => Err(caught(tc)),
+    }
+}
+
+/// A stop recorded on the control outranks what the guest saw: a terminated call shows up as a
+/// generic termination, and the control knows why.
+fn check(scope: &mut v8::PinScope<'_, '_>, control: &Control, ending: Ending) -> Ending {
+    if let Some(stop) = control.stopped() {
+        if stop == Stop::Uncaught {
+            if let Some(text) = uncaught(scope) {
+                return Ending::Threw(text);
+            }
+        }
+        return Ending::Stopped(stop);
+    }
+    ending
+}
+
+fn uncaught(scope: &mut v8::PinScope<'_, '_>) -> Option<String> {
+    scope.get_slot_mut::<SessionState>().and_then(|state| state.uncaught.clone())
+}
+
+/// Runs promise jobs, then decides whether the session goes on.
+fn after_macrotask(scope: &mut v8::PinScope<'_, '_>, control: &Control) -> Option<Ending> {
+    if let Some(stop) = control.stopped() {
+        return Some(check(scope, control, Ending::Stopped(stop)));
+    }
+    scope.perform_microtask_checkpoint();
+    if let Some(stop) = control.stopped() {
+        return Some(check(scope, control, Ending::Stopped(stop)));
+    }
+    let stats = scope.get_heap_statistics();
+    control.record_heap(stats.used_heap_size(), stats.total_heap_size());
+    let rejections = match scope.get_slot_mut::<SessionState>() {
+        Some(state) => {
+            state.budget.record_heap_used(stats.used_heap_size());
+            std::mem::take(&mut state.rejections)
+        }
+        None => Vec::new(),
+    };
+    if let Some((_, reason)) = rejections.into_iter().next() {
+        let reason = v8::Local::new(scope, &reason);
+        let text = guest::describe(scope, reason);
+        let text = text.strip_prefix("Uncaught ").unwrap_or(&text).to_owned();
+        return Some(Ending::Threw(format!("Uncaught (in promise) {text}")));
+    }
+    None
+}
+
+/// The code finished on its own: work out the exit code and, for `run`, the exports.
+fn finish(
+    scope: &mut v8::PinScope<'_, '_>,
+    hooks: &Hooks,
+    control: &Control,
+    execute: &v1::Execute,
+    limits: Limits,
+) -> Verdict {
+    v8::tc_scope!(let tc, scope);
+    let process = v8::Local::new(tc, &hooks.process);
+    let code = v8::String::new(tc, "exitCode")
+        .and_then(|key| process.get(tc, key.into()))
+        .filter(|value| !value.is_null_or_undefined())
+        .map(|value| value.integer_value(tc).and_then(|n| i32::try_from(n).ok()).unwrap_or(1))
+        .unwrap_or(0);
+    let mut verdict = Verdict { code, ..Verdict::default() };
+    if execute.mode == v1::ExecuteMode::Run as i32 {
+        match exports_json(tc, hooks, limits) {
+            Ok(json) => verdict.exports_json = json,
+            Err(error) => verdict = error,
+        }
+    }
+    if let Some(stop) = control.stopped() {
+        return stopped_verdict(stop, Some(limits));
+    }
+    verdict
+}
+
+fn exports_json(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>,
+    hooks: &Hooks,
+    limits: Limits,
+) -> Result<Option<String>, Verdict> {
+    let module = v8::Local::new(tc, &hooks.module);
+    let key = v8::String::new(tc, "exports")
+        .ok_or_else(|| Verdict::error(1, "ERR_INTERNAL", "cannot allocate a string".into()))?;
+    let Some(exports) = module.get(tc, key.into()) else {
+        return Err(Verdict::error(1, "ERR_GUEST_EXCEPTION", describe_caught(tc)));
+    };
+    if exports.is_undefined() {
+        return Ok(None);
+    }
+    let not_serializable = |kind: &str| {
+        Verdict::error(
+            1,
+            "ERR_EXPORTS_NOT_SERIALIZABLE",
+            format!("module.exports is {kind}, which has no JSON form"),
+        )
+    };
+    if exports.is_function() {
+        return Err(not_serializable("a function"));
+    }
+    if exports.is_symbol() {
+        return Err(not_serializable("a symbol"));
+    }
+    let Some(json) = v8::json::stringify(tc, exports) else {
+        let reason = describe_caught(tc);
+        return Err(Verdict::error(
+            1,
+            "ERR_EXPORTS_NOT_SERIALIZABLE",
+            format!("module.exports cannot be converted to JSON: {reason}"),
+        ));
+    };
+    let len = json.utf8_length(tc) as u64;
+    if len > limits.exports {
+        return Err(Verdict::error(
+            1,
+            "ERR_EXPORTS_TOO_LARGE",
+            format!(
+                "module.exports is {len} bytes as JSON, over the limit of {} bytes",
+                limits.exports
+            ),
+        ));
+    }
+    let json = json.to_rust_string_lossy(tc);
+    if json == "undefined" {
+        return Err(not_serializable("a value whose toJSON() returns undefined"));
+    }
+    Ok(Some(json))
+}
+
+fn describe_caught(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>) -> String {
+    match tc.exception() {
+        Some(exception) if !tc.has_terminated() => guest::describe(tc, exception),
+        _ => "execution was terminated".to_owned(),
+    }
+}
+
+fn stopped_verdict(stop: Stop, limits: Option<Limits>) -> Verdict {
+    let mb = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    match stop {
+        Stop::Exit(code) => Verdict { code, ..Verdict::default() },
+        Stop::MemoryLimit => Verdict::error(
+            1,
+            "ERR_MEMORY_LIMIT",
+            match limits {
+                Some(limits) => format!("memory limit of {} MB exceeded", mb(limits.memory)),
+                None => "memory limit exceeded".into(),
+            },
+        ),
+        Stop::CpuTimeLimit => Verdict::error(
+            124,
+            "ERR_CPU_TIME_LIMIT",
+            match limits.and_then(|l| l.cpu) {
+                Some(cpu) => format!("CPU time limit of {} ms exceeded", cpu.as_millis()),
+                None => "CPU time limit exceeded".into(),
+            },
+        ),
+        Stop::Timeout => Verdict::error(
+            124,
+            "ERR_TIMEOUT",
+            match limits {
+                Some(limits) => {
+                    format!("wall-clock timeout of {} ms exceeded", limits.wall.as_millis())
+                }
+                None => "wall-clock timeout exceeded".into(),
+            },
+        ),
+        Stop::Cancelled => Verdict::error(130, "ERR_CANCELLED", "the host cancelled the session".into()),
+        Stop::Shutdown => Verdict::error(
+            1,
+            "ERR_V8_PROCESS_CRASH",
+            "the worker is shutting down and ended the session".into(),
+        ),
+        Stop::Uncaught => Verdict::error(1, "ERR_GUEST_EXCEPTION", "uncaught exception".into()),
+    }
+}

@@ -1,0 +1,181 @@
+//! Enforces CPU-time and wall-clock limits for every session from one thread.
+//!
+//! A session registers its thread's CPU clock (`pthread_getcpuclockid`) and its deadlines.
+//! The watchdog sleeps exactly until the earliest moment a limit could be reached: CPU time
+//! advances no faster than wall time, so a session with `r` ms of CPU budget left cannot run
+//! out sooner than `r` ms from now. On waking it reads the clocks, stops the sessions that are
+//! over, and sleeps again. Overshoot is therefore the wake-up latency, not a polling period.
+//!
+//! It also notices a session that was told to stop but does not (a native call that never
+//! returns): after [`STOP_GRACE`] the worker aborts, because a thread it cannot stop would hold
+//! its isolate and slot forever. The host reports that as a process crash.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::session::control::{Control, Stop, lock};
+
+/// How long a session may keep running after being told to stop.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+/// Shortest sleep between checks, so a nearly exhausted budget does not spin the watchdog.
+const MIN_SLEEP: Duration = Duration::from_micros(200);
+
+/// Handle to the watchdog thread; cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Watchdog {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    entries: Mutex<Entries>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    next_key: u64,
+    list: Vec<Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    key: u64,
+    control: Arc<Control>,
+    clock: libc::clockid_t,
+    /// Absolute reading of the thread's CPU clock at which the session is over its limit.
+    cpu_deadline: Option<Duration>,
+    wall_deadline: Instant,
+    stop_sent_at: Option<Instant>,
+}
+
+/// Removes the session from the watchdog when dropped.
+#[derive(Debug)]
+pub(crate) struct Watch {
+    shared: Arc<Shared>,
+    key: u64,
+}
+
+/// The calling thread's CPU clock and its current reading.
+pub(crate) fn current_thread_clock() -> Option<(libc::clockid_t, Duration)> {
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: pthread_self is always valid for the calling thread; the out-pointer is ours.
+    let rc = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) };
+    if rc != 0 {
+        return None;
+    }
+    read_clock(clock).map(|now| (clock, now))
+}
+
+pub(crate) fn read_clock(clock: libc::clockid_t) -> Option<Duration> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into our timespec; an invalid clock returns an error.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return None;
+    }
+    Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}
+
+impl Watchdog {
+    /// Starts the watchdog thread.
+    pub(crate) fn start() -> std::io::Result<Self> {
+        let shared = Arc::new(Shared { entries: Mutex::default(), changed: Condvar::new() });
+        let thread_shared = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("watchdog".into())
+            .spawn(move || run(&thread_shared))?;
+        Ok(Self { shared })
+    }
+
+    /// Watches the calling session thread. `cpu_used` is the thread clock's reading when the
+    /// session's code started, so isolate set-up does not count against the guest.
+    pub(crate) fn watch(
+        &self,
+        control: Arc<Control>,
+        clock: libc::clockid_t,
+        cpu_used: Duration,
+        cpu_limit: Option<Duration>,
+        wall_limit: Duration,
+    ) -> Watch {
+        let mut entries = lock(&self.shared.entries);
+        entries.next_key += 1;
+        let key = entries.next_key;
+        entries.list.push(Entry {
+            key,
+            control,
+            clock,
+            cpu_deadline: cpu_limit.map(|limit| cpu_used + limit),
+            wall_deadline: Instant::now() + wall_limit,
+            stop_sent_at: None,
+        });
+        drop(entries);
+        self.shared.changed.notify_one();
+        Watch { shared: Arc::clone(&self.shared), key }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // Removal happens on the session thread before it exits, so the watchdog never reads
+        // the CPU clock of a thread that is gone.
+        lock(&self.shared.entries).list.retain(|entry| entry.key != self.key);
+    }
+}
+
+fn run(shared: &Shared) {
+    let mut entries = lock(&shared.entries);
+    loop {
+        let now = Instant::now();
+        let mut sleep: Option<Duration> = None;
+        let mut shorten = |d: Duration| sleep = Some(sleep.map_or(d, |s| s.min(d)));
+        for entry in &mut entries.list {
+            if let Some(sent) = entry.stop_sent_at {
+                if now.duration_since(sent) > STOP_GRACE {
+                    eprintln!(
+                        "secure-exec-worker: session {} did not stop within {:?}; aborting the \
+                         worker",
+                        entry.control.id, STOP_GRACE
+                    );
+                    std::process::abort();
+                }
+                shorten(STOP_GRACE);
+                continue;
+            }
+            if entry.control.stopped().is_some() {
+                entry.stop_sent_at = Some(now);
+                shorten(STOP_GRACE);
+                continue;
+            }
+            if now >= entry.wall_deadline {
+                entry.control.stop(Stop::Timeout);
+                entry.stop_sent_at = Some(now);
+                continue;
+            }
+            let mut next = entry.wall_deadline - now;
+            if let Some(deadline) = entry.cpu_deadline {
+                match read_clock(entry.clock) {
+                    Some(used) if used >= deadline => {
+                        entry.control.stop(Stop::CpuTimeLimit);
+                        entry.stop_sent_at = Some(now);
+                        continue;
+                    }
+                    Some(used) => next = next.min(deadline - used),
+                    // The clock of a live, registered thread cannot fail; if it does, the
+                    // wall-clock deadline still bounds the session.
+                    None => {}
+                }
+            }
+            shorten(next.max(MIN_SLEEP));
+        }
+        entries = match sleep {
+            Some(duration) => {
+                shared
+                    .changed
+                    .wait_timeout(entries, duration)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .0
+            }
+            None => shared.changed.wait(entries).unwrap_or_else(std::sync::PoisonError::into_inner),
+        };
+    }
+}
