@@ -17,17 +17,19 @@ static DRIVER: OnceLock<Handle> = OnceLock::new();
 pub(crate) fn handle() -> &'static Handle {
     DRIVER.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
-        let spawned = std::thread::Builder::new().name("secure-exec-driver".into()).spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(runtime) => runtime,
-                Err(err) => {
-                    let _ = tx.send(Err(err));
-                    return;
-                }
-            };
-            let _ = tx.send(Ok(runtime.handle().clone()));
-            runtime.block_on(std::future::pending::<()>());
-        });
+        let spawned =
+            std::thread::Builder::new().name("secure-exec-driver".into()).spawn(move || {
+                let runtime =
+                    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                        Ok(runtime) => runtime,
+                        Err(err) => {
+                            let _ = tx.send(Err(err));
+                            return;
+                        }
+                    };
+                let _ = tx.send(Ok(runtime.handle().clone()));
+                runtime.block_on(std::future::pending::<()>());
+            });
         let started = spawned.map_err(|err| err.to_string()).and_then(|_| {
             rx.recv()
                 .map_err(|_| "driver thread ended during start-up".to_owned())?

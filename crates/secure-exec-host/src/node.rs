@@ -77,7 +77,9 @@ impl NodeRuntime {
         let registry = &self.inner.registry;
         match &options.topology {
             Topology::Shared => registry.shared().await,
-            Topology::Tenant(key) => registry.tenant(key.clone(), options.process_options.clone()).await,
+            Topology::Tenant(key) => {
+                registry.tenant(key.clone(), options.process_options.clone()).await
+            }
             Topology::PerRuntime => {
                 let runtime = self.inner.own.get(&options.process_options).await?;
                 registry.track_dedicated(&runtime);

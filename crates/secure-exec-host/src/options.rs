@@ -242,7 +242,13 @@ impl SessionLimits {
     }
 }
 
-fn check(name: &str, value: Option<u64>, min: u64, max: u64, unit: &str) -> Result<Option<u64>, Error> {
+fn check(
+    name: &str,
+    value: Option<u64>,
+    min: u64,
+    max: u64,
+    unit: &str,
+) -> Result<Option<u64>, Error> {
     match value {
         Some(v) if v < min || v > max => Err(Error::InvalidOptions(format!(
             "{name} must be between {min} and {max} {unit}, got {v}"

@@ -99,7 +99,8 @@ impl Slot {
             }
         }
         let runtime =
-            V8Runtime::spawn_in_lineage(options.clone(), self.crashes.load(Ordering::Relaxed)).await?;
+            V8Runtime::spawn_in_lineage(options.clone(), self.crashes.load(Ordering::Relaxed))
+                .await?;
         *current = Some(runtime.clone());
         Ok(runtime)
     }
@@ -140,7 +141,11 @@ impl Registry {
 
     /// The process of tenant `key`: the same live process for the same key, a fresh one after
     /// it crashed or was disposed. `options` apply when a process has to be started.
-    pub async fn tenant(&self, key: impl Into<String>, options: V8RuntimeOptions) -> Result<V8Runtime, Error> {
+    pub async fn tenant(
+        &self,
+        key: impl Into<String>,
+        options: V8RuntimeOptions,
+    ) -> Result<V8Runtime, Error> {
         let key = key.into();
         let slot = {
             let mut tenants = lock(&self.inner.tenants);

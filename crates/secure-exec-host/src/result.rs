@@ -49,7 +49,11 @@ pub(crate) struct Report {
 
 impl Report {
     /// A session that failed before or without reaching the guest.
-    pub(crate) fn failed(code: i32, error_code: ErrorCode, message: impl std::fmt::Display) -> Self {
+    pub(crate) fn failed(
+        code: i32,
+        error_code: ErrorCode,
+        message: impl std::fmt::Display,
+    ) -> Self {
         Self {
             code,
             error_code: Some(error_code),

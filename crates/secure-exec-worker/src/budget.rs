@@ -107,12 +107,8 @@ unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial
     current.saturating_add(HEAP_HEADROOM)
 }
 
-static VTABLE: v8::RustAllocatorVtable<MemoryBudget> = v8::RustAllocatorVtable {
-    allocate,
-    allocate_uninitialized,
-    free,
-    drop: drop_handle,
-};
+static VTABLE: v8::RustAllocatorVtable<MemoryBudget> =
+    v8::RustAllocatorVtable { allocate, allocate_uninitialized, free, drop: drop_handle };
 
 unsafe extern "C" fn allocate(budget: &MemoryBudget, len: usize) -> *mut c_void {
     if !budget.charge(len) {

@@ -82,7 +82,9 @@ pub(crate) async fn serve(socket: std::os::unix::net::UnixStream) -> anyhow::Res
             None => break Ok(()),
             Some(Err(err)) => break Err(anyhow::anyhow!("bad frame from the host: {err}")),
             Some(Ok(v1::HostMessage { kind: None })) => {
-                break Err(anyhow::anyhow!("host sent a message of a kind this worker does not know"));
+                break Err(anyhow::anyhow!(
+                    "host sent a message of a kind this worker does not know"
+                ));
             }
             Some(Ok(v1::HostMessage { kind: Some(kind) })) => match state.handle(kind) {
                 Flow::Continue => {}
@@ -98,9 +100,10 @@ pub(crate) async fn serve(socket: std::os::unix::net::UnixStream) -> anyhow::Res
 
     // Whatever ended the connection, no session outlives it.
     let table = Arc::clone(&state.table);
-    let stopped = tokio::task::spawn_blocking(move || table.stop_all(Stop::Shutdown, SHUTDOWN_GRACE))
-        .await
-        .unwrap_or(false);
+    let stopped =
+        tokio::task::spawn_blocking(move || table.stop_all(Stop::Shutdown, SHUTDOWN_GRACE))
+            .await
+            .unwrap_or(false);
     drop(state);
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, writer).await;
     if !stopped {

@@ -21,9 +21,9 @@ use tokio_util::codec::{FramedRead, FramedWrite};
 use super::exit::{describe_exit, reap, terminate};
 use super::spawn::{HostCodec, Spawned, StderrTail};
 use super::{Process, ProcessState, StatsSnapshot};
+use crate::ErrorCode;
 use crate::options::{OutputCallback, OutputStream};
 use crate::result::Report;
-use crate::ErrorCode;
 
 /// A host-side allowance past a session's own timeout before the host stops waiting for the
 /// worker to report it (the worker's watchdog acts well before).
@@ -38,13 +38,20 @@ const MARKER_SLACK: usize = 256;
 /// Requests to the actor.
 pub(crate) enum Command {
     /// Start a session: send `OpenSession` and `Execute`, then route its output and result.
-    Open { open: v1::OpenSession, execute: v1::Execute, session: Session },
+    Open(Box<Open>),
     /// The caller went away; ask the worker to stop the session.
     Cancel(u64),
     /// Live figures from the worker.
     Stats(oneshot::Sender<StatsSnapshot>),
     /// End the worker (SIGTERM, grace, SIGKILL) and report when it is reaped.
     Dispose(Option<oneshot::Sender<()>>),
+}
+
+/// What `Command::Open` carries.
+pub(crate) struct Open {
+    pub(crate) open: v1::OpenSession,
+    pub(crate) execute: v1::Execute,
+    pub(crate) session: Session,
 }
 
 /// A session in flight, as the actor tracks it.
@@ -70,7 +77,11 @@ enum End {
     Failed(String),
 }
 
-pub(crate) fn start(process: Arc<Process>, spawned: Spawned, commands: mpsc::UnboundedReceiver<Command>) {
+pub(crate) fn start(
+    process: Arc<Process>,
+    spawned: Spawned,
+    commands: mpsc::UnboundedReceiver<Command>,
+) {
     let Spawned { child, reader, writer, info: _, stderr } = spawned;
     let (outbox, writer_inbox) = mpsc::unbounded_channel();
     let writer = tokio::spawn(write_frames(writer, writer_inbox));
@@ -155,7 +166,8 @@ impl Actor {
 
     fn on_command(&mut self, command: Command) {
         match command {
-            Command::Open { open, execute, session } => {
+            Command::Open(request) => {
+                let Open { open, execute, session } = *request;
                 let id = open.session_id;
                 let deadline = Instant::now() + session.timeout + RESULT_BACKSTOP;
                 self.sessions.insert(
@@ -167,7 +179,9 @@ impl Actor {
             }
             Command::Cancel(id) => {
                 if self.sessions.contains_key(&id) {
-                    self.send(host_message::Kind::CancelSession(v1::CancelSession { session_id: id }));
+                    self.send(host_message::Kind::CancelSession(v1::CancelSession {
+                        session_id: id,
+                    }));
                 }
             }
             Command::Stats(reply) => {
@@ -257,7 +271,8 @@ impl Actor {
         let exports = match result.exports_json {
             None => None,
             Some(json) => Some(
-                serde_json::from_str(&json).map_err(|err| format!("exports are not JSON: {err}"))?,
+                serde_json::from_str(&json)
+                    .map_err(|err| format!("exports are not JSON: {err}"))?,
             ),
         };
         let report = Report {
@@ -304,7 +319,11 @@ impl Actor {
                 self.process.budget.close();
                 let status = terminate(&mut child, self.process.options.dispose_grace).await;
                 let how = status.map_or_else(|| "could not be reaped".to_owned(), describe_exit);
-                (ProcessState::Disposed, format!("V8 worker process {pid} was disposed ({how})"), waiters)
+                (
+                    ProcessState::Disposed,
+                    format!("V8 worker process {pid} was disposed ({how})"),
+                    waiters,
+                )
             }
             End::Failed(why) => {
                 let status = reap(&mut child, EXIT_PATIENCE).await;
@@ -317,7 +336,7 @@ impl Actor {
                 let mut reason = match &exited {
                     // When the process died, that is the story; how the socket noticed is not.
                     Some(exited) if why.starts_with("closed") || why.starts_with("sent a bad") => {
-                        format!("{exited}")
+                        exited.clone()
                     }
                     Some(exited) if *exited == why => why,
                     Some(exited) => format!("{why}; it then {exited}"),
@@ -327,7 +346,11 @@ impl Actor {
                     reason = format!("{reason}; worker stderr: {tail}");
                 }
                 let message = format!("V8 worker process {pid} {reason}");
-                (ProcessState::Crashed { exit_code, signal, reason: message.clone() }, message, Vec::new())
+                (
+                    ProcessState::Crashed { exit_code, signal, reason: message.clone() },
+                    message,
+                    Vec::new(),
+                )
             }
         };
         self.process.set_state(state);
@@ -343,8 +366,9 @@ impl Actor {
         commands.close();
         while let Ok(command) = commands.try_recv() {
             match command {
-                Command::Open { session, .. } => {
-                    let _ = session.done.send(Report::failed(1, ErrorCode::V8ProcessCrash, &message));
+                Command::Open(request) => {
+                    let report = Report::failed(1, ErrorCode::V8ProcessCrash, &message);
+                    let _ = request.session.done.send(report);
                 }
                 Command::Dispose(Some(done)) => {
                     let _ = done.send(());

@@ -57,7 +57,8 @@ impl Budget {
         if queued >= self.max_queued {
             return Err(Denied::QueueFull);
         }
-        match tokio::time::timeout(self.queue_timeout, Arc::clone(&self.slots).acquire_owned()).await
+        match tokio::time::timeout(self.queue_timeout, Arc::clone(&self.slots).acquire_owned())
+            .await
         {
             Ok(Ok(slot)) => Ok(slot),
             Ok(Err(_)) => Err(Denied::Closed),

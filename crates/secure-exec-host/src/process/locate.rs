@@ -40,7 +40,8 @@ fn found(path: &Path, tried: &mut Vec<PathBuf>) -> Result<PathBuf, Error> {
 }
 
 fn beside_current_exe() -> Vec<PathBuf> {
-    let Some(dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf))
+    let Some(dir) =
+        std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf))
     else {
         return Vec::new();
     };
@@ -61,5 +62,6 @@ fn on_path() -> Vec<PathBuf> {
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    std::fs::metadata(path)
+        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }

@@ -183,7 +183,10 @@ impl V8Runtime {
         Self::spawn_in_lineage(options, 0).await
     }
 
-    pub(crate) async fn spawn_in_lineage(options: V8RuntimeOptions, crashes_before: u64) -> Result<Self, Error> {
+    pub(crate) async fn spawn_in_lineage(
+        options: V8RuntimeOptions,
+        crashes_before: u64,
+    ) -> Result<Self, Error> {
         options.validate()?;
         let path = locate::locate(options.worker_path.as_deref())?;
         driver::run(async move {
@@ -192,7 +195,11 @@ impl V8Runtime {
             let process = Arc::new(Process {
                 pid: spawned.info.pid,
                 info: spawned.info.clone(),
-                budget: Budget::new(options.max_sessions, options.max_queued, options.queue_timeout),
+                budget: Budget::new(
+                    options.max_sessions,
+                    options.max_queued,
+                    options.queue_timeout,
+                ),
                 options,
                 commands,
                 state: Mutex::new(ProcessState::Ready),
@@ -260,16 +267,18 @@ impl V8Runtime {
         }
         let (reply, snapshot) = oneshot::channel();
         let sent = process.commands.send(Command::Stats(reply));
-        let unavailable =
-            || Error::ProcessUnavailable(format!("V8 worker process {} is not answering", process.pid));
+        let unavailable = || {
+            Error::ProcessUnavailable(format!("V8 worker process {} is not answering", process.pid))
+        };
         if sent.is_err() {
             return Err(unavailable());
         }
-        let snapshot = driver::run(async move { tokio::time::timeout(STATS_TIMEOUT, snapshot).await })
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .ok_or_else(unavailable)?;
+        let snapshot =
+            driver::run(async move { tokio::time::timeout(STATS_TIMEOUT, snapshot).await })
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .ok_or_else(unavailable)?;
         Ok(ProcessStats {
             pid: process.pid,
             rss_bytes: rss_bytes(process.pid),
@@ -348,7 +357,11 @@ impl V8Runtime {
             max_output: request.limits.max_output_bytes,
             timeout,
         };
-        if process.commands.send(Command::Open { open, execute, session }).is_err() {
+        if process
+            .commands
+            .send(Command::Open(Box::new(actor::Open { open, execute, session })))
+            .is_err()
+        {
             let reason = process.unavailable().unwrap_or_else(|| "the worker is gone".into());
             return Report::failed(1, ErrorCode::V8ProcessCrash, reason);
         }

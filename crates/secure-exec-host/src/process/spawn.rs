@@ -27,6 +27,9 @@ const WORKER_FD: RawFd = 3;
 /// Bytes of the worker's stderr kept for crash reports.
 const STDERR_TAIL: usize = 8 * 1024;
 
+/// How long a worker that failed the handshake gets to finish writing to stderr.
+const HANDSHAKE_STDERR_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
 pub(crate) type HostCodec = FrameCodec<v1::WorkerMessage, v1::HostMessage>;
 
 /// A worker that completed the handshake.
@@ -142,7 +145,8 @@ fn command(path: &Path, worker_fd: RawFd) -> Command {
     command
 }
 
-type Framed = (FramedRead<OwnedReadHalf, HostCodec>, FramedWrite<OwnedWriteHalf, HostCodec>, WorkerInfo);
+type Framed =
+    (FramedRead<OwnedReadHalf, HostCodec>, FramedWrite<OwnedWriteHalf, HostCodec>, WorkerInfo);
 
 async fn handshake(
     child: &mut Child,
@@ -165,12 +169,8 @@ async fn handshake(
             max_sessions: u32::try_from(options.max_sessions).unwrap_or(u32::MAX),
         })),
     };
-    let with_stderr = |reason: String, tail: String| {
-        if tail.is_empty() { reason } else { format!("{reason}; worker stderr: {tail}") }
-    };
     if let Err(err) = writer.send(hello).await {
-        let tail = stderr.text(std::time::Duration::from_millis(200)).await;
-        return Err(fail(with_stderr(format!("cannot send Hello: {err}"), tail)));
+        return Err(fail(dying_words(child, stderr, format!("cannot send Hello: {err}")).await));
     }
 
     let first = tokio::select! {
@@ -180,17 +180,19 @@ async fn handshake(
                 Ok(status) => describe_exit(status),
                 Err(err) => format!("could not be waited for: {err}"),
             };
-            let tail = stderr.text(std::time::Duration::from_millis(200)).await;
-            return Err(fail(with_stderr(format!("worker {status} before answering Hello"), tail)));
+            let tail = stderr.text(HANDSHAKE_STDERR_WAIT).await;
+            return Err(fail(with_stderr(format!("worker {status} before answering Hello"), &tail)));
         }
     };
     let ack = match first {
         Ok(Some(Ok(v1::WorkerMessage { kind: Some(worker_message::Kind::HelloAck(ack)) }))) => ack,
         Ok(Some(Ok(other))) => return Err(fail(format!("expected HelloAck, got {other:?}"))),
-        Ok(Some(Err(err))) => return Err(fail(format!("bad frame: {err}"))),
+        Ok(Some(Err(err))) => {
+            return Err(fail(dying_words(child, stderr, format!("bad frame: {err}")).await));
+        }
         Ok(None) => {
-            let tail = stderr.text(std::time::Duration::from_millis(200)).await;
-            return Err(fail(with_stderr("worker closed the connection".into(), tail)));
+            let reason = "worker closed the connection".to_owned();
+            return Err(fail(dying_words(child, stderr, reason).await));
         }
         Err(_) => {
             return Err(fail(format!("no answer within {:?}", options.handshake_timeout)));
@@ -220,4 +222,17 @@ async fn handshake(
         features: ack.features,
     };
     Ok((reader, writer, info))
+}
+
+fn with_stderr(reason: String, tail: &str) -> String {
+    if tail.is_empty() { reason } else { format!("{reason}; worker stderr: {tail}") }
+}
+
+/// `reason`, plus how the worker exited and what it wrote to stderr, if it is dying anyway.
+async fn dying_words(child: &mut Child, stderr: &StderrTail, reason: String) -> String {
+    let exited = match tokio::time::timeout(HANDSHAKE_STDERR_WAIT, child.wait()).await {
+        Ok(Ok(status)) => format!("{reason}; worker {}", describe_exit(status)),
+        _ => reason,
+    };
+    with_stderr(exited, &stderr.text(HANDSHAKE_STDERR_WAIT).await)
 }

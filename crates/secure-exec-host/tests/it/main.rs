@@ -3,6 +3,11 @@
 //! The worker is found the way users find it (`SECURE_EXEC_WORKER`, or beside the test
 //! executable's `deps/` folder); `cargo xtask test` builds it first.
 
+// Helpers outside #[test] functions unwrap too: any failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 mod basics;
+mod guest_env;
+mod process;

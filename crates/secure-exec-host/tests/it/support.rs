@@ -1,5 +1,9 @@
 //! Shared helpers for the integration tests.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use secure_exec_host::{NodeRuntime, NodeRuntimeOptions, V8Runtime, V8RuntimeOptions};
 
 /// A fresh worker process of this test's own.
@@ -22,4 +26,114 @@ pub(crate) async fn runtime() -> (NodeRuntime, V8Runtime) {
 
 pub(crate) fn on(v8: &V8Runtime) -> NodeRuntime {
     NodeRuntime::new(NodeRuntimeOptions { v8_runtime: Some(v8.clone()), ..Default::default() })
+}
+
+/// Sends `signal` to `pid`.
+pub(crate) fn kill(pid: u32, signal: i32) {
+    // SAFETY: plain kill(2) on a pid the test owns.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, signal) };
+    assert_eq!(rc, 0, "kill({pid}, {signal}) failed: {}", std::io::Error::last_os_error());
+}
+
+/// Whether `pid` no longer exists (neither running nor a zombie).
+pub(crate) fn is_reaped(pid: u32) -> bool {
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Polls `condition` until it holds, failing the test after `limit`.
+pub(crate) async fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !condition() {
+        assert!(Instant::now() < deadline, "condition not met within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits until the worker reports at least `n` live sessions.
+pub(crate) async fn wait_for_active_sessions(v8: &V8Runtime, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let stats = v8.stats().await.unwrap();
+        if stats.active_sessions >= n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never saw {n} active sessions: {stats:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// A stand-in worker: a shell script that writes prepared bytes to the host socket (fd 3),
+/// then idles. It lets tests play a worker that speaks the protocol badly.
+pub(crate) struct FakeWorker {
+    dir: PathBuf,
+}
+
+impl FakeWorker {
+    /// Replies with these frames to whatever the host says, then stays silent.
+    pub(crate) fn replying(frames: &[Vec<u8>]) -> Self {
+        let fake = Self::new();
+        std::fs::write(fake.dir.join("reply.bin"), frames.concat()).unwrap();
+        fake.write_script(&format!(
+            "cat '{}' >&3\nexec sleep 30",
+            fake.dir.join("reply.bin").display()
+        ));
+        fake
+    }
+
+    /// Runs `body` as the worker.
+    pub(crate) fn script(body: &str) -> Self {
+        let fake = Self::new();
+        fake.write_script(body);
+        fake
+    }
+
+    fn new() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "secure-exec-fake-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self { dir }
+    }
+
+    fn write_script(&self, body: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.dir.join("worker.sh");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    pub(crate) fn options(&self) -> V8RuntimeOptions {
+        V8RuntimeOptions { worker_path: Some(self.dir.join("worker.sh")), ..Default::default() }
+    }
+}
+
+impl Drop for FakeWorker {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One length-delimited frame holding `message`.
+pub(crate) fn frame(message: &impl prost::Message) -> Vec<u8> {
+    let body = message.encode_to_vec();
+    let mut out = (body.len() as u32).to_be_bytes().to_vec();
+    out.extend(body);
+    out
+}
+
+/// A `HelloAck` frame claiming `protocol_version` and `pid`.
+pub(crate) fn hello_ack(protocol_version: u32, pid: u32) -> Vec<u8> {
+    use secure_exec_proto::v1;
+    frame(&v1::WorkerMessage {
+        kind: Some(v1::worker_message::Kind::HelloAck(v1::HelloAck {
+            protocol_version,
+            worker_version: "0.0.0-fake".into(),
+            pid,
+            v8_version: "none".into(),
+            features: vec![],
+        })),
+    })
 }

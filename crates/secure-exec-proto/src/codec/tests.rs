@@ -119,9 +119,8 @@ fn arb_host_message() -> impl Strategy<Value = v1::HostMessage> {
         (any::<u64>(), any::<i32>(), ".*", ".*").prop_map(|(id, mode, code, filename)| {
             host_message::Kind::Execute(v1::Execute { session_id: id, mode, code, filename })
         }),
-        any::<u64>().prop_map(|id| host_message::Kind::CancelSession(v1::CancelSession {
-            session_id: id
-        })),
+        any::<u64>()
+            .prop_map(|id| host_message::Kind::CancelSession(v1::CancelSession { session_id: id })),
         any::<u64>().prop_map(|nonce| host_message::Kind::Ping(v1::Ping { nonce })),
     ]
     .prop_map(|kind| v1::HostMessage { kind: Some(kind) })

@@ -71,13 +71,16 @@ pub(crate) fn install<'s>(
     let source = new_string(scope, PRELUDE)?;
     let name = new_string(scope, "secure-exec:prelude")?;
     let origin = script_origin(scope, name.into());
-    let script = v8::Script::compile(scope, source, Some(&origin)).ok_or("prelude does not compile")?;
+    let script =
+        v8::Script::compile(scope, source, Some(&origin)).ok_or("prelude does not compile")?;
     let prelude = script.run(scope).ok_or("prelude did not evaluate")?;
-    let prelude = v8::Local::<v8::Function>::try_from(prelude).map_err(|_| "prelude is no function")?;
+    let prelude =
+        v8::Local::<v8::Function>::try_from(prelude).map_err(|_| "prelude is no function")?;
     let undefined = v8::undefined(scope);
     let args = [natives.into(), env_object.into(), argv_array.into(), filename_value.into()];
     let hooks = prelude.call(scope, undefined.into(), &args).ok_or("prelude failed")?;
-    let hooks = v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
+    let hooks =
+        v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
 
     Ok(Hooks {
         module: hook(scope, hooks, "module")?,
@@ -97,7 +100,8 @@ where
     v8::Local<'s, T>: TryFrom<v8::Local<'s, v8::Value>>,
 {
     let name = new_string(scope, key)?;
-    let value = hooks.get(scope, name.into()).ok_or_else(|| format!("prelude hook {key} missing"))?;
+    let value =
+        hooks.get(scope, name.into()).ok_or_else(|| format!("prelude hook {key} missing"))?;
     let local = v8::Local::<T>::try_from(value)
         .map_err(|_| format!("prelude hook {key} has the wrong type"))?;
     Ok(v8::Global::new(scope, local))
@@ -107,7 +111,8 @@ pub(crate) fn new_string<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     text: &str,
 ) -> Result<v8::Local<'s, v8::String>, String> {
-    v8::String::new(scope, text).ok_or_else(|| format!("string of {} bytes is too long", text.len()))
+    v8::String::new(scope, text)
+        .ok_or_else(|| format!("string of {} bytes is too long", text.len()))
 }
 
 pub(crate) fn script_origin<'s>(
@@ -144,7 +149,11 @@ fn unreachable_state() -> ! {
 
 /// `print(stream, text)`: console output, cut at the session's cap without ever converting
 /// more of a huge string than fits.
-fn print(scope: &mut v8::PinScope<'_, '_>, args: v8::FunctionCallbackArguments<'_>, _rv: v8::ReturnValue<'_>) {
+fn print(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
     let stream = if args.get(0).int32_value(scope) == Some(2) {
         v1::Stream::Stderr
     } else {
@@ -169,7 +178,11 @@ fn print(scope: &mut v8::PinScope<'_, '_>, args: v8::FunctionCallbackArguments<'
 }
 
 /// `exit(code)`: ends the session now with `code`.
-fn exit(scope: &mut v8::PinScope<'_, '_>, args: v8::FunctionCallbackArguments<'_>, _rv: v8::ReturnValue<'_>) {
+fn exit(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
     let value = args.get(0);
     let code = if value.is_null_or_undefined() {
         0
@@ -194,7 +207,10 @@ fn report_error(
 
 /// A thrown value as text: the stack of an Error (which starts with its message), else the
 /// value's string form. Reading `stack` may run a guest getter; its exceptions are swallowed.
-pub(crate) fn describe(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<'_, v8::Value>) -> String {
+pub(crate) fn describe(
+    scope: &mut v8::PinScope<'_, '_>,
+    value: v8::Local<'_, v8::Value>,
+) -> String {
     v8::tc_scope!(let tc, scope);
     if let Ok(object) = v8::Local::<v8::Object>::try_from(value) {
         if value.is_native_error() || value.is_object() {

@@ -230,7 +230,8 @@ fn run_to_completion(
             Ok(value) => value.number_value(scope).unwrap_or(-1.0),
             Err(ending) => return check(scope, control, ending),
         };
-        if !(delay >= 0.0) {
+        // No timer left (-1), or a value the guest broke (NaN): nothing more will run.
+        if delay.is_nan() || delay < 0.0 {
             return Ending::Finished;
         }
         // Sleep until the timer is due, waking early for a stop. Long waits are cut into
@@ -445,7 +446,9 @@ fn exports_json(
     Ok(Some(json))
 }
 
-fn describe_caught(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>) -> String {
+fn describe_caught(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>,
+) -> String {
     match tc.exception() {
         Some(exception) if !tc.has_terminated() => guest::describe(tc, exception),
         _ => "execution was terminated".to_owned(),
@@ -482,7 +485,9 @@ fn stopped_verdict(stop: Stop, limits: Option<Limits>) -> Verdict {
                 None => "wall-clock timeout exceeded".into(),
             },
         ),
-        Stop::Cancelled => Verdict::error(130, "ERR_CANCELLED", "the host cancelled the session".into()),
+        Stop::Cancelled => {
+            Verdict::error(130, "ERR_CANCELLED", "the host cancelled the session".into())
+        }
         Stop::Shutdown => Verdict::error(
             1,
             "ERR_V8_PROCESS_CRASH",

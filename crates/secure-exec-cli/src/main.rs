@@ -1,0 +1,173 @@
+//! `secure-exec`: run JavaScript from a file, `-e`, or stdin in an isolated V8 worker.
+//!
+//! Guest output streams to this process's stdout/stderr as it is produced, and the exit status
+//! is the guest's exit code. With `--json`, nothing streams; the whole result is printed as one
+//! JSON object instead.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use secure_exec_host::{
+    ExecOptions, NodeRuntime, NodeRuntimeOptions, OutputStream, V8Runtime, V8RuntimeOptions,
+};
+
+/// Exit status when the host could not run the code at all (no worker, bad options).
+const EXIT_HOST_ERROR: u8 = 70;
+
+#[derive(Parser)]
+#[command(name = "secure-exec", version, about = "Run JavaScript in an isolated V8 worker process")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run code for its effects; exits with the guest's exit code.
+    Exec(Source),
+    /// Run code as a CommonJS module and print `module.exports` as JSON.
+    Run(Source),
+}
+
+#[derive(Args)]
+struct Source {
+    /// File to run; `-` or nothing reads stdin.
+    file: Option<PathBuf>,
+    /// Run this code instead of a file.
+    #[arg(short = 'e', long = "eval", value_name = "CODE", conflicts_with = "file")]
+    eval: Option<String>,
+    /// Print the whole result as one JSON object instead of streaming output.
+    #[arg(long)]
+    json: bool,
+    /// Memory budget of the session in MB (V8 heap plus ArrayBuffers).
+    #[arg(long, value_name = "MB")]
+    memory_limit: Option<u64>,
+    /// CPU time budget of the session in milliseconds.
+    #[arg(long, value_name = "MS")]
+    cpu_time_limit_ms: Option<u64>,
+    /// Wall-clock bound of the session in milliseconds.
+    #[arg(long, value_name = "MS")]
+    timeout_ms: Option<u64>,
+    /// Captured output per stream, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    max_output_bytes: Option<u64>,
+    /// `process.env` entry for the guest (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    env: Vec<(String, String)>,
+    /// The worker executable (default: SECURE_EXEC_WORKER, beside this program, or PATH).
+    #[arg(long, value_name = "PATH")]
+    worker: Option<PathBuf>,
+    /// Extra `process.argv` entries for the guest.
+    #[arg(last = true)]
+    args: Vec<String>,
+}
+
+fn parse_env(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("secure-exec: cannot start: {err}");
+            return ExitCode::from(EXIT_HOST_ERROR);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("secure-exec: {err:#}");
+            ExitCode::from(EXIT_HOST_ERROR)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<u8> {
+    let (source, run_mode) = match cli.command {
+        Command::Exec(source) => (source, false),
+        Command::Run(source) => (source, true),
+    };
+    let (code, filename) = read_code(&source)?;
+    let v8 = V8Runtime::spawn(V8RuntimeOptions {
+        worker_path: source.worker.clone(),
+        ..V8RuntimeOptions::default()
+    })
+    .await?;
+    let rt = NodeRuntime::new(NodeRuntimeOptions {
+        v8_runtime: Some(v8.clone()),
+        memory_limit: source.memory_limit,
+        cpu_time_limit_ms: source.cpu_time_limit_ms,
+        timeout_ms: source.timeout_ms,
+        max_output_bytes: source.max_output_bytes,
+        env: source.env.iter().cloned().collect::<BTreeMap<_, _>>(),
+        argv: source.args.clone(),
+        ..NodeRuntimeOptions::default()
+    });
+    let on_output = (!source.json).then(|| {
+        Arc::new(|stream: OutputStream, text: &str| {
+            // A closed pipe on our side is the reader's choice; the guest runs on regardless.
+            let _ = match stream {
+                OutputStream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
+                OutputStream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
+            };
+        }) as secure_exec_host::OutputCallback
+    });
+    let options = ExecOptions { filename: Some(filename), on_output, ..ExecOptions::default() };
+
+    let (code, error_message, json) = if run_mode {
+        let result = rt.run_with(&code, options).await?;
+        if !source.json {
+            if let Some(exports) = &result.exports {
+                println!("{}", serde_json::to_string_pretty(exports)?);
+            }
+        }
+        (result.code, result.error_message.clone(), serde_json::to_value(&result)?)
+    } else {
+        let result = rt.exec_with(&code, options).await?;
+        (result.code, result.error_message.clone(), serde_json::to_value(&result)?)
+    };
+    v8.dispose().await;
+
+    if source.json {
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else if let Some(message) = error_message {
+        eprintln!("{message}");
+    }
+    // Like a shell: the low 8 bits of the code, so `process.exit(256)` reads as 0.
+    Ok((code & 0xff) as u8)
+}
+
+fn read_code(source: &Source) -> anyhow::Result<(String, String)> {
+    if let Some(code) = &source.eval {
+        return Ok((code.clone(), "[eval]".to_owned()));
+    }
+    match &source.file {
+        Some(path) if path.as_os_str() != "-" => {
+            let code = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |name| name.to_string_lossy().into_owned(),
+            );
+            Ok((code, name))
+        }
+        _ => {
+            let mut code = String::new();
+            std::io::stdin().read_to_string(&mut code).context("cannot read stdin")?;
+            if code.is_empty() {
+                bail!("no code: give a FILE, -e CODE, or code on stdin");
+            }
+            Ok((code, "[stdin]".to_owned()))
+        }
+    }
+}

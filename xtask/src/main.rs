@@ -1,0 +1,172 @@
+//! Project automation, run as `cargo xtask <task>`.
+//!
+//! Tasks build what they need first, so each works from a fresh clone:
+//! - `build`: release worker and CLI.
+//! - `test`: the release worker, then every test against it, then the crash-injection suite.
+//! - `crash-test`: a worker with the test-only `fault-injection` feature (in its own target
+//!   directory, so it never replaces the normal worker), then the fault matrix.
+//! - `lint`: `cargo fmt --check` and clippy with warnings denied, also on feature-gated code.
+//! - `ci`: lint, test, and the benchmark regression check.
+//! - `bench [--check] [--quick]`: the performance figures (see docs/performance.md).
+//! - `soak [--sessions N]`: many mixed sessions on one worker, watching for leaks.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+const HELP: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  build                 release worker and CLI (target/release)
+  test                  release worker, all tests against it, then crash-test
+  crash-test            fault-injection worker and the crash matrix
+  lint                  cargo fmt --check, clippy -D warnings
+  ci                    lint, test, bench --check --quick
+  bench [--check] [--quick]
+                        performance figures; --check compares with bench/baseline.json
+  soak [--sessions N]   mixed sessions on one worker; prints resource figures
+";
+
+fn main() {
+    if let Err(err) = run() {
+        eprintln!("xtask: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let root = root()?;
+    match task.as_str() {
+        "build" => build(&root),
+        "test" => {
+            test(&root)?;
+            crash_test(&root)
+        }
+        "crash-test" => crash_test(&root),
+        "lint" => lint(&root),
+        "ci" => {
+            lint(&root)?;
+            test(&root)?;
+            crash_test(&root)?;
+            bench(&root, &["--check".into(), "--quick".into()])
+        }
+        "bench" => bench(&root, &rest),
+        "soak" => soak(&root, &rest),
+        "" | "help" | "--help" | "-h" => {
+            eprint!("{HELP}");
+            Ok(())
+        }
+        other => bail!("unknown task {other:?}\n\n{HELP}"),
+    }
+}
+
+fn root() -> anyhow::Result<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    Ok(manifest.parent().context("xtask lives inside the workspace")?.to_path_buf())
+}
+
+fn cargo(root: &Path) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root);
+    command
+}
+
+fn status(mut command: Command) -> anyhow::Result<()> {
+    eprintln!("xtask: running {command:?}");
+    let status = command.status().with_context(|| format!("cannot run {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed: {status}");
+    }
+    Ok(())
+}
+
+fn build(root: &Path) -> anyhow::Result<()> {
+    let mut command = cargo(root);
+    command.args(["build", "--release", "-p", "secure-exec-worker", "-p", "secure-exec-cli"]);
+    status(command)
+}
+
+fn release_worker(root: &Path) -> PathBuf {
+    root.join("target/release/secure-exec-worker")
+}
+
+fn fault_target_dir(root: &Path) -> PathBuf {
+    root.join("target/fault-injection")
+}
+
+fn test(root: &Path) -> anyhow::Result<()> {
+    build(root)?;
+    let mut command = cargo(root);
+    command
+        .args(["test", "--workspace", "--exclude", "secure-exec-worker", "--all-targets"])
+        .env("SECURE_EXEC_WORKER", release_worker(root));
+    status(command)?;
+    // Doc tests are not part of --all-targets.
+    let mut command = cargo(root);
+    command.args(["test", "--workspace", "--exclude", "secure-exec-worker", "--doc"]);
+    status(command)
+}
+
+fn crash_test(root: &Path) -> anyhow::Result<()> {
+    build(root)?;
+    let mut command = cargo(root);
+    command
+        .args(["build", "--release", "-p", "secure-exec-worker", "--features", "fault-injection"])
+        .arg("--target-dir")
+        .arg(fault_target_dir(root));
+    status(command)?;
+    let mut command = cargo(root);
+    command
+        .args(["test", "-p", "secure-exec-host", "--test", "crash_injection"])
+        .env("SECURE_EXEC_WORKER", release_worker(root))
+        .env("SECURE_EXEC_FAULT_WORKER", fault_target_dir(root).join("release/secure-exec-worker"));
+    status(command)
+}
+
+fn lint(root: &Path) -> anyhow::Result<()> {
+    let mut command = cargo(root);
+    command.args(["fmt", "--all", "--check"]);
+    status(command)?;
+    let mut command = cargo(root);
+    command.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+    status(command)?;
+    let mut command = cargo(root);
+    command.args([
+        "clippy",
+        "-p",
+        "secure-exec-worker",
+        "--features",
+        "fault-injection",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    status(command)
+}
+
+fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    build(root)?;
+    let mut command = cargo(root);
+    command
+        .args(["run", "--release", "-p", "secure-exec-host", "--example", "bench", "--"])
+        .args(args)
+        .env("SECURE_EXEC_WORKER", release_worker(root))
+        .env("SECURE_EXEC_BENCH_DIR", root.join("target/bench"))
+        .env("SECURE_EXEC_BENCH_BASELINE", root.join("bench/baseline.json"));
+    status(command)
+}
+
+fn soak(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    build(root)?;
+    let mut command = cargo(root);
+    command
+        .args(["run", "--release", "-p", "secure-exec-host", "--example", "soak", "--"])
+        .args(args)
+        .env("SECURE_EXEC_WORKER", release_worker(root));
+    status(command)
+}
