@@ -120,6 +120,26 @@ impl Drop for Watch {
     }
 }
 
+/// The limit `entry` has reached, if any; otherwise shortens the sleep to when it could.
+fn over_limit(entry: &Entry, now: Instant, shorten: &mut impl FnMut(Duration)) -> Option<Stop> {
+    if now >= entry.wall_deadline {
+        return Some(Stop::Timeout);
+    }
+    let mut next = entry.wall_deadline - now;
+    if let Some(deadline) = entry.cpu_deadline {
+        // The clock of a live, registered thread cannot fail; if it did, the wall-clock
+        // deadline would still bound the session.
+        if let Some(used) = read_clock(entry.clock) {
+            if used >= deadline {
+                return Some(Stop::CpuTimeLimit);
+            }
+            next = next.min(deadline - used);
+        }
+    }
+    shorten(next.max(MIN_SLEEP));
+    None
+}
+
 fn run(shared: &Shared) {
     let mut entries = lock(&shared.entries);
     loop {
@@ -127,8 +147,17 @@ fn run(shared: &Shared) {
         let mut sleep: Option<Duration> = None;
         let mut shorten = |d: Duration| sleep = Some(sleep.map_or(d, |s| s.min(d)));
         for entry in &mut entries.list {
+            if entry.stop_sent_at.is_none() {
+                if entry.control.stopped().is_some() {
+                    entry.stop_sent_at = Some(now);
+                } else if let Some(reason) = over_limit(entry, now, &mut shorten) {
+                    entry.control.stop(reason);
+                    entry.stop_sent_at = Some(now);
+                }
+            }
             if let Some(sent) = entry.stop_sent_at {
-                if now.duration_since(sent) > STOP_GRACE {
+                let waited = now.duration_since(sent);
+                if waited > STOP_GRACE {
                     eprintln!(
                         "secure-exec-worker: session {} did not stop within {:?}; aborting the \
                          worker",
@@ -136,34 +165,8 @@ fn run(shared: &Shared) {
                     );
                     std::process::abort();
                 }
-                shorten(STOP_GRACE);
-                continue;
+                shorten(STOP_GRACE - waited + MIN_SLEEP);
             }
-            if entry.control.stopped().is_some() {
-                entry.stop_sent_at = Some(now);
-                shorten(STOP_GRACE);
-                continue;
-            }
-            if now >= entry.wall_deadline {
-                entry.control.stop(Stop::Timeout);
-                entry.stop_sent_at = Some(now);
-                continue;
-            }
-            let mut next = entry.wall_deadline - now;
-            if let Some(deadline) = entry.cpu_deadline {
-                match read_clock(entry.clock) {
-                    Some(used) if used >= deadline => {
-                        entry.control.stop(Stop::CpuTimeLimit);
-                        entry.stop_sent_at = Some(now);
-                        continue;
-                    }
-                    Some(used) => next = next.min(deadline - used),
-                    // The clock of a live, registered thread cannot fail; if it does, the
-                    // wall-clock deadline still bounds the session.
-                    None => {}
-                }
-            }
-            shorten(next.max(MIN_SLEEP));
         }
         entries = match sleep {
             Some(duration) => {

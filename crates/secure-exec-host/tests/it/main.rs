@@ -10,4 +10,5 @@ mod support;
 
 mod basics;
 mod guest_env;
+mod limits;
 mod process;
