@@ -176,7 +176,9 @@ impl Registry {
     pub(crate) fn track_dedicated(&self, runtime: &V8Runtime) {
         let mut dedicated = lock(&self.inner.dedicated);
         dedicated.retain(|weak| weak.upgrade().is_some_and(|r| r.state() == ProcessState::Ready));
-        dedicated.push(runtime.downgrade());
+        if !dedicated.iter().filter_map(WeakV8Runtime::upgrade).any(|r| r.same_process(runtime)) {
+            dedicated.push(runtime.downgrade());
+        }
     }
 
     /// Every live process with its topology, key, pid and stats.

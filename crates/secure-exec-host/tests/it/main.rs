@@ -12,3 +12,5 @@ mod basics;
 mod guest_env;
 mod limits;
 mod process;
+mod topology;
+mod worker_protocol;

@@ -62,6 +62,19 @@ pub(crate) async fn wait_for_active_sessions(v8: &V8Runtime, n: usize) {
     }
 }
 
+/// Waits until at least `n` sessions wait for a slot of the process.
+pub(crate) async fn wait_for_queued_sessions(v8: &V8Runtime, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let stats = v8.stats().await.unwrap();
+        if stats.queued_sessions >= n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never saw {n} queued sessions: {stats:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// A stand-in worker: a shell script that writes prepared bytes to the host socket (fd 3),
 /// then idles. It lets tests play a worker that speaks the protocol badly.
 pub(crate) struct FakeWorker {
@@ -136,4 +149,110 @@ pub(crate) fn hello_ack(protocol_version: u32, pid: u32) -> Vec<u8> {
             features: vec![],
         })),
     })
+}
+
+/// A worker process driven over the raw protocol, without the host library: for checking what
+/// the worker itself enforces.
+pub(crate) struct RawWorker {
+    child: std::process::Child,
+    socket: std::os::unix::net::UnixStream,
+}
+
+impl RawWorker {
+    /// Starts the worker the tests use, with our end of a socketpair, and says `Hello`.
+    pub(crate) fn start(max_sessions: u32) -> (Self, secure_exec_proto::v1::HelloAck) {
+        use secure_exec_proto::v1;
+        use std::os::fd::AsRawFd;
+        use std::os::unix::process::CommandExt;
+        let path = worker_path();
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+        let fd = theirs.as_raw_fd();
+        let mut command = std::process::Command::new(path);
+        command.arg("--fd").arg("3").stderr(std::process::Stdio::null());
+        // SAFETY: only dup2 and fcntl between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                if fd == 3 {
+                    libc::fcntl(3, libc::F_SETFD, 0);
+                } else {
+                    libc::dup2(fd, 3);
+                }
+                Ok(())
+            });
+        }
+        let child = command.spawn().unwrap();
+        drop(theirs);
+        ours.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut raw = Self { child, socket: ours };
+        raw.send(v1::host_message::Kind::Hello(v1::Hello {
+            protocol_version: secure_exec_proto::version::CURRENT,
+            host_version: "test".into(),
+            max_sessions,
+        }));
+        match raw.recv().kind {
+            Some(v1::worker_message::Kind::HelloAck(ack)) => (raw, ack),
+            other => panic!("expected HelloAck, got {other:?}"),
+        }
+    }
+
+    pub(crate) fn send(&mut self, kind: secure_exec_proto::v1::host_message::Kind) {
+        use std::io::Write;
+        let message = secure_exec_proto::v1::HostMessage { kind: Some(kind) };
+        self.socket.write_all(&frame(&message)).unwrap();
+    }
+
+    pub(crate) fn send_bytes(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        self.socket.write_all(bytes).unwrap();
+    }
+
+    /// The next message, or a panic after 10 s.
+    pub(crate) fn recv(&mut self) -> secure_exec_proto::v1::WorkerMessage {
+        self.try_recv().expect("the worker closed the connection")
+    }
+
+    /// The next message, or `None` at end-of-file.
+    pub(crate) fn try_recv(&mut self) -> Option<secure_exec_proto::v1::WorkerMessage> {
+        use std::io::Read;
+        let mut len = [0u8; 4];
+        if self.socket.read_exact(&mut len).is_err() {
+            return None;
+        }
+        let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+        self.socket.read_exact(&mut body).unwrap();
+        Some(prost::Message::decode(&body[..]).unwrap())
+    }
+
+    /// Closes the host's end, as a host that exits would.
+    pub(crate) fn socket_shutdown(&mut self) {
+        let _ = self.socket.shutdown(std::net::Shutdown::Both);
+    }
+
+    /// Waits (bounded) for the worker to exit and returns its status.
+    pub(crate) fn wait(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the worker did not exit");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for RawWorker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The worker executable the tests run against.
+pub(crate) fn worker_path() -> PathBuf {
+    if let Some(path) = std::env::var_os(secure_exec_host::WORKER_ENV) {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().join(secure_exec_host::WORKER_NAME)
 }

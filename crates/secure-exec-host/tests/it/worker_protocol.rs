@@ -1,0 +1,105 @@
+//! What the worker enforces by itself, spoken to over the raw protocol.
+
+use secure_exec_proto::v1::{self, host_message, worker_message};
+
+use crate::support::RawWorker;
+
+fn open(id: u64) -> host_message::Kind {
+    host_message::Kind::OpenSession(v1::OpenSession { session_id: id, ..Default::default() })
+}
+
+fn execute(id: u64, code: &str) -> host_message::Kind {
+    host_message::Kind::Execute(v1::Execute {
+        session_id: id,
+        mode: v1::ExecuteMode::Exec as i32,
+        code: code.into(),
+        filename: "raw.js".into(),
+    })
+}
+
+fn result_of(message: v1::WorkerMessage) -> Option<v1::SessionResult> {
+    match message.kind {
+        Some(worker_message::Kind::SessionResult(result)) => Some(result),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_worker_refuses_sessions_beyond_its_own_limit() {
+    let (mut worker, ack) = RawWorker::start(1);
+    assert_eq!(ack.protocol_version, secure_exec_proto::version::CURRENT);
+    worker.send(open(1));
+    worker.send(execute(1, "setTimeout(() => {}, 200)"));
+    worker.send(open(2));
+    let refused = result_of(worker.recv()).expect("a refusal");
+    assert_eq!(refused.session_id, 2);
+    assert_eq!(refused.error_code, "ERR_SESSION_REFUSED");
+    assert!(refused.error_message.contains("maximum of 1 sessions"), "{refused:?}");
+    let first = result_of(worker.recv()).expect("the first session's result");
+    assert_eq!((first.session_id, first.code), (1, 0));
+    // Once the first is done, a new one is admitted.
+    worker.send(open(3));
+    worker.send(execute(3, "1"));
+    let third = result_of(worker.recv()).expect("the third session's result");
+    assert_eq!((third.session_id, third.code, third.error_code.as_str()), (3, 0, ""));
+}
+
+#[test]
+fn the_worker_refuses_a_duplicate_session_id() {
+    let (mut worker, _) = RawWorker::start(4);
+    worker.send(open(7));
+    worker.send(open(7));
+    let refused = result_of(worker.recv()).expect("a refusal");
+    assert_eq!((refused.session_id, refused.error_code.as_str()), (7, "ERR_SESSION_REFUSED"));
+    worker.send(execute(7, "1"));
+    assert_eq!(result_of(worker.recv()).map(|r| r.code), Some(0));
+}
+
+#[test]
+fn the_worker_exits_when_the_host_goes_away() {
+    let (mut worker, _) = RawWorker::start(4);
+    worker.send(open(1));
+    worker.send(execute(1, "setInterval(() => {}, 10)"));
+    worker.socket_shutdown();
+    assert!(worker.wait().success());
+}
+
+#[test]
+fn garbage_from_the_host_ends_the_worker_without_a_crash() {
+    let (mut worker, _) = RawWorker::start(4);
+    worker.send_bytes(&[0, 0, 0, 3, 0xff, 0xff, 0xff]);
+    assert!(worker.try_recv().is_none(), "the worker closes the connection");
+    let status = worker.wait();
+    assert_eq!(status.code(), Some(2), "a clean error exit, not a signal: {status:?}");
+}
+
+#[test]
+fn an_oversized_frame_from_the_host_ends_the_worker() {
+    let (mut worker, _) = RawWorker::start(4);
+    worker.send_bytes(&(64u32 * 1024 * 1024).to_be_bytes());
+    assert!(worker.try_recv().is_none());
+    assert_eq!(worker.wait().code(), Some(2));
+}
+
+#[test]
+fn execute_for_an_unknown_session_is_a_protocol_error() {
+    let (mut worker, _) = RawWorker::start(4);
+    worker.send(execute(99, "1"));
+    match worker.recv().kind {
+        Some(worker_message::Kind::ProtocolError(error)) => {
+            assert!(error.message.contains("unknown session 99"), "{error:?}");
+        }
+        other => panic!("expected a protocol error, got {other:?}"),
+    }
+    assert_eq!(worker.wait().code(), Some(2));
+}
+
+#[test]
+fn ping_is_answered() {
+    let (mut worker, _) = RawWorker::start(4);
+    worker.send(host_message::Kind::Ping(v1::Ping { nonce: 42 }));
+    match worker.recv().kind {
+        Some(worker_message::Kind::Pong(pong)) => assert_eq!(pong.nonce, 42),
+        other => panic!("expected Pong, got {other:?}"),
+    }
+}
