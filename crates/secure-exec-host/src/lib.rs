@@ -40,4 +40,4 @@ pub use options::{
 };
 pub use process::{ProcessState, ProcessStats, V8Runtime, WORKER_ENV, WORKER_NAME, WorkerInfo};
 pub use registry::{ProcessEntry, Registry, RegistryOptions, TopologyKind};
-pub use result::{ExecResult, RunResult};
+pub use result::{ExecResult, RunResult, SessionMetrics};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::options::{ExecOptions, SessionLimits};
 use crate::process::SessionRequest;
 use crate::registry::Slot;
-use crate::result::Report;
+use crate::result::{Report, SessionMetrics};
 use crate::{Error, ExecResult, NodeRuntimeOptions, Registry, RunResult, Topology, V8Runtime};
 
 /// Room left in a frame for everything in `Execute` besides the code.
@@ -58,6 +58,28 @@ impl NodeRuntime {
         Ok(self.session(code, Mode::Exec, options).await?.into_exec())
     }
 
+    /// As [`exec_with`](Self::exec_with), also returning what the session cost.
+    pub async fn exec_with_metrics(
+        &self,
+        code: &str,
+        options: ExecOptions,
+    ) -> Result<(ExecResult, SessionMetrics), Error> {
+        let report = self.session(code, Mode::Exec, options).await?;
+        let metrics = report.metrics;
+        Ok((report.into_exec(), metrics))
+    }
+
+    /// As [`run_with`](Self::run_with), also returning what the session cost.
+    pub async fn run_with_metrics(
+        &self,
+        code: &str,
+        options: ExecOptions,
+    ) -> Result<(RunResult, SessionMetrics), Error> {
+        let report = self.session(code, Mode::Run, options).await?;
+        let metrics = report.metrics;
+        Ok((report.into_run(), metrics))
+    }
+
     /// Runs `code` as a CommonJS module and returns `module.exports` as JSON.
     pub async fn run(&self, code: &str) -> Result<RunResult, Error> {
         self.run_with(code, ExecOptions::default()).await
@@ -89,6 +111,7 @@ impl NodeRuntime {
     }
 
     async fn session(&self, code: &str, mode: Mode, call: ExecOptions) -> Result<Report, Error> {
+        let started = std::time::Instant::now();
         let options = &self.inner.options;
         let limits = SessionLimits::resolve(options, &call)?;
         let runtime = self.v8_runtime().await?;
@@ -108,6 +131,8 @@ impl NodeRuntime {
             argv: options.argv.clone(),
             on_output: call.on_output,
         };
-        Ok(runtime.session(request).await)
+        let mut report = runtime.session(request).await;
+        report.metrics.wall_time = started.elapsed();
+        Ok(report)
     }
 }

@@ -36,6 +36,18 @@ pub struct RunResult {
     pub exports: Option<serde_json::Value>,
 }
 
+/// What a session cost, from `exec_with_metrics` / `run_with_metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SessionMetrics {
+    /// CPU time of the session's thread while the guest's code ran (what
+    /// `cpu_time_limit_ms` is measured against). Zero if the session never ran.
+    pub cpu_time: std::time::Duration,
+    /// V8 heap in use when the guest's code ended, in bytes.
+    pub heap_used_bytes: u64,
+    /// Wall-clock time from the call to its result, queueing included.
+    pub wall_time: std::time::Duration,
+}
+
 /// A finished session, as the process layer reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Report {
@@ -45,6 +57,7 @@ pub(crate) struct Report {
     pub(crate) stdout: String,
     pub(crate) stderr: String,
     pub(crate) exports: Option<serde_json::Value>,
+    pub(crate) metrics: SessionMetrics,
 }
 
 impl Report {
@@ -61,6 +74,7 @@ impl Report {
             stdout: String::new(),
             stderr: String::new(),
             exports: None,
+            metrics: SessionMetrics::default(),
         }
     }
 

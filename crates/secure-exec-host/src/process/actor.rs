@@ -23,7 +23,7 @@ use super::spawn::{HostCodec, Spawned, StderrTail};
 use super::{Process, ProcessState, StatsSnapshot};
 use crate::ErrorCode;
 use crate::options::{OutputCallback, OutputStream};
-use crate::result::Report;
+use crate::result::{Report, SessionMetrics};
 
 /// A host-side allowance past a session's own timeout before the host stops waiting for the
 /// worker to report it (the worker's watchdog acts well before).
@@ -282,6 +282,11 @@ impl Actor {
             stdout: flight.stdout,
             stderr: flight.stderr,
             exports,
+            metrics: SessionMetrics {
+                cpu_time: Duration::from_micros(result.cpu_time_us),
+                heap_used_bytes: result.heap_used_bytes,
+                wall_time: Duration::ZERO,
+            },
         };
         let _ = flight.session.done.send(report);
         Ok(())

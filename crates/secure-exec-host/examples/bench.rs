@@ -1,0 +1,437 @@
+//! The performance figures of docs/performance.md. Run through `cargo xtask bench`, which
+//! builds the release worker first; `--quick` runs fewer iterations, `--check` compares with
+//! the committed baseline and fails on a regression beyond a generous factor.
+//!
+//! Prints a table and writes `results.json` to `$SECURE_EXEC_BENCH_DIR` (default
+//! `target/bench`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use secure_exec_host::{
+    ErrorCode, ExecOptions, NodeRuntime, NodeRuntimeOptions, Registry, RegistryOptions, Topology,
+    V8Runtime, V8RuntimeOptions,
+};
+use serde_json::{Value, json};
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A regression is a figure worse than baseline by more than this factor (machines are noisy).
+const CHECK_FACTOR: f64 = 3.0;
+
+struct Figure {
+    name: &'static str,
+    value: f64,
+    unit: &'static str,
+    /// `true` if lower is better.
+    lower_is_better: bool,
+    goal: Option<f64>,
+}
+
+struct Plan {
+    latency_runs: usize,
+    spawn_runs: usize,
+    throughput_window: Duration,
+    sequential_sessions: usize,
+    overshoot_runs: usize,
+    crash_runs: usize,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let check = args.iter().any(|a| a == "--check");
+    match bench(quick, check).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("bench: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
+    let plan = if quick {
+        Plan {
+            latency_runs: 300,
+            spawn_runs: 10,
+            throughput_window: Duration::from_secs(2),
+            sequential_sessions: 300,
+            overshoot_runs: 5,
+            crash_runs: 3,
+        }
+    } else {
+        Plan {
+            latency_runs: 1000,
+            spawn_runs: 20,
+            throughput_window: Duration::from_secs(5),
+            sequential_sessions: 1000,
+            overshoot_runs: 20,
+            crash_runs: 10,
+        }
+    };
+    let mut figures = Vec::new();
+    let goal = |value| Some(value);
+
+    // Spawn: until the handshake is done.
+    let mut spawns = Vec::new();
+    for _ in 0..plan.spawn_runs {
+        let started = Instant::now();
+        let v8 = V8Runtime::spawn(V8RuntimeOptions::default()).await?;
+        spawns.push(started.elapsed());
+        v8.dispose().await;
+    }
+    figures.push(ms("spawn (median)", percentile(&mut spawns, 50.0), goal(10.0)));
+
+    // Latency on a warm process, sequential.
+    let v8 = V8Runtime::spawn(V8RuntimeOptions::default()).await?;
+    let rt = on(&v8);
+    warm_up(&rt).await?;
+    for (label50, label99, code, run) in [
+        ("exec p50", "exec p99", "let x = 1 + 1", false),
+        ("exec console.log p50", "exec console.log p99", "console.log('hello', { a: 1 })", false),
+        (
+            "run small export p50",
+            "run small export p99",
+            "module.exports = { a: 1, b: [1, 2] }",
+            true,
+        ),
+    ] {
+        let mut times = Vec::with_capacity(plan.latency_runs);
+        for _ in 0..plan.latency_runs {
+            let started = Instant::now();
+            let code_ok = if run { rt.run(code).await?.code } else { rt.exec(code).await?.code };
+            times.push(started.elapsed());
+            if code_ok != 0 {
+                return Err(format!("{code:?} failed").into());
+            }
+        }
+        let is_trivial = label50 == "exec p50";
+        figures.push(ms(
+            label50,
+            percentile(&mut times, 50.0),
+            if is_trivial { goal(1.0) } else { None },
+        ));
+        figures.push(ms(
+            label99,
+            percentile(&mut times, 99.0),
+            if is_trivial { goal(5.0) } else { None },
+        ));
+    }
+
+    // Memory: idle, after N sequential sessions, and per extra concurrent idle session.
+    let fresh = V8Runtime::spawn(V8RuntimeOptions::default()).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let idle = fresh.stats().await?.rss_bytes;
+    figures.push(mb("worker RSS idle", idle, goal(20.0)));
+    let fresh_rt = on(&fresh);
+    let before = fresh.stats().await?.rss_bytes;
+    for _ in 0..plan.sequential_sessions {
+        fresh_rt.exec("const o = { a: [1, 2, 3], s: 'x'.repeat(100) }; JSON.stringify(o)").await?;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = fresh.stats().await?.rss_bytes;
+    figures.push(Figure {
+        name: if quick {
+            "RSS growth after 300 sessions"
+        } else {
+            "RSS growth after 1000 sessions"
+        },
+        value: after.saturating_sub(before) as f64 / 1e6,
+        unit: "MB",
+        lower_is_better: true,
+        goal: goal(5.0),
+    });
+    let concurrent = 16;
+    let idle_sessions: Vec<_> = (0..concurrent)
+        .map(|_| {
+            let rt = fresh_rt.clone();
+            tokio::spawn(async move { rt.exec("setTimeout(() => {}, 1500)").await })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fresh.stats().await?.active_sessions < concurrent && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let with_sessions = fresh.stats().await?.rss_bytes;
+    figures.push(mb("RSS with 16 idle sessions", with_sessions, None));
+    figures.push(Figure {
+        name: "RSS per extra session",
+        value: with_sessions.saturating_sub(after) as f64 / 1e6 / concurrent as f64,
+        unit: "MB",
+        lower_is_better: true,
+        goal: None,
+    });
+    for session in idle_sessions {
+        session.await??;
+    }
+    fresh.dispose().await;
+
+    // Throughput: 64 concurrent callers, trivial execs.
+    let shared = Registry::new(RegistryOptions::default());
+    let shared_rt = NodeRuntime::new(NodeRuntimeOptions {
+        registry: Some(shared.clone()),
+        ..Default::default()
+    });
+    warm_up(&shared_rt).await?;
+    let rate = throughput(vec![shared_rt], 64, plan.throughput_window).await?;
+    figures.push(rate_figure("throughput, shared process", rate, goal(2000.0)));
+    shared.shutdown().await;
+    let tenants = Registry::new(RegistryOptions::default());
+    let tenant_rts: Vec<NodeRuntime> = ["t1", "t2"]
+        .iter()
+        .map(|key| {
+            NodeRuntime::new(NodeRuntimeOptions {
+                topology: Topology::Tenant((*key).into()),
+                registry: Some(tenants.clone()),
+                ..Default::default()
+            })
+        })
+        .collect();
+    for rt in &tenant_rts {
+        warm_up(rt).await?;
+    }
+    let rate = throughput(tenant_rts, 64, plan.throughput_window).await?;
+    figures.push(rate_figure("throughput, 2 tenant processes", rate, None));
+    tenants.shutdown().await;
+
+    // CPU-limit overshoot: CPU used by `while (true) {}` under a 50 ms limit, minus 50 ms.
+    let mut overshoots = Vec::new();
+    for _ in 0..plan.overshoot_runs {
+        let (r, metrics) = rt
+            .exec_with_metrics(
+                "while (true) {}",
+                ExecOptions { cpu_time_limit_ms: Some(50), ..Default::default() },
+            )
+            .await?;
+        if r.error_code != Some(ErrorCode::CpuTimeLimit) {
+            return Err(format!("the CPU limit did not hold: {r:?}").into());
+        }
+        overshoots.push(metrics.cpu_time.saturating_sub(Duration::from_millis(50)));
+    }
+    figures.push(ms(
+        "CPU-limit overshoot (median)",
+        percentile(&mut overshoots.clone(), 50.0),
+        goal(10.0),
+    ));
+    figures.push(ms("CPU-limit overshoot (max)", percentile(&mut overshoots, 100.0), None));
+
+    // Memory-limit stop time: the seed's OOM example with an 8 MB limit.
+    let mut stops = Vec::new();
+    for _ in 0..plan.overshoot_runs {
+        let started = Instant::now();
+        let r = rt
+            .exec_with(
+                "const a = []; while (true) a.push(new Array(1e6))",
+                ExecOptions { memory_limit: Some(8), ..Default::default() },
+            )
+            .await?;
+        stops.push(started.elapsed());
+        if r.error_code != Some(ErrorCode::MemoryLimit) {
+            return Err(format!("the memory limit did not hold: {r:?}").into());
+        }
+    }
+    figures.push(ms("memory-limit stop time (median)", percentile(&mut stops, 50.0), None));
+    v8.dispose().await;
+
+    // Crash: SIGKILL of the worker to ERR_V8_PROCESS_CRASH in the caller's hands.
+    let mut crashes = Vec::new();
+    for _ in 0..plan.crash_runs {
+        let victim = V8Runtime::spawn(V8RuntimeOptions::default()).await?;
+        let victim_rt = on(&victim);
+        let killed_at = Arc::new(std::sync::Mutex::new(None::<Instant>));
+        let session = tokio::spawn(async move {
+            let r = victim_rt.exec("setInterval(() => {}, 1000)").await;
+            (r, Instant::now())
+        });
+        while victim.stats().await?.active_sessions < 1 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let pid = victim.info().pid;
+        *killed_at.lock().map_err(|_| "poisoned")? = Some(Instant::now());
+        // SAFETY: kill(2) on a worker this program started.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        let (r, got_at) = session.await?;
+        if r?.error_code != Some(ErrorCode::V8ProcessCrash) {
+            return Err("a killed worker's session did not report a crash".into());
+        }
+        let killed = killed_at.lock().map_err(|_| "poisoned")?.ok_or("no kill time")?;
+        crashes.push(got_at.duration_since(killed));
+    }
+    figures.push(ms("crash to error (median)", percentile(&mut crashes, 50.0), goal(5.0)));
+
+    print_table(&figures);
+    let results = json!({
+        "machine": machine(),
+        "quick": quick,
+        "figures": figures.iter().map(|f| json!({
+            "name": f.name, "value": round(f.value), "unit": f.unit,
+            "lower_is_better": f.lower_is_better, "goal": f.goal,
+        })).collect::<Vec<_>>(),
+    });
+    let dir = std::env::var_os("SECURE_EXEC_BENCH_DIR")
+        .map_or_else(|| PathBuf::from("target/bench"), PathBuf::from);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(&results)?)?;
+    println!("wrote {}", dir.join("results.json").display());
+
+    if check {
+        let path = std::env::var_os("SECURE_EXEC_BENCH_BASELINE")
+            .map_or_else(|| PathBuf::from("bench/baseline.json"), PathBuf::from);
+        return compare(&figures, &path);
+    }
+    Ok(true)
+}
+
+fn on(v8: &V8Runtime) -> NodeRuntime {
+    NodeRuntime::new(NodeRuntimeOptions { v8_runtime: Some(v8.clone()), ..Default::default() })
+}
+
+async fn warm_up(rt: &NodeRuntime) -> Result<(), AnyError> {
+    for _ in 0..50 {
+        rt.exec("1").await?;
+    }
+    Ok(())
+}
+
+async fn throughput(
+    runtimes: Vec<NodeRuntime>,
+    callers: usize,
+    window: Duration,
+) -> Result<f64, AnyError> {
+    let done = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let stop = Instant::now() + window;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|i| {
+            let rt = runtimes[i % runtimes.len()].clone();
+            let (done, failed) = (Arc::clone(&done), Arc::clone(&failed));
+            tokio::spawn(async move {
+                while Instant::now() < stop {
+                    match rt.exec("let x = 1 + 1").await {
+                        Ok(r) if r.code == 0 => done.fetch_add(1, Ordering::Relaxed),
+                        _ => failed.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await?;
+    }
+    let elapsed = started.elapsed();
+    if failed.load(Ordering::Relaxed) > 0 {
+        return Err(format!(
+            "{} sessions failed during the throughput run",
+            failed.load(Ordering::Relaxed)
+        )
+        .into());
+    }
+    Ok(done.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64())
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (samples.len() - 1) as f64).round() as usize;
+    samples[rank.min(samples.len() - 1)]
+}
+
+fn ms(name: &'static str, value: Duration, goal: Option<f64>) -> Figure {
+    Figure { name, value: value.as_secs_f64() * 1000.0, unit: "ms", lower_is_better: true, goal }
+}
+
+fn mb(name: &'static str, bytes: u64, goal: Option<f64>) -> Figure {
+    Figure { name, value: bytes as f64 / 1e6, unit: "MB", lower_is_better: true, goal }
+}
+
+fn rate_figure(name: &'static str, rate: f64, goal: Option<f64>) -> Figure {
+    Figure { name, value: rate, unit: "execs/s", lower_is_better: false, goal }
+}
+
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+fn print_table(figures: &[Figure]) {
+    println!("\n| {:<34} | {:>10} | {:<8} | {:<14} |", "figure", "value", "unit", "goal");
+    println!("|{}|{}|{}|{}|", "-".repeat(36), "-".repeat(12), "-".repeat(10), "-".repeat(16));
+    for f in figures {
+        let goal = match f.goal {
+            None => String::new(),
+            Some(goal) => {
+                let met = if f.lower_is_better { f.value <= goal } else { f.value >= goal };
+                format!(
+                    "{} {goal} {}",
+                    if f.lower_is_better { "≤" } else { "≥" },
+                    if met { "met" } else { "MISSED" }
+                )
+            }
+        };
+        println!("| {:<34} | {:>10.3} | {:<8} | {:<14} |", f.name, f.value, f.unit, goal);
+    }
+    println!();
+}
+
+fn compare(figures: &[Figure], path: &PathBuf) -> Result<bool, AnyError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("cannot read the baseline {}: {err}", path.display()))?;
+    let baseline: Value = serde_json::from_str(&text)?;
+    let mut ok = true;
+    for f in figures {
+        let Some(base) = baseline["figures"]
+            .as_array()
+            .and_then(|all| all.iter().find(|b| b["name"] == f.name))
+            .and_then(|b| b["value"].as_f64())
+        else {
+            continue;
+        };
+        // Tiny figures are dominated by noise; compare them against a floor.
+        let floor = if f.unit == "ms" {
+            1.0
+        } else if f.unit == "MB" {
+            2.0
+        } else {
+            0.0
+        };
+        let regressed = if f.lower_is_better {
+            f.value > base.max(floor) * CHECK_FACTOR
+        } else {
+            f.value < base / CHECK_FACTOR
+        };
+        if regressed {
+            eprintln!(
+                "REGRESSION {}: {:.3} {} against baseline {:.3}",
+                f.name, f.value, f.unit, base
+            );
+            ok = false;
+        }
+    }
+    if ok {
+        println!("no regression beyond {CHECK_FACTOR}x of {}", path.display());
+    }
+    Ok(ok)
+}
+
+fn machine() -> Value {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_default();
+    json!({ "cpus": cpus, "cpu": model, "os": std::env::consts::OS })
+}
