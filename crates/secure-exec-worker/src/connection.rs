@@ -16,8 +16,7 @@ use tokio::net::UnixStream;
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
-use crate::session::{self, control::Control, control::Stop};
-use crate::table::{Refusal, Table};
+use crate::sessions::{Refusal, Sessions};
 use crate::watchdog::Watchdog;
 
 /// How long the host has to say `Hello`.
@@ -71,11 +70,9 @@ pub(crate) async fn serve(socket: std::os::unix::net::UnixStream) -> anyhow::Res
         Ok(0) | Err(_) => DEFAULT_MAX_SESSIONS,
         Ok(n) => n,
     };
-    let state = Dispatch {
-        table: Arc::new(Table::new(max_sessions)),
-        watchdog: Watchdog::start().context("cannot start the watchdog thread")?,
-        sink,
-    };
+    let watchdog = Watchdog::start().context("cannot start the watchdog thread")?;
+    let state = Dispatch { sessions: Sessions::new(max_sessions, sink.clone(), watchdog), sink };
+    state.sessions.prewarm();
 
     let ending = loop {
         match reader.next().await {
@@ -99,11 +96,10 @@ pub(crate) async fn serve(socket: std::os::unix::net::UnixStream) -> anyhow::Res
     };
 
     // Whatever ended the connection, no session outlives it.
-    let table = Arc::clone(&state.table);
-    let stopped =
-        tokio::task::spawn_blocking(move || table.stop_all(Stop::Shutdown, SHUTDOWN_GRACE))
-            .await
-            .unwrap_or(false);
+    let sessions = Arc::clone(&state.sessions);
+    let stopped = tokio::task::spawn_blocking(move || sessions.shutdown(SHUTDOWN_GRACE))
+        .await
+        .unwrap_or(false);
     drop(state);
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, writer).await;
     if !stopped {
@@ -119,8 +115,7 @@ enum Flow {
 }
 
 struct Dispatch {
-    table: Arc<Table>,
-    watchdog: Watchdog,
+    sessions: Arc<Sessions>,
     sink: mpsc::UnboundedSender<v1::WorkerMessage>,
 }
 
@@ -129,23 +124,14 @@ impl Dispatch {
         match kind {
             host_message::Kind::Hello(_) => return Flow::Violation("second Hello".into()),
             host_message::Kind::OpenSession(open) => self.open(open),
-            host_message::Kind::Execute(execute) => match self.table.get(execute.session_id) {
-                Some(control) => control.execute(execute),
-                None => {
-                    return Flow::Violation(format!(
-                        "Execute for unknown session {}",
-                        execute.session_id
-                    ));
-                }
-            },
-            host_message::Kind::CancelSession(cancel) => {
-                // The session may have just finished; a late cancel is not an error.
-                if let Some(control) = self.table.get(cancel.session_id) {
-                    control.stop(Stop::Cancelled);
+            host_message::Kind::Execute(execute) => {
+                if let Err(why) = self.sessions.execute(execute) {
+                    return Flow::Violation(why);
                 }
             }
+            host_message::Kind::CancelSession(cancel) => self.sessions.cancel(cancel.session_id),
             host_message::Kind::StatsRequest(request) => {
-                let (active, total, heap_used, heap_total) = self.table.stats();
+                let (active, total, heap_used, heap_total) = self.sessions.stats();
                 let reply = v1::StatsReply {
                     request_id: request.request_id,
                     active_sessions: u32::try_from(active).unwrap_or(u32::MAX),
@@ -167,42 +153,19 @@ impl Dispatch {
 
     fn open(&self, open: v1::OpenSession) {
         let id = open.session_id;
-        let (control, inbox) = Control::new(id);
-        let control = Arc::new(control);
-        let refusal = match self.table.admit(Arc::clone(&control)) {
-            Ok(()) => {
-                let start = session::Start {
-                    control,
-                    inbox,
-                    open,
-                    sink: self.sink.clone(),
-                    table: Arc::clone(&self.table),
-                    watchdog: self.watchdog.clone(),
-                };
-                match session::spawn(start) {
-                    Ok(()) => return,
-                    Err(err) => {
-                        self.table.remove(id);
-                        ("ERR_INTERNAL", format!("cannot start a session thread: {err}"))
-                    }
-                }
-            }
-            Err(Refusal::Full) => (
-                "ERR_SESSION_REFUSED",
-                format!(
-                    "the worker already runs its maximum of {} sessions",
-                    self.table.max_sessions()
-                ),
+        let why = match self.sessions.open(open) {
+            Ok(()) => return,
+            Err(Refusal::Full) => format!(
+                "the worker already runs its maximum of {} sessions",
+                self.sessions.max_sessions()
             ),
-            Err(Refusal::DuplicateId) => {
-                ("ERR_SESSION_REFUSED", format!("session id {id} is already in use"))
-            }
+            Err(Refusal::DuplicateId) => format!("session id {id} is already in use"),
         };
         let result = v1::SessionResult {
             session_id: id,
             code: 1,
-            error_code: refusal.0.to_owned(),
-            error_message: format!("{}: {}", refusal.0, refusal.1),
+            error_code: "ERR_SESSION_REFUSED".to_owned(),
+            error_message: format!("ERR_SESSION_REFUSED: {why}"),
             ..Default::default()
         };
         let _ = self.sink.send(message(worker_message::Kind::SessionResult(result)));

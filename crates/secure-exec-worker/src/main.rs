@@ -12,7 +12,7 @@ mod guest;
 mod output;
 mod platform;
 mod session;
-mod table;
+mod sessions;
 mod watchdog;
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -60,6 +60,11 @@ fn run() -> anyhow::Result<()> {
     set_cloexec(&socket)?;
     let socket = std::os::unix::net::UnixStream::from(socket);
 
+    // Every session is a new thread, and glibc gives threads their own malloc arenas (up to
+    // eight per core), each keeping freed memory: RSS would creep up with the number of
+    // sessions served. Two arenas keep it flat at no measurable cost in speed.
+    // SAFETY: mallopt only adjusts allocator parameters; called before any thread exists.
+    unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
     platform::init();
 
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -1,12 +1,12 @@
 //! Process-wide V8 set-up: ICU data, flags and the platform, done once before any isolate.
 
-use std::sync::Once;
+use std::sync::OnceLock;
 
-static INIT: Once = Once::new();
+static PLATFORM: OnceLock<v8::SharedRef<v8::Platform>> = OnceLock::new();
 
 /// Initialises V8 for this process. Idempotent.
 pub(crate) fn init() {
-    INIT.call_once(|| {
+    PLATFORM.get_or_init(|| {
         // ICU must be loaded before V8 initialises, or `Intl` and `toLocaleString` fall back to
         // a build without locale data. A failure here means a broken build, so it is fatal.
         if let Err(err) = v8::icu::set_common_data_78(deno_core_icudata::ICU_DATA) {
@@ -16,7 +16,19 @@ pub(crate) fn init() {
         // The guest gets no handle on the collector: `gc()` would let it probe heap timing.
         v8::V8::set_flags_from_string("--no-expose-gc");
         let platform = v8::new_default_platform(0, false).make_shared();
-        v8::V8::initialize_platform(platform);
+        v8::V8::initialize_platform(platform.clone());
         v8::V8::initialize();
+        platform
     });
+}
+
+/// Runs the foreground tasks V8 posted for `isolate` (for example the completion of an
+/// asynchronous WebAssembly compile). Returns whether any ran.
+pub(crate) fn run_foreground_tasks(isolate: &v8::Isolate) -> bool {
+    let Some(platform) = PLATFORM.get() else { return false };
+    let mut ran = false;
+    while v8::Platform::pump_message_loop(platform, isolate, false) {
+        ran = true;
+    }
+    ran
 }

@@ -161,7 +161,8 @@ fn run(shared: &Shared) {
                     eprintln!(
                         "secure-exec-worker: session {} did not stop within {:?}; aborting the \
                          worker",
-                        entry.control.id, STOP_GRACE
+                        entry.control.id(),
+                        STOP_GRACE
                     );
                     std::process::abort();
                 }

@@ -9,6 +9,7 @@
 mod support;
 
 mod basics;
+mod churn;
 mod guest_env;
 mod limits;
 mod process;

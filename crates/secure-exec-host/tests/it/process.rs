@@ -118,11 +118,12 @@ async fn sigkill_during_a_busy_loop_is_a_crash_and_a_new_runtime_recovers() {
     let v8 = support::spawn().await;
     let rt = support::on(&v8);
     let pid = v8.pid().unwrap();
+    let (options, mut started) = support::signal_on_output("started");
     let running = tokio::spawn({
         let rt = rt.clone();
-        async move { rt.exec("console.log('started'); while (true) {}").await }
+        async move { rt.exec_with("console.log('started'); while (true) {}", options).await }
     });
-    support::wait_for_active_sessions(&v8, 1).await;
+    started.recv().await.unwrap();
     support::kill(pid, libc::SIGKILL);
 
     let r = tokio::time::timeout(Duration::from_secs(10), running).await.unwrap().unwrap().unwrap();

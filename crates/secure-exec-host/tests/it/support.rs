@@ -62,6 +62,36 @@ pub(crate) async fn wait_for_active_sessions(v8: &V8Runtime, n: usize) {
     }
 }
 
+/// Waits until the worker has no live session (a session's slot is held until its isolate is
+/// disposed, just after its result is sent).
+pub(crate) async fn wait_for_idle(v8: &V8Runtime) -> secure_exec_host::ProcessStats {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let stats = v8.stats().await.unwrap();
+        if stats.active_sessions == 0 {
+            return stats;
+        }
+        assert!(Instant::now() < deadline, "the worker never went idle: {stats:?}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Options whose output callback reports when `text` has been printed.
+pub(crate) fn signal_on_output(
+    text: &'static str,
+) -> (secure_exec_host::ExecOptions, tokio::sync::mpsc::UnboundedReceiver<()>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let options = secure_exec_host::ExecOptions {
+        on_output: Some(std::sync::Arc::new(move |_, chunk: &str| {
+            if chunk.contains(text) {
+                let _ = tx.send(());
+            }
+        })),
+        ..Default::default()
+    };
+    (options, rx)
+}
+
 /// Waits until at least `n` sessions wait for a slot of the process.
 pub(crate) async fn wait_for_queued_sessions(v8: &V8Runtime, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(10);

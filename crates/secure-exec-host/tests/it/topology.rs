@@ -213,7 +213,7 @@ async fn max_sessions_is_a_fifo_budget_shared_by_every_runtime_on_the_process() 
     }
     let order = order.lock().unwrap().clone();
     assert_eq!(order, vec![0, 1, 2, 3, 4], "sessions ran in arrival order");
-    let stats = v8.stats().await.unwrap();
+    let stats = support::wait_for_idle(&v8).await;
     assert_eq!((stats.active_sessions, stats.queued_sessions, stats.total_sessions), (0, 0, 5));
 }
 
@@ -312,7 +312,7 @@ async fn stats_report_sessions_heap_and_uptime() {
     assert!(busy.heap_used_bytes > 100_000, "{busy:?}");
     assert!(busy.heap_total_bytes >= busy.heap_used_bytes, "{busy:?}");
     assert_eq!(running.await.unwrap().stdout, "100000\n");
-    let after = v8.stats().await.unwrap();
+    let after = support::wait_for_idle(&v8).await;
     assert_eq!((after.active_sessions, after.total_sessions), (0, 1));
     assert!(after.uptime >= busy.uptime);
     v8.dispose().await;

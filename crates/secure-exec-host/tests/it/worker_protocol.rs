@@ -28,20 +28,34 @@ fn result_of(message: v1::WorkerMessage) -> Option<v1::SessionResult> {
 fn the_worker_refuses_sessions_beyond_its_own_limit() {
     let (mut worker, ack) = RawWorker::start(1);
     assert_eq!(ack.protocol_version, secure_exec_proto::version::CURRENT);
+    // One runs, one waits for its slot (the host may open while an isolate is being disposed),
+    // and the third is refused.
     worker.send(open(1));
     worker.send(execute(1, "setTimeout(() => {}, 200)"));
     worker.send(open(2));
+    worker.send(execute(2, "1"));
+    worker.send(open(3));
     let refused = result_of(worker.recv()).expect("a refusal");
-    assert_eq!(refused.session_id, 2);
+    assert_eq!(refused.session_id, 3);
     assert_eq!(refused.error_code, "ERR_SESSION_REFUSED");
     assert!(refused.error_message.contains("maximum of 1 sessions"), "{refused:?}");
     let first = result_of(worker.recv()).expect("the first session's result");
     assert_eq!((first.session_id, first.code), (1, 0));
-    // Once the first is done, a new one is admitted.
-    worker.send(open(3));
-    worker.send(execute(3, "1"));
-    let third = result_of(worker.recv()).expect("the third session's result");
-    assert_eq!((third.session_id, third.code, third.error_code.as_str()), (3, 0, ""));
+    let second = result_of(worker.recv()).expect("the parked session's result");
+    assert_eq!((second.session_id, second.code, second.error_code.as_str()), (2, 0, ""));
+}
+
+#[test]
+fn a_parked_session_can_be_cancelled() {
+    let (mut worker, _) = RawWorker::start(1);
+    worker.send(open(1));
+    worker.send(execute(1, "setTimeout(() => {}, 300)"));
+    worker.send(open(2));
+    worker.send(host_message::Kind::CancelSession(v1::CancelSession { session_id: 2 }));
+    let cancelled = result_of(worker.recv()).expect("the cancelled session's result");
+    assert_eq!((cancelled.session_id, cancelled.error_code.as_str()), (2, "ERR_CANCELLED"));
+    let first = result_of(worker.recv()).expect("the first session's result");
+    assert_eq!((first.session_id, first.code), (1, 0));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! `prelude.js` builds console, process, timers and module/require from three natives
 //! (`print`, `exit`, `reportError`), so the surface the guest can reach in Rust stays tiny.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use secure_exec_proto::v1;
 
@@ -35,13 +35,11 @@ pub(crate) struct Hooks {
     pub(crate) fire_timer: v8::Global<v8::Function>,
 }
 
+/// The prelude compiled once, as V8 code cache: later sessions skip parsing and compiling it.
+static PRELUDE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+
 /// Runs the prelude in the current context, installing the guest's globals.
-pub(crate) fn install<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    env: &std::collections::HashMap<String, String>,
-    argv: &[String],
-    filename: &str,
-) -> Result<Hooks, String> {
+pub(crate) fn install<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<Hooks, String> {
     let natives = v8::Object::new(scope);
     set_function(scope, natives, "print", print);
     set_function(scope, natives, "exit", exit);
@@ -52,6 +50,60 @@ pub(crate) fn install<'s>(
         set_function(scope, global, "__secureExecFault", crate::faults::fault);
     }
 
+    let code = new_string(scope, PRELUDE)?;
+    let name = new_string(scope, "secure-exec:prelude")?;
+    let origin = script_origin(scope, name.into());
+    let cached = PRELUDE_CACHE.get();
+    let mut source = match cached {
+        Some(bytes) => v8::script_compiler::Source::new_with_cached_data(
+            code,
+            Some(&origin),
+            v8::script_compiler::CachedData::new(bytes),
+        ),
+        None => v8::script_compiler::Source::new(code, Some(&origin)),
+    };
+    let options = if cached.is_some() {
+        v8::script_compiler::CompileOptions::ConsumeCodeCache
+    } else {
+        v8::script_compiler::CompileOptions::NoCompileOptions
+    };
+    let script = v8::script_compiler::compile(
+        scope,
+        &mut source,
+        options,
+        v8::script_compiler::NoCacheReason::NoReason,
+    )
+    .ok_or("prelude does not compile")?;
+    let prelude = script.run(scope).ok_or("prelude did not evaluate")?;
+    let prelude =
+        v8::Local::<v8::Function>::try_from(prelude).map_err(|_| "prelude is no function")?;
+    let undefined = v8::undefined(scope);
+    let hooks = prelude.call(scope, undefined.into(), &[natives.into()]).ok_or("prelude failed")?;
+    let hooks =
+        v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
+    if cached.is_none() {
+        // Made after the run, so the functions the prelude compiled on the way are included.
+        if let Some(cache) = script.get_unbound_script(scope).create_code_cache() {
+            let _ = PRELUDE_CACHE.set(cache.to_vec());
+        }
+    }
+    Ok(Hooks {
+        module: hook(scope, hooks, "module")?,
+        process: hook(scope, hooks, "process")?,
+        require: hook(scope, hooks, "require")?,
+        next_timer: hook(scope, hooks, "nextTimer")?,
+        fire_timer: hook(scope, hooks, "fireTimer")?,
+    })
+}
+
+/// Gives a prepared environment its session's `process.env`, `process.argv` and filename.
+pub(crate) fn configure(
+    scope: &mut v8::PinScope<'_, '_>,
+    hooks: &Hooks,
+    env: &std::collections::HashMap<String, String>,
+    argv: &[String],
+    filename: &str,
+) -> Result<(), String> {
     let env_object = v8::Object::new(scope);
     let mut sorted: Vec<_> = env.iter().collect();
     sorted.sort();
@@ -60,35 +112,25 @@ pub(crate) fn install<'s>(
         let value = new_string(scope, value)?;
         env_object.set(scope, key.into(), value.into());
     }
-    let mut argv_values = vec![new_string(scope, "secure-exec")?.into()];
-    argv_values.push(new_string(scope, filename)?.into());
+    let mut argv_values =
+        vec![new_string(scope, "secure-exec")?.into(), new_string(scope, filename)?.into()];
     for arg in argv {
         argv_values.push(new_string(scope, arg)?.into());
     }
     let argv_array = v8::Array::new_with_elements(scope, &argv_values);
     let filename_value = new_string(scope, filename)?;
 
-    let source = new_string(scope, PRELUDE)?;
-    let name = new_string(scope, "secure-exec:prelude")?;
-    let origin = script_origin(scope, name.into());
-    let script =
-        v8::Script::compile(scope, source, Some(&origin)).ok_or("prelude does not compile")?;
-    let prelude = script.run(scope).ok_or("prelude did not evaluate")?;
-    let prelude =
-        v8::Local::<v8::Function>::try_from(prelude).map_err(|_| "prelude is no function")?;
-    let undefined = v8::undefined(scope);
-    let args = [natives.into(), env_object.into(), argv_array.into(), filename_value.into()];
-    let hooks = prelude.call(scope, undefined.into(), &args).ok_or("prelude failed")?;
-    let hooks =
-        v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
-
-    Ok(Hooks {
-        module: hook(scope, hooks, "module")?,
-        process: hook(scope, hooks, "process")?,
-        require: hook(scope, hooks, "require")?,
-        next_timer: hook(scope, hooks, "nextTimer")?,
-        fire_timer: hook(scope, hooks, "fireTimer")?,
-    })
+    let process = v8::Local::new(scope, &hooks.process);
+    let module = v8::Local::new(scope, &hooks.module);
+    for (target, key, value) in [
+        (process, "env", env_object.into()),
+        (process, "argv", argv_array.into()),
+        (module, "filename", filename_value.into()),
+    ] {
+        let key = new_string(scope, key)?;
+        target.set(scope, key.into(), value).ok_or("cannot configure the guest environment")?;
+    }
+    Ok(())
 }
 
 fn hook<'s, T>(

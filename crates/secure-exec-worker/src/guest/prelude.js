@@ -5,7 +5,7 @@
 // function and kept by the worker; the guest can replace globals but cannot reach these
 // closures. Built-ins the prelude relies on are captured up front, so a guest that tampers
 // with `Map.prototype` or `JSON` breaks only its own view of the world.
-(function prelude(native, env, argv, filename) {
+(function prelude(native) {
   'use strict';
 
   const ObjectDefineProperty = Object.defineProperty;
@@ -440,9 +440,10 @@
   }
 
   // ---------------------------------------------------------------- process, module
+  // `env`, `argv` and `module.filename` are filled in when the session is assigned.
   const process = {
-    env,
-    argv,
+    env: {},
+    argv: [],
     exitCode: undefined,
     exit(code) {
       native.exit(code === undefined ? process.exitCode : code);
@@ -455,7 +456,7 @@
   };
   ObjectDefineProperty(process, Symbol.toStringTag, { value: 'process' });
 
-  const module = { exports: {}, id: '.', filename, loaded: false, children: [], paths: [] };
+  const module = { exports: {}, id: '.', filename: '', loaded: false, children: [], paths: [] };
 
   function require(name) {
     const err = new ErrorCtor("Cannot find module '" + StringCtor(name) +

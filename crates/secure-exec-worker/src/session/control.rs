@@ -2,6 +2,8 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use secure_exec_proto::v1;
 use std::sync::mpsc;
 
 /// Why a session stopped before its code finished on its own.
@@ -26,8 +28,10 @@ pub(crate) enum Stop {
 /// Messages to a session's thread.
 #[derive(Debug)]
 pub(crate) enum Input {
+    /// A prepared thread becomes this session.
+    Assign(Box<v1::OpenSession>),
     /// The code to run; the first and only `Execute` starts the session.
-    Execute(secure_exec_proto::v1::Execute),
+    Execute(v1::Execute),
     /// Something changed (a stop was requested): re-check instead of sleeping on.
     Wake,
 }
@@ -35,7 +39,8 @@ pub(crate) enum Input {
 /// Shared between the session's thread, the connection (cancel, shutdown) and the watchdog.
 #[derive(Debug)]
 pub(crate) struct Control {
-    pub(crate) id: u64,
+    /// The session id; 0 while the thread is a spare not yet assigned to a session.
+    id: AtomicU64,
     stop: Mutex<Option<Stop>>,
     isolate: Mutex<Option<v8::IsolateHandle>>,
     input: mpsc::Sender<Input>,
@@ -44,10 +49,10 @@ pub(crate) struct Control {
 }
 
 impl Control {
-    pub(crate) fn new(id: u64) -> (Self, mpsc::Receiver<Input>) {
+    pub(crate) fn new() -> (Self, mpsc::Receiver<Input>) {
         let (input, inbox) = mpsc::channel();
         let control = Self {
-            id,
+            id: AtomicU64::new(0),
             stop: Mutex::new(None),
             isolate: Mutex::new(None),
             input,
@@ -57,8 +62,20 @@ impl Control {
         (control, inbox)
     }
 
+    pub(crate) fn id(&self) -> u64 {
+        self.id.load(Ordering::Relaxed)
+    }
+
+    /// Makes this (prepared) thread the session `open` describes.
+    pub(crate) fn assign(&self, open: v1::OpenSession) {
+        self.id.store(open.session_id, Ordering::Relaxed);
+        // A send error means the thread is gone; the session then never reports, which the
+        // caller cannot tell apart from a crash. Threads only exit on their own after a stop.
+        let _ = self.input.send(Input::Assign(Box::new(open)));
+    }
+
     /// Delivers the session's code to its thread.
-    pub(crate) fn execute(&self, execute: secure_exec_proto::v1::Execute) {
+    pub(crate) fn execute(&self, execute: v1::Execute) {
         // A send error means the thread already ended (for example it was cancelled while
         // waiting); there is nobody left to run the code, which is what we want.
         let _ = self.input.send(Input::Execute(execute));

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use secure_exec_proto::v1::{self, worker_message};
 
-use super::Start;
 use super::control::{Control, Input, Stop};
 use crate::budget::MemoryBudget;
 use crate::guest::{self, Hooks, SessionState};
 use crate::output::Output;
+use crate::sessions::Sessions;
 use crate::watchdog;
 
 /// Defaults for limits the host left at zero. The host always sends its own; these only keep
@@ -23,13 +23,15 @@ const DEFAULT_MAX_EXPORTS: u64 = 4 * 1024 * 1024;
 const EXECUTE_WAIT: Duration = Duration::from_secs(30);
 /// Longest sleep while timers are pending; the loop re-checks for stops at least this often.
 const MAX_IDLE: Duration = Duration::from_millis(500);
+/// How often a session with V8 work in the background checks for its completion.
+const BACKGROUND_POLL: Duration = Duration::from_millis(1);
 
 const CJS_PARAMS: [&str; 5] = ["exports", "require", "module", "__filename", "__dirname"];
 
 /// Resolved limits of one session.
 #[derive(Debug, Clone, Copy)]
-struct Limits {
-    memory: u64,
+pub(crate) struct Limits {
+    pub(crate) memory: u64,
     cpu: Option<Duration>,
     wall: Duration,
     output: u64,
@@ -37,7 +39,7 @@ struct Limits {
 }
 
 impl Limits {
-    fn from_proto(limits: Option<&v1::Limits>) -> Self {
+    pub(crate) fn from_proto(limits: Option<&v1::Limits>) -> Self {
         let or = |value: u64, default: u64| if value == 0 { default } else { value };
         let limits = limits.cloned().unwrap_or_default();
         Self {
@@ -76,27 +78,122 @@ impl Verdict {
     }
 }
 
-pub(super) fn main(start: Start) {
-    let Start { control, inbox, open, sink, table, watchdog } = start;
-    let limits = Limits::from_proto(open.limits.as_ref());
-    let mut result = v1::SessionResult { session_id: control.id, ..Default::default() };
+/// An isolate and context with the guest environment installed, not yet used by any session.
+///
+/// Field order is drop order, and it matters: the handles go before the isolate they belong
+/// to, and the budget (whose address the heap-limit callback holds) after it.
+struct Prepared {
+    environment: Result<(v8::Global<v8::Context>, Hooks), String>,
+    isolate: v8::OwnedIsolate,
+    _budget: Arc<MemoryBudget>,
+}
 
-    let verdict = match wait_for_code(&inbox, &control) {
-        Ok(execute) => {
-            run_session(&control, &open, &execute, limits, &inbox, &sink, &watchdog, &mut result)
-        }
+impl Prepared {
+    fn new(memory_limit: u64, control: &Arc<Control>, sessions: &Sessions) -> Self {
+        let memory = usize::try_from(memory_limit).unwrap_or(usize::MAX);
+        let budget = MemoryBudget::new(memory, Arc::clone(control));
+        let params = v8::CreateParams::default()
+            .heap_limits(0, memory)
+            .array_buffer_allocator(budget.allocator())
+            .allow_atomics_wait(false);
+        let mut isolate = v8::Isolate::new(params);
+        budget.install_heap_callback(&mut isolate);
+        isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+        isolate.set_promise_reject_callback(guest::promise_reject_callback);
+        isolate.set_slot(SessionState {
+            control: Arc::clone(control),
+            // Replaced on assignment; nothing can print before then.
+            output: Output::new(0, sessions.sink.clone(), 0),
+            budget: Arc::clone(&budget),
+            uncaught: None,
+            rejections: Vec::new(),
+        });
+        control.attach_isolate(isolate.thread_safe_handle());
+        let environment = {
+            v8::scope!(let scope, &mut isolate);
+            let context = v8::Context::new(scope, Default::default());
+            let scope = &mut v8::ContextScope::new(scope, context);
+            guest::install(scope).map(|hooks| (v8::Global::new(scope, context), hooks))
+        };
+        Self { environment, isolate, _budget: budget }
+    }
+}
+
+/// The whole life of a session thread.
+pub(super) fn main(
+    sessions: &Arc<Sessions>,
+    control: &Arc<Control>,
+    inbox: &std::sync::mpsc::Receiver<Input>,
+    memory_limit: u64,
+) {
+    let mut prepared = Prepared::new(memory_limit, control, sessions);
+    let Some(open) = wait_for_assignment(inbox, control) else {
+        // A spare retired unused: dispose quietly.
+        control.detach_isolate();
+        return;
+    };
+    let id = open.session_id;
+    super::name_thread(&format!("session-{id}"));
+    let limits = Limits::from_proto(open.limits.as_ref());
+    let mut result = v1::SessionResult { session_id: id, ..Default::default() };
+
+    let verdict = match wait_for_code(inbox, control) {
+        Ok(execute) => run_session(
+            &mut prepared,
+            control,
+            &open,
+            &execute,
+            limits,
+            inbox,
+            sessions,
+            &mut result,
+        ),
         Err(verdict) => verdict,
     };
+    fill(&mut result, verdict);
+    let _ = sessions
+        .sink
+        .send(v1::WorkerMessage { kind: Some(worker_message::Kind::SessionResult(result)) });
+
+    // The result is out; disposal costs the host nothing now. The slot is held until the
+    // isolate is gone.
+    control.detach_isolate();
+    prepared.isolate.cancel_terminate_execution();
+    drop(prepared);
+    sessions.finished(id);
+}
+
+/// A result for a session that never ran, stopped for `stop`.
+pub(crate) fn stopped_result(session_id: u64, stop: Stop) -> v1::SessionResult {
+    let mut result = v1::SessionResult { session_id, ..Default::default() };
+    fill(&mut result, stopped_verdict(stop, None));
+    result
+}
+
+fn fill(result: &mut v1::SessionResult, verdict: Verdict) {
     result.code = verdict.code;
     if let Some((code, message)) = verdict.error {
         result.error_code = code.to_owned();
         result.error_message = format!("{code}: {message}");
     }
     result.exports_json = verdict.exports_json;
+}
 
-    table.remove(control.id);
-    let message = v1::WorkerMessage { kind: Some(worker_message::Kind::SessionResult(result)) };
-    let _ = sink.send(message);
+/// Waits until the thread is given a session; `None` if it is retired first.
+fn wait_for_assignment(
+    inbox: &std::sync::mpsc::Receiver<Input>,
+    control: &Control,
+) -> Option<v1::OpenSession> {
+    loop {
+        if control.stopped().is_some() {
+            return None;
+        }
+        match inbox.recv() {
+            Ok(Input::Assign(open)) => return Some(*open),
+            Ok(Input::Wake | Input::Execute(_)) => continue,
+            Err(_) => return None,
+        }
+    }
 }
 
 fn wait_for_code(
@@ -111,12 +208,12 @@ fn wait_for_code(
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match inbox.recv_timeout(left) {
             Ok(Input::Execute(execute)) => return Ok(execute),
-            Ok(Input::Wake) => continue,
+            Ok(Input::Wake | Input::Assign(_)) => continue,
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
                 return Err(Verdict::error(
                     1,
                     "ERR_INTERNAL",
-                    format!("no code arrived for session {} within {EXECUTE_WAIT:?}", control.id),
+                    format!("no code arrived for session {} within {EXECUTE_WAIT:?}", control.id()),
                 ));
             }
         }
@@ -125,38 +222,31 @@ fn wait_for_code(
 
 #[allow(clippy::too_many_arguments)]
 fn run_session(
+    prepared: &mut Prepared,
     control: &Arc<Control>,
     open: &v1::OpenSession,
     execute: &v1::Execute,
     limits: Limits,
     inbox: &std::sync::mpsc::Receiver<Input>,
-    sink: &tokio::sync::mpsc::UnboundedSender<v1::WorkerMessage>,
-    watchdog: &watchdog::Watchdog,
+    sessions: &Sessions,
     result: &mut v1::SessionResult,
 ) -> Verdict {
-    let memory = usize::try_from(limits.memory).unwrap_or(usize::MAX);
-    let budget = MemoryBudget::new(memory, Arc::clone(control));
-    let params = v8::CreateParams::default()
-        .heap_limits(0, memory)
-        .array_buffer_allocator(budget.allocator())
-        .allow_atomics_wait(false);
-    let mut isolate = v8::Isolate::new(params);
-    budget.install_heap_callback(&mut isolate);
-    isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
-    isolate.set_promise_reject_callback(guest::promise_reject_callback);
-    isolate.set_slot(SessionState {
-        control: Arc::clone(control),
-        output: Output::new(control.id, sink.clone(), limits.output),
-        budget: Arc::clone(&budget),
-        uncaught: None,
-        rejections: Vec::new(),
-    });
-    control.attach_isolate(isolate.thread_safe_handle());
+    let Prepared { environment, isolate, .. } = prepared;
+    if let Some(state) = isolate.get_slot_mut::<SessionState>() {
+        state.output = Output::new(control.id(), sessions.sink.clone(), limits.output);
+    }
+    let (context, hooks) = match environment {
+        Ok(environment) => environment,
+        Err(message) => {
+            return Verdict::error(1, "ERR_INTERNAL", format!("guest environment: {message}"));
+        }
+    };
 
     let (clock, cpu_start) = watchdog::current_thread_clock().unwrap_or((0, Duration::ZERO));
     let verdict = {
-        let watch = watchdog.watch(Arc::clone(control), clock, cpu_start, limits.cpu, limits.wall);
-        let verdict = in_context(&mut isolate, control, open, execute, limits, inbox);
+        let watch =
+            sessions.watchdog.watch(Arc::clone(control), clock, cpu_start, limits.cpu, limits.wall);
+        let verdict = in_context(isolate, context, hooks, control, open, execute, limits, inbox);
         drop(watch);
         verdict
     };
@@ -164,21 +254,18 @@ fn run_session(
         result.cpu_time_us = u64::try_from(used.saturating_sub(cpu_start).as_micros()).unwrap_or(0);
     }
     result.heap_used_bytes = isolate.get_heap_statistics().used_heap_size() as u64;
-
-    // Termination is not sticky: nothing may run in this isolate again, but clear the flag
-    // before disposal anyway so no V8 clean-up path observes a pending termination.
-    control.detach_isolate();
-    isolate.cancel_terminate_execution();
-    if let Some(state) = isolate.remove_slot::<SessionState>() {
+    if let Some(state) = isolate.get_slot::<SessionState>() {
         result.stdout_truncated = state.output.truncated(v1::Stream::Stdout);
         result.stderr_truncated = state.output.truncated(v1::Stream::Stderr);
     }
-    drop(isolate);
     verdict
 }
 
+#[allow(clippy::too_many_arguments)]
 fn in_context(
     isolate: &mut v8::OwnedIsolate,
+    context: &v8::Global<v8::Context>,
+    hooks: &Hooks,
     control: &Control,
     open: &v1::OpenSession,
     execute: &v1::Execute,
@@ -186,26 +273,22 @@ fn in_context(
     inbox: &std::sync::mpsc::Receiver<Input>,
 ) -> Verdict {
     v8::scope!(let scope, isolate);
-    let context = v8::Context::new(scope, Default::default());
+    let context = v8::Local::new(scope, context);
     let scope = &mut v8::ContextScope::new(scope, context);
     let filename = if execute.filename.is_empty() { "index.js" } else { &execute.filename };
 
-    let hooks = match guest::install(scope, &open.env, &open.argv, filename) {
-        Ok(hooks) => hooks,
-        Err(message) => {
-            // The only way the prelude fails is a stop that already happened (or a bug).
-            if let Some(stop) = control.stopped() {
-                return stopped_verdict(stop, Some(limits));
-            }
-            return Verdict::error(1, "ERR_INTERNAL", format!("guest environment: {message}"));
+    if let Err(message) = guest::configure(scope, hooks, &open.env, &open.argv, filename) {
+        if let Some(stop) = control.stopped() {
+            return stopped_verdict(stop, Some(limits));
         }
-    };
+        return Verdict::error(1, "ERR_INTERNAL", format!("guest environment: {message}"));
+    }
 
-    let ending = run_to_completion(scope, &hooks, control, execute, filename, inbox);
+    let ending = run_to_completion(scope, hooks, control, execute, filename, inbox);
     match ending {
         Ending::Stopped(stop) => stopped_verdict(stop, Some(limits)),
         Ending::Threw(message) => Verdict::error(1, "ERR_GUEST_EXCEPTION", message),
-        Ending::Finished => finish(scope, &hooks, control, execute, limits),
+        Ending::Finished => finish(scope, hooks, control, execute, limits),
     }
 }
 
@@ -225,24 +308,31 @@ fn run_to_completion(
         if let Some(ending) = after_macrotask(scope, control) {
             return ending;
         }
+        // Work V8 finished in the background (async WebAssembly compiles) comes back as
+        // foreground tasks; each is a macrotask of its own.
+        if crate::platform::run_foreground_tasks(scope) {
+            continue;
+        }
         let next_timer = v8::Local::new(scope, &hooks.next_timer);
         let delay = match call(scope, next_timer, &[]) {
             Ok(value) => value.number_value(scope).unwrap_or(-1.0),
             Err(ending) => return check(scope, control, ending),
         };
-        // No timer left (-1), or a value the guest broke (NaN): nothing more will run.
-        if delay.is_nan() || delay < 0.0 {
+        let background = scope.has_pending_background_tasks();
+        // No timer left (-1), or a value the guest broke (NaN).
+        let no_timer = delay.is_nan() || delay < 0.0;
+        if no_timer && !background {
             return Ending::Finished;
         }
-        // Sleep until the timer is due, waking early for a stop. Long waits are cut into
-        // pieces so a stop is never missed for longer than `MAX_IDLE`.
-        let wait = Duration::from_secs_f64((delay / 1000.0).min(MAX_IDLE.as_secs_f64()));
+        // Sleep until the timer is due, waking early for a stop, and often while V8 works in
+        // the background. Long waits are cut so a stop is never missed for long.
+        let due = if no_timer { f64::INFINITY } else { delay / 1000.0 };
+        let cap = if background { BACKGROUND_POLL } else { MAX_IDLE };
+        let wait = Duration::from_secs_f64(due.min(cap.as_secs_f64()));
         if !wait.is_zero() {
             match inbox.recv_timeout(wait) {
                 Ok(_) | Err(RecvTimeoutError::Disconnected) => continue,
-                Err(RecvTimeoutError::Timeout) if delay / 1000.0 > MAX_IDLE.as_secs_f64() => {
-                    continue;
-                }
+                Err(RecvTimeoutError::Timeout) if due > cap.as_secs_f64() => continue,
                 Err(RecvTimeoutError::Timeout) => {}
             }
         }

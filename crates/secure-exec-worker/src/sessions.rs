@@ -1,0 +1,260 @@
+//! The worker's sessions: admission under `max_sessions`, spare threads, and shutdown.
+//!
+//! A session occupies a slot from admission until its thread has disposed its isolate, so the
+//! worker never holds more than `max_sessions` session isolates. Results go out *before* the
+//! isolate is disposed (disposal is off the latency path), so the host may open its next session
+//! while the slot is still held; such an open waits here ("parked", no isolate, at most
+//! `max_sessions` of them) and starts the moment a slot frees. Opens beyond that are refused.
+//!
+//! Spares: up to [`SPARES`] threads that have already created an isolate and context with the
+//! guest environment, for the memory limit most recently asked for, each waiting to become a
+//! session. A spare has never run guest code and is used once, so no state passes between
+//! sessions; it only moves isolate creation ahead of demand.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use secure_exec_proto::v1::{self, worker_message};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::session::{self, Limits, control::Control, control::Stop, control::lock};
+use crate::watchdog::Watchdog;
+
+/// Prepared threads kept ready (bounded by `max_sessions`).
+const SPARES: usize = 2;
+
+/// Why a session could not be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// `max_sessions` sessions run and as many wait already.
+    Full,
+    /// A live session already has this id.
+    DuplicateId,
+}
+
+/// Everything session threads share with the connection.
+#[derive(Debug)]
+pub(crate) struct Sessions {
+    max_sessions: usize,
+    spares_wanted: usize,
+    pub(crate) sink: UnboundedSender<v1::WorkerMessage>,
+    pub(crate) watchdog: Watchdog,
+    state: Mutex<State>,
+    idle: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    running: HashMap<u64, Arc<Control>>,
+    parked: VecDeque<Parked>,
+    spares: Vec<Spare>,
+    total: u64,
+    closed: bool,
+}
+
+#[derive(Debug)]
+struct Parked {
+    open: v1::OpenSession,
+    execute: Option<v1::Execute>,
+}
+
+#[derive(Debug)]
+struct Spare {
+    control: Arc<Control>,
+    memory_limit: u64,
+}
+
+impl Sessions {
+    pub(crate) fn new(
+        max_sessions: usize,
+        sink: UnboundedSender<v1::WorkerMessage>,
+        watchdog: Watchdog,
+    ) -> Arc<Self> {
+        let max_sessions = max_sessions.max(1);
+        Arc::new(Self {
+            max_sessions,
+            spares_wanted: SPARES.min(max_sessions),
+            sink,
+            watchdog,
+            state: Mutex::default(),
+            idle: Condvar::new(),
+        })
+    }
+
+    pub(crate) fn max_sessions(&self) -> usize {
+        self.max_sessions
+    }
+
+    /// Prepares spares for sessions with the default limits.
+    pub(crate) fn prewarm(self: &Arc<Self>) {
+        let mut state = lock(&self.state);
+        self.refill(&mut state, Limits::from_proto(None).memory);
+    }
+
+    /// Admits a session: starts it, parks it until a slot frees, or refuses it.
+    pub(crate) fn open(self: &Arc<Self>, open: v1::OpenSession) -> Result<(), Refusal> {
+        let mut state = lock(&self.state);
+        let id = open.session_id;
+        if id == 0
+            || state.running.contains_key(&id)
+            || state.parked.iter().any(|p| p.open.session_id == id)
+        {
+            return Err(Refusal::DuplicateId);
+        }
+        if state.closed {
+            return Err(Refusal::Full);
+        }
+        if state.running.len() < self.max_sessions {
+            self.launch(&mut state, open, None);
+            Ok(())
+        } else if state.parked.len() < self.max_sessions {
+            state.parked.push_back(Parked { open, execute: None });
+            Ok(())
+        } else {
+            Err(Refusal::Full)
+        }
+    }
+
+    /// Hands a session its code. `Err` if no such session was opened.
+    pub(crate) fn execute(&self, execute: v1::Execute) -> Result<(), String> {
+        let mut state = lock(&self.state);
+        let id = execute.session_id;
+        if let Some(control) = state.running.get(&id) {
+            control.execute(execute);
+            return Ok(());
+        }
+        match state.parked.iter_mut().find(|p| p.open.session_id == id) {
+            Some(parked) if parked.execute.is_none() => {
+                parked.execute = Some(execute);
+                Ok(())
+            }
+            Some(_) => Err(format!("a second Execute for session {id}")),
+            None => Err(format!("Execute for unknown session {id}")),
+        }
+    }
+
+    /// Stops a session. A late cancel (the session just finished) is not an error.
+    pub(crate) fn cancel(&self, id: u64) {
+        let mut state = lock(&self.state);
+        if let Some(control) = state.running.get(&id) {
+            control.stop(Stop::Cancelled);
+        } else if let Some(index) = state.parked.iter().position(|p| p.open.session_id == id) {
+            state.parked.remove(index);
+            drop(state);
+            self.send_result(session::stopped_result(id, Stop::Cancelled));
+        }
+    }
+
+    /// Called by a session thread after its result is sent and its isolate disposed.
+    pub(crate) fn finished(self: &Arc<Self>, id: u64) {
+        let mut state = lock(&self.state);
+        state.running.remove(&id);
+        if !state.closed {
+            if let Some(parked) = state.parked.pop_front() {
+                self.launch(&mut state, parked.open, parked.execute);
+            }
+        }
+        if state.running.is_empty() {
+            self.idle.notify_all();
+        }
+    }
+
+    /// (running sessions, sessions ever admitted, heap used, heap total).
+    pub(crate) fn stats(&self) -> (usize, u64, u64, u64) {
+        let state = lock(&self.state);
+        let (used, total) = state.running.values().fold((0, 0), |(u, t), control| {
+            let (cu, ct) = control.heap();
+            (u + cu, t + ct)
+        });
+        (state.running.len(), state.total, used, total)
+    }
+
+    /// Stops every session and spare, refuses new ones, and waits (bounded) for the running
+    /// sessions' threads to finish. Returns whether they did.
+    pub(crate) fn shutdown(&self, wait: Duration) -> bool {
+        let mut state = lock(&self.state);
+        state.closed = true;
+        for control in state.running.values() {
+            control.stop(Stop::Shutdown);
+        }
+        for spare in state.spares.drain(..) {
+            spare.control.stop(Stop::Shutdown);
+        }
+        let parked: Vec<Parked> = state.parked.drain(..).collect();
+        for parked in parked {
+            self.send_result(session::stopped_result(parked.open.session_id, Stop::Shutdown));
+        }
+        let (state, _) = self
+            .idle
+            .wait_timeout_while(state, wait, |state| !state.running.is_empty())
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.running.is_empty()
+    }
+
+    /// Starts `open` on a spare prepared for its memory limit, or on a new thread, and tops
+    /// the spares up for that limit.
+    fn launch(
+        self: &Arc<Self>,
+        state: &mut State,
+        open: v1::OpenSession,
+        execute: Option<v1::Execute>,
+    ) {
+        let id = open.session_id;
+        let memory_limit = Limits::from_proto(open.limits.as_ref()).memory;
+        let spare = state.spares.iter().position(|s| s.memory_limit == memory_limit);
+        let control = match spare {
+            Some(index) => Ok(state.spares.remove(index).control),
+            None => session::spawn(Arc::clone(self), memory_limit),
+        };
+        match control {
+            Ok(control) => {
+                control.assign(open);
+                if let Some(execute) = execute {
+                    control.execute(execute);
+                }
+                state.running.insert(id, control);
+                state.total += 1;
+            }
+            Err(err) => {
+                let mut result =
+                    v1::SessionResult { session_id: id, code: 1, ..Default::default() };
+                result.error_code = "ERR_INTERNAL".into();
+                result.error_message =
+                    format!("ERR_INTERNAL: cannot start a session thread: {err}");
+                self.send_result(result);
+            }
+        }
+        self.refill(state, memory_limit);
+    }
+
+    /// Keeps `spares_wanted` spares for `memory_limit`, retiring spares for other limits to
+    /// make room: the pool follows the limit sessions actually use.
+    fn refill(self: &Arc<Self>, state: &mut State, memory_limit: u64) {
+        if state.closed {
+            return;
+        }
+        while state.spares.iter().filter(|s| s.memory_limit == memory_limit).count()
+            < self.spares_wanted
+        {
+            if state.spares.len() >= self.spares_wanted {
+                if let Some(index) =
+                    state.spares.iter().position(|s| s.memory_limit != memory_limit)
+                {
+                    state.spares.remove(index).control.stop(Stop::Shutdown);
+                }
+            }
+            match session::spawn(Arc::clone(self), memory_limit) {
+                Ok(control) => state.spares.push(Spare { control, memory_limit }),
+                // No spare is no failure: sessions then create their isolate when they start.
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn send_result(&self, result: v1::SessionResult) {
+        let _ = self
+            .sink
+            .send(v1::WorkerMessage { kind: Some(worker_message::Kind::SessionResult(result)) });
+    }
+}
