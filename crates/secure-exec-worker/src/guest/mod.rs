@@ -82,7 +82,11 @@ pub(crate) fn install<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<Hooks, Str
     let hooks =
         v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
     if cached.is_none() {
-        // Made after the run, so the functions the prelude compiled on the way are included.
+        // Made after a warm-up, so the functions that formatting output needs (compiled
+        // lazily, on first use) are in the cache too.
+        let warm_up: v8::Global<v8::Function> = hook(scope, hooks, "warmUp")?;
+        let warm_up = v8::Local::new(scope, &warm_up);
+        warm_up.call(scope, undefined.into(), &[]).ok_or("prelude warm-up failed")?;
         if let Some(cache) = script.get_unbound_script(scope).create_code_cache() {
             let _ = PRELUDE_CACHE.set(cache.to_vec());
         }

@@ -481,5 +481,13 @@
   define('clearImmediate', clearTimer);
   define('queueMicrotask', queueMicrotask);
 
-  return { module, process, require, nextTimer, fireTimer, inspect };
+  // Formats one value of each common kind without printing anything: run once before the
+  // worker caches the prelude's compiled code, so console.log's code is in the cache too.
+  function warmUp() {
+    const sample = { n: 1, s: 'x', list: [1, 'two', null], nested: { deep: [true] }, f() {} };
+    format('%s %d %j', 'text', 42, sample);
+    format(sample, new Map([[1, 2]]), new Set([1]), new Uint8Array(2), new Error('warm-up'));
+  }
+
+  return { module, process, require, nextTimer, fireTimer, inspect, warmUp };
 })
