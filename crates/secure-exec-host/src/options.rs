@@ -65,6 +65,16 @@ pub struct V8RuntimeOptions {
     pub heartbeat_timeout: Duration,
     /// Largest frame either side accepts. Default 16 MiB.
     pub max_frame_len: usize,
+    /// Install the worker's seccomp filter (see docs/security.md). Default `true`; turn off
+    /// only to debug the worker under tools the filter would stop.
+    pub seccomp: bool,
+    /// Cap on the worker's address space (`RLIMIT_AS`), in MB. Default: none. V8 reserves far
+    /// more address space than it uses (WebAssembly memories reserve several GB each), so set
+    /// it generously; a worker that hits it crashes.
+    pub address_space_limit_mb: Option<u64>,
+    /// Cap on the worker's total CPU time (`RLIMIT_CPU`), in seconds, across all its sessions.
+    /// Default: none. Past it the kernel kills the worker (a crash, `SIGXCPU`/`SIGKILL`).
+    pub cpu_seconds_limit: Option<u64>,
 }
 
 impl Default for V8RuntimeOptions {
@@ -79,6 +89,9 @@ impl Default for V8RuntimeOptions {
             heartbeat_interval: Duration::from_secs(1),
             heartbeat_timeout: Duration::from_secs(5),
             max_frame_len: secure_exec_proto::DEFAULT_MAX_FRAME_LEN,
+            seccomp: true,
+            address_space_limit_mb: None,
+            cpu_seconds_limit: None,
         }
     }
 }
@@ -94,6 +107,12 @@ impl V8RuntimeOptions {
                 "max_frame_len must be between 64 KiB and 256 MiB, got {}",
                 self.max_frame_len
             ));
+        }
+        if self.address_space_limit_mb.is_some_and(|mb| !(256..=1 << 30).contains(&mb)) {
+            return invalid("address_space_limit_mb must be at least 256".into());
+        }
+        if self.cpu_seconds_limit == Some(0) {
+            return invalid("cpu_seconds_limit must be greater than zero".into());
         }
         for (name, value) in [
             ("handshake_timeout", self.handshake_timeout),

@@ -127,7 +127,8 @@ fn main() -> ExitCode {
         rows
     });
     print_table(&rows);
-    if rows.iter().all(|row| row.failures.is_empty()) {
+    let sandbox_ok = runtime.block_on(sandbox_self_test(&fault_worker));
+    if sandbox_ok && rows.iter().all(|row| row.failures.is_empty()) {
         ExitCode::SUCCESS
     } else {
         for row in rows.iter().filter(|row| !row.failures.is_empty()) {
@@ -280,6 +281,62 @@ async fn run_fault(fault: &Fault, fault_worker: &PathBuf) -> Row {
         recovered,
         failures,
     }
+}
+
+/// Runs the worker's sandbox self-test with the filter on (every forbidden call refused) and
+/// off (the same calls get through, so the test can tell the difference).
+async fn sandbox_self_test(fault_worker: &PathBuf) -> bool {
+    let mut ok = true;
+    let mut reports = Vec::new();
+    for seccomp in [true, false] {
+        let options = V8RuntimeOptions { seccomp, ..fault_options(fault_worker) };
+        let report = match V8Runtime::spawn(options).await {
+            Ok(v8) => {
+                let r = on(&v8).run("module.exports = JSON.parse(__secureExecSandboxSelfTest())").await;
+                v8.dispose().await;
+                match r {
+                    Ok(r) => r.exports.unwrap_or_default(),
+                    Err(err) => {
+                        eprintln!("sandbox self-test could not run: {err}");
+                        return false;
+                    }
+                }
+            }
+            Err(err) => {
+                eprintln!("sandbox self-test could not spawn a worker: {err}");
+                return false;
+            }
+        };
+        reports.push(report);
+    }
+    let (on_report, off_report) = (&reports[0], &reports[1]);
+    println!("| {:<22} | {:<14} | {:<18} |", "call", "seccomp on", "seccomp off");
+    println!("|{}|{}|{}|", "-".repeat(24), "-".repeat(16), "-".repeat(20));
+    let calls = on_report.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    if calls.is_empty() {
+        eprintln!("sandbox self-test returned nothing: {on_report}");
+        return false;
+    }
+    for call in calls {
+        let with = on_report[&call].as_str().unwrap_or("?");
+        let without = off_report[&call].as_str().unwrap_or("?");
+        println!("| {call:<22} | {with:<14} | {without:<18} |");
+        let expected = match call.as_str() {
+            "kill (self, signal 0)" | "thread" => "allowed",
+            "clone3" => "ENOSYS",
+            _ => "EPERM",
+        };
+        if with != expected {
+            eprintln!("FAILED sandbox: {call} was {with}, expected {expected}");
+            ok = false;
+        }
+    }
+    if !off_report["open"].as_str().is_some_and(|o| o.starts_with("allowed")) {
+        eprintln!("FAILED sandbox: without the filter, open should be allowed: {off_report}");
+        ok = false;
+    }
+    println!();
+    ok
 }
 
 fn check_crashed(result: &ExecResult, failures: &mut Vec<String>) {

@@ -1,20 +1,22 @@
 //! The worker's end of the host connection: handshake, dispatch, and the frame writer.
 //!
-//! One task reads host messages in order and acts on each at once (nothing here blocks on a
-//! session); session threads hand their output and results to a writer task through an
-//! unbounded channel. The channel is bounded in practice: each session caps its output and
-//! exports, and at most `max_sessions` sessions exist.
+//! Plain blocking I/O on threads, no async runtime: the main thread reads host messages in
+//! order and acts on each at once (nothing here waits on a session); a writer thread sends what
+//! session threads queue. The queue is bounded in practice: each session caps its output and
+//! exports, and at most `max_sessions` sessions exist. Keeping to threads also keeps the
+//! worker's file descriptors to the socket and stdio alone.
 
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use futures_util::{SinkExt, StreamExt};
+use bytes::BytesMut;
 use secure_exec_proto::v1::{self, host_message, worker_message};
-use secure_exec_proto::{FrameCodec, version};
-use tokio::net::UnixStream;
-use tokio::sync::mpsc;
-use tokio_util::codec::{FramedRead, FramedWrite};
+use secure_exec_proto::{FrameCodec, FrameError, version};
+use tokio_util::codec::{Decoder, Encoder};
 
 use crate::sessions::{Refusal, Sessions};
 use crate::watchdog::Watchdog;
@@ -32,22 +34,65 @@ fn message(kind: worker_message::Kind) -> v1::WorkerMessage {
     v1::WorkerMessage { kind: Some(kind) }
 }
 
-/// Serves the host until the connection closes or breaks, then ends every session.
-pub(crate) async fn serve(socket: std::os::unix::net::UnixStream) -> anyhow::Result<()> {
-    socket.set_nonblocking(true).context("cannot make the host socket non-blocking")?;
-    let socket = UnixStream::from_std(socket).context("cannot register the host socket")?;
-    let (read_half, write_half) = socket.into_split();
-    let mut reader = FramedRead::new(read_half, Codec::default());
-    let (sink, outbox) = mpsc::unbounded_channel::<v1::WorkerMessage>();
-    let writer = tokio::spawn(write_frames(FramedWrite::new(write_half, Codec::default()), outbox));
+/// Reads whole frames from the socket.
+struct FrameReader {
+    socket: Arc<UnixStream>,
+    codec: Codec,
+    buffer: BytesMut,
+}
 
-    let hello = match tokio::time::timeout(HELLO_TIMEOUT, reader.next()).await {
-        Ok(Some(Ok(v1::HostMessage { kind: Some(host_message::Kind::Hello(hello)) }))) => hello,
-        Ok(Some(Ok(_))) => bail!("the host's first message was not Hello"),
-        Ok(Some(Err(err))) => bail!("bad first frame from the host: {err}"),
+impl FrameReader {
+    /// The next message; `Ok(None)` at a clean end-of-file.
+    fn next(&mut self) -> Result<Option<v1::HostMessage>, FrameError> {
+        loop {
+            if let Some(message) = self.codec.decode(&mut self.buffer)? {
+                return Ok(Some(message));
+            }
+            let mut chunk = [0u8; 64 * 1024];
+            let n = match (&*self.socket).read(&mut chunk) {
+                Ok(n) => n,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err.into()),
+            };
+            if n == 0 {
+                return self.codec.decode_eof(&mut self.buffer);
+            }
+            self.buffer.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+/// Serves the host until the connection closes or breaks, then ends every session.
+pub(crate) fn serve(socket: UnixStream, watchdog: Watchdog) -> anyhow::Result<()> {
+    // One descriptor shared by the reading and the writing thread (no dup: the worker's open
+    // files stay the socket and stdio).
+    let socket = Arc::new(socket);
+    let writer_socket = Arc::clone(&socket);
+    let mut reader = FrameReader { socket, codec: Codec::default(), buffer: BytesMut::new() };
+    let (sink, outbox) = mpsc::channel::<v1::WorkerMessage>();
+    let (written, writer_done) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("writer".into())
+        .spawn(move || {
+            let _live = crate::threads::enter();
+            write_frames(writer_socket, &outbox);
+            let _ = written.send(());
+        })
+        .context("cannot start the writer thread")?;
+
+    reader.socket.set_read_timeout(Some(HELLO_TIMEOUT)).context("cannot set a read timeout")?;
+    let hello = match reader.next() {
+        Ok(Some(v1::HostMessage { kind: Some(host_message::Kind::Hello(hello)) })) => hello,
+        Ok(Some(_)) => bail!("the host's first message was not Hello"),
         Ok(None) => return Ok(()),
-        Err(_) => bail!("no Hello from the host within {HELLO_TIMEOUT:?}"),
+        Err(FrameError::Io(err))
+            if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+        {
+            bail!("no Hello from the host within {HELLO_TIMEOUT:?}")
+        }
+        Err(err) => bail!("bad first frame from the host: {err}"),
     };
+    reader.socket.set_read_timeout(None).context("cannot clear the read timeout")?;
     let ack = v1::HelloAck {
         protocol_version: version::CURRENT,
         worker_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -58,7 +103,7 @@ pub(crate) async fn serve(socket: std::os::unix::net::UnixStream) -> anyhow::Res
     let _ = sink.send(message(worker_message::Kind::HelloAck(ack)));
     if !version::is_compatible(hello.protocol_version) {
         drop(sink);
-        let _ = tokio::time::timeout(SHUTDOWN_GRACE, writer).await;
+        let _ = writer_done.recv_timeout(SHUTDOWN_GRACE);
         bail!(
             "host speaks protocol {}, this worker speaks {}",
             hello.protocol_version,
@@ -70,25 +115,22 @@ pub(crate) async fn serve(socket: std::os::unix::net::UnixStream) -> anyhow::Res
         Ok(0) | Err(_) => DEFAULT_MAX_SESSIONS,
         Ok(n) => n,
     };
-    let watchdog = Watchdog::start().context("cannot start the watchdog thread")?;
-    let state = Dispatch { sessions: Sessions::new(max_sessions, sink.clone(), watchdog), sink };
-    state.sessions.prewarm();
+    let dispatch = Dispatch { sessions: Sessions::new(max_sessions, sink.clone(), watchdog), sink };
+    dispatch.sessions.prewarm();
 
     let ending = loop {
-        match reader.next().await {
-            None => break Ok(()),
-            Some(Err(err)) => break Err(anyhow::anyhow!("bad frame from the host: {err}")),
-            Some(Ok(v1::HostMessage { kind: None })) => {
-                break Err(anyhow::anyhow!(
-                    "host sent a message of a kind this worker does not know"
-                ));
+        match reader.next() {
+            Ok(None) => break Ok(()),
+            Err(err) => break Err(anyhow::anyhow!("bad frame from the host: {err}")),
+            Ok(Some(v1::HostMessage { kind: None })) => {
+                break Err(anyhow::anyhow!("host sent a message of a kind this worker does not know"));
             }
-            Some(Ok(v1::HostMessage { kind: Some(kind) })) => match state.handle(kind) {
+            Ok(Some(v1::HostMessage { kind: Some(kind) })) => match dispatch.handle(kind) {
                 Flow::Continue => {}
                 Flow::Shutdown => break Ok(()),
                 Flow::Violation(why) => {
                     let error = v1::ProtocolError { message: why.clone() };
-                    let _ = state.sink.send(message(worker_message::Kind::ProtocolError(error)));
+                    let _ = dispatch.sink.send(message(worker_message::Kind::ProtocolError(error)));
                     break Err(anyhow::anyhow!("protocol violation by the host: {why}"));
                 }
             },
@@ -96,12 +138,9 @@ pub(crate) async fn serve(socket: std::os::unix::net::UnixStream) -> anyhow::Res
     };
 
     // Whatever ended the connection, no session outlives it.
-    let sessions = Arc::clone(&state.sessions);
-    let stopped = tokio::task::spawn_blocking(move || sessions.shutdown(SHUTDOWN_GRACE))
-        .await
-        .unwrap_or(false);
-    drop(state);
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, writer).await;
+    let stopped = dispatch.sessions.shutdown(SHUTDOWN_GRACE);
+    drop(dispatch);
+    let _ = writer_done.recv_timeout(SHUTDOWN_GRACE);
     if !stopped {
         eprintln!("secure-exec-worker: sessions still running at shutdown; exiting anyway");
     }
@@ -116,7 +155,7 @@ enum Flow {
 
 struct Dispatch {
     sessions: Arc<Sessions>,
-    sink: mpsc::UnboundedSender<v1::WorkerMessage>,
+    sink: mpsc::Sender<v1::WorkerMessage>,
 }
 
 impl Dispatch {
@@ -138,7 +177,7 @@ impl Dispatch {
                     total_sessions: total,
                     heap_used_bytes: heap_used,
                     heap_total_bytes: heap_total,
-                    threads: thread_count(),
+                    threads: crate::threads::count(),
                 };
                 let _ = self.sink.send(message(worker_message::Kind::StatsReply(reply)));
             }
@@ -172,27 +211,25 @@ impl Dispatch {
     }
 }
 
-async fn write_frames(
-    mut writer: FramedWrite<tokio::net::unix::OwnedWriteHalf, Codec>,
-    mut outbox: mpsc::UnboundedReceiver<v1::WorkerMessage>,
-) {
-    let mut batch = Vec::with_capacity(64);
-    while outbox.recv_many(&mut batch, 64).await > 0 {
-        for message in batch.drain(..) {
-            if let Err(err) = writer.feed(message).await {
-                // An unwritable message (for example over the frame limit) would leave the
-                // host waiting forever for what it describes; a broken socket means the host
-                // is gone. Either way this worker can no longer keep its promises.
-                eprintln!("secure-exec-worker: cannot send to the host: {err}");
+/// Writes frames until every sender is gone, batching what is queued into one write.
+fn write_frames(socket: Arc<UnixStream>, outbox: &mpsc::Receiver<v1::WorkerMessage>) {
+    let mut codec = Codec::default();
+    let mut buffer = BytesMut::with_capacity(64 * 1024);
+    while let Ok(first) = outbox.recv() {
+        let mut next = Some(first);
+        while let Some(message) = next {
+            if let Err(err) = codec.encode(message, &mut buffer) {
+                // An unwritable message (over the frame limit) would leave the host waiting
+                // for what it describes; this worker can no longer keep its promises.
+                eprintln!("secure-exec-worker: cannot encode a message for the host: {err}");
                 crate::exit_now(3);
             }
+            next = if buffer.len() < 256 * 1024 { outbox.try_recv().ok() } else { None };
         }
-        if writer.flush().await.is_err() {
+        if (&*socket).write_all(&buffer).is_err() {
+            // The host is gone; the reader sees end-of-file and shuts the worker down.
             return;
         }
+        buffer.clear();
     }
-}
-
-fn thread_count() -> u32 {
-    std::fs::read_dir("/proc/self/task").map(|dir| dir.count() as u32).unwrap_or(0)
 }

@@ -5,6 +5,10 @@
 //! `oom` (the session's next heap-limit hit is a fatal V8 out-of-memory), `hang` (the session
 //! thread blocks in native code where termination cannot reach it) and `freeze` (the whole
 //! process stops itself with SIGSTOP). The feature is never part of a release build.
+//!
+//! `__secureExecSandboxSelfTest()` attempts every call the sandbox forbids, from the session
+//! thread after the sandbox is in place, and returns a JSON object mapping each attempt to its
+//! outcome (`"EPERM"`, `"ENOSYS"`, or `"allowed"`), plus two calls that must stay allowed.
 
 use crate::guest::SessionState;
 
@@ -41,5 +45,78 @@ pub(crate) fn fault(
                 scope.throw_exception(error);
             }
         }
+    }
+}
+
+/// Attempts each forbidden call and reports what happened. Every attempt is made with inert
+/// arguments (a missing path, an invalid descriptor, a null pointer), so that if the filter
+/// were missing the call would still fail harmlessly, and what could succeed (fork, socket,
+/// open) is undone at once.
+pub(crate) fn sandbox_self_test(
+    scope: &mut v8::PinScope<'_, '_>,
+    _args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let mut report = Vec::new();
+    let mut record = |name: &str, rc: libc::c_long| {
+        let outcome = if rc >= 0 {
+            "allowed".to_owned()
+        } else {
+            match std::io::Error::last_os_error().raw_os_error() {
+                Some(libc::EPERM) => "EPERM".to_owned(),
+                Some(libc::ENOSYS) => "ENOSYS".to_owned(),
+                Some(other) => format!("allowed (errno {other})"),
+                None => "unknown".to_owned(),
+            }
+        };
+        report.push(format!("\"{name}\":\"{outcome}\""));
+    };
+    let missing = c"/nonexistent/secure-exec-self-test";
+    let argv = [missing.as_ptr(), std::ptr::null()];
+    let null = std::ptr::null::<u8>();
+    // SAFETY: inert arguments throughout (see above); a child that does get created exits at
+    // once and is reaped, a descriptor that does get opened is closed.
+    unsafe {
+        let envp = std::ptr::null::<*const libc::c_char>();
+        record("execve", libc::syscall(libc::SYS_execve, missing.as_ptr(), argv.as_ptr(), envp));
+        for (name, pid) in [
+            ("fork", libc::syscall(libc::SYS_fork)),
+            ("clone (process)", libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_ulong, 0, 0, 0, 0)),
+        ] {
+            if pid == 0 {
+                libc::_exit(0);
+            }
+            if pid > 0 {
+                libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
+            }
+            record(name, pid);
+        }
+        record("clone3", libc::syscall(libc::SYS_clone3, null, 0));
+        let fd = libc::syscall(libc::SYS_socket, libc::AF_UNIX, libc::SOCK_STREAM, 0);
+        if fd >= 0 {
+            libc::close(fd as libc::c_int);
+        }
+        record("socket", fd);
+        record("connect", libc::syscall(libc::SYS_connect, -1, null, 0));
+        record("bind", libc::syscall(libc::SYS_bind, -1, null, 0));
+        record("listen", libc::syscall(libc::SYS_listen, -1, 1));
+        record("ptrace", libc::syscall(libc::SYS_ptrace, libc::PTRACE_PEEKDATA, 0, 0, 0));
+        record("kill (other process)", libc::syscall(libc::SYS_kill, 1, 0));
+        record("mount", libc::syscall(libc::SYS_mount, null, null, null, 0, null));
+        record("unshare", libc::syscall(libc::SYS_unshare, 1));
+        record("setns", libc::syscall(libc::SYS_setns, -1, 0));
+        let fd = libc::syscall(libc::SYS_openat, libc::AT_FDCWD, c"/dev/null".as_ptr(), libc::O_RDONLY);
+        if fd >= 0 {
+            libc::close(fd as libc::c_int);
+        }
+        record("open", fd);
+        record("io_uring_setup", libc::syscall(libc::SYS_io_uring_setup, 1, null));
+        record("kill (self, signal 0)", libc::syscall(libc::SYS_kill, libc::getpid(), 0));
+    }
+    let thread = std::thread::Builder::new().spawn(|| 7).map(|h| h.join().unwrap_or(0));
+    record("thread", if matches!(thread, Ok(7)) { 0 } else { -1 });
+    let json = format!("{{{}}}", report.join(","));
+    if let Some(text) = v8::String::new(scope, &json) {
+        rv.set(text.into());
     }
 }

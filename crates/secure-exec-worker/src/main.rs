@@ -11,13 +11,17 @@ mod faults;
 mod guest;
 mod output;
 mod platform;
+mod sandbox;
 mod session;
 mod sessions;
+mod threads;
 mod watchdog;
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
-use anyhow::{Context, bail};
+use anyhow::Context as _;
+
+use anyhow::bail;
 
 /// Features compiled in that change what a guest can do; reported in the handshake.
 pub(crate) const FEATURES: &[&str] = &[
@@ -53,10 +57,12 @@ pub(crate) fn exit_now(code: i32) -> ! {
 }
 
 fn run() -> anyhow::Result<()> {
-    let fd = parse_args(std::env::args().skip(1))?;
+    let args = parse_args(std::env::args().skip(1))?;
+    // Nothing else may be open yet: descriptors inherited by accident are closed right here.
+    sandbox::before_v8(args.fd, &args.sandbox)?;
     // SAFETY: the host passes a connected socket at `fd` and nothing else in this process owns
     // it; `fd_is_socket` checked it is an open socket before ownership is taken.
-    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+    let socket = unsafe { OwnedFd::from_raw_fd(args.fd) };
     set_cloexec(&socket)?;
     let socket = std::os::unix::net::UnixStream::from(socket);
 
@@ -66,23 +72,33 @@ fn run() -> anyhow::Result<()> {
     // SAFETY: mallopt only adjusts allocator parameters; called before any thread exists.
     unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
     platform::init();
-
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-        .context("cannot start the I/O runtime")?;
-    runtime.block_on(connection::serve(socket))
+    let watchdog = watchdog::Watchdog::start().context("cannot start the watchdog thread")?;
+    sandbox::after_v8(&args.sandbox)?;
+    connection::serve(socket, watchdog)
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<RawFd> {
+/// The command line the host passes.
+struct Args {
+    fd: RawFd,
+    sandbox: sandbox::Options,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Args> {
     let mut fd = None;
+    let mut sandbox = sandbox::Options { seccomp: true, ..Default::default() };
+    let number = |flag: &str, value: Option<String>| -> anyhow::Result<u64> {
+        let value = value.with_context(|| format!("{flag} needs a value"))?;
+        value.parse::<u64>().with_context(|| format!("bad {flag} {value:?}"))
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--fd" => {
-                let value = args.next().context("--fd needs a value")?;
-                fd = Some(value.parse::<RawFd>().with_context(|| format!("bad --fd {value:?}"))?);
+                let value = number("--fd", args.next())?;
+                fd = Some(RawFd::try_from(value).context("--fd out of range")?);
             }
+            "--no-seccomp" => sandbox.seccomp = false,
+            "--rlimit-as" => sandbox.address_space = Some(number("--rlimit-as", args.next())?),
+            "--rlimit-cpu" => sandbox.cpu_seconds = Some(number("--rlimit-cpu", args.next())?),
             "--version" => {
                 #[allow(clippy::print_stdout)]
                 {
@@ -95,7 +111,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<RawFd> {
                         FEATURES.join(",")
                     );
                 }
-                std::process::exit(0);
+                exit_now(0);
             }
             other => bail!(
                 "unknown argument {other:?}; this program is started by a secure-exec host \
@@ -107,7 +123,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<RawFd> {
     if !fd_is_socket(fd) {
         bail!("file descriptor {fd} is not an open socket");
     }
-    Ok(fd)
+    Ok(Args { fd, sandbox })
 }
 
 fn fd_is_socket(fd: RawFd) -> bool {

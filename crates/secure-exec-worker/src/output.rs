@@ -1,7 +1,7 @@
 //! A session's console output: sent to the host as it is produced, capped per stream.
 
 use secure_exec_proto::v1::{self, worker_message};
-use tokio::sync::mpsc::UnboundedSender;
+use std::sync::mpsc::Sender;
 
 /// Appended once to a stream that went past its cap.
 pub(crate) fn truncation_marker(stream: v1::Stream, cap: u64) -> String {
@@ -12,14 +12,14 @@ pub(crate) fn truncation_marker(stream: v1::Stream, cap: u64) -> String {
 #[derive(Debug)]
 pub(crate) struct Output {
     session_id: u64,
-    sink: UnboundedSender<v1::WorkerMessage>,
+    sink: Sender<v1::WorkerMessage>,
     cap: u64,
     written: [u64; 2],
     truncated: [bool; 2],
 }
 
 impl Output {
-    pub(crate) fn new(session_id: u64, sink: UnboundedSender<v1::WorkerMessage>, cap: u64) -> Self {
+    pub(crate) fn new(session_id: u64, sink: Sender<v1::WorkerMessage>, cap: u64) -> Self {
         Self { session_id, sink, cap, written: [0; 2], truncated: [false; 2] }
     }
 

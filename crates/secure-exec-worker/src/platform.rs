@@ -15,7 +15,10 @@ pub(crate) fn init() {
         v8::icu::set_default_locale("en-US");
         // The guest gets no handle on the collector: `gc()` would let it probe heap timing.
         v8::V8::set_flags_from_string("--no-expose-gc");
-        let platform = v8::new_default_platform(0, false).make_shared();
+        // A fixed pool, counted, since the sandboxed worker cannot list its threads later.
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+        let platform = v8::new_default_platform(workers as u32, false).make_shared();
+        crate::threads::add_permanent(workers as u32);
         v8::V8::initialize_platform(platform.clone());
         v8::V8::initialize();
         platform

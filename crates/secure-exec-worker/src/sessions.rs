@@ -16,7 +16,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use secure_exec_proto::v1::{self, worker_message};
-use tokio::sync::mpsc::UnboundedSender;
+use std::sync::mpsc::Sender;
 
 use crate::session::{self, Limits, control::Control, control::Stop, control::lock};
 use crate::watchdog::Watchdog;
@@ -38,7 +38,7 @@ pub(crate) enum Refusal {
 pub(crate) struct Sessions {
     max_sessions: usize,
     spares_wanted: usize,
-    pub(crate) sink: UnboundedSender<v1::WorkerMessage>,
+    pub(crate) sink: Sender<v1::WorkerMessage>,
     pub(crate) watchdog: Watchdog,
     state: Mutex<State>,
     idle: Condvar,
@@ -68,7 +68,7 @@ struct Spare {
 impl Sessions {
     pub(crate) fn new(
         max_sessions: usize,
-        sink: UnboundedSender<v1::WorkerMessage>,
+        sink: Sender<v1::WorkerMessage>,
         watchdog: Watchdog,
     ) -> Arc<Self> {
         let max_sessions = max_sessions.max(1);

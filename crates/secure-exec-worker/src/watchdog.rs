@@ -81,7 +81,10 @@ impl Watchdog {
     pub(crate) fn start() -> std::io::Result<Self> {
         let shared = Arc::new(Shared { entries: Mutex::default(), changed: Condvar::new() });
         let thread_shared = Arc::clone(&shared);
-        std::thread::Builder::new().name("watchdog".into()).spawn(move || run(&thread_shared))?;
+        std::thread::Builder::new().name("watchdog".into()).spawn(move || {
+            let _live = crate::threads::enter();
+            run(&thread_shared)
+        })?;
         Ok(Self { shared })
     }
 

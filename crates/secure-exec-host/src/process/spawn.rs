@@ -82,7 +82,7 @@ impl StderrTail {
 pub(crate) async fn spawn(path: PathBuf, options: &V8RuntimeOptions) -> Result<Spawned, Error> {
     let spawn_error = |source| Error::Spawn { path: path.clone(), source };
     let (host_end, worker_end) = std::os::unix::net::UnixStream::pair().map_err(spawn_error)?;
-    let mut command = command(&path, worker_end.as_raw_fd());
+    let mut command = command(&path, worker_end.as_raw_fd(), options);
     let mut child = command.spawn().map_err(spawn_error)?;
     // The child has its copy; ours must go so that the worker's exit reads as end-of-file.
     drop(worker_end);
@@ -101,11 +101,19 @@ pub(crate) async fn spawn(path: PathBuf, options: &V8RuntimeOptions) -> Result<S
     }
 }
 
-fn command(path: &Path, worker_fd: RawFd) -> Command {
+fn command(path: &Path, worker_fd: RawFd, options: &V8RuntimeOptions) -> Command {
     let mut command = Command::new(path);
+    command.arg("--fd").arg(WORKER_FD.to_string());
+    if !options.seccomp {
+        command.arg("--no-seccomp");
+    }
+    if let Some(mb) = options.address_space_limit_mb {
+        command.arg("--rlimit-as").arg((mb * 1024 * 1024).to_string());
+    }
+    if let Some(seconds) = options.cpu_seconds_limit {
+        command.arg("--rlimit-cpu").arg(seconds.to_string());
+    }
     command
-        .arg("--fd")
-        .arg(WORKER_FD.to_string())
         // The worker gets nothing of the host's environment.
         .env_clear()
         .stdin(Stdio::null())

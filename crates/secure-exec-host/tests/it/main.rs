@@ -13,5 +13,6 @@ mod churn;
 mod guest_env;
 mod limits;
 mod process;
+mod sandbox;
 mod topology;
 mod worker_protocol;

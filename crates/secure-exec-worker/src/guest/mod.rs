@@ -48,6 +48,7 @@ pub(crate) fn install<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<Hooks, Str
     {
         let global = scope.get_current_context().global(scope);
         set_function(scope, global, "__secureExecFault", crate::faults::fault);
+        set_function(scope, global, "__secureExecSandboxSelfTest", crate::faults::sandbox_self_test);
     }
 
     let code = new_string(scope, PRELUDE)?;

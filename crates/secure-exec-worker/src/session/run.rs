@@ -126,6 +126,7 @@ pub(super) fn main(
     inbox: &std::sync::mpsc::Receiver<Input>,
     memory_limit: u64,
 ) {
+    let _live = crate::threads::enter();
     let mut prepared = Prepared::new(memory_limit, control, sessions);
     let Some(open) = wait_for_assignment(inbox, control) else {
         // A spare retired unused: dispose quietly.
