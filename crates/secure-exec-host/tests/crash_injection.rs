@@ -292,7 +292,8 @@ async fn sandbox_self_test(fault_worker: &PathBuf) -> bool {
         let options = V8RuntimeOptions { seccomp, ..fault_options(fault_worker) };
         let report = match V8Runtime::spawn(options).await {
             Ok(v8) => {
-                let r = on(&v8).run("module.exports = JSON.parse(__secureExecSandboxSelfTest())").await;
+                let r =
+                    on(&v8).run("module.exports = JSON.parse(__secureExecSandboxSelfTest())").await;
                 v8.dispose().await;
                 match r {
                     Ok(r) => r.exports.unwrap_or_default(),
@@ -312,7 +313,8 @@ async fn sandbox_self_test(fault_worker: &PathBuf) -> bool {
     let (on_report, off_report) = (&reports[0], &reports[1]);
     println!("| {:<22} | {:<14} | {:<18} |", "call", "seccomp on", "seccomp off");
     println!("|{}|{}|{}|", "-".repeat(24), "-".repeat(16), "-".repeat(20));
-    let calls = on_report.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    let calls =
+        on_report.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
     if calls.is_empty() {
         eprintln!("sandbox self-test returned nothing: {on_report}");
         return false;

@@ -86,7 +86,10 @@ pub(crate) fn serve(socket: UnixStream, watchdog: Watchdog) -> anyhow::Result<()
         Ok(Some(_)) => bail!("the host's first message was not Hello"),
         Ok(None) => return Ok(()),
         Err(FrameError::Io(err))
-            if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+            if matches!(
+                err.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
         {
             bail!("no Hello from the host within {HELLO_TIMEOUT:?}")
         }
@@ -123,7 +126,9 @@ pub(crate) fn serve(socket: UnixStream, watchdog: Watchdog) -> anyhow::Result<()
             Ok(None) => break Ok(()),
             Err(err) => break Err(anyhow::anyhow!("bad frame from the host: {err}")),
             Ok(Some(v1::HostMessage { kind: None })) => {
-                break Err(anyhow::anyhow!("host sent a message of a kind this worker does not know"));
+                break Err(anyhow::anyhow!(
+                    "host sent a message of a kind this worker does not know"
+                ));
             }
             Ok(Some(v1::HostMessage { kind: Some(kind) })) => match dispatch.handle(kind) {
                 Flow::Continue => {}

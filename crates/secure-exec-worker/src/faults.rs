@@ -81,7 +81,10 @@ pub(crate) fn sandbox_self_test(
         record("execve", libc::syscall(libc::SYS_execve, missing.as_ptr(), argv.as_ptr(), envp));
         for (name, pid) in [
             ("fork", libc::syscall(libc::SYS_fork)),
-            ("clone (process)", libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_ulong, 0, 0, 0, 0)),
+            (
+                "clone (process)",
+                libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_ulong, 0, 0, 0, 0),
+            ),
         ] {
             if pid == 0 {
                 libc::_exit(0);
@@ -105,7 +108,8 @@ pub(crate) fn sandbox_self_test(
         record("mount", libc::syscall(libc::SYS_mount, null, null, null, 0, null));
         record("unshare", libc::syscall(libc::SYS_unshare, 1));
         record("setns", libc::syscall(libc::SYS_setns, -1, 0));
-        let fd = libc::syscall(libc::SYS_openat, libc::AT_FDCWD, c"/dev/null".as_ptr(), libc::O_RDONLY);
+        let fd =
+            libc::syscall(libc::SYS_openat, libc::AT_FDCWD, c"/dev/null".as_ptr(), libc::O_RDONLY);
         if fd >= 0 {
             libc::close(fd as libc::c_int);
         }

@@ -67,10 +67,15 @@ pub(crate) fn after_v8(options: &Options) -> anyhow::Result<()> {
         arch,
     )?
     .try_into()?;
-    let deny: BpfProgram =
-        SeccompFilter::new(denied(), SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32), arch)?
-            .try_into()?;
-    seccompiler::apply_filter_all_threads(&no_clone3).context("cannot install the clone3 filter")?;
+    let deny: BpfProgram = SeccompFilter::new(
+        denied(),
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EPERM as u32),
+        arch,
+    )?
+    .try_into()?;
+    seccompiler::apply_filter_all_threads(&no_clone3)
+        .context("cannot install the clone3 filter")?;
     seccompiler::apply_filter_all_threads(&deny).context("cannot install the seccomp filter")?;
     Ok(())
 }
@@ -166,12 +171,9 @@ fn denied() -> BTreeMap<i64, Vec<SeccompRule>> {
     let rule = |conditions| SeccompRule::new(conditions).map_or_else(|_| Vec::new(), |r| vec![r]);
     let condition = |arg, len, op, value| SeccompCondition::new(arg, len, op, value);
     // clone: only threads (CLONE_THREAD set) may be created.
-    if let Ok(no_thread) = condition(
-        0,
-        SeccompCmpArgLen::Qword,
-        SeccompCmpOp::MaskedEq(libc::CLONE_THREAD as u64),
-        0,
-    ) {
+    if let Ok(no_thread) =
+        condition(0, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(libc::CLONE_THREAD as u64), 0)
+    {
         rules.insert(libc::SYS_clone, rule(vec![no_thread]));
     }
     // Signals only to this process (abort() uses tgkill on itself).

@@ -10,6 +10,7 @@ mod support;
 
 mod basics;
 mod churn;
+mod escapes;
 mod guest_env;
 mod limits;
 mod process;

@@ -39,7 +39,10 @@ pub(crate) struct Hooks {
 static PRELUDE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 
 /// Runs the prelude in the current context, installing the guest's globals.
-pub(crate) fn install<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<Hooks, String> {
+pub(crate) fn install<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    memory_limit: u64,
+) -> Result<Hooks, String> {
     let natives = v8::Object::new(scope);
     set_function(scope, natives, "print", print);
     set_function(scope, natives, "exit", exit);
@@ -48,7 +51,12 @@ pub(crate) fn install<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<Hooks, Str
     {
         let global = scope.get_current_context().global(scope);
         set_function(scope, global, "__secureExecFault", crate::faults::fault);
-        set_function(scope, global, "__secureExecSandboxSelfTest", crate::faults::sandbox_self_test);
+        set_function(
+            scope,
+            global,
+            "__secureExecSandboxSelfTest",
+            crate::faults::sandbox_self_test,
+        );
     }
 
     let code = new_string(scope, PRELUDE)?;
@@ -79,7 +87,10 @@ pub(crate) fn install<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<Hooks, Str
     let prelude =
         v8::Local::<v8::Function>::try_from(prelude).map_err(|_| "prelude is no function")?;
     let undefined = v8::undefined(scope);
-    let hooks = prelude.call(scope, undefined.into(), &[natives.into()]).ok_or("prelude failed")?;
+    let limit = v8::Number::new(scope, memory_limit as f64);
+    let hooks = prelude
+        .call(scope, undefined.into(), &[natives.into(), limit.into()])
+        .ok_or("prelude failed")?;
     let hooks =
         v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
     if cached.is_none() {

@@ -5,7 +5,7 @@
 // function and kept by the worker; the guest can replace globals but cannot reach these
 // closures. Built-ins the prelude relies on are captured up front, so a guest that tampers
 // with `Map.prototype` or `JSON` breaks only its own view of the world.
-(function prelude(native) {
+(function prelude(native, memoryLimit) {
   'use strict';
 
   const ObjectDefineProperty = Object.defineProperty;
@@ -466,6 +466,189 @@
   }
   require.resolve = require;
   require.cache = ObjectFreeze({});
+
+  // ---------------------------------------------------------------- WebAssembly memory
+  // WebAssembly memories live outside the V8 heap and outside the ArrayBuffer allocator, so
+  // they are budgeted here: every memory gets a maximum (clamped to the session's memory
+  // limit; growth past it fails as WebAssembly defines), and the maxima of all memories a
+  // session creates may not add up to more than the limit. Module bytes are checked and their
+  // memory section rewritten before V8 sees them; the original constructors stay in this
+  // closure, and the prototypes point back at the wrappers.
+  const WA = globalObject.WebAssembly;
+  if (WA !== undefined) {
+    const PAGE = 65536;
+    const budgetPages = MathFloor(memoryLimit / PAGE);
+    let reservedPages = 0;
+    const RangeErrorCtor = RangeError;
+    const Uint8ArrayCtor = Uint8Array;
+    const ArrayBufferIsView = ArrayBuffer.isView;
+    const WeakMapCtor = WeakMap;
+    const WeakMapGet = WeakMap.prototype.get;
+    const WeakMapSet = WeakMap.prototype.set;
+    const OriginalModule = WA.Module;
+    const OriginalInstance = WA.Instance;
+    const OriginalMemory = WA.Memory;
+    const moduleMaxima = new WeakMapCtor();
+
+    const overBudget = (pages) => new RangeErrorCtor(
+      'WebAssembly memory of ' + pages + ' pages (' + pages * PAGE + ' bytes) would exceed the ' +
+      "session's memory limit of " + memoryLimit + ' bytes');
+
+    function reserve(pages) {
+      if (reservedPages + pages > budgetPages) throw overBudget(reservedPages + pages);
+      reservedPages += pages;
+    }
+
+    function toBytes(source) {
+      if (source instanceof ArrayBuffer) return new Uint8ArrayCtor(source).slice();
+      if (ArrayBufferIsView(source)) {
+        return new Uint8ArrayCtor(source.buffer, source.byteOffset, source.byteLength).slice();
+      }
+      throw new TypeErrorCtor('WebAssembly module source must be an ArrayBuffer or a view of one');
+    }
+
+    function readLeb(bytes, at) {
+      let value = 0;
+      let scale = 1;
+      for (let i = 0; i < 10; i++) {
+        if (at.pos >= bytes.length) throw new RangeErrorCtor('truncated WebAssembly module');
+        const byte = bytes[at.pos++];
+        value += (byte & 0x7f) * scale;
+        scale *= 128;
+        if ((byte & 0x80) === 0) return value;
+      }
+      throw new RangeErrorCtor('malformed LEB128 in WebAssembly module');
+    }
+
+    function writeLeb(out, value) {
+      do {
+        let byte = value % 128;
+        value = MathFloor(value / 128);
+        if (value > 0) byte |= 0x80;
+        out.push(byte);
+      } while (value > 0);
+    }
+
+    // Returns [rewritten bytes, maxima in pages of the memories the module defines].
+    function clampModule(source) {
+      const bytes = toBytes(source);
+      if (bytes.length < 8) return [bytes, []];
+      const out = [];
+      for (let i = 0; i < 8; i++) out.push(bytes[i]);
+      const maxima = [];
+      const at = { pos: 8 };
+      while (at.pos < bytes.length) {
+        const id = bytes[at.pos++];
+        const size = readLeb(bytes, at);
+        const start = at.pos;
+        const end = start + size;
+        if (end > bytes.length) throw new RangeErrorCtor('truncated WebAssembly module');
+        if (id !== 5) {
+          out.push(id);
+          writeLeb(out, size);
+          for (let i = start; i < end; i++) out.push(bytes[i]);
+          at.pos = end;
+          continue;
+        }
+        const body = [];
+        const count = readLeb(bytes, at);
+        writeLeb(body, count);
+        for (let m = 0; m < count; m++) {
+          const flags = bytes[at.pos++];
+          if (flags > 7) throw new RangeErrorCtor('unsupported WebAssembly memory flags ' + flags);
+          const initial = readLeb(bytes, at);
+          const declared = (flags & 1) ? readLeb(bytes, at) : Infinity;
+          if (initial > budgetPages) throw overBudget(initial);
+          const maximum = declared < budgetPages ? declared : budgetPages;
+          maxima.push(maximum);
+          body.push(flags | 1);
+          writeLeb(body, initial);
+          writeLeb(body, maximum);
+        }
+        if (at.pos !== end) throw new RangeErrorCtor('malformed WebAssembly memory section');
+        out.push(5);
+        writeLeb(out, body.length);
+        for (let i = 0; i < body.length; i++) out.push(body[i]);
+      }
+      return [new Uint8ArrayCtor(out), maxima];
+    }
+
+    function sum(list) {
+      let total = 0;
+      for (let i = 0; i < list.length; i++) total += list[i];
+      return total;
+    }
+
+    function compile(source) {
+      const [bytes, maxima] = clampModule(source);
+      const module = new OriginalModule(bytes);
+      call(WeakMapSet, moduleMaxima, module, maxima);
+      return module;
+    }
+
+    function instantiate(module, imports) {
+      const pages = sum(call(WeakMapGet, moduleMaxima, module) || []);
+      reserve(pages);
+      try {
+        return new OriginalInstance(module, imports);
+      } catch (err) {
+        reservedPages -= pages;
+        throw err;
+      }
+    }
+
+    const Module = function Module(source) {
+      if (new.target === undefined) throw new TypeErrorCtor("Constructor WebAssembly.Module requires 'new'");
+      return compile(source);
+    };
+    const Instance = function Instance(module, imports) {
+      if (new.target === undefined) throw new TypeErrorCtor("Constructor WebAssembly.Instance requires 'new'");
+      return instantiate(module, imports);
+    };
+    const Memory = function Memory(descriptor) {
+      if (new.target === undefined) throw new TypeErrorCtor("Constructor WebAssembly.Memory requires 'new'");
+      const initial = descriptor === null || typeof descriptor !== 'object' ? NaN : Number(descriptor.initial);
+      const declared = descriptor && descriptor.maximum !== undefined ? Number(descriptor.maximum) : Infinity;
+      if (!(initial >= 0)) return new OriginalMemory(descriptor);
+      const maximum = declared < budgetPages ? declared : budgetPages;
+      if (initial > maximum) throw overBudget(initial);
+      reserve(maximum);
+      try {
+        return new OriginalMemory({ initial, maximum, shared: !!descriptor.shared });
+      } catch (err) {
+        reservedPages -= maximum;
+        throw err;
+      }
+    };
+    for (const [wrapper, original] of [[Module, OriginalModule], [Instance, OriginalInstance], [Memory, OriginalMemory]]) {
+      for (const key of ObjectGetOwnPropertyNames(original)) {
+        if (key !== 'prototype' && key !== 'length' && key !== 'name') {
+          ObjectDefineProperty(wrapper, key, ObjectGetOwnPropertyDescriptor(original, key));
+        }
+      }
+      ObjectDefineProperty(wrapper, 'prototype', { value: original.prototype });
+      ObjectDefineProperty(original.prototype, 'constructor', { value: wrapper, writable: true, configurable: true });
+      ObjectDefineProperty(WA, original.name, { value: wrapper, writable: true, configurable: true });
+    }
+    ObjectDefineProperty(WA, 'compile', {
+      value: (source) => new Promise((resolve) => resolve(compile(source))),
+      writable: true, configurable: true,
+    });
+    ObjectDefineProperty(WA, 'instantiate', {
+      value: (source, imports) => new Promise((resolve) => {
+        if (source instanceof OriginalModule) {
+          resolve(instantiate(source, imports));
+        } else {
+          const module = compile(source);
+          resolve({ module, instance: instantiate(module, imports) });
+        }
+      }),
+      writable: true, configurable: true,
+    });
+    // Streaming needs `Response`, which the guest does not have.
+    delete WA.compileStreaming;
+    delete WA.instantiateStreaming;
+  }
 
   const define = (name, value) => ObjectDefineProperty(globalObject, name, {
     value, writable: true, configurable: true, enumerable: false,

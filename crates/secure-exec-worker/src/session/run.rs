@@ -113,7 +113,8 @@ impl Prepared {
             v8::scope!(let scope, &mut isolate);
             let context = v8::Context::new(scope, Default::default());
             let scope = &mut v8::ContextScope::new(scope, context);
-            guest::install(scope).map(|hooks| (v8::Global::new(scope, context), hooks))
+            guest::install(scope, memory_limit)
+                .map(|hooks| (v8::Global::new(scope, context), hooks))
         };
         Self { environment, isolate, _budget: budget }
     }

@@ -1,0 +1,204 @@
+//! Guest escape attempts: each fails with a clear error, or reaches only the guest's own
+//! world, and leaves no trace in the next session.
+
+use secure_exec_host::{ErrorCode, ExecOptions, NodeRuntime};
+
+use crate::support;
+
+/// A session that checks every built-in it relies on is pristine.
+const PRISTINE: &str = r#"
+    const checks = {
+        objectProto: Object.getOwnPropertyNames(Object.prototype).length === 12 && ({}).polluted === undefined,
+        arrayMap: [1, 2].map(x => x * 2).join() === '2,4',
+        json: JSON.parse('{"a":1}').a === 1 && JSON.stringify({ b: 2 }) === '{"b":2}',
+        consoleIsOurs: typeof console.log === 'function',
+        noLeak: typeof leaked === 'undefined' && typeof globalThis.leaked === 'undefined',
+        functionCtor: Function.prototype.constructor === Function,
+        wasm: typeof WebAssembly.Module === 'function',
+        math: Math.max(1, 2) === 2,
+    };
+    const bad = Object.keys(checks).filter(k => !checks[k]);
+    console.log(bad.length === 0 ? 'pristine' : 'TAINTED ' + bad.join(','));
+"#;
+
+async fn assert_pristine(rt: &NodeRuntime) {
+    let r = rt.exec(PRISTINE).await.unwrap();
+    assert_eq!(r.stdout, "pristine\n", "{r:?}");
+}
+
+#[tokio::test]
+async fn require_of_host_modules_fails_clearly() {
+    let (rt, _v8) = support::runtime().await;
+    for module in ["child_process", "fs", "net", "worker_threads", "vm"] {
+        let r = rt.exec(&format!("require('{module}')")).await.unwrap();
+        assert_eq!(r.error_code, Some(ErrorCode::GuestException));
+        let message = r.error_message.unwrap();
+        assert!(message.contains(&format!("Cannot find module '{module}'")), "{message}");
+    }
+    assert_pristine(&rt).await;
+}
+
+#[tokio::test]
+async fn process_binding_and_friends_do_not_exist() {
+    let (rt, _v8) = support::runtime().await;
+    let r = rt
+        .exec("console.log(typeof process.binding, typeof process._linkedBinding, typeof process.dlopen, typeof process.kill, typeof process.mainModule)")
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "undefined undefined undefined undefined undefined\n");
+    let r = rt.exec("process.binding('spawn_sync')").await.unwrap();
+    assert!(r.error_message.unwrap().contains("TypeError: process.binding is not a function"));
+}
+
+#[tokio::test]
+async fn global_tampering_and_prototype_pollution_do_not_survive_the_session() {
+    let (rt, _v8) = support::runtime().await;
+    let r = rt
+        .exec(
+            r#"
+            Object.prototype.polluted = 'yes';
+            Object.defineProperty(Object.prototype, 'sneaky', { get() { return 1 }, configurable: false });
+            Array.prototype.map = function () { return ['hijacked'] };
+            JSON.parse = () => ({ a: 'hijacked' });
+            Function.prototype.constructor = function evil() {};
+            globalThis.leaked = 'secret';
+            console.log = () => {};
+            Math.max = () => -1;
+            WebAssembly.Module = null;
+            Object.freeze(Object.prototype);
+            "#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_pristine(&rt).await;
+}
+
+#[tokio::test]
+async fn function_constructor_and_eval_reach_only_the_guest_global() {
+    let (rt, _v8) = support::runtime().await;
+    let r = rt
+        .exec(
+            r#"
+            const g1 = Function('return this')();
+            const g2 = (0, eval)('this');
+            const g3 = ({}).constructor.constructor('return globalThis')();
+            console.log(g1 === globalThis, g2 === globalThis, g3 === globalThis);
+            console.log(typeof g1.require, typeof g1.process.binding, eval('typeof module'), eval('1 + 1'));
+            console.log(Object.keys(g1.process.env).length);
+            "#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "true true true\nundefined undefined object 2\n0\n", "{r:?}");
+}
+
+#[tokio::test]
+async fn webassembly_memory_cannot_grow_past_the_memory_limit() {
+    let (rt, _v8) = support::runtime().await;
+    let options = ExecOptions { memory_limit: Some(16), ..Default::default() };
+    // One page-less module defining a memory with no maximum: (memory 1).
+    let module = "new Uint8Array([0,97,115,109,1,0,0,0, 5,3,1,0,1, 7,7,1,3,109,101,109,2,0])";
+    let code = format!(
+        r#"
+        const results = [];
+        const m = new WebAssembly.Memory({{ initial: 1 }});
+        try {{ m.grow(1000) }} catch (e) {{ results.push('js grow: ' + e.name) }}
+        results.push('grow within: ' + m.grow(100));
+        try {{ new WebAssembly.Memory({{ initial: 4096 }}) }} catch (e) {{ results.push('create: ' + e.name) }}
+        new WebAssembly.Instance(new WebAssembly.Module({module}));
+        results.push('module memory max ok');
+        console.log(results.join('\n'));
+        "#
+    );
+    let r = rt.exec_with(&code, options.clone()).await.unwrap();
+    // The JS memory took the whole budget: the module's memory does not fit.
+    assert_eq!(r.error_code, Some(ErrorCode::GuestException), "{r:?}");
+    assert!(
+        r.error_message
+            .unwrap()
+            .contains("would exceed the session's memory limit of 16777216 bytes")
+    );
+
+    // A module's own unbounded memory is clamped to the limit; growing past it fails inside
+    // WebAssembly (grow returns -1) and through the JS API.
+    let code = format!(
+        r#"
+        const instance = new WebAssembly.Instance(new WebAssembly.Module({module}));
+        const mem = instance.exports.mem;
+        let outcome;
+        try {{ mem.grow(10000); outcome = 'grew' }} catch (e) {{ outcome = e.name }}
+        console.log(outcome, mem.grow(200), mem.buffer.byteLength / 65536);
+        "#
+    );
+    let r = rt.exec_with(&code, options).await.unwrap();
+    assert_eq!(r.stdout, "RangeError 1 201\n", "{r:?}");
+    assert_pristine(&rt).await;
+}
+
+#[tokio::test]
+async fn the_original_webassembly_constructors_are_out_of_reach() {
+    let (rt, _v8) = support::runtime().await;
+    let r = rt
+        .exec(
+            r#"
+            const bytes = new Uint8Array([0,97,115,109,1,0,0,0]);
+            const mod = new WebAssembly.Module(bytes);
+            const inst = new WebAssembly.Instance(mod);
+            const mem = new WebAssembly.Memory({ initial: 1 });
+            console.log(
+                Object.getPrototypeOf(mod).constructor === WebAssembly.Module,
+                Object.getPrototypeOf(inst).constructor === WebAssembly.Instance,
+                mem.constructor === WebAssembly.Memory,
+                typeof WebAssembly.compileStreaming,
+            );
+            "#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "true true true undefined\n", "{r:?}");
+}
+
+#[tokio::test]
+async fn atomics_wait_on_the_main_thread_is_refused() {
+    let (rt, _v8) = support::runtime().await;
+    let r = rt
+        .exec("Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)")
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, Some(ErrorCode::GuestException));
+    let message = r.error_message.unwrap();
+    assert!(message.contains("TypeError") && message.contains("Atomics.wait"), "{message}");
+}
+
+#[tokio::test]
+async fn heavy_string_and_regex_work_stays_under_the_cpu_limit() {
+    let (rt, _v8) = support::runtime().await;
+    let cpu = ExecOptions { cpu_time_limit_ms: Some(100), ..Default::default() };
+    for code in [
+        // Catastrophic backtracking.
+        "/^(a+)+$/.test('a'.repeat(40) + 'b')",
+        // Quadratic string building.
+        "let s = ''; for (let i = 0; ; i++) { s = s.slice(1) + String.fromCharCode(65 + i % 26) + s }",
+        // Sorting a huge array over and over.
+        "const a = Array.from({ length: 1e5 }, (_, i) => (i * 7919) % 1e5); while (true) a.slice().sort((x, y) => x - y)",
+    ] {
+        let r = rt.exec_with(code, cpu.clone()).await.unwrap();
+        assert!(
+            matches!(r.error_code, Some(ErrorCode::CpuTimeLimit | ErrorCode::MemoryLimit)),
+            "{code}: {r:?}"
+        );
+    }
+    let r = rt
+        .exec_with(
+            "const s = 'x'.repeat(2 ** 27).toUpperCase(); console.log(s.length)",
+            ExecOptions { memory_limit: Some(64), ..Default::default() },
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(r.error_code, Some(ErrorCode::MemoryLimit | ErrorCode::GuestException)),
+        "{r:?}"
+    );
+    assert_pristine(&rt).await;
+}
