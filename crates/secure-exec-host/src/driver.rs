@@ -69,3 +69,8 @@ where
         Err(_) => panic!("secure-exec: a driver task panicked"),
     }
 }
+
+/// Tasks alive on the driver (connection actors, writers, stderr readers, sessions in flight).
+pub(crate) fn alive_tasks() -> usize {
+    DRIVER.get().map_or(0, |handle| handle.metrics().num_alive_tasks())
+}

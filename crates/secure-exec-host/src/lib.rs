@@ -32,6 +32,13 @@ mod registry;
 mod result;
 
 pub use error::{Error, ErrorCode};
+
+/// Tasks alive on the library's I/O thread: a few per live worker process plus one per session
+/// in flight. For leak checks and diagnostics; it returns to its earlier value once processes
+/// are disposed and sessions have ended.
+pub fn io_tasks() -> usize {
+    driver::alive_tasks()
+}
 pub use node::NodeRuntime;
 pub use options::{
     DEFAULT_MAX_EXPORTS_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_SESSIONS,

@@ -63,6 +63,11 @@ pub struct V8RuntimeOptions {
     /// A worker silent for this long is killed and its sessions get `ERR_V8_PROCESS_CRASH`.
     /// Default 5 s.
     pub heartbeat_timeout: Duration,
+    /// How long past a session's own timeout the host waits for the worker to report it
+    /// before giving the worker up as wedged (killed, `ERR_V8_PROCESS_CRASH`). The worker
+    /// itself aborts 5 s after a stop it cannot carry out, so keep this above that. Default
+    /// 10 s.
+    pub result_grace: Duration,
     /// Largest frame either side accepts. Default 16 MiB.
     pub max_frame_len: usize,
     /// Install the worker's seccomp filter (see docs/security.md). Default `true`; turn off
@@ -88,6 +93,7 @@ impl Default for V8RuntimeOptions {
             handshake_timeout: Duration::from_secs(10),
             heartbeat_interval: Duration::from_secs(1),
             heartbeat_timeout: Duration::from_secs(5),
+            result_grace: Duration::from_secs(10),
             max_frame_len: secure_exec_proto::DEFAULT_MAX_FRAME_LEN,
             seccomp: true,
             address_space_limit_mb: None,
@@ -118,6 +124,7 @@ impl V8RuntimeOptions {
             ("handshake_timeout", self.handshake_timeout),
             ("heartbeat_interval", self.heartbeat_interval),
             ("heartbeat_timeout", self.heartbeat_timeout),
+            ("result_grace", self.result_grace),
         ] {
             if value.is_zero() {
                 return invalid(format!("{name} must be greater than zero"));

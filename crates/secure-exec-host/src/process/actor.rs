@@ -25,9 +25,6 @@ use crate::ErrorCode;
 use crate::options::{OutputCallback, OutputStream};
 use crate::result::{Report, SessionMetrics};
 
-/// A host-side allowance past a session's own timeout before the host stops waiting for the
-/// worker to report it (the worker's watchdog acts well before).
-const RESULT_BACKSTOP: Duration = Duration::from_secs(10);
 /// How long a worker whose socket closed gets to finish dying before it is killed.
 const EXIT_PATIENCE: Duration = Duration::from_millis(100);
 /// How long to wait for a dying worker's last stderr bytes.
@@ -73,8 +70,10 @@ struct InFlight {
 enum End {
     /// `dispose()` or the last handle was dropped.
     Disposed(Vec<oneshot::Sender<()>>),
-    /// The worker exited, closed the socket, broke the protocol or stopped answering.
-    Failed(String),
+    /// The worker exited or closed the socket: it is dying, give it a moment to finish.
+    Died(String),
+    /// The worker broke the protocol or stopped answering: kill it at once.
+    Untrusted(String),
 }
 
 pub(crate) fn start(
@@ -123,11 +122,11 @@ impl Actor {
                     Some(Ok(message)) => {
                         self.last_heard = Instant::now();
                         if let Err(violation) = self.on_message(message) {
-                            break End::Failed(format!("broke the protocol: {violation}"));
+                            break End::Untrusted(format!("broke the protocol: {violation}"));
                         }
                     }
-                    Some(Err(err)) => break End::Failed(format!("sent a bad frame: {err}")),
-                    None => break End::Failed("closed the connection".into()),
+                    Some(Err(err)) => break End::Untrusted(format!("sent a bad frame: {err}")),
+                    None => break End::Died("closed the connection".into()),
                 },
                 command = commands.recv() => match command {
                     Some(Command::Dispose(done)) => break End::Disposed(done.into_iter().collect()),
@@ -136,20 +135,20 @@ impl Actor {
                     None => break End::Disposed(Vec::new()),
                 },
                 failure = &mut writer => {
-                    break End::Failed(match failure {
+                    break End::Died(match failure {
                         Ok(why) => why,
                         Err(err) => format!("lost its writer task: {err}"),
                     });
                 }
                 status = child.wait() => {
-                    break End::Failed(match status {
+                    break End::Died(match status {
                         Ok(status) => describe_exit(status),
                         Err(err) => format!("could not be waited for: {err}"),
                     });
                 }
                 _ = heartbeat.tick() => {
                     if let Some(why) = self.overdue(&options) {
-                        break End::Failed(why);
+                        break End::Untrusted(why);
                     }
                     self.send(host_message::Kind::Ping(v1::Ping { nonce: 0 }));
                 }
@@ -169,7 +168,7 @@ impl Actor {
             Command::Open(request) => {
                 let Open { open, execute, session } = *request;
                 let id = open.session_id;
-                let deadline = Instant::now() + session.timeout + RESULT_BACKSTOP;
+                let deadline = Instant::now() + session.timeout + self.process.options.result_grace;
                 self.sessions.insert(
                     id,
                     InFlight { session, stdout: String::new(), stderr: String::new(), deadline },
@@ -249,10 +248,11 @@ impl Actor {
     }
 
     fn on_result(&mut self, result: v1::SessionResult) -> Result<(), String> {
-        let flight = self
-            .sessions
-            .remove(&result.session_id)
-            .ok_or_else(|| format!("a result for unknown session {}", result.session_id))?;
+        // Checked while the session is still in the table, so that if the result is bad the
+        // session fails with the reason, like every other session of this worker.
+        if !self.sessions.contains_key(&result.session_id) {
+            return Err(format!("a result for unknown session {}", result.session_id));
+        }
         let error_code = match result.error_code.as_str() {
             "" => None,
             code => Some(
@@ -274,6 +274,9 @@ impl Actor {
                 serde_json::from_str(&json)
                     .map_err(|err| format!("exports are not JSON: {err}"))?,
             ),
+        };
+        let Some(flight) = self.sessions.remove(&result.session_id) else {
+            return Err(format!("a result for unknown session {}", result.session_id));
         };
         let report = Report {
             code: result.code,
@@ -303,7 +306,7 @@ impl Actor {
         self.sessions.iter().find(|(_, flight)| now > flight.deadline).map(|(id, flight)| {
             format!(
                 "did not end session {id} within {} ms of its {} ms timeout",
-                RESULT_BACKSTOP.as_millis(),
+                options.result_grace.as_millis(),
                 flight.session.timeout.as_millis()
             )
         })
@@ -330,8 +333,11 @@ impl Actor {
                     waiters,
                 )
             }
-            End::Failed(why) => {
-                let status = reap(&mut child, EXIT_PATIENCE).await;
+            End::Died(ref why) | End::Untrusted(ref why) => {
+                let patience =
+                    if matches!(end, End::Died(_)) { EXIT_PATIENCE } else { Duration::ZERO };
+                let why = why.clone();
+                let status = reap(&mut child, patience).await;
                 let tail = stderr.text(STDERR_PATIENCE).await;
                 let (exit_code, signal) = status.map_or((None, None), |status| {
                     use std::os::unix::process::ExitStatusExt;
@@ -340,11 +346,8 @@ impl Actor {
                 let exited = status.map(describe_exit);
                 let mut reason = match &exited {
                     // When the process died, that is the story; how the socket noticed is not.
-                    Some(exited) if why.starts_with("closed") || why.starts_with("sent a bad") => {
-                        exited.clone()
-                    }
-                    Some(exited) if *exited == why => why,
-                    Some(exited) => format!("{why}; it then {exited}"),
+                    Some(exited) if matches!(end, End::Died(_)) => exited.clone(),
+                    Some(exited) => format!("{why}; it was killed ({exited})"),
                     None => why,
                 };
                 if !tail.is_empty() {

@@ -148,6 +148,13 @@ impl FakeWorker {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
+    /// Writes a file beside the script and returns its path.
+    pub(crate) fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
     pub(crate) fn options(&self) -> V8RuntimeOptions {
         V8RuntimeOptions { worker_path: Some(self.dir.join("worker.sh")), ..Default::default() }
     }
@@ -231,6 +238,13 @@ impl RawWorker {
         self.socket.write_all(&frame(&message)).unwrap();
     }
 
+    /// Sends unless the worker has already closed the connection.
+    pub(crate) fn send_if_open(&mut self, kind: secure_exec_proto::v1::host_message::Kind) {
+        use std::io::Write;
+        let message = secure_exec_proto::v1::HostMessage { kind: Some(kind) };
+        let _ = self.socket.write_all(&frame(&message));
+    }
+
     pub(crate) fn send_bytes(&mut self, bytes: &[u8]) {
         use std::io::Write;
         self.socket.write_all(bytes).unwrap();
@@ -285,4 +299,25 @@ pub(crate) fn worker_path() -> PathBuf {
     }
     let exe = std::env::current_exe().unwrap();
     exe.parent().unwrap().parent().unwrap().join(secure_exec_host::WORKER_NAME)
+}
+
+/// A worker played by the `fake_worker` test program in `mode` (see its documentation).
+pub(crate) fn fake_worker(mode: &str) -> FakeWorker {
+    FakeWorker::script(&format!("exec '{}' {mode} \"$@\"", fake_worker_program().display()))
+}
+
+/// A `fake_worker` that answers the first session with exactly `bytes`.
+pub(crate) fn fake_worker_replaying(bytes: &[u8]) -> FakeWorker {
+    let fake = FakeWorker::new();
+    let reply = fake.file("reply.bin", bytes);
+    let program = fake_worker_program();
+    fake.write_script(&format!("exec '{}' replay '{}' \"$@\"", program.display(), reply.display()));
+    fake
+}
+
+fn fake_worker_program() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let program = exe.parent().unwrap().parent().unwrap().join("examples/fake_worker");
+    assert!(program.exists(), "{} is missing; `cargo test` builds it", program.display());
+    program
 }

@@ -117,3 +117,84 @@ fn ping_is_answered() {
         other => panic!("expected Pong, got {other:?}"),
     }
 }
+
+fn arb_host_message() -> impl proptest::strategy::Strategy<Value = host_message::Kind> {
+    use proptest::prelude::*;
+    let id = prop_oneof![1u64..4, any::<u64>()];
+    let code = prop_oneof![
+        Just("console.log('hi')".to_owned()),
+        Just("while (true) {}".to_owned()),
+        Just("setTimeout(() => {}, 50)".to_owned()),
+        Just("throw new Error('x')".to_owned()),
+        Just("module.exports = { a: [1, 2] }".to_owned()),
+        ".{0,30}",
+    ];
+    let limits = (any::<u64>(), 0u64..200, any::<u64>(), any::<u64>(), any::<u64>()).prop_map(
+        |(
+            memory_limit_bytes,
+            cpu_time_limit_ms,
+            timeout_ms,
+            max_output_bytes,
+            max_exports_bytes,
+        )| {
+            v1::Limits {
+                memory_limit_bytes,
+                cpu_time_limit_ms,
+                timeout_ms: timeout_ms % 2000,
+                max_output_bytes,
+                max_exports_bytes,
+            }
+        },
+    );
+    prop_oneof![
+        (id.clone(), proptest::option::of(limits), proptest::collection::vec(".{0,8}", 0..3))
+            .prop_map(|(session_id, limits, argv)| host_message::Kind::OpenSession(
+                v1::OpenSession {
+                    session_id,
+                    limits,
+                    env: [("K".to_owned(), "V".to_owned())].into(),
+                    argv,
+                }
+            )),
+        (id.clone(), -1i32..4, code).prop_map(|(session_id, mode, code)| {
+            host_message::Kind::Execute(v1::Execute {
+                session_id,
+                mode,
+                code,
+                filename: String::new(),
+            })
+        }),
+        id.prop_map(|session_id| host_message::Kind::CancelSession(v1::CancelSession {
+            session_id
+        })),
+        any::<u64>().prop_map(|request_id| host_message::Kind::StatsRequest(v1::StatsRequest {
+            request_id
+        })),
+        any::<u64>().prop_map(|nonce| host_message::Kind::Ping(v1::Ping { nonce })),
+        Just(host_message::Kind::Hello(v1::Hello::default())),
+        Just(host_message::Kind::Shutdown(v1::Shutdown {})),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
+
+    /// Whatever valid-but-hostile messages a host sends, the worker answers or closes cleanly:
+    /// it never dies of a signal (a crash) and always exits once the host goes away.
+    #[test]
+    fn arbitrary_host_messages_never_crash_the_worker(
+        messages in proptest::collection::vec(arb_host_message(), 0..8),
+    ) {
+        let (mut worker, _) = RawWorker::start(2);
+        for kind in messages {
+            worker.send_if_open(kind);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        worker.socket_shutdown();
+        let status = worker.wait();
+        proptest::prop_assert!(
+            matches!(status.code(), Some(0 | 2)),
+            "the worker ended with {status:?}"
+        );
+    }
+}

@@ -19,6 +19,12 @@ const DEFAULT_MEMORY_LIMIT: u64 = 128 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 const DEFAULT_MAX_OUTPUT: u64 = 1024 * 1024;
 const DEFAULT_MAX_EXPORTS: u64 = 4 * 1024 * 1024;
+/// What the worker accepts, whatever the host says (the host's own ranges are the same).
+const MEMORY_RANGE: (u64, u64) = (1024 * 1024, 16 * 1024 * 1024 * 1024);
+const MAX_TIME_MS: u64 = 24 * 60 * 60 * 1000;
+const MAX_OUTPUT: u64 = 64 * 1024 * 1024;
+/// Exports travel in one frame; leave room for the rest of the result.
+const MAX_EXPORTS: u64 = 15 * 1024 * 1024;
 /// How long an opened session waits for its `Execute`.
 const EXECUTE_WAIT: Duration = Duration::from_secs(30);
 /// Longest sleep while timers are pending; the loop re-checks for stops at least this often.
@@ -39,16 +45,24 @@ pub(crate) struct Limits {
 }
 
 impl Limits {
+    /// The limits a host asked for, defaulted where zero and clamped into the ranges the
+    /// worker can honour: the host checks them too, but the worker does not rely on it.
     pub(crate) fn from_proto(limits: Option<&v1::Limits>) -> Self {
-        let or = |value: u64, default: u64| if value == 0 { default } else { value };
+        let pick = |value: u64, default: u64, (min, max): (u64, u64)| {
+            if value == 0 { default } else { value.clamp(min, max) }
+        };
         let limits = limits.cloned().unwrap_or_default();
         Self {
-            memory: or(limits.memory_limit_bytes, DEFAULT_MEMORY_LIMIT),
+            memory: pick(limits.memory_limit_bytes, DEFAULT_MEMORY_LIMIT, MEMORY_RANGE),
             cpu: (limits.cpu_time_limit_ms > 0)
-                .then(|| Duration::from_millis(limits.cpu_time_limit_ms)),
-            wall: Duration::from_millis(or(limits.timeout_ms, DEFAULT_TIMEOUT_MS)),
-            output: or(limits.max_output_bytes, DEFAULT_MAX_OUTPUT),
-            exports: or(limits.max_exports_bytes, DEFAULT_MAX_EXPORTS),
+                .then(|| Duration::from_millis(limits.cpu_time_limit_ms.min(MAX_TIME_MS))),
+            wall: Duration::from_millis(pick(
+                limits.timeout_ms,
+                DEFAULT_TIMEOUT_MS,
+                (1, MAX_TIME_MS),
+            )),
+            output: pick(limits.max_output_bytes, DEFAULT_MAX_OUTPUT, (1, MAX_OUTPUT)),
+            exports: pick(limits.max_exports_bytes, DEFAULT_MAX_EXPORTS, (1, MAX_EXPORTS)),
         }
     }
 }
