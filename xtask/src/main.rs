@@ -101,6 +101,10 @@ fn fault_target_dir(root: &Path) -> PathBuf {
 
 fn test(root: &Path) -> anyhow::Result<()> {
     build(root)?;
+    // The misbehaving worker of the robustness tests, under the name they look for.
+    let mut command = cargo(root);
+    command.args(["build", "-p", "secure-exec-host", "--example", "fake_worker"]);
+    status(command)?;
     let mut command = cargo(root);
     command
         .args(["test", "--workspace", "--exclude", "secure-exec-worker", "--all-targets"])
@@ -150,23 +154,30 @@ fn lint(root: &Path) -> anyhow::Result<()> {
 }
 
 fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    build(root)?;
-    let mut command = cargo(root);
-    command
-        .args(["run", "--release", "-p", "secure-exec-host", "--example", "bench", "--"])
-        .args(args)
-        .env("SECURE_EXEC_WORKER", release_worker(root))
-        .env("SECURE_EXEC_BENCH_DIR", root.join("target/bench"))
-        .env("SECURE_EXEC_BENCH_BASELINE", root.join("bench/baseline.json"));
-    status(command)
+    let env = [
+        ("SECURE_EXEC_BENCH_DIR", root.join("target/bench")),
+        ("SECURE_EXEC_BENCH_BASELINE", root.join("bench/baseline.json")),
+    ];
+    run_example(root, "bench", args, &env)
 }
 
 fn soak(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    run_example(root, "soak", args, &[])
+}
+
+/// Runs a release example of the host crate against the release worker.
+fn run_example(
+    root: &Path,
+    name: &str,
+    args: &[String],
+    env: &[(&str, PathBuf)],
+) -> anyhow::Result<()> {
     build(root)?;
     let mut command = cargo(root);
     command
-        .args(["run", "--release", "-p", "secure-exec-host", "--example", "soak", "--"])
+        .args(["run", "--release", "-p", "secure-exec-host", "--example", name, "--"])
         .args(args)
-        .env("SECURE_EXEC_WORKER", release_worker(root));
+        .env("SECURE_EXEC_WORKER", release_worker(root))
+        .envs(env.iter().map(|(key, value)| (*key, value)));
     status(command)
 }

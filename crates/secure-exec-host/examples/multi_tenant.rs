@@ -78,7 +78,7 @@ async fn print_processes(title: &str, registry: &Registry) {
         "  {:<12} {:<8} {:>7} {:>9} {:>7} {:>8}",
         "topology", "key", "pid", "rss (MB)", "total", "crashes"
     );
-    for entry in registry.processes().await {
+    for entry in registry.processes() {
         let (rss, total, crashes) = entry
             .stats
             .as_ref()

@@ -58,7 +58,8 @@ pub struct ProcessEntry {
     pub key: Option<String>,
     /// Its process id.
     pub pid: u32,
-    /// Live figures, if the process answered in time.
+    /// Figures as of the process's last heartbeat (see [`V8Runtime::last_stats`]); `None`
+    /// before its first.
     pub stats: Option<ProcessStats>,
     /// A handle to it.
     pub runtime: V8Runtime,
@@ -181,8 +182,10 @@ impl Registry {
         }
     }
 
-    /// Every live process with its topology, key, pid and stats.
-    pub async fn processes(&self) -> Vec<ProcessEntry> {
+    /// Every live process with its topology, key, pid and stats. Answers at once: the stats
+    /// are those of each process's last heartbeat; call [`V8Runtime::stats`] on an entry's
+    /// `runtime` for figures fetched now.
+    pub fn processes(&self) -> Vec<ProcessEntry> {
         let mut listed: Vec<(TopologyKind, Option<String>, V8Runtime)> = Vec::new();
         if let Some(runtime) = self.inner.shared.live() {
             listed.push((TopologyKind::Shared, None, runtime));
@@ -200,12 +203,16 @@ impl Registry {
             .collect();
         listed.extend(dedicated.into_iter().map(|r| (TopologyKind::PerRuntime, None, r)));
 
-        let mut entries = Vec::with_capacity(listed.len());
-        for (topology, key, runtime) in listed {
-            let stats = runtime.stats().await.ok();
-            entries.push(ProcessEntry { topology, key, pid: runtime.info().pid, stats, runtime });
-        }
-        entries
+        listed
+            .into_iter()
+            .map(|(topology, key, runtime)| ProcessEntry {
+                topology,
+                key,
+                pid: runtime.info().pid,
+                stats: runtime.last_stats(),
+                runtime,
+            })
+            .collect()
     }
 
     /// Disposes every process of the registry. Later use starts fresh processes.

@@ -25,6 +25,8 @@ use crate::ErrorCode;
 use crate::options::{OutputCallback, OutputStream};
 use crate::result::{Report, SessionMetrics};
 
+/// The request id of heartbeat stats requests (`stats()` calls count up from 1).
+const HEARTBEAT_REQUEST: u64 = 0;
 /// How long a worker whose socket closed gets to finish dying before it is killed.
 const EXIT_PATIENCE: Duration = Duration::from_millis(100);
 /// How long to wait for a dying worker's last stderr bytes.
@@ -150,7 +152,11 @@ impl Actor {
                     if let Some(why) = self.overdue(&options) {
                         break End::Untrusted(why);
                     }
-                    self.send(host_message::Kind::Ping(v1::Ping { nonce: 0 }));
+                    // The heartbeat asks for figures: any answer proves liveness, and
+                    // `last_stats()` stays fresh without a round trip.
+                    self.send(host_message::Kind::StatsRequest(v1::StatsRequest {
+                        request_id: HEARTBEAT_REQUEST,
+                    }));
                 }
             }
         };
@@ -206,11 +212,13 @@ impl Actor {
             Some(worker_message::Kind::Output(output)) => self.on_output(output),
             Some(worker_message::Kind::SessionResult(result)) => self.on_result(result),
             Some(worker_message::Kind::StatsReply(reply)) => {
-                let waiter = self
-                    .stats
-                    .remove(&reply.request_id)
-                    .ok_or_else(|| format!("stats reply {} nobody asked for", reply.request_id))?;
-                let _ = waiter.send(StatsSnapshot { reply });
+                self.process.record_stats(&reply);
+                if reply.request_id != HEARTBEAT_REQUEST {
+                    let waiter = self.stats.remove(&reply.request_id).ok_or_else(|| {
+                        format!("stats reply {} nobody asked for", reply.request_id)
+                    })?;
+                    let _ = waiter.send(StatsSnapshot { reply });
+                }
                 Ok(())
             }
         }

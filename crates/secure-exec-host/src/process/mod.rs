@@ -119,9 +119,30 @@ pub(crate) struct Process {
     next_session: AtomicU64,
     started: Instant,
     crashes_before: u64,
+    /// The worker's latest figures (refreshed by every heartbeat and `stats()` call).
+    latest: Mutex<Option<v1::StatsReply>>,
 }
 
 impl Process {
+    fn record_stats(&self, reply: &v1::StatsReply) {
+        *self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(*reply);
+    }
+
+    fn stats_from(&self, reply: &v1::StatsReply) -> ProcessStats {
+        ProcessStats {
+            pid: self.pid,
+            rss_bytes: rss_bytes(self.pid),
+            active_sessions: reply.active_sessions as usize,
+            queued_sessions: self.budget.queued(),
+            total_sessions: reply.total_sessions,
+            crashes: self.crashes_before,
+            uptime: self.started.elapsed(),
+            heap_used_bytes: reply.heap_used_bytes,
+            heap_total_bytes: reply.heap_total_bytes,
+            threads: reply.threads,
+        }
+    }
+
     fn set_state(&self, state: ProcessState) {
         let mut current = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Disposed is final: a process disposed on purpose does not later read as crashed.
@@ -206,6 +227,7 @@ impl V8Runtime {
                 next_session: AtomicU64::new(1),
                 started: Instant::now(),
                 crashes_before,
+                latest: Mutex::new(None),
             });
             actor::start(Arc::clone(&process), spawned, inbox);
             Ok(Self { handle: Arc::new(Handle { process }) })
@@ -279,18 +301,19 @@ impl V8Runtime {
                 .ok()
                 .and_then(Result::ok)
                 .ok_or_else(unavailable)?;
-        Ok(ProcessStats {
-            pid: process.pid,
-            rss_bytes: rss_bytes(process.pid),
-            active_sessions: snapshot.reply.active_sessions as usize,
-            queued_sessions: process.budget.queued(),
-            total_sessions: snapshot.reply.total_sessions,
-            crashes: process.crashes_before,
-            uptime: process.started.elapsed(),
-            heap_used_bytes: snapshot.reply.heap_used_bytes,
-            heap_total_bytes: snapshot.reply.heap_total_bytes,
-            threads: snapshot.reply.threads,
-        })
+        Ok(process.stats_from(&snapshot.reply))
+    }
+
+    /// Figures without a round trip: the worker's as of its last heartbeat (at most
+    /// `heartbeat_interval` old) with the host's own (RSS, queue, uptime) fresh. `None` once
+    /// the process is gone, or before its first heartbeat.
+    pub fn last_stats(&self) -> Option<ProcessStats> {
+        let process = self.process();
+        if process.unavailable().is_some() {
+            return None;
+        }
+        let latest = *process.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        latest.map(|reply| process.stats_from(&reply))
     }
 
     /// Runs one session to its end. Never fails: whatever happens is in the report.

@@ -49,31 +49,37 @@ pub(crate) async fn wait_until(limit: Duration, mut condition: impl FnMut() -> b
     }
 }
 
-/// Waits until the worker reports at least `n` live sessions.
-pub(crate) async fn wait_for_active_sessions(v8: &V8Runtime, n: usize) {
+/// Polls the worker's stats until `done` holds (failing after 10 s) and returns them.
+async fn wait_for_stats(
+    v8: &V8Runtime,
+    what: &str,
+    done: impl Fn(&secure_exec_host::ProcessStats) -> bool,
+) -> secure_exec_host::ProcessStats {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let stats = v8.stats().await.unwrap();
-        if stats.active_sessions >= n {
-            return;
+        if done(&stats) {
+            return stats;
         }
-        assert!(Instant::now() < deadline, "never saw {n} active sessions: {stats:?}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(Instant::now() < deadline, "never saw {what}: {stats:?}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
+}
+
+/// Waits until the worker reports at least `n` live sessions.
+pub(crate) async fn wait_for_active_sessions(v8: &V8Runtime, n: usize) {
+    wait_for_stats(v8, &format!("{n} active sessions"), |s| s.active_sessions >= n).await;
 }
 
 /// Waits until the worker has no live session (a session's slot is held until its isolate is
 /// disposed, just after its result is sent).
 pub(crate) async fn wait_for_idle(v8: &V8Runtime) -> secure_exec_host::ProcessStats {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let stats = v8.stats().await.unwrap();
-        if stats.active_sessions == 0 {
-            return stats;
-        }
-        assert!(Instant::now() < deadline, "the worker never went idle: {stats:?}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    wait_for_stats(v8, "an idle worker", |s| s.active_sessions == 0).await
+}
+
+/// Waits until at least `n` sessions wait for a slot of the process.
+pub(crate) async fn wait_for_queued_sessions(v8: &V8Runtime, n: usize) {
+    wait_for_stats(v8, &format!("{n} queued sessions"), |s| s.queued_sessions >= n).await;
 }
 
 /// Options whose output callback reports when `text` has been printed.
@@ -90,19 +96,6 @@ pub(crate) fn signal_on_output(
         ..Default::default()
     };
     (options, rx)
-}
-
-/// Waits until at least `n` sessions wait for a slot of the process.
-pub(crate) async fn wait_for_queued_sessions(v8: &V8Runtime, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let stats = v8.stats().await.unwrap();
-        if stats.queued_sessions >= n {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never saw {n} queued sessions: {stats:?}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }
 
 /// A stand-in worker: a shell script that writes prepared bytes to the host socket (fd 3),
@@ -315,9 +308,16 @@ pub(crate) fn fake_worker_replaying(bytes: &[u8]) -> FakeWorker {
     fake
 }
 
+/// The `fake_worker` example beside this test binary, as `cargo build --example fake_worker`
+/// leaves it (`cargo xtask test` builds it first; `cargo test` alone builds examples under
+/// hashed names only).
 fn fake_worker_program() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let program = exe.parent().unwrap().parent().unwrap().join("examples/fake_worker");
-    assert!(program.exists(), "{} is missing; `cargo test` builds it", program.display());
+    assert!(
+        program.exists(),
+        "{} is missing: run `cargo build -p secure-exec-host --example fake_worker` (cargo xtask test does)",
+        program.display()
+    );
     program
 }

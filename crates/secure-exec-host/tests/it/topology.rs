@@ -147,7 +147,7 @@ async fn processes_lists_every_live_process_with_its_topology() {
     for rt in [&s, &t, &d] {
         assert_eq!(rt.exec("1").await.unwrap().code, 0);
     }
-    let listed = registry.processes().await;
+    let listed = registry.processes();
     let mut kinds: Vec<(TopologyKind, Option<String>)> =
         listed.iter().map(|p| (p.topology, p.key.clone())).collect();
     kinds.sort_by_key(|(k, key)| (k.as_str(), key.clone()));
@@ -173,7 +173,7 @@ async fn processes_lists_every_live_process_with_its_topology() {
     for pid in pids {
         support::wait_until(Duration::from_secs(5), || support::is_reaped(pid)).await;
     }
-    assert!(registry.processes().await.is_empty());
+    assert!(registry.processes().is_empty());
 }
 
 #[tokio::test]
@@ -326,7 +326,7 @@ async fn the_global_registry_is_the_default() {
     let runtime = rt.v8_runtime().await.unwrap();
     let global = Registry::global().shared().await.unwrap();
     assert!(runtime.same_process(&global));
-    let listed = Registry::global().processes().await;
+    let listed = Registry::global().processes();
     assert!(
         listed.iter().any(|p| p.topology == TopologyKind::Shared && p.pid == global.info().pid)
     );

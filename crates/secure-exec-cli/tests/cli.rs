@@ -1,0 +1,94 @@
+//! The `secure-exec` command against a real worker.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn cli(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_secure-exec"));
+    command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the CLI starts");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    input.write_all(stdin.unwrap_or("").as_bytes()).expect("stdin accepts the code");
+    drop(input);
+    child.wait_with_output().expect("the CLI finishes")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn exec_streams_output_and_exits_with_the_guest_code() {
+    let out =
+        cli(&["exec", "-e", "console.log('out'); console.error('err'); process.exit(3)"], None);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "out\n");
+    assert_eq!(text(&out.stderr), "err\n");
+}
+
+#[test]
+fn exec_reads_a_file_or_stdin() {
+    let dir = std::env::temp_dir().join(format!("secure-exec-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("script.js");
+    std::fs::write(&file, "console.log(6 * 7)").unwrap();
+    let out = cli(&["exec", file.to_str().unwrap()], None);
+    assert_eq!((out.status.code(), text(&out.stdout)), (Some(0), "42\n".to_owned()));
+    let out = cli(&["exec"], Some("console.log('from stdin')"));
+    assert_eq!(text(&out.stdout), "from stdin\n");
+    let out = cli(&["exec", "-"], Some("console.log('dash')"));
+    assert_eq!(text(&out.stdout), "dash\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn run_prints_exports_as_json() {
+    let out = cli(&["run", "-e", "module.exports = { a: 42, list: [1, 'x'] }"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let exports: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(exports, serde_json::json!({ "a": 42, "list": [1, "x"] }));
+}
+
+#[test]
+fn json_prints_the_whole_result() {
+    let out = cli(&["exec", "--json", "-e", "console.log('hi'); throw new Error('boom')"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["code"], 1);
+    assert_eq!(result["stdout"], "hi\n");
+    assert_eq!(result["error_code"], "ERR_GUEST_EXCEPTION");
+    assert!(result["error_message"].as_str().unwrap().contains("Error: boom"));
+}
+
+#[test]
+fn limits_pass_through() {
+    let out = cli(
+        &[
+            "exec",
+            "--json",
+            "--memory-limit",
+            "8",
+            "-e",
+            "const a = []; while (true) a.push(new Array(1e6))",
+        ],
+        None,
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["error_code"], "ERR_MEMORY_LIMIT");
+    let out = cli(&["exec", "--cpu-time-limit-ms", "50", "-e", "while (true) {}"], None);
+    assert_eq!(out.status.code(), Some(124));
+    assert!(text(&out.stderr).contains("ERR_CPU_TIME_LIMIT"));
+    let out = cli(&["exec", "--timeout-ms", "100", "-e", "setInterval(() => {}, 1000)"], None);
+    assert_eq!(out.status.code(), Some(124));
+    assert!(text(&out.stderr).contains("ERR_TIMEOUT"));
+}
+
+#[test]
+fn invalid_options_and_missing_workers_are_host_errors() {
+    let out = cli(&["exec", "--memory-limit", "0", "-e", "1"], None);
+    assert_eq!(out.status.code(), Some(70));
+    assert!(text(&out.stderr).contains("ERR_INVALID_OPTIONS"), "{}", text(&out.stderr));
+    let out = cli(&["exec", "--worker", "/nonexistent/secure-exec-worker", "-e", "1"], None);
+    assert_eq!(out.status.code(), Some(70));
+    assert!(text(&out.stderr).contains("ERR_WORKER_NOT_FOUND"), "{}", text(&out.stderr));
+}
