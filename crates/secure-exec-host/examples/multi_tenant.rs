@@ -79,8 +79,9 @@ async fn print_processes(title: &str, registry: &Registry) {
         "topology", "key", "pid", "rss (MB)", "total", "crashes"
     );
     for entry in registry.processes() {
-        let (rss, total, crashes) = entry
-            .stats
+        // `entry.stats` is as of the last heartbeat (up to a second old): ask for figures now.
+        let stats = entry.runtime.stats().await.ok();
+        let (rss, total, crashes) = stats
             .as_ref()
             .map_or((0.0, 0, 0), |s| (s.rss_bytes as f64 / 1e6, s.total_sessions, s.crashes));
         println!(
