@@ -341,32 +341,9 @@ impl Actor {
                     waiters,
                 )
             }
-            End::Died(ref why) | End::Untrusted(ref why) => {
-                let patience =
-                    if matches!(end, End::Died(_)) { EXIT_PATIENCE } else { Duration::ZERO };
-                let why = why.clone();
-                let status = reap(&mut child, patience).await;
-                let tail = stderr.text(STDERR_PATIENCE).await;
-                let (exit_code, signal) = status.map_or((None, None), |status| {
-                    use std::os::unix::process::ExitStatusExt;
-                    (status.code(), status.signal())
-                });
-                let exited = status.map(describe_exit);
-                let mut reason = match &exited {
-                    // When the process died, that is the story; how the socket noticed is not.
-                    Some(exited) if matches!(end, End::Died(_)) => exited.clone(),
-                    Some(exited) => format!("{why}; it was killed ({exited})"),
-                    None => why,
-                };
-                if !tail.is_empty() {
-                    reason = format!("{reason}; worker stderr: {tail}");
-                }
-                let message = format!("V8 worker process {pid} {reason}");
-                (
-                    ProcessState::Crashed { exit_code, signal, reason: message.clone() },
-                    message,
-                    Vec::new(),
-                )
+            End::Died(why) => Self::crashed(pid, &mut child, &stderr, why, EXIT_PATIENCE).await,
+            End::Untrusted(why) => {
+                Self::crashed(pid, &mut child, &stderr, why, Duration::ZERO).await
             }
         };
         self.process.set_state(state);
@@ -395,6 +372,36 @@ impl Actor {
         for waiter in waiters {
             let _ = waiter.send(());
         }
+    }
+}
+
+impl Actor {
+    /// Reaps a worker that died (`patience` for it to finish dying) or is given up on (no
+    /// patience: killed at once), and says what happened, with its last stderr words.
+    async fn crashed(
+        pid: u32,
+        child: &mut Child,
+        stderr: &StderrTail,
+        why: String,
+        patience: Duration,
+    ) -> (ProcessState, String, Vec<oneshot::Sender<()>>) {
+        let status = reap(child, patience).await;
+        let tail = stderr.text(STDERR_PATIENCE).await;
+        let (exit_code, signal) = status.map_or((None, None), |status| {
+            use std::os::unix::process::ExitStatusExt;
+            (status.code(), status.signal())
+        });
+        let mut reason = match status.map(describe_exit) {
+            // When the process died, that is the story; how the socket noticed is not.
+            Some(exited) if !patience.is_zero() => exited,
+            Some(exited) => format!("{why}; it was killed ({exited})"),
+            None => why,
+        };
+        if !tail.is_empty() {
+            reason = format!("{reason}; worker stderr: {tail}");
+        }
+        let message = format!("V8 worker process {pid} {reason}");
+        (ProcessState::Crashed { exit_code, signal, reason: message.clone() }, message, Vec::new())
     }
 }
 
