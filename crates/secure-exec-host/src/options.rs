@@ -9,22 +9,21 @@ use std::time::Duration;
 
 use crate::{Error, Registry, V8Runtime};
 
+use secure_exec_proto::limits;
+
 /// Default `memory_limit`: 128 MB of V8 heap plus ArrayBuffer memory per session.
-pub const DEFAULT_MEMORY_LIMIT_MB: u64 = 128;
+pub const DEFAULT_MEMORY_LIMIT_MB: u64 = limits::DEFAULT_MEMORY_BYTES / MB;
 /// Default `timeout_ms`: every session ends after 30 s of wall-clock time unless told otherwise.
-pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+pub const DEFAULT_TIMEOUT_MS: u64 = limits::DEFAULT_TIMEOUT_MS;
 /// Default `max_output_bytes`: 1 MiB captured per stream per session.
-pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 1024 * 1024;
+pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = limits::DEFAULT_OUTPUT_BYTES;
 /// Default `max_exports_bytes`: 4 MiB of JSON from `run`.
-pub const DEFAULT_MAX_EXPORTS_BYTES: u64 = 4 * 1024 * 1024;
+pub const DEFAULT_MAX_EXPORTS_BYTES: u64 = limits::DEFAULT_EXPORTS_BYTES;
 /// Default `max_sessions` per worker process.
 pub const DEFAULT_MAX_SESSIONS: usize = 16;
 
-const MAX_MEMORY_LIMIT_MB: u64 = 16 * 1024;
-const MAX_TIME_MS: u64 = 24 * 60 * 60 * 1000;
-const MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
-/// Exports travel in one frame; leave room for the rest of the result message.
-const MAX_EXPORTS_BYTES: u64 = 15 * 1024 * 1024;
+/// `memory_limit` is given in MB (MiB), the protocol carries bytes.
+const MB: u64 = 1024 * 1024;
 
 /// Called with each chunk of guest console output as it arrives, on the host's I/O thread:
 /// keep it quick.
@@ -245,21 +244,39 @@ impl SessionLimits {
         let output = call.max_output_bytes.or(runtime.max_output_bytes);
         let exports = call.max_exports_bytes.or(runtime.max_exports_bytes);
         Ok(Self {
-            memory_limit_mb: check("memory_limit", memory, 1, MAX_MEMORY_LIMIT_MB, "MB")?
-                .unwrap_or(DEFAULT_MEMORY_LIMIT_MB),
-            cpu_time_limit_ms: check("cpu_time_limit_ms", cpu, 1, MAX_TIME_MS, "ms")?,
-            timeout_ms: check("timeout_ms", timeout, 1, MAX_TIME_MS, "ms")?
+            memory_limit_mb: check(
+                "memory_limit",
+                memory,
+                limits::MEMORY_BYTES.0 / MB,
+                limits::MEMORY_BYTES.1 / MB,
+                "MB",
+            )?
+            .unwrap_or(DEFAULT_MEMORY_LIMIT_MB),
+            cpu_time_limit_ms: check("cpu_time_limit_ms", cpu, 1, limits::MAX_TIME_MS, "ms")?,
+            timeout_ms: check("timeout_ms", timeout, 1, limits::MAX_TIME_MS, "ms")?
                 .unwrap_or(DEFAULT_TIMEOUT_MS),
-            max_output_bytes: check("max_output_bytes", output, 1, MAX_OUTPUT_BYTES, "bytes")?
-                .unwrap_or(DEFAULT_MAX_OUTPUT_BYTES),
-            max_exports_bytes: check("max_exports_bytes", exports, 1, MAX_EXPORTS_BYTES, "bytes")?
-                .unwrap_or(DEFAULT_MAX_EXPORTS_BYTES),
+            max_output_bytes: check(
+                "max_output_bytes",
+                output,
+                1,
+                limits::MAX_OUTPUT_BYTES,
+                "bytes",
+            )?
+            .unwrap_or(DEFAULT_MAX_OUTPUT_BYTES),
+            max_exports_bytes: check(
+                "max_exports_bytes",
+                exports,
+                1,
+                limits::MAX_EXPORTS_BYTES,
+                "bytes",
+            )?
+            .unwrap_or(DEFAULT_MAX_EXPORTS_BYTES),
         })
     }
 
     pub(crate) fn to_proto(self) -> secure_exec_proto::v1::Limits {
         secure_exec_proto::v1::Limits {
-            memory_limit_bytes: self.memory_limit_mb * 1024 * 1024,
+            memory_limit_bytes: self.memory_limit_mb * MB,
             cpu_time_limit_ms: self.cpu_time_limit_ms.unwrap_or(0),
             timeout_ms: self.timeout_ms,
             max_output_bytes: self.max_output_bytes,

@@ -20,7 +20,7 @@ use tokio_util::codec::{FramedRead, FramedWrite};
 
 use super::exit::{describe_exit, reap, terminate};
 use super::spawn::{HostCodec, Spawned, StderrTail};
-use super::{Process, ProcessState, StatsSnapshot};
+use super::{Process, ProcessState};
 use crate::ErrorCode;
 use crate::options::{OutputCallback, OutputStream};
 use crate::result::{Report, SessionMetrics};
@@ -41,7 +41,7 @@ pub(crate) enum Command {
     /// The caller went away; ask the worker to stop the session.
     Cancel(u64),
     /// Live figures from the worker.
-    Stats(oneshot::Sender<StatsSnapshot>),
+    Stats(oneshot::Sender<v1::StatsReply>),
     /// End the worker (SIGTERM, grace, SIGKILL) and report when it is reaped.
     Dispose(Option<oneshot::Sender<()>>),
 }
@@ -101,7 +101,7 @@ struct Actor {
     process: Arc<Process>,
     outbox: mpsc::UnboundedSender<v1::HostMessage>,
     sessions: HashMap<u64, InFlight>,
-    stats: HashMap<u64, oneshot::Sender<StatsSnapshot>>,
+    stats: HashMap<u64, oneshot::Sender<v1::StatsReply>>,
     next_request: u64,
     last_heard: Instant,
 }
@@ -217,7 +217,7 @@ impl Actor {
                     let waiter = self.stats.remove(&reply.request_id).ok_or_else(|| {
                         format!("stats reply {} nobody asked for", reply.request_id)
                     })?;
-                    let _ = waiter.send(StatsSnapshot { reply });
+                    let _ = waiter.send(reply);
                 }
                 Ok(())
             }

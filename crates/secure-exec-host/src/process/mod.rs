@@ -102,11 +102,6 @@ pub(crate) struct SessionRequest {
     pub(crate) on_output: Option<OutputCallback>,
 }
 
-/// Figures the worker reported for `stats()`.
-pub(crate) struct StatsSnapshot {
-    reply: v1::StatsReply,
-}
-
 /// The process behind the handles, shared with its actor.
 #[derive(Debug)]
 pub(crate) struct Process {
@@ -287,21 +282,20 @@ impl V8Runtime {
         if let Some(reason) = process.unavailable() {
             return Err(Error::ProcessUnavailable(reason));
         }
-        let (reply, snapshot) = oneshot::channel();
-        let sent = process.commands.send(Command::Stats(reply));
+        let (ask, answer) = oneshot::channel();
+        let sent = process.commands.send(Command::Stats(ask));
         let unavailable = || {
             Error::ProcessUnavailable(format!("V8 worker process {} is not answering", process.pid))
         };
         if sent.is_err() {
             return Err(unavailable());
         }
-        let snapshot =
-            driver::run(async move { tokio::time::timeout(STATS_TIMEOUT, snapshot).await })
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .ok_or_else(unavailable)?;
-        Ok(process.stats_from(&snapshot.reply))
+        let reply = driver::run(async move { tokio::time::timeout(STATS_TIMEOUT, answer).await })
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(unavailable)?;
+        Ok(process.stats_from(&reply))
     }
 
     /// Figures without a round trip: the worker's as of its last heartbeat (at most

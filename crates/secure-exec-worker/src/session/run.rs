@@ -13,18 +13,6 @@ use crate::output::Output;
 use crate::sessions::Sessions;
 use crate::watchdog;
 
-/// Defaults for limits the host left at zero. The host always sends its own; these only keep
-/// the worker bounded if it does not.
-const DEFAULT_MEMORY_LIMIT: u64 = 128 * 1024 * 1024;
-const DEFAULT_TIMEOUT_MS: u64 = 30_000;
-const DEFAULT_MAX_OUTPUT: u64 = 1024 * 1024;
-const DEFAULT_MAX_EXPORTS: u64 = 4 * 1024 * 1024;
-/// What the worker accepts, whatever the host says (the host's own ranges are the same).
-const MEMORY_RANGE: (u64, u64) = (1024 * 1024, 16 * 1024 * 1024 * 1024);
-const MAX_TIME_MS: u64 = 24 * 60 * 60 * 1000;
-const MAX_OUTPUT: u64 = 64 * 1024 * 1024;
-/// Exports travel in one frame; leave room for the rest of the result.
-const MAX_EXPORTS: u64 = 15 * 1024 * 1024;
 /// How long an opened session waits for its `Execute`.
 const EXECUTE_WAIT: Duration = Duration::from_secs(30);
 /// Longest sleep while timers are pending; the loop re-checks for stops at least this often.
@@ -52,17 +40,30 @@ impl Limits {
             if value == 0 { default } else { value.clamp(min, max) }
         };
         let limits = limits.cloned().unwrap_or_default();
+        use secure_exec_proto::limits as agreed;
         Self {
-            memory: pick(limits.memory_limit_bytes, DEFAULT_MEMORY_LIMIT, MEMORY_RANGE),
+            memory: pick(
+                limits.memory_limit_bytes,
+                agreed::DEFAULT_MEMORY_BYTES,
+                agreed::MEMORY_BYTES,
+            ),
             cpu: (limits.cpu_time_limit_ms > 0)
-                .then(|| Duration::from_millis(limits.cpu_time_limit_ms.min(MAX_TIME_MS))),
+                .then(|| Duration::from_millis(limits.cpu_time_limit_ms.min(agreed::MAX_TIME_MS))),
             wall: Duration::from_millis(pick(
                 limits.timeout_ms,
-                DEFAULT_TIMEOUT_MS,
-                (1, MAX_TIME_MS),
+                agreed::DEFAULT_TIMEOUT_MS,
+                (1, agreed::MAX_TIME_MS),
             )),
-            output: pick(limits.max_output_bytes, DEFAULT_MAX_OUTPUT, (1, MAX_OUTPUT)),
-            exports: pick(limits.max_exports_bytes, DEFAULT_MAX_EXPORTS, (1, MAX_EXPORTS)),
+            output: pick(
+                limits.max_output_bytes,
+                agreed::DEFAULT_OUTPUT_BYTES,
+                (1, agreed::MAX_OUTPUT_BYTES),
+            ),
+            exports: pick(
+                limits.max_exports_bytes,
+                agreed::DEFAULT_EXPORTS_BYTES,
+                (1, agreed::MAX_EXPORTS_BYTES),
+            ),
         }
     }
 }
