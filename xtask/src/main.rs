@@ -153,12 +153,33 @@ fn lint(root: &Path) -> anyhow::Result<()> {
     status(command)
 }
 
+/// Exit status of `examples/bench.rs --check` when it found a regression.
+const BENCH_REGRESSION_EXIT: i32 = 3;
+
 fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let env = [
         ("SECURE_EXEC_BENCH_DIR", root.join("target/bench")),
         ("SECURE_EXEC_BENCH_BASELINE", root.join("bench/baseline.json")),
     ];
-    run_example(root, "bench", args, &env)
+    if !args.iter().any(|a| a == "--check") {
+        return run_example(root, "bench", args, &env);
+    }
+    // One busy moment on a shared machine can triple a latency figure; a real regression
+    // shows up twice in a row, so a regression is measured once more before it fails the run.
+    build(root)?;
+    for attempt in 1..=2 {
+        let mut command = example(root, "bench", args, &env);
+        eprintln!("xtask: running {command:?}");
+        let status = command.status().with_context(|| format!("cannot run {command:?}"))?;
+        if status.success() {
+            return Ok(());
+        }
+        if status.code() != Some(BENCH_REGRESSION_EXIT) || attempt == 2 {
+            bail!("{command:?} failed: {status}");
+        }
+        eprintln!("xtask: the bench reported a regression; measuring once more");
+    }
+    Ok(())
 }
 
 fn soak(root: &Path, args: &[String]) -> anyhow::Result<()> {
@@ -173,11 +194,16 @@ fn run_example(
     env: &[(&str, PathBuf)],
 ) -> anyhow::Result<()> {
     build(root)?;
+    status(example(root, name, args, env))
+}
+
+/// The command that runs a release example of the host crate against the release worker.
+fn example(root: &Path, name: &str, args: &[String], env: &[(&str, PathBuf)]) -> Command {
     let mut command = cargo(root);
     command
         .args(["run", "--release", "-p", "secure-exec-host", "--example", name, "--"])
         .args(args)
         .env("SECURE_EXEC_WORKER", release_worker(root))
         .envs(env.iter().map(|(key, value)| (*key, value)));
-    status(command)
+    command
 }

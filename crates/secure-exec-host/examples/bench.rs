@@ -1,6 +1,7 @@
 //! The performance figures of docs/performance.md. Run through `cargo xtask bench`, which
 //! builds the release worker first; `--quick` runs fewer iterations, `--check` compares with
-//! the committed baseline and fails on a regression beyond a generous factor.
+//! the committed baseline and fails on a regression beyond a generous factor (exit status 3,
+//! so that `cargo xtask bench --check` can tell a regression from a failure to measure).
 //!
 //! Prints a table and writes `results.json` to `$SECURE_EXEC_BENCH_DIR` (default
 //! `target/bench`).
@@ -21,6 +22,9 @@ type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A regression is a figure worse than baseline by more than this factor (machines are noisy).
 const CHECK_FACTOR: f64 = 3.0;
+
+/// Exit status of a `--check` run that found a regression.
+const REGRESSION_EXIT: u8 = 3;
 
 struct Figure {
     name: &'static str,
@@ -47,7 +51,7 @@ async fn main() -> ExitCode {
     let check = args.iter().any(|a| a == "--check");
     match bench(quick, check).await {
         Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+        Ok(false) => ExitCode::from(REGRESSION_EXIT),
         Err(err) => {
             eprintln!("bench: {err}");
             ExitCode::FAILURE
