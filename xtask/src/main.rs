@@ -11,7 +11,7 @@
 //! - `soak [--sessions N]`: many mixed sessions on one worker, watching for leaks.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 
 use anyhow::{Context, bail};
 
@@ -76,9 +76,14 @@ fn cargo(root: &Path) -> Command {
     command
 }
 
-fn status(mut command: Command) -> anyhow::Result<()> {
+/// Runs `command` to its end and returns how it ended.
+fn exit_status(command: &mut Command) -> anyhow::Result<ExitStatus> {
     eprintln!("xtask: running {command:?}");
-    let status = command.status().with_context(|| format!("cannot run {command:?}"))?;
+    command.status().with_context(|| format!("cannot run {command:?}"))
+}
+
+fn status(mut command: Command) -> anyhow::Result<()> {
+    let status = exit_status(&mut command)?;
     if !status.success() {
         bail!("{command:?} failed: {status}");
     }
@@ -167,19 +172,16 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     // One busy moment on a shared machine can triple a latency figure; a real regression
     // shows up twice in a row, so a regression is measured once more before it fails the run.
     build(root)?;
-    for attempt in 1..=2 {
-        let mut command = example(root, "bench", args, &env);
-        eprintln!("xtask: running {command:?}");
-        let status = command.status().with_context(|| format!("cannot run {command:?}"))?;
-        if status.success() {
-            return Ok(());
-        }
-        if status.code() != Some(BENCH_REGRESSION_EXIT) || attempt == 2 {
-            bail!("{command:?} failed: {status}");
-        }
-        eprintln!("xtask: the bench reported a regression; measuring once more");
+    let mut command = example(root, "bench", args, &env);
+    let first = exit_status(&mut command)?;
+    if first.success() {
+        return Ok(());
     }
-    Ok(())
+    if first.code() != Some(BENCH_REGRESSION_EXIT) {
+        bail!("{command:?} failed: {first}");
+    }
+    eprintln!("xtask: the bench reported a regression; measuring once more");
+    status(example(root, "bench", args, &env))
 }
 
 fn soak(root: &Path, args: &[String]) -> anyhow::Result<()> {

@@ -84,18 +84,13 @@ pub(crate) fn sandbox_self_test(
         let envp = std::ptr::null::<*const libc::c_char>();
         record("execve", libc::syscall(libc::SYS_execve, missing.as_ptr(), argv.as_ptr(), envp));
         if processes {
-            let pid = libc::syscall(libc::SYS_fork);
-            if pid == 0 {
-                libc::_exit(0);
-            }
-            reap_child(pid);
-            record("fork", pid);
-            let pid = libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_ulong, 0, 0, 0, 0);
-            if pid == 0 {
-                libc::_exit(0);
-            }
-            reap_child(pid);
-            record("clone (process)", pid);
+            record("fork", create_and_reap(|| libc::syscall(libc::SYS_fork)));
+            record(
+                "clone (process)",
+                create_and_reap(|| {
+                    libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_ulong, 0, 0, 0, 0)
+                }),
+            );
         }
         record("clone3", libc::syscall(libc::SYS_clone3, null, 0));
         let fd = libc::syscall(libc::SYS_socket, libc::AF_UNIX, libc::SOCK_STREAM, 0);
@@ -128,12 +123,18 @@ pub(crate) fn sandbox_self_test(
     }
 }
 
-/// Reaps a child the self-test managed to create (the filter being off), waiting at most two
-/// seconds for it to exit on its own before killing it.
-fn reap_child(pid: libc::c_long) {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return };
+/// Makes a process-creating call and returns its result. A child that does get created (the
+/// filter being off) exits at once; the parent waits at most two seconds for it before killing
+/// it, and always reaps it.
+fn create_and_reap(create: impl FnOnce() -> libc::c_long) -> libc::c_long {
+    let rc = create();
+    if rc == 0 {
+        // SAFETY: in the child: leave without running anything of the parent's.
+        unsafe { libc::_exit(0) };
+    }
+    let Ok(pid) = libc::pid_t::try_from(rc) else { return rc };
     if pid <= 0 {
-        return;
+        return rc;
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
     // SAFETY: plain waitpid/kill on a child this thread just created.
@@ -144,9 +145,10 @@ fn reap_child(pid: libc::c_long) {
                 // SIGKILL cannot be blocked, so this wait ends as soon as the kernel tears
                 // the child down.
                 libc::waitpid(pid, std::ptr::null_mut(), 0);
-                return;
+                break;
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
     }
+    rc
 }
