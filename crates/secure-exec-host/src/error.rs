@@ -2,10 +2,13 @@
 
 use std::path::PathBuf;
 
-/// Why a session ended unsuccessfully. Stable: `as_str()` values never change meaning.
+use secure_exec_proto::errors;
+
+/// Every stable error code of secure-exec. Stable: `as_str()` values never change meaning.
 ///
-/// Carried in [`ExecResult::error_code`](crate::ExecResult::error_code); the result's
-/// `error_message` always starts with the code's string.
+/// Carried in [`ExecResult::error_code`](crate::ExecResult::error_code) for what happened to a
+/// session (the result's `error_message` always starts with the code's string), and returned by
+/// [`Error::code`] for why a session could not be attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -34,13 +37,31 @@ pub enum ErrorCode {
     ExportsTooLarge,
     /// The session was cancelled (its caller went away). `ERR_CANCELLED`.
     Cancelled,
+    /// The guest kept more timers pending at once than a session may (100 000).
+    /// `ERR_TIMER_LIMIT`.
+    TimerLimit,
+    /// The embedder's `on_output` callback panicked; the session was stopped.
+    /// `ERR_OUTPUT_CALLBACK`.
+    OutputCallback,
     /// Something inside the worker failed that is not the guest's doing. `ERR_INTERNAL`.
     Internal,
+    /// [`Error::WorkerNotFound`]. `ERR_WORKER_NOT_FOUND`.
+    WorkerNotFound,
+    /// [`Error::Spawn`]. `ERR_SPAWN`.
+    Spawn,
+    /// [`Error::Handshake`]. `ERR_HANDSHAKE`.
+    Handshake,
+    /// [`Error::VersionMismatch`]. `ERR_PROTOCOL_VERSION_MISMATCH`.
+    ProtocolVersionMismatch,
+    /// [`Error::InvalidOptions`]. `ERR_INVALID_OPTIONS`.
+    InvalidOptions,
+    /// [`Error::TenantLimit`]. `ERR_TENANT_LIMIT`.
+    TenantLimit,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 20] = [
         Self::V8ProcessCrash,
         Self::GuestException,
         Self::MemoryLimit,
@@ -52,30 +73,57 @@ impl ErrorCode {
         Self::ExportsNotSerializable,
         Self::ExportsTooLarge,
         Self::Cancelled,
+        Self::TimerLimit,
+        Self::OutputCallback,
         Self::Internal,
+        Self::WorkerNotFound,
+        Self::Spawn,
+        Self::Handshake,
+        Self::ProtocolVersionMismatch,
+        Self::InvalidOptions,
+        Self::TenantLimit,
     ];
 
     /// The stable string form, such as `"ERR_V8_PROCESS_CRASH"`.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Self::V8ProcessCrash => "ERR_V8_PROCESS_CRASH",
-            Self::GuestException => "ERR_GUEST_EXCEPTION",
-            Self::MemoryLimit => "ERR_MEMORY_LIMIT",
-            Self::CpuTimeLimit => "ERR_CPU_TIME_LIMIT",
-            Self::Timeout => "ERR_TIMEOUT",
+            Self::V8ProcessCrash => errors::V8_PROCESS_CRASH,
+            Self::GuestException => errors::GUEST_EXCEPTION,
+            Self::MemoryLimit => errors::MEMORY_LIMIT,
+            Self::CpuTimeLimit => errors::CPU_TIME_LIMIT,
+            Self::Timeout => errors::TIMEOUT,
             Self::SessionQueueFull => "ERR_SESSION_QUEUE_FULL",
             Self::SessionQueueTimeout => "ERR_SESSION_QUEUE_TIMEOUT",
-            Self::SessionRefused => "ERR_SESSION_REFUSED",
-            Self::ExportsNotSerializable => "ERR_EXPORTS_NOT_SERIALIZABLE",
-            Self::ExportsTooLarge => "ERR_EXPORTS_TOO_LARGE",
-            Self::Cancelled => "ERR_CANCELLED",
-            Self::Internal => "ERR_INTERNAL",
+            Self::SessionRefused => errors::SESSION_REFUSED,
+            Self::ExportsNotSerializable => errors::EXPORTS_NOT_SERIALIZABLE,
+            Self::ExportsTooLarge => errors::EXPORTS_TOO_LARGE,
+            Self::Cancelled => errors::CANCELLED,
+            Self::TimerLimit => errors::TIMER_LIMIT,
+            Self::OutputCallback => "ERR_OUTPUT_CALLBACK",
+            Self::Internal => errors::INTERNAL,
+            Self::WorkerNotFound => "ERR_WORKER_NOT_FOUND",
+            Self::Spawn => "ERR_SPAWN",
+            Self::Handshake => "ERR_HANDSHAKE",
+            Self::ProtocolVersionMismatch => "ERR_PROTOCOL_VERSION_MISMATCH",
+            Self::InvalidOptions => "ERR_INVALID_OPTIONS",
+            Self::TenantLimit => "ERR_TENANT_LIMIT",
         }
     }
 
     /// The code for a stable string, if it is one.
     pub fn from_str_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
+    /// The code a worker reported in a session result, if it is one a worker may send.
+    pub(crate) fn from_worker(code: &str) -> Option<Self> {
+        errors::ALL.contains(&code).then(|| Self::from_str_code(code)).flatten()
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -142,9 +190,12 @@ pub enum Error {
         /// The worker's package version.
         worker_version: String,
     },
-    /// An option was out of range.
+    /// An option was out of range, or a request too large to send to a worker.
     #[error("ERR_INVALID_OPTIONS: {0}")]
     InvalidOptions(String),
+    /// A registry already holds `max_tenants` tenants and none of them is idle.
+    #[error("ERR_TENANT_LIMIT: {0}")]
+    TenantLimit(String),
     /// The process is not usable any more (crashed or disposed) for a request that is not a
     /// session, such as `stats()`.
     #[error("ERR_V8_PROCESS_CRASH: {0}")]
@@ -153,15 +204,45 @@ pub enum Error {
 
 impl Error {
     /// The stable code at the start of the message.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::WorkerNotFound { .. } => "ERR_WORKER_NOT_FOUND",
-            Self::Spawn { .. } => "ERR_SPAWN",
-            Self::Handshake { .. } => "ERR_HANDSHAKE",
-            Self::VersionMismatch { .. } => "ERR_PROTOCOL_VERSION_MISMATCH",
-            Self::InvalidOptions(_) => "ERR_INVALID_OPTIONS",
-            Self::ProcessUnavailable(_) => "ERR_V8_PROCESS_CRASH",
+            Self::WorkerNotFound { .. } => ErrorCode::WorkerNotFound,
+            Self::Spawn { .. } => ErrorCode::Spawn,
+            Self::Handshake { .. } => ErrorCode::Handshake,
+            Self::VersionMismatch { .. } => ErrorCode::ProtocolVersionMismatch,
+            Self::InvalidOptions(_) => ErrorCode::InvalidOptions,
+            Self::TenantLimit(_) => ErrorCode::TenantLimit,
+            Self::ProcessUnavailable(_) => ErrorCode::V8ProcessCrash,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_through_its_string() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::from_str_code(code.as_str()), Some(code));
+        }
+    }
+
+    #[test]
+    fn every_worker_code_is_known_and_host_codes_are_not_accepted_from_a_worker() {
+        for code in errors::ALL {
+            assert!(ErrorCode::from_worker(code).is_some(), "{code}");
+        }
+        assert_eq!(ErrorCode::from_worker("ERR_INVALID_OPTIONS"), None);
+        assert_eq!(ErrorCode::from_worker("ERR_SESSION_QUEUE_FULL"), None);
+    }
+
+    #[test]
+    fn every_error_message_starts_with_its_code() {
+        let error = Error::InvalidOptions("x".into());
+        assert!(error.to_string().starts_with(error.code().as_str()));
+        let error = Error::TenantLimit("y".into());
+        assert!(error.to_string().starts_with(error.code().as_str()));
     }
 }
 

@@ -2,14 +2,13 @@
 
 use std::sync::Arc;
 
+use secure_exec_proto::v1;
+
 use crate::options::{ExecOptions, SessionLimits};
 use crate::process::SessionRequest;
 use crate::registry::Slot;
 use crate::result::{Report, SessionMetrics};
 use crate::{Error, ExecResult, NodeRuntimeOptions, Registry, RunResult, Topology, V8Runtime};
-
-/// Room left in a frame for everything in `Execute` besides the code.
-const EXECUTE_OVERHEAD: usize = 64 * 1024;
 
 /// Runs JavaScript sessions. Cheap to clone; clones share options and (for
 /// [`Topology::PerRuntime`]) the process.
@@ -115,22 +114,27 @@ impl NodeRuntime {
         let options = &self.inner.options;
         let limits = SessionLimits::resolve(options, &call)?;
         let runtime = self.v8_runtime().await?;
-        let max_code = runtime.options().max_frame_len.saturating_sub(EXECUTE_OVERHEAD);
-        if code.len() > max_code {
-            return Err(Error::InvalidOptions(format!(
-                "code is {} bytes; the most one session accepts is {max_code} bytes",
-                code.len()
-            )));
-        }
+        let mode = match mode {
+            Mode::Exec => v1::ExecuteMode::Exec,
+            Mode::Run => v1::ExecuteMode::Run,
+        };
         let request = SessionRequest {
-            run: matches!(mode, Mode::Run),
-            code: code.to_owned(),
-            filename: call.filename.unwrap_or_else(|| "index.js".to_owned()),
+            open: v1::OpenSession {
+                session_id: 0,
+                limits: Some(limits.to_proto()),
+                env: options.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                argv: options.argv.clone(),
+            },
+            execute: v1::Execute {
+                session_id: 0,
+                mode: mode as i32,
+                code: code.to_owned(),
+                filename: call.filename.unwrap_or_else(|| "index.js".to_owned()),
+            },
             limits,
-            env: options.env.clone(),
-            argv: options.argv.clone(),
             on_output: call.on_output,
         };
+        request.check_size(runtime.info().max_frame_len)?;
         let mut report = runtime.session(request).await;
         report.metrics.wall_time = started.elapsed();
         Ok(report)

@@ -67,7 +67,10 @@ pub struct V8RuntimeOptions {
     /// itself aborts 5 s after a stop it cannot carry out, so keep this above that. Default
     /// 10 s.
     pub result_grace: Duration,
-    /// Largest frame either side accepts. Default 16 MiB.
+    /// Largest frame this host accepts and sends, 1 MiB to 256 MiB. Default 16 MiB. The
+    /// handshake settles on the smaller of this and the worker's own limit (16 MiB), which
+    /// bounds what one session may send: code, filename, `env` and `argv` that do not fit are
+    /// `ERR_INVALID_OPTIONS`.
     pub max_frame_len: usize,
     /// Install the worker's seccomp filter (see docs/security.md). Default `true`; turn off
     /// only to debug the worker under tools the filter would stop.
@@ -107,9 +110,11 @@ impl V8RuntimeOptions {
         if self.max_sessions == 0 || self.max_sessions > 4096 {
             return invalid(format!("max_sessions must be 1..=4096, got {}", self.max_sessions));
         }
-        if self.max_frame_len < 64 * 1024 || self.max_frame_len > 256 * 1024 * 1024 {
+        if self.max_frame_len < limits::MIN_FRAME_LEN || self.max_frame_len > 256 * 1024 * 1024 {
             return invalid(format!(
-                "max_frame_len must be between 64 KiB and 256 MiB, got {}",
+                "max_frame_len must be between {} and {} bytes (1 MiB to 256 MiB), got {}",
+                limits::MIN_FRAME_LEN,
+                256 * 1024 * 1024,
                 self.max_frame_len
             ));
         }

@@ -54,6 +54,12 @@ impl<In, Out> FrameCodec<In, Out> {
         self.max_frame_len
     }
 
+    /// Changes the maximum, as when the handshake agrees on a smaller one.
+    pub fn set_max_frame_len(&mut self, max_frame_len: usize) {
+        self.inner.set_max_frame_length(max_frame_len);
+        self.max_frame_len = max_frame_len;
+    }
+
     fn map_io(&self, err: std::io::Error) -> FrameError {
         if err.get_ref().is_some_and(|inner| inner.is::<LengthDelimitedCodecError>()) {
             FrameError::TooLarge { max: self.max_frame_len }

@@ -5,9 +5,12 @@
 //!   maximum frame length; anything malformed is an [`codec::FrameError`], never a panic.
 //! - [`v1`]: the messages (generated from `proto/secure_exec/v1/worker.proto`).
 //! - [`version`]: named protocol versions, checked in the `Hello` / `HelloAck` handshake.
-//! - [`limits`]: per-session limit defaults and ranges, shared by host and worker.
+//! - [`limits`]: per-session limit defaults and ranges, and the bounds that keep every message
+//!   inside the agreed frame limit, shared by host and worker.
+//! - [`errors`]: the stable error codes a worker reports.
 
 pub mod codec;
+pub mod errors;
 pub mod limits;
 pub mod version;
 

@@ -7,8 +7,11 @@
 /// The first protocol: sessions, output chunks, results, cancel, stats, ping, shutdown.
 pub const INITIAL: u32 = 1;
 
+/// The frame limit is agreed in the handshake (`Hello.max_frame_len`, `HelloAck.max_frame_len`).
+pub const FRAME_LIMIT_AGREED: u32 = 2;
+
 /// The version this build speaks.
-pub const CURRENT: u32 = INITIAL;
+pub const CURRENT: u32 = FRAME_LIMIT_AGREED;
 
 /// Whether a peer speaking `version` can talk to this build.
 ///

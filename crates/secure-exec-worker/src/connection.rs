@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use bytes::BytesMut;
 use secure_exec_proto::v1::{self, host_message, worker_message};
-use secure_exec_proto::{FrameCodec, FrameError, version};
+use secure_exec_proto::{DEFAULT_MAX_FRAME_LEN, FrameCodec, FrameError, errors, limits, version};
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::sessions::{Refusal, Sessions};
@@ -69,16 +69,6 @@ pub(crate) fn serve(socket: UnixStream, watchdog: Watchdog) -> anyhow::Result<()
     let socket = Arc::new(socket);
     let writer_socket = Arc::clone(&socket);
     let mut reader = FrameReader { socket, codec: Codec::default(), buffer: BytesMut::new() };
-    let (sink, outbox) = mpsc::channel::<v1::WorkerMessage>();
-    let (written, writer_done) = mpsc::channel::<()>();
-    std::thread::Builder::new()
-        .name("writer".into())
-        .spawn(move || {
-            let _live = crate::threads::enter();
-            write_frames(writer_socket, &outbox);
-            let _ = written.send(());
-        })
-        .context("cannot start the writer thread")?;
 
     reader.socket.set_read_timeout(Some(HELLO_TIMEOUT)).context("cannot set a read timeout")?;
     let hello = match reader.next() {
@@ -96,12 +86,27 @@ pub(crate) fn serve(socket: UnixStream, watchdog: Watchdog) -> anyhow::Result<()
         Err(err) => bail!("bad first frame from the host: {err}"),
     };
     reader.socket.set_read_timeout(None).context("cannot clear the read timeout")?;
+    // From here on neither side sends a frame larger than the smaller of both limits.
+    let frame_len = limits::agree_frame_len(hello.max_frame_len, DEFAULT_MAX_FRAME_LEN);
+    reader.codec.set_max_frame_len(frame_len);
+
+    let (sink, outbox) = mpsc::channel::<v1::WorkerMessage>();
+    let (written, writer_done) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("writer".into())
+        .spawn(move || {
+            let _live = crate::threads::enter();
+            write_frames(writer_socket, &outbox, frame_len);
+            let _ = written.send(());
+        })
+        .context("cannot start the writer thread")?;
     let ack = v1::HelloAck {
         protocol_version: version::CURRENT,
         worker_version: env!("CARGO_PKG_VERSION").to_owned(),
         pid: std::process::id(),
         v8_version: v8::V8::get_version().to_owned(),
         features: crate::FEATURES.iter().map(|f| (*f).to_owned()).collect(),
+        max_frame_len: frame_len as u64,
     };
     let _ = sink.send(message(worker_message::Kind::HelloAck(ack)));
     if !version::is_compatible(hello.protocol_version) {
@@ -118,7 +123,8 @@ pub(crate) fn serve(socket: UnixStream, watchdog: Watchdog) -> anyhow::Result<()
         Ok(0) | Err(_) => DEFAULT_MAX_SESSIONS,
         Ok(n) => n,
     };
-    let dispatch = Dispatch { sessions: Sessions::new(max_sessions, sink.clone(), watchdog), sink };
+    let dispatch =
+        Dispatch { sessions: Sessions::new(max_sessions, frame_len, sink.clone(), watchdog), sink };
     dispatch.sessions.prewarm();
 
     let ending = loop {
@@ -208,8 +214,8 @@ impl Dispatch {
         let result = v1::SessionResult {
             session_id: id,
             code: 1,
-            error_code: "ERR_SESSION_REFUSED".to_owned(),
-            error_message: format!("ERR_SESSION_REFUSED: {why}"),
+            error_code: errors::SESSION_REFUSED.to_owned(),
+            error_message: format!("{}: {why}", errors::SESSION_REFUSED),
             ..Default::default()
         };
         let _ = self.sink.send(message(worker_message::Kind::SessionResult(result)));
@@ -217,18 +223,17 @@ impl Dispatch {
 }
 
 /// Writes frames until every sender is gone, batching what is queued into one write.
-fn write_frames(socket: Arc<UnixStream>, outbox: &mpsc::Receiver<v1::WorkerMessage>) {
-    let mut codec = Codec::default();
+fn write_frames(
+    socket: Arc<UnixStream>,
+    outbox: &mpsc::Receiver<v1::WorkerMessage>,
+    frame_len: usize,
+) {
+    let mut codec = Codec::new(frame_len);
     let mut buffer = BytesMut::with_capacity(64 * 1024);
     while let Ok(first) = outbox.recv() {
         let mut next = Some(first);
         while let Some(message) = next {
-            if let Err(err) = codec.encode(message, &mut buffer) {
-                // An unwritable message (over the frame limit) would leave the host waiting
-                // for what it describes; this worker can no longer keep its promises.
-                eprintln!("secure-exec-worker: cannot encode a message for the host: {err}");
-                crate::exit_now(3);
-            }
+            encode_bounded(&mut codec, message, &mut buffer);
             next = if buffer.len() < 256 * 1024 { outbox.try_recv().ok() } else { None };
         }
         if (&*socket).write_all(&buffer).is_err() {
@@ -237,4 +242,37 @@ fn write_frames(socket: Arc<UnixStream>, outbox: &mpsc::Receiver<v1::WorkerMessa
         }
         buffer.clear();
     }
+}
+
+/// Encodes `message`. Everything a session sends is bounded before it gets here (output in
+/// chunks, capped error messages and exports), so a message over the frame limit is a bug in
+/// those bounds; it must still not end the worker, which serves other sessions: a result is
+/// replaced by a short `ERR_INTERNAL` one (the host must hear that the session ended), anything
+/// else is dropped with a note on stderr.
+fn encode_bounded(codec: &mut Codec, message: v1::WorkerMessage, buffer: &mut BytesMut) {
+    let mark = buffer.len();
+    let replacement = match &message.kind {
+        Some(worker_message::Kind::SessionResult(result)) => Some(v1::SessionResult {
+            session_id: result.session_id,
+            code: 1,
+            error_code: errors::INTERNAL.to_owned(),
+            error_message: format!(
+                "{}: the session's result was larger than the {} byte frame limit",
+                errors::INTERNAL,
+                codec.max_frame_len()
+            ),
+            ..Default::default()
+        }),
+        _ => None,
+    };
+    let Err(err) = codec.encode(message, buffer) else { return };
+    buffer.truncate(mark);
+    eprintln!("secure-exec-worker: dropped a message for the host: {err}");
+    if let Some(result) = replacement {
+        let _ = codec.encode(message_of(result), buffer).inspect_err(|_| buffer.truncate(mark));
+    }
+}
+
+fn message_of(result: v1::SessionResult) -> v1::WorkerMessage {
+    message(worker_message::Kind::SessionResult(result))
 }

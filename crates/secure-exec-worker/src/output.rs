@@ -1,5 +1,6 @@
 //! A session's console output: sent to the host as it is produced, capped per stream.
 
+use secure_exec_proto::limits::OUTPUT_CHUNK_BYTES;
 use secure_exec_proto::v1::{self, worker_message};
 use std::sync::mpsc::Sender;
 
@@ -63,17 +64,57 @@ impl Output {
         self.truncated[index(stream)]
     }
 
+    /// Sends `text` in chunks of at most [`OUTPUT_CHUNK_BYTES`], cut on character boundaries,
+    /// so that one large write never makes a frame the host would refuse.
     fn send(&self, stream: v1::Stream, text: String) {
-        let message = v1::WorkerMessage {
-            kind: Some(worker_message::Kind::Output(v1::Output {
-                session_id: self.session_id,
-                stream: stream as i32,
-                text,
-            })),
-        };
-        // A closed sink means the connection is gone and the worker is shutting down.
-        let _ = self.sink.send(message);
+        for chunk in chunks(text, OUTPUT_CHUNK_BYTES) {
+            let message = v1::WorkerMessage {
+                kind: Some(worker_message::Kind::Output(v1::Output {
+                    session_id: self.session_id,
+                    stream: stream as i32,
+                    text: chunk,
+                })),
+            };
+            // A closed sink means the connection is gone and the worker is shutting down.
+            let _ = self.sink.send(message);
+        }
     }
+}
+
+/// `text` cut into pieces of at most `max` bytes (at least one character each).
+fn chunks(text: String, max: usize) -> Vec<String> {
+    if text.len() <= max {
+        return vec![text];
+    }
+    let mut pieces = Vec::with_capacity(text.len() / max + 1);
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let mut end = max.min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end == 0 {
+            end = rest.chars().next().map_or(rest.len(), char::len_utf8);
+        }
+        let (piece, tail) = rest.split_at(end);
+        pieces.push(piece.to_owned());
+        rest = tail;
+    }
+    pieces
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, with `marker` appended if cut.
+pub(crate) fn cap(mut text: String, max: usize, marker: &str) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(marker);
+    text
 }
 
 fn index(stream: v1::Stream) -> usize {

@@ -15,6 +15,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use secure_exec_proto::errors;
 use secure_exec_proto::v1::{self, worker_message};
 use std::sync::mpsc::Sender;
 
@@ -38,6 +39,8 @@ pub(crate) enum Refusal {
 pub(crate) struct Sessions {
     max_sessions: usize,
     spares_wanted: usize,
+    /// The frame limit agreed with the host; results are bounded by it.
+    pub(crate) frame_len: usize,
     pub(crate) sink: Sender<v1::WorkerMessage>,
     pub(crate) watchdog: Watchdog,
     state: Mutex<State>,
@@ -68,6 +71,7 @@ struct Spare {
 impl Sessions {
     pub(crate) fn new(
         max_sessions: usize,
+        frame_len: usize,
         sink: Sender<v1::WorkerMessage>,
         watchdog: Watchdog,
     ) -> Arc<Self> {
@@ -75,6 +79,7 @@ impl Sessions {
         Arc::new(Self {
             max_sessions,
             spares_wanted: SPARES.min(max_sessions),
+            frame_len,
             sink,
             watchdog,
             state: Mutex::default(),
@@ -219,9 +224,9 @@ impl Sessions {
             Err(err) => {
                 let mut result =
                     v1::SessionResult { session_id: id, code: 1, ..Default::default() };
-                result.error_code = "ERR_INTERNAL".into();
+                result.error_code = errors::INTERNAL.into();
                 result.error_message =
-                    format!("ERR_INTERNAL: cannot start a session thread: {err}");
+                    format!("{}: cannot start a session thread: {err}", errors::INTERNAL);
                 self.send_result(result);
             }
         }

@@ -264,7 +264,7 @@ impl Actor {
         let error_code = match result.error_code.as_str() {
             "" => None,
             code => Some(
-                ErrorCode::from_str_code(code)
+                ErrorCode::from_worker(code)
                     .ok_or_else(|| format!("unknown error code {code:?}"))?,
             ),
         };

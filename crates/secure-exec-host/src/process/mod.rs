@@ -64,6 +64,10 @@ pub struct WorkerInfo {
     pub v8_version: String,
     /// Build features that change guest-visible behaviour (empty in release builds).
     pub features: Vec<String>,
+    /// The frame limit agreed in the handshake (the smaller of `max_frame_len` and the
+    /// worker's own): no message either way is larger, so it bounds the code, filename, `env`
+    /// and `argv` one session can send.
+    pub max_frame_len: usize,
 }
 
 /// Live figures of one worker process.
@@ -91,15 +95,50 @@ pub struct ProcessStats {
     pub threads: u32,
 }
 
-/// What one session asks of a process.
+/// What one session asks of a process: the two messages that start it (their session ids are
+/// filled in when it gets a slot) and how to report it.
 pub(crate) struct SessionRequest {
-    pub(crate) run: bool,
-    pub(crate) code: String,
-    pub(crate) filename: String,
+    pub(crate) open: v1::OpenSession,
+    pub(crate) execute: v1::Execute,
     pub(crate) limits: SessionLimits,
-    pub(crate) env: std::collections::BTreeMap<String, String>,
-    pub(crate) argv: Vec<String>,
     pub(crate) on_output: Option<OutputCallback>,
+}
+
+impl SessionRequest {
+    /// `Err(ERR_INVALID_OPTIONS)` if either message would not fit in one frame of
+    /// `max_frame_len` bytes: such a frame would make the worker end the connection, failing
+    /// every session on it, so it is refused here instead.
+    pub(crate) fn check_size(&self, max_frame_len: usize) -> Result<(), Error> {
+        use prost::Message as _;
+        // Measured with the largest possible session id, which is filled in later.
+        let open = v1::OpenSession { session_id: u64::MAX, ..self.open.clone() };
+        let open_len = open.encoded_len() + 16;
+        let execute_len = {
+            let execute = v1::HostMessage {
+                kind: Some(v1::host_message::Kind::Execute(v1::Execute {
+                    session_id: u64::MAX,
+                    mode: self.execute.mode,
+                    code: String::new(),
+                    filename: self.execute.filename.clone(),
+                })),
+            };
+            // The code is counted without copying it: its bytes plus a tag and length prefix.
+            execute.encoded_len() + self.execute.code.len() + 16
+        };
+        if open_len > max_frame_len {
+            return Err(Error::InvalidOptions(format!(
+                "env and argv take {open_len} bytes; the most one session may send is \
+                 {max_frame_len} bytes (the worker's frame limit)"
+            )));
+        }
+        if execute_len > max_frame_len {
+            return Err(Error::InvalidOptions(format!(
+                "code and filename take {execute_len} bytes; the most one session may send is \
+                 {max_frame_len} bytes (the worker's frame limit)"
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The process behind the handles, shared with its actor.
@@ -355,19 +394,8 @@ impl V8Runtime {
         let id = process.next_session.fetch_add(1, Ordering::Relaxed);
         let (done, report) = oneshot::channel();
         let timeout = Duration::from_millis(request.limits.timeout_ms);
-        let open = v1::OpenSession {
-            session_id: id,
-            limits: Some(request.limits.to_proto()),
-            env: request.env.into_iter().collect(),
-            argv: request.argv,
-        };
-        let mode = if request.run { v1::ExecuteMode::Run } else { v1::ExecuteMode::Exec };
-        let execute = v1::Execute {
-            session_id: id,
-            mode: mode as i32,
-            code: request.code,
-            filename: request.filename,
-        };
+        let open = v1::OpenSession { session_id: id, ..request.open };
+        let execute = v1::Execute { session_id: id, ..request.execute };
         let session = actor::Session {
             done,
             on_output: request.on_output,

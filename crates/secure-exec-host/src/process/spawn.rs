@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::{SinkExt, StreamExt};
 use secure_exec_proto::v1::{self, host_message, worker_message};
-use secure_exec_proto::{FrameCodec, version};
+use secure_exec_proto::{FrameCodec, limits, version};
 use tokio::io::AsyncReadExt;
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
@@ -175,6 +175,7 @@ async fn handshake(
             protocol_version: version::CURRENT,
             host_version: env!("CARGO_PKG_VERSION").to_owned(),
             max_sessions: u32::try_from(options.max_sessions).unwrap_or(u32::MAX),
+            max_frame_len: options.max_frame_len as u64,
         })),
     };
     if let Err(err) = writer.send(hello).await {
@@ -221,6 +222,18 @@ async fn handshake(
             child.id()
         )));
     }
+    // The worker answers with the limit both sides keep to; it may only lower ours.
+    let agreed = usize::try_from(ack.max_frame_len).unwrap_or(usize::MAX);
+    if !(limits::MIN_FRAME_LEN..=options.max_frame_len).contains(&agreed) {
+        return Err(fail(format!(
+            "worker proposes a frame limit of {} bytes; this host allows {} to {}",
+            ack.max_frame_len,
+            limits::MIN_FRAME_LEN,
+            options.max_frame_len
+        )));
+    }
+    reader.decoder_mut().set_max_frame_len(agreed);
+    writer.encoder_mut().set_max_frame_len(agreed);
     let info = WorkerInfo {
         path: path.to_path_buf(),
         pid: ack.pid,
@@ -228,6 +241,7 @@ async fn handshake(
         protocol_version: ack.protocol_version,
         v8_version: ack.v8_version,
         features: ack.features,
+        max_frame_len: agreed,
     };
     Ok((reader, writer, info))
 }

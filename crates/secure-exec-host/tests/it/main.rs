@@ -12,6 +12,7 @@ mod basics;
 mod churn;
 mod escapes;
 mod guest_env;
+mod hostile_guest;
 mod hostile_worker;
 mod limits;
 mod process;

@@ -177,6 +177,7 @@ pub(crate) fn hello_ack(protocol_version: u32, pid: u32) -> Vec<u8> {
             pid,
             v8_version: "none".into(),
             features: vec![],
+            max_frame_len: secure_exec_proto::DEFAULT_MAX_FRAME_LEN as u64,
         })),
     })
 }
@@ -191,6 +192,14 @@ pub(crate) struct RawWorker {
 impl RawWorker {
     /// Starts the worker the tests use, with our end of a socketpair, and says `Hello`.
     pub(crate) fn start(max_sessions: u32) -> (Self, secure_exec_proto::v1::HelloAck) {
+        Self::start_with_frame_len(max_sessions, 0)
+    }
+
+    /// As [`start`](Self::start), asking for a frame limit of `max_frame_len` (0: none).
+    pub(crate) fn start_with_frame_len(
+        max_sessions: u32,
+        max_frame_len: u64,
+    ) -> (Self, secure_exec_proto::v1::HelloAck) {
         use secure_exec_proto::v1;
         use std::os::fd::AsRawFd;
         use std::os::unix::process::CommandExt;
@@ -218,6 +227,7 @@ impl RawWorker {
             protocol_version: secure_exec_proto::version::CURRENT,
             host_version: "test".into(),
             max_sessions,
+            max_frame_len,
         }));
         match raw.recv().kind {
             Some(v1::worker_message::Kind::HelloAck(ack)) => (raw, ack),

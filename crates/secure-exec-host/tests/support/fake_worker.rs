@@ -36,11 +36,15 @@ fn main() {
     let mut codec = Codec::default();
     let mut buffer = BytesMut::new();
 
-    let Some(v1::HostMessage { kind: Some(host_message::Kind::Hello(_)) }) =
+    let Some(v1::HostMessage { kind: Some(host_message::Kind::Hello(hello)) }) =
         next(&mut socket, &mut codec, &mut buffer)
     else {
         return;
     };
+    let max_frame_len = secure_exec_proto::limits::agree_frame_len(
+        hello.max_frame_len,
+        secure_exec_proto::DEFAULT_MAX_FRAME_LEN,
+    ) as u64;
     send(
         &mut socket,
         &mut codec,
@@ -50,6 +54,7 @@ fn main() {
             pid: std::process::id(),
             v8_version: "none".into(),
             features: vec![],
+            max_frame_len,
         }),
     );
 

@@ -106,9 +106,14 @@ fn arb_host_message() -> impl Strategy<Value = v1::HostMessage> {
         },
     );
     prop_oneof![
-        (any::<u32>(), ".*", any::<u32>()).prop_map(|(v, h, m)| host_message::Kind::Hello(
-            v1::Hello { protocol_version: v, host_version: h, max_sessions: m }
-        )),
+        (any::<u32>(), ".*", any::<u32>(), any::<u64>()).prop_map(|(v, h, m, f)| {
+            host_message::Kind::Hello(v1::Hello {
+                protocol_version: v,
+                host_version: h,
+                max_sessions: m,
+                max_frame_len: f,
+            })
+        }),
         (any::<u64>(), proptest::option::of(limits), proptest::collection::vec(".*", 0..4))
             .prop_map(|(id, limits, argv)| host_message::Kind::OpenSession(v1::OpenSession {
                 session_id: id,

@@ -1,10 +1,11 @@
 //! The guest's world: the natives the prelude is built on, and reading values back out.
 //!
-//! `prelude.js` builds console, process, timers and module/require from three natives
-//! (`print`, `exit`, `reportError`), so the surface the guest can reach in Rust stays tiny.
+//! `prelude.js` builds console, process, timers and module/require from four natives
+//! (`print`, `exit`, `reportError`, `timerLimit`), so the surface the guest can reach in Rust stays tiny.
 
 use std::sync::{Arc, OnceLock};
 
+use secure_exec_proto::limits::{MAX_ERROR_MESSAGE_BYTES, MAX_PENDING_TIMERS};
 use secure_exec_proto::v1;
 
 use crate::budget::MemoryBudget;
@@ -47,6 +48,7 @@ pub(crate) fn install<'s>(
     set_function(scope, natives, "print", print);
     set_function(scope, natives, "exit", exit);
     set_function(scope, natives, "reportError", report_error);
+    set_function(scope, natives, "timerLimit", timer_limit);
     #[cfg(feature = "fault-injection")]
     {
         let global = scope.get_current_context().global(scope);
@@ -88,8 +90,9 @@ pub(crate) fn install<'s>(
         v8::Local::<v8::Function>::try_from(prelude).map_err(|_| "prelude is no function")?;
     let undefined = v8::undefined(scope);
     let limit = v8::Number::new(scope, memory_limit as f64);
+    let max_timers = v8::Number::new(scope, MAX_PENDING_TIMERS as f64);
     let hooks = prelude
-        .call(scope, undefined.into(), &[natives.into(), limit.into()])
+        .call(scope, undefined.into(), &[natives.into(), limit.into(), max_timers.into()])
         .ok_or("prelude failed")?;
     let hooks =
         v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
@@ -222,17 +225,34 @@ fn print(
     if room == 0 {
         return;
     }
-    let (text, complete) = if text.length().saturating_mul(3) <= room {
-        (text.to_rust_string_lossy(scope), true)
-    } else {
-        let mut buffer = vec![0u8; room];
-        let written =
-            text.write_utf8_v2(scope, &mut buffer, v8::WriteFlags::kReplaceInvalidUtf8, None);
-        buffer.truncate(written);
-        let complete = written == text.utf8_length(scope);
-        (String::from_utf8_lossy(&buffer).into_owned(), complete)
-    };
+    let (text, complete) = prefix(scope, text, room);
     state(scope).output.write(stream, text, complete);
+}
+
+/// At most `max` bytes of `text` as UTF-8, cut on a character boundary, and whether that is all
+/// of it. Never converts more of a huge string than fits.
+fn prefix(
+    scope: &mut v8::PinScope<'_, '_>,
+    text: v8::Local<'_, v8::String>,
+    max: usize,
+) -> (String, bool) {
+    if text.length().saturating_mul(3) <= max {
+        return (text.to_rust_string_lossy(scope), true);
+    }
+    let mut buffer = vec![0u8; max];
+    let written = text.write_utf8_v2(scope, &mut buffer, v8::WriteFlags::kReplaceInvalidUtf8, None);
+    buffer.truncate(written);
+    let complete = written == text.utf8_length(scope);
+    (String::from_utf8_lossy(&buffer).into_owned(), complete)
+}
+
+/// `text` as a Rust string of at most [`MAX_ERROR_MESSAGE_BYTES`], with a marker if cut.
+fn bounded(scope: &mut v8::PinScope<'_, '_>, text: v8::Local<'_, v8::String>) -> String {
+    let (mut text, complete) = prefix(scope, text, MAX_ERROR_MESSAGE_BYTES);
+    if !complete {
+        text.push_str(crate::session::MESSAGE_MARKER);
+    }
+    text
 }
 
 /// `exit(code)`: ends the session now with `code`.
@@ -249,6 +269,15 @@ fn exit(
         value.integer_value(scope).and_then(|n| i32::try_from(n).ok()).unwrap_or(1)
     };
     state(scope).control.stop(Stop::Exit(code));
+}
+
+/// `timerLimit()`: the guest asked for one timer more than a session may keep pending.
+fn timer_limit(
+    scope: &mut v8::PinScope<'_, '_>,
+    _args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    state(scope).control.stop(Stop::TimerLimit);
 }
 
 /// `reportError(error)`: an exception escaped a microtask; the session ends with it.
@@ -274,17 +303,16 @@ pub(crate) fn describe(
         if value.is_native_error() || value.is_object() {
             let key = v8::String::new(tc, "stack");
             if let Some(stack) = key.and_then(|key| object.get(tc, key.into())) {
-                if stack.is_string() {
-                    let text = stack.to_rust_string_lossy(tc);
-                    if !text.is_empty() && value.is_native_error() {
-                        return text;
+                if let Ok(stack) = v8::Local::<v8::String>::try_from(stack) {
+                    if stack.length() > 0 && value.is_native_error() {
+                        return bounded(tc, stack);
                     }
                 }
             }
         }
     }
     let text = match value.to_string(tc) {
-        Some(text) => text.to_rust_string_lossy(tc),
+        Some(text) => bounded(tc, text),
         None => "<exception that cannot be converted to a string>".to_owned(),
     };
     if value.is_native_error() { text } else { format!("Uncaught {text}") }

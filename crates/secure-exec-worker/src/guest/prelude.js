@@ -5,7 +5,7 @@
 // function and kept by the worker; the guest can replace globals but cannot reach these
 // closures. Built-ins the prelude relies on are captured up front, so a guest that tampers
 // with `Map.prototype` or `JSON` breaks only its own view of the world.
-(function prelude(native, memoryLimit) {
+(function prelude(native, memoryLimit, maxTimers) {
   'use strict';
 
   const ObjectDefineProperty = Object.defineProperty;
@@ -181,6 +181,14 @@
     return entries;
   }
 
+  // As Node: past MAX_ARRAY_ITEMS, a collection shows how many entries were left out.
+  function moreItems(entries, size) {
+    if (size > entries.length) {
+      const more = size - entries.length;
+      call(ArrayPrototypePush, entries, '... ' + more + ' more item' + (more > 1 ? 's' : ''));
+    }
+  }
+
   function formatValue(value, ctx, depth, indentation) {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
       return formatPrimitive(value, depth > 0);
@@ -244,17 +252,21 @@
       } else if (tag === '[object Map]') {
         const size = call(MapPrototypeGetSize, value);
         for (const [k, v] of call(MapPrototypeEntries, value)) {
+          if (entries.length >= MAX_ARRAY_ITEMS) break;
           call(ArrayPrototypePush, entries,
             formatValue(k, ctx, depth + 1, indentation + 2) + ' => ' +
             formatValue(v, ctx, depth + 1, indentation + 2));
         }
+        moreItems(entries, size);
         if (entries.length === 0) return 'Map(0) {}';
         braces = ['Map(' + size + ') {', '}'];
       } else if (tag === '[object Set]') {
         const size = call(SetPrototypeGetSize, value);
         for (const v of call(SetPrototypeValues, value)) {
+          if (entries.length >= MAX_ARRAY_ITEMS) break;
           call(ArrayPrototypePush, entries, formatValue(v, ctx, depth + 1, indentation + 2));
         }
+        moreItems(entries, size);
         if (entries.length === 0) return 'Set(0) {}';
         braces = ['Set(' + size + ') {', '}'];
       } else if (tag === '[object ArrayBuffer]') {
@@ -377,13 +389,66 @@
 
   // ---------------------------------------------------------------- timers
   // Timers live here; the worker asks `nextTimer()` how long it may sleep and calls
-  // `fireTimer()` to run the earliest due one, with a microtask checkpoint after each.
-  const timers = new SafeMap();
+  // `fireTimer()` to run the earliest due one, with a microtask checkpoint after each. Pending
+  // timers sit in a binary heap ordered by (due, creation), so each fire is O(log n); a cleared
+  // timer's heap entry goes stale and is skipped (the heap is rebuilt when mostly stale). At
+  // most `maxTimers` may be pending: one more ends the session with ERR_TIMER_LIMIT.
+  const timers = new SafeMap(); // id -> { callback, args, due, repeat, seq }
+  const heap = []; // [due, seq, id]
+  let stale = 0;
   let nextTimerId = 1;
+  let nextSeq = 1;
 
   function toDelay(delay) {
     const n = Number(delay);
     return n >= 1 && n <= 2147483647 ? MathFloor(n) : 1;
+  }
+
+  function before(a, b) {
+    return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  }
+
+  function heapPush(entry) {
+    let i = heap.length;
+    heap[i] = entry;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i], heap[parent])) break;
+      const swap = heap[i]; heap[i] = heap[parent]; heap[parent] = swap;
+      i = parent;
+    }
+  }
+
+  function heapPop() {
+    const top = heap[0];
+    const last = heap[heap.length - 1];
+    heap.length = heap.length - 1;
+    if (heap.length > 0) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let least = i;
+        if (left < heap.length && before(heap[left], heap[least])) least = left;
+        if (right < heap.length && before(heap[right], heap[least])) least = right;
+        if (least === i) break;
+        const swap = heap[i]; heap[i] = heap[least]; heap[least] = swap;
+        i = least;
+      }
+    }
+    return top;
+  }
+
+  function isLive(entry) {
+    const timer = call(MapPrototypeGet, timers, entry[2]);
+    return timer !== undefined && timer.seq === entry[1];
+  }
+
+  function schedule(id, timer, ms) {
+    timer.due = DateNow() + ms;
+    timer.seq = nextSeq++;
+    heapPush([timer.due, timer.seq, id]);
   }
 
   function addTimer(callback, delay, args, repeat) {
@@ -391,37 +456,54 @@
       throw new TypeErrorCtor('The "callback" argument must be of type function. Received ' +
         inspect(callback));
     }
+    if (call(MapPrototypeGetSize, timers) >= maxTimers) {
+      native.timerLimit();
+      throw new ErrorCtor('too many pending timers');
+    }
     const id = nextTimerId++;
     const ms = toDelay(delay);
-    call(MapPrototypeSet, timers, id, { callback, args, due: DateNow() + ms, repeat: repeat ? ms : 0 });
+    const timer = { callback, args, due: 0, repeat: repeat ? ms : 0, seq: 0 };
+    call(MapPrototypeSet, timers, id, timer);
+    schedule(id, timer, ms);
     return id;
   }
 
   function clearTimer(id) {
-    if (typeof id === 'number') call(MapPrototypeDelete, timers, id);
+    if (typeof id !== 'number' || !call(MapPrototypeDelete, timers, id)) return;
+    stale++;
+    if (stale > 1024 && stale > heap.length / 2) {
+      // Mostly cancelled entries: rebuild from the live timers.
+      heap.length = 0;
+      stale = 0;
+      for (const [liveId, timer] of call(MapPrototypeEntries, timers)) {
+        heapPush([timer.due, timer.seq, liveId]);
+      }
+    }
   }
 
+  // The earliest live heap entry, dropping stale ones on the way.
   function earliest() {
-    let best;
-    let bestId = 0;
-    for (const [id, timer] of call(MapPrototypeEntries, timers)) {
-      if (best === undefined || timer.due < best.due) { best = timer; bestId = id; }
+    while (heap.length > 0 && !isLive(heap[0])) {
+      heapPop();
+      if (stale > 0) stale--;
     }
-    return best === undefined ? undefined : [bestId, best];
+    return heap.length > 0 ? heap[0] : undefined;
   }
 
   function nextTimer() {
     const next = earliest();
     if (next === undefined) return -1;
-    return MathMax(0, next[1].due - DateNow());
+    return MathMax(0, next[0] - DateNow());
   }
 
   function fireTimer() {
     const next = earliest();
     if (next === undefined) return;
-    const [id, timer] = next;
+    heapPop();
+    const id = next[2];
+    const timer = call(MapPrototypeGet, timers, id);
     if (timer.repeat > 0) {
-      timer.due = DateNow() + timer.repeat;
+      schedule(id, timer, timer.repeat);
     } else {
       call(MapPrototypeDelete, timers, id);
     }

@@ -19,6 +19,8 @@ pub(crate) enum Stop {
     Cancelled,
     /// The host closed the connection or asked the worker to shut down.
     Shutdown,
+    /// The guest asked for more pending timers than a session may have.
+    TimerLimit,
     /// The guest called `process.exit(code)`.
     Exit(i32),
     /// An exception escaped a microtask (already recorded by the session).

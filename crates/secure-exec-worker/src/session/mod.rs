@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::sessions::Sessions;
 use control::Control;
-pub(crate) use run::{Limits, stopped_result};
+pub(crate) use run::{Limits, MESSAGE_MARKER, stopped_result};
 
 /// Session threads get a generous stack: V8 sizes its own stack limit below it, and deep guest
 /// recursion must end in a RangeError, never in a guard-page crash.

@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
+use secure_exec_proto::errors;
+use secure_exec_proto::limits;
 use secure_exec_proto::v1::{self, worker_message};
 
 use super::control::{Control, Input, Stop};
@@ -20,6 +22,9 @@ const MAX_IDLE: Duration = Duration::from_millis(500);
 /// How often a session with V8 work in the background checks for its completion.
 const BACKGROUND_POLL: Duration = Duration::from_millis(1);
 
+/// Appended to an error message cut at `limits::MAX_ERROR_MESSAGE_BYTES`.
+pub(crate) const MESSAGE_MARKER: &str = "\n[secure-exec: error message truncated]";
+
 const CJS_PARAMS: [&str; 5] = ["exports", "require", "module", "__filename", "__dirname"];
 
 /// Resolved limits of one session.
@@ -29,7 +34,7 @@ pub(crate) struct Limits {
     cpu: Option<Duration>,
     wall: Duration,
     output: u64,
-    exports: u64,
+    pub(crate) exports: u64,
 }
 
 impl Limits {
@@ -151,7 +156,8 @@ pub(super) fn main(
     };
     let id = open.session_id;
     super::name_thread(&format!("session-{id}"));
-    let limits = Limits::from_proto(open.limits.as_ref());
+    let mut limits = Limits::from_proto(open.limits.as_ref());
+    limits.exports = limits::exports_cap(limits.exports, sessions.frame_len);
     let mut result = v1::SessionResult { session_id: id, ..Default::default() };
 
     let verdict = match wait_for_code(inbox, control) {
@@ -191,7 +197,11 @@ fn fill(result: &mut v1::SessionResult, verdict: Verdict) {
     result.code = verdict.code;
     if let Some((code, message)) = verdict.error {
         result.error_code = code.to_owned();
-        result.error_message = format!("{code}: {message}");
+        result.error_message = crate::output::cap(
+            format!("{code}: {message}"),
+            limits::MAX_ERROR_MESSAGE_BYTES,
+            MESSAGE_MARKER,
+        );
     }
     result.exports_json = verdict.exports_json;
 }
@@ -229,7 +239,7 @@ fn wait_for_code(
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
                 return Err(Verdict::error(
                     1,
-                    "ERR_INTERNAL",
+                    errors::INTERNAL,
                     format!("no code arrived for session {} within {EXECUTE_WAIT:?}", control.id()),
                 ));
             }
@@ -255,7 +265,7 @@ fn run_session(
     let (context, hooks) = match environment {
         Ok(environment) => environment,
         Err(message) => {
-            return Verdict::error(1, "ERR_INTERNAL", format!("guest environment: {message}"));
+            return Verdict::error(1, errors::INTERNAL, format!("guest environment: {message}"));
         }
     };
 
@@ -298,13 +308,13 @@ fn in_context(
         if let Some(stop) = control.stopped() {
             return stopped_verdict(stop, Some(limits));
         }
-        return Verdict::error(1, "ERR_INTERNAL", format!("guest environment: {message}"));
+        return Verdict::error(1, errors::INTERNAL, format!("guest environment: {message}"));
     }
 
     let ending = run_to_completion(scope, hooks, control, execute, filename, inbox);
     match ending {
         Ending::Stopped(stop) => stopped_verdict(stop, Some(limits)),
-        Ending::Threw(message) => Verdict::error(1, "ERR_GUEST_EXCEPTION", message),
+        Ending::Threw(message) => Verdict::error(1, errors::GUEST_EXCEPTION, message),
         Ending::Finished => finish(scope, hooks, control, execute, limits),
     }
 }
@@ -507,9 +517,9 @@ fn exports_json(
 ) -> Result<Option<String>, Verdict> {
     let module = v8::Local::new(tc, &hooks.module);
     let key = v8::String::new(tc, "exports")
-        .ok_or_else(|| Verdict::error(1, "ERR_INTERNAL", "cannot allocate a string".into()))?;
+        .ok_or_else(|| Verdict::error(1, errors::INTERNAL, "cannot allocate a string".into()))?;
     let Some(exports) = module.get(tc, key.into()) else {
-        return Err(Verdict::error(1, "ERR_GUEST_EXCEPTION", describe_caught(tc)));
+        return Err(Verdict::error(1, errors::GUEST_EXCEPTION, describe_caught(tc)));
     };
     if exports.is_undefined() {
         return Ok(None);
@@ -517,7 +527,7 @@ fn exports_json(
     let not_serializable = |kind: &str| {
         Verdict::error(
             1,
-            "ERR_EXPORTS_NOT_SERIALIZABLE",
+            errors::EXPORTS_NOT_SERIALIZABLE,
             format!("module.exports is {kind}, which has no JSON form"),
         )
     };
@@ -531,7 +541,7 @@ fn exports_json(
         let reason = describe_caught(tc);
         return Err(Verdict::error(
             1,
-            "ERR_EXPORTS_NOT_SERIALIZABLE",
+            errors::EXPORTS_NOT_SERIALIZABLE,
             format!("module.exports cannot be converted to JSON: {reason}"),
         ));
     };
@@ -539,7 +549,7 @@ fn exports_json(
     if len > limits.exports {
         return Err(Verdict::error(
             1,
-            "ERR_EXPORTS_TOO_LARGE",
+            errors::EXPORTS_TOO_LARGE,
             format!(
                 "module.exports is {len} bytes as JSON, over the limit of {} bytes",
                 limits.exports
@@ -568,7 +578,7 @@ fn stopped_verdict(stop: Stop, limits: Option<Limits>) -> Verdict {
         Stop::Exit(code) => Verdict { code, ..Verdict::default() },
         Stop::MemoryLimit => Verdict::error(
             1,
-            "ERR_MEMORY_LIMIT",
+            errors::MEMORY_LIMIT,
             match limits {
                 Some(limits) => format!("memory limit of {} MB exceeded", mb(limits.memory)),
                 None => "memory limit exceeded".into(),
@@ -576,7 +586,7 @@ fn stopped_verdict(stop: Stop, limits: Option<Limits>) -> Verdict {
         ),
         Stop::CpuTimeLimit => Verdict::error(
             124,
-            "ERR_CPU_TIME_LIMIT",
+            errors::CPU_TIME_LIMIT,
             match limits.and_then(|l| l.cpu) {
                 Some(cpu) => format!("CPU time limit of {} ms exceeded", cpu.as_millis()),
                 None => "CPU time limit exceeded".into(),
@@ -584,7 +594,7 @@ fn stopped_verdict(stop: Stop, limits: Option<Limits>) -> Verdict {
         ),
         Stop::Timeout => Verdict::error(
             124,
-            "ERR_TIMEOUT",
+            errors::TIMEOUT,
             match limits {
                 Some(limits) => {
                     format!("wall-clock timeout of {} ms exceeded", limits.wall.as_millis())
@@ -593,13 +603,18 @@ fn stopped_verdict(stop: Stop, limits: Option<Limits>) -> Verdict {
             },
         ),
         Stop::Cancelled => {
-            Verdict::error(130, "ERR_CANCELLED", "the host cancelled the session".into())
+            Verdict::error(130, errors::CANCELLED, "the host cancelled the session".into())
         }
         Stop::Shutdown => Verdict::error(
             1,
-            "ERR_V8_PROCESS_CRASH",
+            errors::V8_PROCESS_CRASH,
             "the worker is shutting down and ended the session".into(),
         ),
-        Stop::Uncaught => Verdict::error(1, "ERR_GUEST_EXCEPTION", "uncaught exception".into()),
+        Stop::Uncaught => Verdict::error(1, errors::GUEST_EXCEPTION, "uncaught exception".into()),
+        Stop::TimerLimit => Verdict::error(
+            1,
+            errors::TIMER_LIMIT,
+            format!("more than {} timers pending at once", limits::MAX_PENDING_TIMERS),
+        ),
     }
 }
