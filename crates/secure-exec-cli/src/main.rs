@@ -18,6 +18,9 @@ use secure_exec_host::{
 
 /// Exit status when the host could not run the code at all (no worker, bad options).
 const EXIT_HOST_ERROR: u8 = 70;
+/// Exit status when our stdout is closed by the reader (`| head`), as a shell reports a
+/// process ended by SIGPIPE (128 + 13).
+const EXIT_BROKEN_PIPE: i32 = 141;
 
 #[derive(Parser)]
 #[command(name = "secure-exec", version, about = "Run JavaScript in an isolated V8 worker process")]
@@ -76,6 +79,11 @@ fn parse_env(text: &str) -> Result<(String, String), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Diagnostics on stderr, off unless asked for: RUST_LOG=secure_exec_host=info (or debug).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -114,12 +122,11 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         ..NodeRuntimeOptions::default()
     });
     let on_output = (!source.json).then(|| {
-        Arc::new(|stream: OutputStream, text: &str| {
-            // A closed pipe on our side is the reader's choice; the guest runs on regardless.
-            let _ = match stream {
-                OutputStream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
-                OutputStream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
-            };
+        Arc::new(|stream: OutputStream, text: &str| match stream {
+            OutputStream::Stdout => emit(&mut std::io::stdout().lock(), text),
+            OutputStream::Stderr => {
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            }
         }) as secure_exec_host::OutputCallback
     });
     let options = ExecOptions { filename: Some(filename), on_output, ..ExecOptions::default() };
@@ -128,7 +135,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         let result = rt.run_with(&code, options).await?;
         if !source.json {
             if let Some(exports) = &result.exports {
-                println!("{}", serde_json::to_string_pretty(exports)?);
+                emit(
+                    &mut std::io::stdout().lock(),
+                    &format!("{}\n", serde_json::to_string_pretty(exports)?),
+                );
             }
         }
         (result.code, result.error_message.clone(), serde_json::to_value(&result)?)
@@ -139,12 +149,25 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
     v8.dispose().await;
 
     if source.json {
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        emit(&mut std::io::stdout().lock(), &format!("{}\n", serde_json::to_string_pretty(&json)?));
     } else if let Some(message) = error_message {
         eprintln!("{message}");
     }
     // Like a shell: the low 8 bits of the code, so `process.exit(256)` reads as 0.
     Ok((code & 0xff) as u8)
+}
+
+/// Writes `text` to stdout. If the reader has gone (`secure-exec ... | head`), there is nobody
+/// left to run for: exit at once and quietly, as a program ended by SIGPIPE would (the worker
+/// dies with us).
+fn emit(stdout: &mut impl Write, text: &str) {
+    let written = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    if let Err(err) = written {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(EXIT_BROKEN_PIPE);
+        }
+        eprintln!("secure-exec: cannot write to stdout: {err}");
+    }
 }
 
 fn read_code(source: &Source) -> anyhow::Result<(String, String)> {

@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 fn cli(args: &[&str], stdin: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_secure-exec"));
     command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.env_remove("RUST_LOG");
     let mut child = command.spawn().expect("the CLI starts");
     let mut input = child.stdin.take().expect("stdin is piped");
     input.write_all(stdin.unwrap_or("").as_bytes()).expect("stdin accepts the code");
@@ -91,4 +92,38 @@ fn invalid_options_and_missing_workers_are_host_errors() {
     let out = cli(&["exec", "--worker", "/nonexistent/secure-exec-worker", "-e", "1"], None);
     assert_eq!(out.status.code(), Some(70));
     assert!(text(&out.stderr).contains("ERR_WORKER_NOT_FOUND"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_closed_stdout_ends_the_cli_quietly() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_secure-exec"))
+        .args(["exec", "-e", "for (let i = 0; i < 50; i++) console.log('y'.repeat(1 << 16))"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the CLI starts");
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let mut head = [0u8; 10];
+    stdout.read_exact(&mut head).expect("the first bytes arrive");
+    assert_eq!(&head, b"yyyyyyyyyy");
+    // The reader goes away, as `| head -c 10` does.
+    drop(stdout);
+    let out = child.wait_with_output().expect("the CLI finishes");
+    assert_eq!(out.status.code(), Some(141), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}
+
+#[test]
+fn rust_log_turns_on_the_hosts_diagnostics() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_secure-exec"));
+    command.args(["exec", "-e", "1"]).env("RUST_LOG", "secure_exec_host=info");
+    let out = command.output().expect("the CLI runs");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("worker ready"), "{stderr}");
+    let quiet = cli(&["exec", "-e", "1"], None);
+    assert_eq!(text(&quiet.stderr), "", "no diagnostics unless asked for");
 }

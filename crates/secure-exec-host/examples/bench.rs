@@ -136,7 +136,9 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
     let fresh_rt = on(&fresh);
     let before = fresh.stats().await?.rss_bytes;
     for _ in 0..plan.sequential_sessions {
-        fresh_rt.exec("const o = { a: [1, 2, 3], s: 'x'.repeat(100) }; JSON.stringify(o)").await?;
+        let _ = fresh_rt
+            .exec("const o = { a: [1, 2, 3], s: 'x'.repeat(100) }; JSON.stringify(o)")
+            .await?;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let after = fresh.stats().await?.rss_bytes;
@@ -173,7 +175,7 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
         goal: None,
     });
     for session in idle_sessions {
-        session.await??;
+        let _ = session.await??;
     }
     fresh.dispose().await;
 
@@ -208,12 +210,13 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
     // CPU-limit overshoot: CPU used by `while (true) {}` under a 50 ms limit, minus 50 ms.
     let mut overshoots = Vec::new();
     for _ in 0..plan.overshoot_runs {
-        let (r, metrics) = rt
-            .exec_with_metrics(
+        let r = rt
+            .exec_with(
                 "while (true) {}",
                 ExecOptions { cpu_time_limit_ms: Some(50), ..Default::default() },
             )
             .await?;
+        let metrics = r.metrics;
         if r.error_code != Some(ErrorCode::CpuTimeLimit) {
             return Err(format!("the CPU limit did not hold: {r:?}").into());
         }
@@ -299,7 +302,7 @@ fn on(v8: &V8Runtime) -> NodeRuntime {
 
 async fn warm_up(rt: &NodeRuntime) -> Result<(), AnyError> {
     for _ in 0..50 {
-        rt.exec("1").await?;
+        let _ = rt.exec("1").await?;
     }
     Ok(())
 }

@@ -217,6 +217,11 @@ impl Error {
     }
 }
 
+fn display_paths(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    shown.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,9 +249,4 @@ mod tests {
         let error = Error::TenantLimit("y".into());
         assert!(error.to_string().starts_with(error.code().as_str()));
     }
-}
-
-fn display_paths(paths: &[PathBuf]) -> String {
-    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    shown.join(", ")
 }

@@ -7,7 +7,7 @@ use secure_exec_proto::v1;
 use crate::options::{ExecOptions, SessionLimits};
 use crate::process::SessionRequest;
 use crate::registry::Slot;
-use crate::result::{Report, SessionMetrics};
+use crate::result::Report;
 use crate::{Error, ExecResult, NodeRuntimeOptions, Registry, RunResult, Topology, V8Runtime};
 
 /// Runs JavaScript sessions. Cheap to clone; clones share options and (for
@@ -57,28 +57,6 @@ impl NodeRuntime {
         Ok(self.session(code, Mode::Exec, options).await?.into_exec())
     }
 
-    /// As [`exec_with`](Self::exec_with), also returning what the session cost.
-    pub async fn exec_with_metrics(
-        &self,
-        code: &str,
-        options: ExecOptions,
-    ) -> Result<(ExecResult, SessionMetrics), Error> {
-        let report = self.session(code, Mode::Exec, options).await?;
-        let metrics = report.metrics;
-        Ok((report.into_exec(), metrics))
-    }
-
-    /// As [`run_with`](Self::run_with), also returning what the session cost.
-    pub async fn run_with_metrics(
-        &self,
-        code: &str,
-        options: ExecOptions,
-    ) -> Result<(RunResult, SessionMetrics), Error> {
-        let report = self.session(code, Mode::Run, options).await?;
-        let metrics = report.metrics;
-        Ok((report.into_run(), metrics))
-    }
-
     /// Runs `code` as a CommonJS module and returns `module.exports` as JSON.
     pub async fn run(&self, code: &str) -> Result<RunResult, Error> {
         self.run_with(code, ExecOptions::default()).await
@@ -102,7 +80,11 @@ impl NodeRuntime {
                 registry.tenant(key.clone(), options.process_options.clone()).await
             }
             Topology::PerRuntime => {
-                let runtime = self.inner.own.get(&options.process_options).await?;
+                let runtime = self
+                    .inner
+                    .own
+                    .get(&options.process_options, registry.backoff(), "per-runtime")
+                    .await?;
                 registry.track_dedicated(&runtime);
                 Ok(runtime)
             }

@@ -40,7 +40,7 @@ pub enum OutputStream {
 }
 
 /// How a worker process is started and run. Every field has a documented default.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct V8RuntimeOptions {
     /// The `secure-exec-worker` executable. Default: `SECURE_EXEC_WORKER`, else beside the
     /// current executable (or its parent for `deps/` and `examples/`), else `PATH`.
@@ -302,5 +302,22 @@ fn check(
             "{name} must be between {min} and {max} {unit}, got {v}"
         ))),
         other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_without_a_timeout_gets_the_30_s_wall_clock_bound() {
+        let limits =
+            SessionLimits::resolve(&NodeRuntimeOptions::default(), &ExecOptions::default())
+                .expect("defaults are valid");
+        assert_eq!(limits.timeout_ms, 30_000);
+        assert_eq!(limits.to_proto().timeout_ms, 30_000);
+        let call = ExecOptions { timeout_ms: Some(5), ..Default::default() };
+        let limits = SessionLimits::resolve(&NodeRuntimeOptions::default(), &call).expect("valid");
+        assert_eq!(limits.timeout_ms, 5);
     }
 }

@@ -12,18 +12,47 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{Duration, Instant};
 
 use crate::process::{ProcessState, WeakV8Runtime};
-use crate::{Error, ProcessStats, V8Runtime, V8RuntimeOptions};
+use crate::{Error, ProcessStats, V8Runtime, V8RuntimeOptions, driver};
 
 static GLOBAL: OnceLock<Registry> = OnceLock::new();
 
+/// A process that crashed after running at least this long counts as having worked: its slot
+/// is respawned at once and its backoff starts over.
+const STABLE_UPTIME: Duration = Duration::from_secs(10);
+
 /// Options of a [`Registry`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RegistryOptions {
     /// Options for the shared process.
     pub shared: V8RuntimeOptions,
+    /// A tenant whose process has started no session for this long (and runs none) is
+    /// disposed and forgotten; its next use starts a fresh process. Default 10 minutes.
+    pub tenant_idle_timeout: Duration,
+    /// Most tenants a registry keeps. A new tenant beyond it evicts the least recently used
+    /// idle one; if every tenant is busy, `tenant()` fails with `ERR_TENANT_LIMIT`. Default 1024.
+    pub max_tenants: usize,
+    /// A slot whose process keeps crashing within 10 s of starting is respawned after a delay
+    /// that starts here and doubles with each such crash; meanwhile its sessions fail at once
+    /// with `ERR_V8_PROCESS_CRASH`. The first crash is respawned at once. Default 100 ms.
+    pub respawn_backoff: Duration,
+    /// The longest respawn delay. Default 30 s.
+    pub max_respawn_backoff: Duration,
+}
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        Self {
+            shared: V8RuntimeOptions::default(),
+            tenant_idle_timeout: Duration::from_secs(600),
+            max_tenants: 1024,
+            respawn_backoff: Duration::from_millis(100),
+            max_respawn_backoff: Duration::from_secs(30),
+        }
+    }
 }
 
 /// Which topology a listed process serves.
@@ -77,42 +106,125 @@ struct Inner {
     shared: Slot,
     tenants: Mutex<HashMap<String, Arc<Slot>>>,
     dedicated: Mutex<Vec<WeakV8Runtime>>,
+    /// Whether the idle-tenant sweeper runs.
+    sweeping: OnceLock<()>,
 }
 
 /// One place in the pool that always holds the current process for its role.
 #[derive(Debug, Default)]
 pub(crate) struct Slot {
+    /// The process, behind an async lock held while one is started, so that concurrent
+    /// callers share one spawn.
     current: tokio::sync::Mutex<Option<V8Runtime>>,
+    /// The same process, for answering at once without waiting on a spawn in progress.
+    published: Mutex<Option<V8Runtime>>,
     crashes: AtomicU64,
+    state: Mutex<SlotState>,
+}
+
+#[derive(Debug, Default)]
+struct SlotState {
+    /// The options the slot's processes run with (tenants: fixed by the first caller).
+    options: Option<V8RuntimeOptions>,
+    /// Crashes in a row of processes that died young.
+    quick_crashes: u32,
+    /// Whether the current (crashed) process has been counted.
+    counted: bool,
+    /// No respawn before this.
+    retry_at: Option<Instant>,
+    last_used: Option<Instant>,
+}
+
+/// How a slot respawns.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Backoff {
+    pub(crate) first: Duration,
+    pub(crate) max: Duration,
+}
+
+impl Backoff {
+    fn delay(self, quick_crashes: u32) -> Duration {
+        if quick_crashes <= 1 {
+            return Duration::ZERO;
+        }
+        let doublings = (quick_crashes - 2).min(20);
+        self.first.saturating_mul(1 << doublings).min(self.max)
+    }
 }
 
 impl Slot {
-    /// The slot's live process, starting one if there is none or the last one ended.
-    pub(crate) async fn get(&self, options: &V8RuntimeOptions) -> Result<V8Runtime, Error> {
+    /// The slot's live process, starting one if there is none or the last one ended. After
+    /// crashes in quick succession the respawn waits out a backoff, during which the crashed
+    /// process is returned: its sessions fail at once with `ERR_V8_PROCESS_CRASH`.
+    pub(crate) async fn get(
+        &self,
+        options: &V8RuntimeOptions,
+        backoff: Backoff,
+        role: &str,
+    ) -> Result<V8Runtime, Error> {
         let mut current = self.current.lock().await;
+        lock(&self.state).last_used = Some(Instant::now());
         if let Some(runtime) = current.as_ref() {
             match runtime.state() {
                 ProcessState::Ready => return Ok(runtime.clone()),
                 ProcessState::Crashed { .. } => {
-                    self.crashes.fetch_add(1, Ordering::Relaxed);
+                    let mut state = lock(&self.state);
+                    if !state.counted {
+                        state.counted = true;
+                        self.crashes.fetch_add(1, Ordering::Relaxed);
+                        state.quick_crashes = if runtime.uptime() < STABLE_UPTIME {
+                            state.quick_crashes + 1
+                        } else {
+                            1
+                        };
+                        let delay = backoff.delay(state.quick_crashes);
+                        state.retry_at = Some(Instant::now() + delay);
+                        tracing::info!(
+                            role,
+                            crashes = self.crashes.load(Ordering::Relaxed),
+                            delay_ms = delay.as_millis() as u64,
+                            "worker crashed; respawning"
+                        );
+                    }
+                    if state.retry_at.is_some_and(|at| Instant::now() < at) {
+                        return Ok(runtime.clone());
+                    }
                 }
-                _ => {}
+                ProcessState::Disposed => {}
             }
         }
-        let runtime =
-            V8Runtime::spawn_in_lineage(options.clone(), self.crashes.load(Ordering::Relaxed))
-                .await?;
+        let crashes = self.crashes.load(Ordering::Relaxed);
+        let runtime = V8Runtime::spawn_in_lineage(options.clone(), crashes).await?;
+        {
+            let mut state = lock(&self.state);
+            state.counted = false;
+            state.retry_at = None;
+        }
         *current = Some(runtime.clone());
+        *lock(&self.published) = Some(runtime.clone());
         Ok(runtime)
     }
 
-    /// The slot's process if it is alive, without starting one.
+    /// The slot's process if it is alive, without starting one or waiting.
     pub(crate) fn live(&self) -> Option<V8Runtime> {
-        let current = self.current.try_lock().ok()?;
-        current.as_ref().filter(|runtime| runtime.state() == ProcessState::Ready).cloned()
+        lock(&self.published)
+            .as_ref()
+            .filter(|runtime| runtime.state() == ProcessState::Ready)
+            .cloned()
+    }
+
+    /// Whether the slot may be evicted: no session started for `idle`, none running or queued.
+    fn idle_for(&self, idle: Duration) -> bool {
+        let quiet = lock(&self.state).last_used.is_none_or(|at| at.elapsed() >= idle);
+        quiet && self.live().is_none_or(|runtime| !runtime.busy())
+    }
+
+    fn last_used(&self) -> Option<Instant> {
+        lock(&self.state).last_used
     }
 
     async fn take(&self) -> Option<V8Runtime> {
+        lock(&self.published).take();
         self.current.lock().await.take()
     }
 }
@@ -131,28 +243,108 @@ impl Registry {
                 shared: Slot::default(),
                 tenants: Mutex::default(),
                 dedicated: Mutex::default(),
+                sweeping: OnceLock::new(),
             }),
         }
     }
 
-    /// The shared process, started on first use and replaced after a crash.
+    /// The options it was created with.
+    pub fn options(&self) -> &RegistryOptions {
+        &self.inner.options
+    }
+
+    pub(crate) fn backoff(&self) -> Backoff {
+        Backoff {
+            first: self.inner.options.respawn_backoff,
+            max: self.inner.options.max_respawn_backoff,
+        }
+    }
+
+    /// The shared process, started on first use and replaced after a crash (with backoff, see
+    /// [`RegistryOptions::respawn_backoff`]).
     pub async fn shared(&self) -> Result<V8Runtime, Error> {
-        self.inner.shared.get(&self.inner.options.shared).await
+        self.inner.shared.get(&self.inner.options.shared, self.backoff(), "shared").await
     }
 
     /// The process of tenant `key`: the same live process for the same key, a fresh one after
-    /// it crashed or was disposed. `options` apply when a process has to be started.
+    /// it crashed or was disposed. The first call for a key fixes the tenant's `options`; a
+    /// later call with different ones is `ERR_INVALID_OPTIONS` (remove the tenant first to
+    /// change them). A new tenant beyond `max_tenants` evicts the least recently used idle
+    /// tenant, or fails with `ERR_TENANT_LIMIT` if none is idle.
     pub async fn tenant(
         &self,
         key: impl Into<String>,
         options: V8RuntimeOptions,
     ) -> Result<V8Runtime, Error> {
         let key = key.into();
-        let slot = {
+        self.start_sweeper();
+        let (slot, evicted) = {
             let mut tenants = lock(&self.inner.tenants);
-            Arc::clone(tenants.entry(key).or_default())
+            let mut evicted = None;
+            if !tenants.contains_key(&key) && tenants.len() >= self.inner.options.max_tenants {
+                let victim = tenants
+                    .iter()
+                    .filter(|(_, slot)| slot.idle_for(Duration::ZERO))
+                    .min_by_key(|(_, slot)| slot.last_used())
+                    .map(|(key, _)| key.clone());
+                let Some(victim) = victim else {
+                    return Err(Error::TenantLimit(format!(
+                        "the registry holds its maximum of {} tenants and none is idle",
+                        self.inner.options.max_tenants
+                    )));
+                };
+                tracing::info!(tenant = %victim, "evicting the least recently used idle tenant");
+                evicted = tenants.remove(&victim);
+            }
+            let slot = Arc::clone(tenants.entry(key.clone()).or_default());
+            let mut state = lock(&slot.state);
+            match &state.options {
+                Some(existing) if *existing != options => {
+                    return Err(Error::InvalidOptions(format!(
+                        "tenant {key:?} already runs with other V8RuntimeOptions; remove the \
+                         tenant first to change them"
+                    )));
+                }
+                Some(_) => {}
+                None => state.options = Some(options.clone()),
+            }
+            drop(state);
+            (slot, evicted)
         };
-        slot.get(&options).await
+        if let Some(evicted) = evicted {
+            dispose_later(evicted);
+        }
+        slot.get(&options, self.backoff(), "tenant").await
+    }
+
+    /// Disposes idle tenants every so often; holds the registry weakly, so it ends with it.
+    fn start_sweeper(&self) {
+        self.inner.sweeping.get_or_init(|| {
+            let inner: Weak<Inner> = Arc::downgrade(&self.inner);
+            let idle = self.inner.options.tenant_idle_timeout;
+            let every = (idle / 4).clamp(Duration::from_millis(10), Duration::from_secs(30));
+            driver::handle().spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    let Some(inner) = inner.upgrade() else { return };
+                    let expired: Vec<(String, Arc<Slot>)> = {
+                        let mut tenants = lock(&inner.tenants);
+                        let keys: Vec<String> = tenants
+                            .iter()
+                            .filter(|(_, slot)| slot.idle_for(idle))
+                            .map(|(key, _)| key.clone())
+                            .collect();
+                        keys.into_iter()
+                            .filter_map(|key| tenants.remove(&key).map(|slot| (key, slot)))
+                            .collect()
+                    };
+                    for (key, slot) in expired {
+                        tracing::info!(tenant = %key, "disposing an idle tenant");
+                        dispose_later(slot);
+                    }
+                }
+            });
+        });
     }
 
     /// Disposes tenant `key`'s process and forgets the tenant.
@@ -227,6 +419,15 @@ impl Registry {
         let disposals = runtimes.iter().map(V8Runtime::dispose);
         futures_util::future::join_all(disposals).await;
     }
+}
+
+/// Disposes the slot's process on the driver, without making the caller wait.
+fn dispose_later(slot: Arc<Slot>) {
+    driver::handle().spawn(async move {
+        if let Some(runtime) = slot.take().await {
+            runtime.dispose().await;
+        }
+    });
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

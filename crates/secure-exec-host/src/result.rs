@@ -2,8 +2,10 @@
 
 use crate::ErrorCode;
 
-/// The outcome of `exec`: exit code, error (if any) and captured console output.
+/// The outcome of `exec`: exit code, error (if any), captured console output and what the
+/// session cost.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[must_use]
 pub struct ExecResult {
     /// 0 on success; the guest's `process.exit` / `process.exitCode`; 1 for exceptions, memory
     /// limit and crashes; 124 for CPU and wall-clock limits.
@@ -17,10 +19,17 @@ pub struct ExecResult {
     pub stdout: String,
     /// Everything `console.warn` / `error` printed, up to the output cap.
     pub stderr: String,
+    /// Whether stdout went past `max_output_bytes` and was cut (a marker line ends it).
+    pub stdout_truncated: bool,
+    /// Whether stderr went past `max_output_bytes` and was cut (a marker line ends it).
+    pub stderr_truncated: bool,
+    /// CPU time, heap and wall-clock time of the session.
+    pub metrics: SessionMetrics,
 }
 
 /// The outcome of `run`: as [`ExecResult`], plus `module.exports` as JSON.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[must_use]
 pub struct RunResult {
     /// See [`ExecResult::code`].
     pub code: i32,
@@ -32,11 +41,17 @@ pub struct RunResult {
     pub stdout: String,
     /// See [`ExecResult::stderr`].
     pub stderr: String,
+    /// See [`ExecResult::stdout_truncated`].
+    pub stdout_truncated: bool,
+    /// See [`ExecResult::stderr_truncated`].
+    pub stderr_truncated: bool,
+    /// See [`ExecResult::metrics`].
+    pub metrics: SessionMetrics,
     /// `module.exports` as JSON; `None` when it is `undefined` or the session failed.
     pub exports: Option<serde_json::Value>,
 }
 
-/// What a session cost, from `exec_with_metrics` / `run_with_metrics`.
+/// What a session cost (the `metrics` of a result).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SessionMetrics {
     /// CPU time of the session's thread while the guest's code ran (what
@@ -57,6 +72,8 @@ pub(crate) struct Report {
     pub(crate) stdout: String,
     pub(crate) stderr: String,
     pub(crate) exports: Option<serde_json::Value>,
+    pub(crate) stdout_truncated: bool,
+    pub(crate) stderr_truncated: bool,
     pub(crate) metrics: SessionMetrics,
 }
 
@@ -74,6 +91,8 @@ impl Report {
             stdout: String::new(),
             stderr: String::new(),
             exports: None,
+            stdout_truncated: false,
+            stderr_truncated: false,
             metrics: SessionMetrics::default(),
         }
     }
@@ -85,6 +104,9 @@ impl Report {
             error_code: self.error_code,
             stdout: self.stdout,
             stderr: self.stderr,
+            stdout_truncated: self.stdout_truncated,
+            stderr_truncated: self.stderr_truncated,
+            metrics: self.metrics,
         }
     }
 
@@ -95,6 +117,9 @@ impl Report {
             error_code: self.error_code,
             stdout: self.stdout,
             stderr: self.stderr,
+            stdout_truncated: self.stdout_truncated,
+            stderr_truncated: self.stderr_truncated,
+            metrics: self.metrics,
             exports: self.exports,
         }
     }

@@ -1,7 +1,8 @@
 //! The crash-injection matrix: real faults in a worker with several sessions in flight.
 //!
 //! For each fault (SIGSEGV, abort, Rust panic, fatal V8 OOM, a session stuck in native code, a
-//! frozen process, external SIGKILL / SIGTERM), on a worker running several sessions:
+//! frozen process, a system call outside the sandbox's allow-list (x86_64 and x32), external
+//! SIGKILL / SIGTERM), on a worker running several sessions:
 //! every affected session ends with `ERR_V8_PROCESS_CRASH`, none hangs, this host process lives,
 //! a session on another `V8Runtime` running at the same time completes correctly, and a new
 //! `V8Runtime` recovers. Prints a table (fault x outcome x time from fault to result) and exits
@@ -37,6 +38,8 @@ struct Fault {
     trigger: Trigger,
     /// The signal the worker should be found dead of (`None`: any).
     expect_signal: Option<i32>,
+    /// Text the crash reason must hold (`""`: anything).
+    expect_reason: &'static str,
 }
 
 fn no_options() -> ExecOptions {
@@ -58,41 +61,62 @@ fn faults() -> Vec<Fault> {
             name: "SIGSEGV",
             trigger: guest("segfault", "", no_options),
             expect_signal: Some(libc::SIGSEGV),
+            expect_reason: "",
         },
         Fault {
             name: "abort()",
             trigger: guest("abort", "", no_options),
             expect_signal: Some(libc::SIGABRT),
+            expect_reason: "",
         },
         Fault {
             name: "Rust panic",
             trigger: guest("panic", "", no_options),
             expect_signal: Some(libc::SIGABRT),
+            expect_reason: "",
         },
         Fault {
             name: "fatal V8 OOM",
             trigger: guest("oom", "const a = []; while (true) a.push(new Array(1e6))", small_heap),
             expect_signal: None,
+            expect_reason: "",
         },
         Fault {
             name: "hang in native code",
             trigger: guest("hang", "", short_timeout),
             expect_signal: Some(libc::SIGABRT),
+            expect_reason: "",
         },
         Fault {
             name: "frozen (SIGSTOP)",
             trigger: guest("freeze", "", no_options),
             expect_signal: Some(libc::SIGKILL),
+            expect_reason: "",
+        },
+        Fault {
+            name: "unlisted system call",
+            trigger: guest("unlisted-syscall", "", no_options),
+            expect_signal: None,
+            expect_reason: "the sandbox stopped system call 153 (vhangup)",
+        },
+        Fault {
+            name: "x32 system call",
+            trigger: guest("x32-syscall", "", no_options),
+            expect_signal: None,
+            expect_reason: "the sandbox stopped x32 system call 1073741863 (getpid)",
         },
         Fault {
             name: "external SIGKILL",
             trigger: Trigger::Signal(libc::SIGKILL),
             expect_signal: Some(libc::SIGKILL),
+            expect_reason: "",
         },
         Fault {
             name: "external SIGTERM",
             trigger: Trigger::Signal(libc::SIGTERM),
-            expect_signal: Some(libc::SIGTERM),
+            // Taken as an orderly shutdown: every session gets its result, then exit 0.
+            expect_signal: None,
+            expect_reason: "exited with code 0",
         },
     ]
 }
@@ -213,8 +237,20 @@ async fn run_fault(fault: &Fault, fault_worker: &PathBuf) -> Row {
         }
     }
 
+    // A worker that shuts down in order (SIGTERM) sends its sessions' results before it
+    // exits: give it a bounded moment to be gone.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while victim.state() == ProcessState::Ready && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let worker_end = match victim.state() {
-        ProcessState::Crashed { signal, exit_code, .. } => {
+        ProcessState::Crashed { signal, exit_code, reason } => {
+            if !reason.contains(fault.expect_reason) {
+                failures.push(format!(
+                    "crash reason {reason:?} does not say {:?}",
+                    fault.expect_reason
+                ));
+            }
             if fault.expect_signal.is_some() && signal != fault.expect_signal {
                 failures.push(format!(
                     "worker ended with signal {signal:?}, expected {:?}",
@@ -334,7 +370,7 @@ async fn sandbox_self_test(fault_worker: &PathBuf) -> bool {
         let without = off_report[&call].as_str().unwrap_or("not attempted");
         println!("| {call:<22} | {with:<14} | {without:<18} |");
         let expected = match call.as_str() {
-            "kill (self, signal 0)" | "thread" => "allowed",
+            "kill (self, signal 0)" | "prlimit64 (self, read)" | "thread" => "allowed",
             "clone3" => "ENOSYS",
             _ => "EPERM",
         };

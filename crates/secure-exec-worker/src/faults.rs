@@ -3,8 +3,9 @@
 //! `__secureExecFault(kind)` in guest code triggers one of: `segfault` (a write to an unmapped
 //! address), `abort`, `panic` (a Rust panic, which the worker's hook turns into an abort),
 //! `oom` (the session's next heap-limit hit is a fatal V8 out-of-memory), `hang` (the session
-//! thread blocks in native code where termination cannot reach it) and `freeze` (the whole
-//! process stops itself with SIGSTOP). The feature is never part of a release build.
+//! thread blocks in native code where termination cannot reach it), `freeze` (the whole
+//! process stops itself with SIGSTOP), and `unlisted-syscall` / `x32-syscall` (a system call
+//! the sandbox's allow-list does not hold, which stops the worker). The feature is never part of a release build.
 //!
 //! `__secureExecSandboxSelfTest(processes)` attempts every call the sandbox forbids, from the
 //! session thread after the sandbox is in place, and returns a JSON object mapping each attempt
@@ -40,6 +41,17 @@ pub(crate) fn fault(
         "freeze" => {
             // SAFETY: raising a signal at ourselves.
             unsafe { libc::raise(libc::SIGSTOP) };
+        }
+        // A call on no list of the sandbox: the filter stops the worker and names it.
+        // `vhangup` is inert without CAP_SYS_TTY_CONFIG, should the filter be off.
+        "unlisted-syscall" => {
+            // SAFETY: vhangup takes no arguments and needs a capability the worker lacks.
+            unsafe { libc::syscall(libc::SYS_vhangup) };
+        }
+        // The x32 flavour of getpid: the same architecture, another system call table.
+        "x32-syscall" => {
+            // SAFETY: getpid has no arguments and no effect.
+            unsafe { libc::syscall(0x4000_0000 | libc::SYS_getpid) };
         }
         other => {
             let message = format!("unknown fault {other:?}");
@@ -113,7 +125,37 @@ pub(crate) fn sandbox_self_test(
         }
         record("open", fd);
         record("io_uring_setup", libc::syscall(libc::SYS_io_uring_setup, 1, null));
+        let path = missing.as_ptr();
+        record("fchmodat2", libc::syscall(452, libc::AT_FDCWD, path, 0o777, 0));
+        record("setxattr", libc::syscall(libc::SYS_setxattr, path, path, null, 0, 0));
+        record("removexattr", libc::syscall(libc::SYS_removexattr, path, path));
+        record("utimensat", libc::syscall(libc::SYS_utimensat, libc::AT_FDCWD, path, null, 0));
+        record("mq_open", libc::syscall(libc::SYS_mq_open, path, 0, 0, null));
+        record("shmget (System V IPC)", libc::syscall(libc::SYS_shmget, 0, 0, 0));
+        record("inotify_add_watch", libc::syscall(libc::SYS_inotify_add_watch, -1, path, 0));
+        record("ioctl", libc::syscall(libc::SYS_ioctl, -1, libc::TCGETS, null));
+        // Another process: init. Read-only or invalid forms (a null new limit, an unknown
+        // `which`, a null mask, an invalid priority): were the filter off they would change
+        // nothing.
+        let other: libc::c_long = 1;
+        record(
+            "prlimit64 (other process)",
+            libc::syscall(libc::SYS_prlimit64, other, libc::RLIMIT_NOFILE, null, null),
+        );
+        record("setpriority (other process)", libc::syscall(libc::SYS_setpriority, 99, other, 0));
+        record("sched_setaffinity", libc::syscall(libc::SYS_sched_setaffinity, other, 0, null));
+        record("ioprio_set", libc::syscall(libc::SYS_ioprio_set, 1, other, -1));
+        record(
+            "prctl (PR_SET_PDEATHSIG)",
+            // The value the host set, so that without the filter nothing changes.
+            libc::syscall(libc::SYS_prctl, libc::PR_SET_PDEATHSIG, libc::SIGKILL),
+        );
+        record("fcntl (F_SETOWN)", libc::syscall(libc::SYS_fcntl, -1, libc::F_SETOWN, other));
         record("kill (self, signal 0)", libc::syscall(libc::SYS_kill, libc::getpid(), 0));
+        record(
+            "prlimit64 (self, read)",
+            libc::syscall(libc::SYS_prlimit64, 0, libc::RLIMIT_NOFILE, null, null),
+        );
     }
     let thread = std::thread::Builder::new().spawn(|| 7).map(|h| h.join().unwrap_or(0));
     record("thread", if matches!(thread, Ok(7)) { 0 } else { -1 });

@@ -14,6 +14,7 @@ mod platform;
 mod sandbox;
 mod session;
 mod sessions;
+mod signals;
 mod threads;
 mod watchdog;
 
@@ -65,6 +66,9 @@ fn run() -> anyhow::Result<()> {
     let socket = unsafe { OwnedFd::from_raw_fd(args.fd) };
     set_cloexec(&socket)?;
     let socket = std::os::unix::net::UnixStream::from(socket);
+    // Before any other thread exists, so that all of them inherit the blocked mask.
+    signals::block_sigterm().context("cannot block SIGTERM")?;
+    signals::watch_sigterm(&socket).context("cannot start the SIGTERM watcher")?;
 
     // Every session is a new thread, and glibc gives threads their own malloc arenas (up to
     // eight per core), each keeping freed memory: RSS would creep up with the number of

@@ -18,6 +18,7 @@ use tokio::process::Child;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{FramedRead, FramedWrite};
 
+use super::delivery::Delivery;
 use super::exit::{describe_exit, reap, terminate};
 use super::spawn::{HostCodec, Spawned, StderrTail};
 use super::{Process, ProcessState};
@@ -34,16 +35,27 @@ const STDERR_PATIENCE: Duration = Duration::from_millis(100);
 /// Slack over the output cap for the worker's truncation marker.
 const MARKER_SLACK: usize = 256;
 
+fn take_waiters(
+    disposing: &mut Option<(Vec<oneshot::Sender<()>>, tokio::time::Instant)>,
+) -> Vec<oneshot::Sender<()>> {
+    disposing.take().map(|(waiters, _)| waiters).unwrap_or_default()
+}
+
 /// Requests to the actor.
 pub(crate) enum Command {
     /// Start a session: send `OpenSession` and `Execute`, then route its output and result.
     Open(Box<Open>),
     /// The caller went away; ask the worker to stop the session.
     Cancel(u64),
+    /// The session's output callback panicked; stop the session.
+    CallbackPanicked(u64),
     /// Live figures from the worker.
     Stats(oneshot::Sender<v1::StatsReply>),
     /// End the worker (SIGTERM, grace, SIGKILL) and report when it is reaped.
     Dispose(Option<oneshot::Sender<()>>),
+    /// Unit tests: make the actor panic, as a bug in it would.
+    #[cfg(test)]
+    Panic,
 }
 
 /// What `Command::Open` carries.
@@ -62,10 +74,53 @@ pub(crate) struct Session {
 }
 
 struct InFlight {
-    session: Session,
+    done: oneshot::Sender<Report>,
+    /// Where the embedder's callback is called, if it gave one.
+    delivery: Option<Delivery>,
+    max_output: u64,
+    timeout: Duration,
     stdout: String,
     stderr: String,
     deadline: Instant,
+}
+
+impl InFlight {
+    /// Reports the session's end, after its output if a callback is still receiving it.
+    fn complete(self, mut report: Report) {
+        report.stdout = self.stdout;
+        report.stderr = self.stderr;
+        match self.delivery {
+            Some(delivery) => delivery.finish(report, self.done),
+            None => {
+                let _ = self.done.send(report);
+            }
+        }
+    }
+}
+
+/// Marks the process crashed if the actor's task ends without running `finish` (a panic in
+/// the actor, or the driver runtime dropping the task): its sessions' report channels close,
+/// which they report as a crash; the budget closes, so queued sessions fail at once; and the
+/// registry, seeing the state, replaces the process. The child was started with
+/// `kill_on_drop`, so dropping it kills it, and the runtime reaps it.
+struct EndGuard {
+    process: Arc<Process>,
+    armed: bool,
+}
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            let reason = format!(
+                "V8 worker process {} lost its connection task on the host, which ended \
+                 unexpectedly; the worker was killed",
+                self.process.pid
+            );
+            tracing::error!(pid = self.process.pid, "connection task ended unexpectedly");
+            self.process.set_state(ProcessState::Crashed { exit_code: None, signal: None, reason });
+            self.process.budget.close();
+        }
+    }
 }
 
 /// Why the actor stopped serving.
@@ -86,6 +141,7 @@ pub(crate) fn start(
     let Spawned { child, reader, writer, info: _, stderr } = spawned;
     let (outbox, writer_inbox) = mpsc::unbounded_channel();
     let writer = tokio::spawn(write_frames(writer, writer_inbox));
+    let guard = EndGuard { process: Arc::clone(&process), armed: true };
     let actor = Actor {
         process,
         outbox,
@@ -94,7 +150,7 @@ pub(crate) fn start(
         next_request: 0,
         last_heard: Instant::now(),
     };
-    tokio::spawn(actor.run(child, reader, writer, commands, stderr));
+    tokio::spawn(actor.run(child, reader, writer, commands, stderr, guard));
 }
 
 struct Actor {
@@ -114,11 +170,21 @@ impl Actor {
         mut writer: tokio::task::JoinHandle<String>,
         mut commands: mpsc::UnboundedReceiver<Command>,
         stderr: StderrTail,
+        mut guard: EndGuard,
     ) {
         let options = self.process.options.clone();
         let mut heartbeat = tokio::time::interval(options.heartbeat_interval);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Set by `dispose`: the worker was asked to shut down; whoever waits for the end, and
+        // until when the worker gets to end its sessions and exit on its own.
+        let mut disposing: Option<(Vec<oneshot::Sender<()>>, tokio::time::Instant)> = None;
         let end = loop {
+            let shutdown_over = async {
+                match &disposing {
+                    Some((_, deadline)) => tokio::time::sleep_until(*deadline).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 frame = reader.next() => match frame {
                     Some(Ok(message)) => {
@@ -128,21 +194,35 @@ impl Actor {
                         }
                     }
                     Some(Err(err)) => break End::Untrusted(format!("sent a bad frame: {err}")),
+                    None if disposing.is_some() => break End::Disposed(take_waiters(&mut disposing)),
                     None => break End::Died("closed the connection".into()),
                 },
                 command = commands.recv() => match command {
-                    Some(Command::Dispose(done)) => break End::Disposed(done.into_iter().collect()),
+                    Some(Command::Dispose(done)) => match &mut disposing {
+                        Some((waiters, _)) => waiters.extend(done),
+                        None => {
+                            // Refuse new sessions at once, then ask the worker to end the
+                            // running ones (they get their results) and exit.
+                            tracing::debug!(pid = self.process.pid, "disposing: asking the worker to shut down");
+                            self.process.set_state(ProcessState::Disposed);
+                            self.process.budget.close();
+                            self.send(host_message::Kind::Shutdown(v1::Shutdown {}));
+                            let deadline = tokio::time::Instant::now() + options.dispose_grace;
+                            disposing = Some((done.into_iter().collect(), deadline));
+                        }
+                    },
                     Some(command) => self.on_command(command),
                     // Every handle is gone (only possible once the process is dropped).
-                    None => break End::Disposed(Vec::new()),
+                    None => break End::Disposed(take_waiters(&mut disposing)),
                 },
+                () = shutdown_over => break End::Disposed(take_waiters(&mut disposing)),
                 failure = &mut writer => {
                     break End::Died(match failure {
                         Ok(why) => why,
                         Err(err) => format!("lost its writer task: {err}"),
                     });
                 }
-                status = child.wait() => {
+                status = child.wait(), if disposing.is_none() => {
                     break End::Died(match status {
                         Ok(status) => describe_exit(status),
                         Err(err) => format!("could not be waited for: {err}"),
@@ -161,7 +241,38 @@ impl Actor {
             }
         };
         writer.abort();
+        let end = match end {
+            // A worker that exited, or stopped reading (it is shutting down), may still have
+            // results on the way: read what it sent before failing its sessions.
+            End::Died(why) => self.drain(&mut reader, options.dispose_grace, why).await,
+            end => end,
+        };
         self.finish(end, child, commands, stderr).await;
+        guard.armed = false;
+    }
+
+    /// Reads the worker's last messages until it closes the connection, for at most `limit`.
+    async fn drain(
+        &mut self,
+        reader: &mut FramedRead<OwnedReadHalf, HostCodec>,
+        limit: Duration,
+        why: String,
+    ) -> End {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            match tokio::time::timeout_at(deadline, reader.next()).await {
+                Ok(Some(Ok(message))) => {
+                    if let Err(violation) = self.on_message(message) {
+                        return End::Untrusted(format!("broke the protocol: {violation}"));
+                    }
+                }
+                Ok(Some(Err(err))) => return End::Untrusted(format!("sent a bad frame: {err}")),
+                Ok(None) => return End::Died(why),
+                Err(_) => {
+                    return End::Untrusted(format!("{why}, and did not end within {limit:?}"));
+                }
+            }
+        }
     }
 
     fn send(&self, kind: host_message::Kind) {
@@ -175,14 +286,29 @@ impl Actor {
                 let Open { open, execute, session } = *request;
                 let id = open.session_id;
                 let deadline = Instant::now() + session.timeout + self.process.options.result_grace;
-                self.sessions.insert(
-                    id,
-                    InFlight { session, stdout: String::new(), stderr: String::new(), deadline },
-                );
+                let delivery = session
+                    .on_output
+                    .map(|callback| Delivery::start(id, callback, self.process.commands.clone()));
+                let flight = InFlight {
+                    done: session.done,
+                    delivery,
+                    max_output: session.max_output,
+                    timeout: session.timeout,
+                    stdout: String::new(),
+                    stderr: String::new(),
+                    deadline,
+                };
+                if self.process.state() != ProcessState::Ready {
+                    // Raced a dispose into the queue: the worker is already shutting down.
+                    let reason = self.process.unavailable().unwrap_or_default();
+                    flight.complete(Report::failed(1, ErrorCode::V8ProcessCrash, reason));
+                    return;
+                }
+                self.sessions.insert(id, flight);
                 self.send(host_message::Kind::OpenSession(open));
                 self.send(host_message::Kind::Execute(execute));
             }
-            Command::Cancel(id) => {
+            Command::Cancel(id) | Command::CallbackPanicked(id) => {
                 if self.sessions.contains_key(&id) {
                     self.send(host_message::Kind::CancelSession(v1::CancelSession {
                         session_id: id,
@@ -197,6 +323,8 @@ impl Actor {
                 }));
             }
             Command::Dispose(_) => {}
+            #[cfg(test)]
+            Command::Panic => panic!("injected panic in the connection actor"),
         }
     }
 
@@ -235,7 +363,7 @@ impl Actor {
             _ => return Err(format!("output on unknown stream {}", output.stream)),
         };
         // The worker caps output itself; the host holds it to the same cap in case it does not.
-        let cap = usize::try_from(flight.session.max_output).unwrap_or(usize::MAX);
+        let cap = usize::try_from(flight.max_output).unwrap_or(usize::MAX);
         let room = cap.saturating_add(MARKER_SLACK).saturating_sub(buffer.len());
         let mut text = output.text;
         if text.len() > room {
@@ -249,8 +377,8 @@ impl Actor {
             return Ok(());
         }
         buffer.push_str(&text);
-        if let Some(callback) = &flight.session.on_output {
-            callback(stream, &text);
+        if let Some(delivery) = &flight.delivery {
+            delivery.chunk(stream, text);
         }
         Ok(())
     }
@@ -290,16 +418,18 @@ impl Actor {
             code: result.code,
             error_code,
             error_message,
-            stdout: flight.stdout,
-            stderr: flight.stderr,
+            stdout: String::new(),
+            stderr: String::new(),
             exports,
+            stdout_truncated: result.stdout_truncated,
+            stderr_truncated: result.stderr_truncated,
             metrics: SessionMetrics {
                 cpu_time: Duration::from_micros(result.cpu_time_us),
                 heap_used_bytes: result.heap_used_bytes,
                 wall_time: Duration::ZERO,
             },
         };
-        let _ = flight.session.done.send(report);
+        flight.complete(report);
         Ok(())
     }
 
@@ -315,7 +445,7 @@ impl Actor {
             format!(
                 "did not end session {id} within {} ms of its {} ms timeout",
                 options.result_grace.as_millis(),
-                flight.session.timeout.as_millis()
+                flight.timeout.as_millis()
             )
         })
     }
@@ -333,7 +463,12 @@ impl Actor {
                 // Refuse new sessions before the slow part.
                 self.process.set_state(ProcessState::Disposed);
                 self.process.budget.close();
-                let status = terminate(&mut child, self.process.options.dispose_grace).await;
+                // A worker that ended its sessions and closed the connection is exiting: a
+                // moment for that, then SIGTERM, `dispose_grace`, SIGKILL.
+                let status = match tokio::time::timeout(EXIT_PATIENCE, child.wait()).await {
+                    Ok(Ok(status)) => Some(status),
+                    _ => terminate(&mut child, self.process.options.dispose_grace).await,
+                };
                 let how = status.map_or_else(|| "could not be reaped".to_owned(), describe_exit);
                 (
                     ProcessState::Disposed,
@@ -343,16 +478,20 @@ impl Actor {
             }
             End::Died(why) => Self::crashed(pid, &mut child, &stderr, why, EXIT_PATIENCE).await,
             End::Untrusted(why) => {
+                tracing::warn!(pid, reason = %why, "killing a worker that broke the protocol or stopped answering");
                 Self::crashed(pid, &mut child, &stderr, why, Duration::ZERO).await
             }
         };
+        match &state {
+            ProcessState::Crashed { reason, .. } => {
+                tracing::warn!(pid, reason = %reason, sessions = self.sessions.len(), "worker crashed")
+            }
+            _ => tracing::info!(pid, how = %message, "worker disposed"),
+        }
         self.process.set_state(state);
         self.process.budget.close();
         for (_, flight) in self.sessions.drain() {
-            let mut report = Report::failed(1, ErrorCode::V8ProcessCrash, &message);
-            report.stdout = flight.stdout;
-            report.stderr = flight.stderr;
-            let _ = flight.session.done.send(report);
+            flight.complete(Report::failed(1, ErrorCode::V8ProcessCrash, &message));
         }
         self.stats.clear();
         // Sessions that raced the end into the command queue fail the same way.
@@ -366,7 +505,12 @@ impl Actor {
                 Command::Dispose(Some(done)) => {
                     let _ = done.send(());
                 }
-                Command::Cancel(_) | Command::Stats(_) | Command::Dispose(None) => {}
+                Command::Cancel(_)
+                | Command::CallbackPanicked(_)
+                | Command::Stats(_)
+                | Command::Dispose(None) => {}
+                #[cfg(test)]
+                Command::Panic => {}
             }
         }
         for waiter in waiters {

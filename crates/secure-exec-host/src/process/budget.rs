@@ -22,6 +22,7 @@ pub(crate) enum Denied {
 #[derive(Debug)]
 pub(crate) struct Budget {
     slots: Arc<Semaphore>,
+    max_sessions: usize,
     waiting: AtomicUsize,
     max_queued: usize,
     queue_timeout: Duration,
@@ -34,6 +35,7 @@ impl Budget {
     pub(crate) fn new(max_sessions: usize, max_queued: usize, queue_timeout: Duration) -> Self {
         Self {
             slots: Arc::new(Semaphore::new(max_sessions)),
+            max_sessions,
             waiting: AtomicUsize::new(0),
             max_queued,
             queue_timeout,
@@ -64,6 +66,14 @@ impl Budget {
             Ok(Err(_)) => Err(Denied::Closed),
             Err(_) => Err(Denied::QueueTimeout),
         }
+    }
+
+    /// Slots held by running sessions (0 once closed).
+    pub(crate) fn in_use(&self) -> usize {
+        if self.slots.is_closed() {
+            return 0;
+        }
+        self.max_sessions.saturating_sub(self.slots.available_permits())
     }
 
     /// Sessions waiting for a slot.

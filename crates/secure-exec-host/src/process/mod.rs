@@ -6,6 +6,7 @@
 
 mod actor;
 mod budget;
+mod delivery;
 mod exit;
 mod locate;
 mod spawn;
@@ -293,6 +294,17 @@ impl V8Runtime {
         &self.process().options
     }
 
+    /// How long the process has existed.
+    pub(crate) fn uptime(&self) -> Duration {
+        self.process().started.elapsed()
+    }
+
+    /// Whether sessions run or wait on the process (as the host counts them).
+    pub(crate) fn busy(&self) -> bool {
+        let budget = &self.process().budget;
+        budget.in_use() > 0 || budget.queued() > 0
+    }
+
     pub(crate) fn downgrade(&self) -> WeakV8Runtime {
         WeakV8Runtime { handle: Arc::downgrade(&self.handle) }
     }
@@ -363,6 +375,11 @@ impl V8Runtime {
         let slot = match process.budget.acquire().await {
             Ok(slot) => slot,
             Err(Denied::QueueFull) => {
+                tracing::warn!(
+                    pid = process.pid,
+                    queued = process.options.max_queued,
+                    "session queue full"
+                );
                 return Report::failed(
                     1,
                     ErrorCode::SessionQueueFull,
@@ -373,6 +390,7 @@ impl V8Runtime {
                 );
             }
             Err(Denied::QueueTimeout) => {
+                tracing::warn!(pid = process.pid, "session waited past queue_timeout");
                 return Report::failed(
                     1,
                     ErrorCode::SessionQueueTimeout,
@@ -427,6 +445,7 @@ impl V8Runtime {
         let mut cancel = CancelOnDrop { commands: &process.commands, id, armed: true };
         // The actor always answers: with the worker's result, or with a crash report when it
         // ends; its own backstop bounds how long a silent worker can keep a session.
+        tracing::debug!(pid = process.pid, session = id, "session started");
         let report = report.await.unwrap_or_else(|_| {
             Report::failed(1, ErrorCode::V8ProcessCrash, "the worker connection ended")
         });
@@ -446,4 +465,55 @@ fn rss_bytes(pid: u32) -> u64 {
         ProcessRefreshKind::nothing().with_memory(),
     );
     system.process(pid).map_or(0, |process| process.memory())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NodeRuntime, NodeRuntimeOptions, Registry, RegistryOptions};
+
+    /// An actor task that dies (here: a panic, as a bug would cause) leaves its process
+    /// crashed, its sessions with results, and the registry replaces it.
+    #[tokio::test]
+    async fn an_actor_that_ends_abnormally_crashes_its_process_and_is_replaced() {
+        let registry = Registry::new(RegistryOptions::default());
+        let rt = NodeRuntime::new(NodeRuntimeOptions {
+            registry: Some(registry.clone()),
+            ..Default::default()
+        });
+        let first = registry.shared().await.expect("a worker (run through `cargo xtask test`)");
+        let pid = first.info().pid;
+        let running = tokio::spawn({
+            let rt = rt.clone();
+            async move { rt.exec("setTimeout(() => {}, 20000)").await }
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while first.last_stats().is_none_or(|s| s.active_sessions == 0) {
+            assert!(Instant::now() < deadline, "the session never started");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let _ = first.process().commands.send(Command::Panic);
+        let r = tokio::time::timeout(Duration::from_secs(10), running)
+            .await
+            .expect("the session got a result in bounded time")
+            .expect("the session task")
+            .expect("a result");
+        assert_eq!(r.error_code, Some(ErrorCode::V8ProcessCrash), "{r:?}");
+        match first.state() {
+            ProcessState::Crashed { reason, .. } => {
+                assert!(reason.contains("connection task"), "{reason}")
+            }
+            other => panic!("state {other:?}"),
+        }
+        let later = rt.exec("1").await.expect("a result");
+        assert_eq!(later.code, 0, "the registry replaced the process: {later:?}");
+        let second = registry.shared().await.expect("a worker");
+        assert_ne!(second.info().pid, pid);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            assert!(Instant::now() < deadline, "the worker of the dead actor was not reaped");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        registry.shutdown().await;
+    }
 }

@@ -92,9 +92,20 @@ pub(crate) async fn spawn(path: PathBuf, options: &V8RuntimeOptions) -> Result<S
         return Err(spawn_error(std::io::Error::other("stderr was not captured")));
     };
     let stderr = StderrTail::collect(stderr);
+    tracing::debug!(path = %path.display(), pid = child.id(), "worker started, handshake next");
     match handshake(&mut child, host_end, &path, options, &stderr).await {
-        Ok((reader, writer, info)) => Ok(Spawned { child, reader, writer, info, stderr }),
+        Ok((reader, writer, info)) => {
+            tracing::info!(
+                pid = info.pid,
+                path = %path.display(),
+                v8 = %info.v8_version,
+                max_frame_len = info.max_frame_len,
+                "worker ready"
+            );
+            Ok(Spawned { child, reader, writer, info, stderr })
+        }
         Err(err) => {
+            tracing::warn!(path = %path.display(), error = %err, "worker handshake failed");
             reap(&mut child, std::time::Duration::ZERO).await;
             Err(err)
         }

@@ -173,7 +173,7 @@ async fn the_cpu_clock_ignores_time_spent_waiting() {
 }
 
 #[tokio::test]
-async fn every_session_has_a_wall_clock_bound_by_default() {
+async fn a_runtime_wide_timeout_ends_a_session_that_would_run_forever() {
     let v8 = support::spawn().await;
     let rt = NodeRuntime::new(NodeRuntimeOptions {
         v8_runtime: Some(v8.clone()),
@@ -182,7 +182,6 @@ async fn every_session_has_a_wall_clock_bound_by_default() {
     });
     let r = rt.exec("setInterval(() => {}, 1000)").await.unwrap();
     assert_eq!(r.error_code, Some(ErrorCode::Timeout));
-    assert_eq!(secure_exec_host::DEFAULT_TIMEOUT_MS, 30_000);
 }
 
 #[tokio::test]
@@ -280,7 +279,7 @@ async fn too_large_exports_are_a_clear_error_not_a_broken_connection() {
 }
 
 #[tokio::test]
-async fn cli_style_options_reject_absurd_values() {
+async fn a_zero_output_cap_is_invalid_options() {
     let (rt, _v8) = support::runtime().await;
     let err = rt
         .exec_with("1", ExecOptions { max_output_bytes: Some(0), ..Default::default() })

@@ -9,6 +9,7 @@
 mod support;
 
 mod basics;
+mod callbacks;
 mod churn;
 mod escapes;
 mod guest_env;
@@ -16,6 +17,7 @@ mod hostile_guest;
 mod hostile_worker;
 mod limits;
 mod process;
+mod registry;
 mod sandbox;
 mod topology;
 mod worker_protocol;

@@ -170,7 +170,8 @@ async fn dispose_terminates_reaps_and_fails_active_sessions() {
     assert!(support::is_reaped(pid), "dispose reaps the worker");
     let r = running.await.unwrap().unwrap();
     assert_eq!(r.error_code, Some(ErrorCode::V8ProcessCrash));
-    assert!(r.error_message.unwrap().contains("disposed"));
+    let message = r.error_message.unwrap();
+    assert!(message.contains("shutting down") && message.contains("disposed"), "{message}");
 
     let r = rt.exec("1").await.unwrap();
     assert_eq!(r.error_code, Some(ErrorCode::V8ProcessCrash));

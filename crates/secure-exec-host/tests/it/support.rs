@@ -50,7 +50,7 @@ pub(crate) async fn wait_until(limit: Duration, mut condition: impl FnMut() -> b
 }
 
 /// Polls the worker's stats until `done` holds (failing after 10 s) and returns them.
-async fn wait_for_stats(
+pub(crate) async fn wait_for_stats(
     v8: &V8Runtime,
     what: &str,
     done: impl Fn(&secure_exec_host::ProcessStats) -> bool,
@@ -268,6 +268,11 @@ impl RawWorker {
         let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
         self.socket.read_exact(&mut body).unwrap();
         Some(prost::Message::decode(&body[..]).unwrap())
+    }
+
+    /// Sends `signal` to the worker.
+    pub(crate) fn signal(&mut self, signal: i32) {
+        kill(self.child.id(), signal);
     }
 
     /// Closes the host's end, as a host that exits would.

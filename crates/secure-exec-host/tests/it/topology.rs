@@ -1,7 +1,7 @@
 //! Topologies, the registry, the per-process session budget, lifecycle and stats.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secure_exec_host::{
     ErrorCode, ExecOptions, NodeRuntime, NodeRuntimeOptions, ProcessState, Registry,
@@ -187,13 +187,20 @@ async fn max_sessions_is_a_fifo_budget_shared_by_every_runtime_on_the_process() 
         let rt = if i % 2 == 0 { first.clone() } else { second.clone() };
         let order = Arc::clone(&order);
         sessions.push(tokio::spawn(async move {
-            let code = format!("setTimeout(() => console.log('session {i}'), 150)");
+            // Each waits a little longer than the one before, so that the order in which they
+            // finish is the order in which they got a slot.
+            let code = format!("setTimeout(() => console.log('session {i}'), {})", 150 + 50 * i);
             let r = rt.exec(&code).await.unwrap();
             order.lock().unwrap().push(i);
             r
         }));
-        // Enqueue in a known order.
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Enqueue in a known order: the next session starts once this one is seen running
+        // (the first two) or waiting (the rest).
+        if i < 2 {
+            support::wait_for_active_sessions(&v8, i + 1).await;
+        } else {
+            support::wait_for_queued_sessions(&v8, i - 1).await;
+        }
     }
     let mut most = 0;
     let watcher = async {
@@ -261,13 +268,15 @@ async fn a_crash_empties_the_queue() {
         })
         .collect();
     support::wait_for_queued_sessions(&v8, 3).await;
-    let started = Instant::now();
     support::kill(v8.pid().unwrap(), libc::SIGKILL);
-    assert_eq!(running.await.unwrap().error_code, Some(ErrorCode::V8ProcessCrash));
+    // Every session answers (a generous bound: without the crash they would wait forever).
+    let bounded = |task| tokio::time::timeout(Duration::from_secs(20), task);
+    let r = bounded(running).await.expect("the running session answered").unwrap();
+    assert_eq!(r.error_code, Some(ErrorCode::V8ProcessCrash));
     for session in waiting {
-        assert_eq!(session.await.unwrap().error_code, Some(ErrorCode::V8ProcessCrash));
+        let r = bounded(session).await.expect("a queued session answered").unwrap();
+        assert_eq!(r.error_code, Some(ErrorCode::V8ProcessCrash));
     }
-    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[tokio::test]
@@ -280,6 +289,8 @@ async fn a_worker_outlives_the_thread_that_spawned_it() {
     })
     .join()
     .unwrap();
+    // Not synchronisation: a window in which a parent-death signal, sent as the forking
+    // thread exits, would have arrived and been noticed.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(v8.state(), ProcessState::Ready);
     let r = support::on(&v8).exec("console.log('still here')").await.unwrap();
@@ -305,9 +316,11 @@ async fn stats_report_sessions_heap_and_uptime() {
             .unwrap()
         }
     });
-    support::wait_for_active_sessions(&v8, 1).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let busy = v8.stats().await.unwrap();
+    // The worker samples a session's heap after each macrotask: wait for the sample.
+    let busy = support::wait_for_stats(&v8, "the session's heap", |s| {
+        s.active_sessions == 1 && s.heap_used_bytes > 100_000
+    })
+    .await;
     assert_eq!(busy.active_sessions, 1);
     assert!(busy.heap_used_bytes > 100_000, "{busy:?}");
     assert!(busy.heap_total_bytes >= busy.heap_used_bytes, "{busy:?}");

@@ -189,12 +189,37 @@ proptest::proptest! {
         for kind in messages {
             worker.send_if_open(kind);
         }
-        std::thread::sleep(std::time::Duration::from_millis(30));
+        // The worker reads everything sent before the end-of-file, so no wait is needed.
         worker.socket_shutdown();
         let status = worker.wait();
         proptest::prop_assert!(
             matches!(status.code(), Some(0 | 2)),
             "the worker ended with {status:?}"
         );
+    }
+}
+
+/// `Shutdown` and SIGTERM both end the worker in order: every running session sends its
+/// result first (the worker's own "shutting down" verdict), then the worker exits with 0.
+#[test]
+fn shutdown_and_sigterm_end_running_sessions_with_results_then_exit() {
+    for by_signal in [false, true] {
+        let (mut worker, _) = RawWorker::start(16);
+        worker.send(open(1));
+        worker.send(execute(1, "console.log('up'); setInterval(() => {}, 50)"));
+        match worker.recv().kind {
+            Some(worker_message::Kind::Output(output)) => assert_eq!(output.text, "up\n"),
+            other => panic!("expected output, got {other:?}"),
+        }
+        if by_signal {
+            worker.signal(libc::SIGTERM);
+        } else {
+            worker.send(host_message::Kind::Shutdown(v1::Shutdown {}));
+        }
+        let result = result_of(worker.recv()).expect("the session's result");
+        assert_eq!(result.session_id, 1);
+        assert_eq!(result.error_code, "ERR_V8_PROCESS_CRASH", "{result:?}");
+        assert!(result.error_message.contains("shutting down"), "{result:?}");
+        assert_eq!(worker.wait().code(), Some(0), "by signal: {by_signal}");
     }
 }

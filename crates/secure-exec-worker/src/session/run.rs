@@ -1,7 +1,7 @@
 //! The body of a session thread: isolate set-up, the event loop, and the result.
 
 use std::sync::Arc;
-use std::sync::mpsc::RecvTimeoutError;
+use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::time::Duration;
 
 use secure_exec_proto::errors;
@@ -206,12 +206,20 @@ fn fill(result: &mut v1::SessionResult, verdict: Verdict) {
     result.exports_json = verdict.exports_json;
 }
 
-/// Waits until the thread is given a session; `None` if it is retired first.
+/// Waits until the thread is given a session; `None` if it is retired first. An assignment
+/// already queued wins over a stop: a session stopped (cancelled, shut down) before its thread
+/// got to it must still report its result.
 fn wait_for_assignment(
     inbox: &std::sync::mpsc::Receiver<Input>,
     control: &Control,
 ) -> Option<v1::OpenSession> {
     loop {
+        match inbox.try_recv() {
+            Ok(Input::Assign(open)) => return Some(*open),
+            Ok(Input::Wake | Input::Execute(_)) => continue,
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => {}
+        }
         if control.stopped().is_some() {
             return None;
         }
@@ -608,7 +616,9 @@ fn stopped_verdict(stop: Stop, limits: Option<Limits>) -> Verdict {
         Stop::Shutdown => Verdict::error(
             1,
             errors::V8_PROCESS_CRASH,
-            "the worker is shutting down and ended the session".into(),
+            "the worker is shutting down (its host disposed it, closed the connection or sent \
+             SIGTERM) and ended the session"
+                .into(),
         ),
         Stop::Uncaught => Verdict::error(1, errors::GUEST_EXCEPTION, "uncaught exception".into()),
         Stop::TimerLimit => Verdict::error(
