@@ -357,8 +357,8 @@ async fn sandbox_self_test(fault_worker: &PathBuf) -> bool {
         reports.push(report);
     }
     let (on_report, off_report) = (&reports[0], &reports[1]);
-    println!("| {:<22} | {:<14} | {:<18} |", "call", "seccomp on", "seccomp off");
-    println!("|{}|{}|{}|", "-".repeat(24), "-".repeat(16), "-".repeat(20));
+    println!("| {:<28} | {:<14} | {:<18} |", "call", "seccomp on", "seccomp off");
+    println!("|{}|{}|{}|", "-".repeat(30), "-".repeat(16), "-".repeat(20));
     let calls =
         on_report.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
     if calls.is_empty() {
@@ -368,7 +368,7 @@ async fn sandbox_self_test(fault_worker: &PathBuf) -> bool {
     for call in calls {
         let with = on_report[&call].as_str().unwrap_or("?");
         let without = off_report[&call].as_str().unwrap_or("not attempted");
-        println!("| {call:<22} | {with:<14} | {without:<18} |");
+        println!("| {call:<28} | {with:<14} | {without:<18} |");
         let expected = match call.as_str() {
             "kill (self, signal 0)" | "prlimit64 (self, read)" | "thread" => "allowed",
             "clone3" => "ENOSYS",

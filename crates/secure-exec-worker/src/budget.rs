@@ -11,7 +11,7 @@ use std::ffi::c_void;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::session::control::{Control, Stop};
+use crate::control::{Control, Stop};
 
 /// Raise granted to V8 once the session is stopped, so termination can unwind.
 const HEAP_HEADROOM: usize = 256 * 1024 * 1024;

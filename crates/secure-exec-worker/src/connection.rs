@@ -18,7 +18,7 @@ use secure_exec_proto::v1::{self, host_message, worker_message};
 use secure_exec_proto::{DEFAULT_MAX_FRAME_LEN, FrameCodec, FrameError, errors, limits, version};
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::sessions::{Refusal, Sessions};
+use crate::admission::{Admission, Refusal};
 use crate::watchdog::Watchdog;
 
 /// How long the host has to say `Hello`.
@@ -123,8 +123,10 @@ pub(crate) fn serve(socket: UnixStream, watchdog: Watchdog) -> anyhow::Result<()
         Ok(0) | Err(_) => DEFAULT_MAX_SESSIONS,
         Ok(n) => n,
     };
-    let dispatch =
-        Dispatch { sessions: Sessions::new(max_sessions, frame_len, sink.clone(), watchdog), sink };
+    let dispatch = Dispatch {
+        sessions: Admission::new(max_sessions, frame_len, sink.clone(), watchdog),
+        sink,
+    };
     dispatch.sessions.prewarm();
 
     let ending = loop {
@@ -165,7 +167,7 @@ enum Flow {
 }
 
 struct Dispatch {
-    sessions: Arc<Sessions>,
+    sessions: Arc<Admission>,
     sink: mpsc::Sender<v1::WorkerMessage>,
 }
 

@@ -14,7 +14,7 @@
 //! a large multi-threaded process, which some hosting sandboxes handle slowly or not at all, and
 //! the contrast run does not need them.
 
-use crate::guest::SessionState;
+use crate::state::SessionState;
 
 pub(crate) fn fault(
     scope: &mut v8::PinScope<'_, '_>,

@@ -4,8 +4,10 @@
 //! (`--fd N`). It initialises V8 once, then serves sessions from that connection until it
 //! closes; each session is a fresh isolate on its own thread. See `docs/architecture.md`.
 
+mod admission;
 mod budget;
 mod connection;
+mod control;
 #[cfg(feature = "fault-injection")]
 mod faults;
 mod guest;
@@ -13,8 +15,8 @@ mod output;
 mod platform;
 mod sandbox;
 mod session;
-mod sessions;
 mod signals;
+mod state;
 mod threads;
 mod watchdog;
 

@@ -4,6 +4,9 @@ use secure_exec_proto::limits::OUTPUT_CHUNK_BYTES;
 use secure_exec_proto::v1::{self, worker_message};
 use std::sync::mpsc::Sender;
 
+/// Appended to an error message cut at `limits::MAX_ERROR_MESSAGE_BYTES`.
+pub(crate) const MESSAGE_MARKER: &str = "\n[secure-exec: error message truncated]";
+
 /// Appended once to a stream that went past its cap.
 pub(crate) fn truncation_marker(stream: v1::Stream, cap: u64) -> String {
     let name = if stream == v1::Stream::Stderr { "stderr" } else { "stdout" };

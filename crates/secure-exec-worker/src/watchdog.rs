@@ -13,7 +13,7 @@
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::session::control::{Control, Stop, lock};
+use crate::control::{Control, Stop, lock};
 
 /// How long a session may keep running after being told to stop.
 const STOP_GRACE: Duration = Duration::from_secs(5);

@@ -4,28 +4,16 @@
 use std::time::Duration;
 
 use secure_exec_host::{
-    ErrorCode, ExecOptions, NodeRuntime, NodeRuntimeOptions, ProcessState, Registry,
-    RegistryOptions, Topology, TopologyKind, V8RuntimeOptions,
+    ErrorCode, ExecOptions, ProcessState, Registry, RegistryOptions, TopologyKind, V8RuntimeOptions,
 };
 
 use crate::support;
 
-fn tenant_runtime(registry: &Registry, key: &str) -> NodeRuntime {
-    NodeRuntime::new(NodeRuntimeOptions {
-        topology: Topology::Tenant(key.into()),
-        registry: Some(registry.clone()),
-        ..Default::default()
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn processes_lists_every_live_process_under_traffic() {
     let registry = Registry::new(RegistryOptions::default());
-    let shared = NodeRuntime::new(NodeRuntimeOptions {
-        registry: Some(registry.clone()),
-        ..Default::default()
-    });
-    let tenant = tenant_runtime(&registry, "busy");
+    let shared = support::shared(&registry);
+    let tenant = support::tenant(&registry, "busy");
     let _ = shared.exec("1").await.unwrap();
     let _ = tenant.exec("1").await.unwrap();
     let traffic: Vec<_> = (0..6)
@@ -72,11 +60,7 @@ async fn a_slot_that_keeps_crashing_is_respawned_with_backoff() {
     // A second crash soon after: no spawn storm; callers get the crash at once.
     let during = registry.shared().await.unwrap();
     assert!(during.same_process(&second), "respawned without waiting");
-    let rt = NodeRuntime::new(NodeRuntimeOptions {
-        registry: Some(registry.clone()),
-        ..Default::default()
-    });
-    let r = rt.exec("1").await.unwrap();
+    let r = support::shared(&registry).exec("1").await.unwrap();
     assert_eq!(r.error_code, Some(ErrorCode::V8ProcessCrash));
     // After the delay, a fresh process.
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
@@ -117,7 +101,7 @@ async fn idle_tenants_are_disposed_and_forgotten() {
         tenant_idle_timeout: Duration::from_millis(300),
         ..Default::default()
     });
-    let rt = tenant_runtime(&registry, "sleepy");
+    let rt = support::tenant(&registry, "sleepy");
     let long = tokio::spawn({
         let rt = rt.clone();
         async move { rt.exec("setTimeout(() => console.log('done'), 800)").await.unwrap() }
@@ -141,14 +125,14 @@ async fn idle_tenants_are_disposed_and_forgotten() {
 #[tokio::test]
 async fn the_tenant_cap_evicts_the_least_recently_used_idle_tenant() {
     let registry = Registry::new(RegistryOptions { max_tenants: 2, ..Default::default() });
-    let a = tenant_runtime(&registry, "a");
-    let b = tenant_runtime(&registry, "b");
+    let a = support::tenant(&registry, "a");
+    let b = support::tenant(&registry, "b");
     let _ = a.exec("1").await.unwrap();
     let _ = b.exec("1").await.unwrap();
     let a_pid = registry.tenant("a", V8RuntimeOptions::default()).await.unwrap().info().pid;
     // "b" was used last (the lookup above touched "a": use "b" again).
     let _ = b.exec("1").await.unwrap();
-    let c = tenant_runtime(&registry, "c");
+    let c = support::tenant(&registry, "c");
     assert_eq!(c.exec("console.log('c')").await.unwrap().stdout, "c\n");
     let keys: Vec<Option<String>> = registry.processes().into_iter().map(|p| p.key).collect();
     assert_eq!(keys, vec![Some("b".to_owned()), Some("c".to_owned())]);
@@ -163,7 +147,7 @@ async fn the_tenant_cap_evicts_the_least_recently_used_idle_tenant() {
         let runtime = registry.tenant(key, V8RuntimeOptions::default()).await.unwrap();
         support::wait_for_active_sessions(&runtime, 1).await;
     }
-    let err = tenant_runtime(&registry, "d").exec("1").await.unwrap_err();
+    let err = support::tenant(&registry, "d").exec("1").await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::TenantLimit, "{err}");
     for task in busy {
         assert_eq!(task.await.unwrap().code, 0);

@@ -28,6 +28,20 @@ pub(crate) fn on(v8: &V8Runtime) -> NodeRuntime {
     NodeRuntime::new(NodeRuntimeOptions { v8_runtime: Some(v8.clone()), ..Default::default() })
 }
 
+/// A runtime on `registry`'s process for tenant `key`.
+pub(crate) fn tenant(registry: &secure_exec_host::Registry, key: &str) -> NodeRuntime {
+    NodeRuntime::new(NodeRuntimeOptions {
+        topology: secure_exec_host::Topology::Tenant(key.into()),
+        registry: Some(registry.clone()),
+        ..Default::default()
+    })
+}
+
+/// A runtime on `registry`'s shared process.
+pub(crate) fn shared(registry: &secure_exec_host::Registry) -> NodeRuntime {
+    NodeRuntime::new(NodeRuntimeOptions { registry: Some(registry.clone()), ..Default::default() })
+}
+
 /// Sends `signal` to `pid`.
 pub(crate) fn kill(pid: u32, signal: i32) {
     // SAFETY: plain kill(2) on a pid the test owns.

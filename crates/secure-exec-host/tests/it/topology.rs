@@ -10,17 +10,7 @@ use secure_exec_host::{
 
 use crate::support;
 
-fn tenant(registry: &Registry, key: &str) -> NodeRuntime {
-    NodeRuntime::new(NodeRuntimeOptions {
-        topology: Topology::Tenant(key.into()),
-        registry: Some(registry.clone()),
-        ..Default::default()
-    })
-}
-
-fn shared(registry: &Registry) -> NodeRuntime {
-    NodeRuntime::new(NodeRuntimeOptions { registry: Some(registry.clone()), ..Default::default() })
-}
+use support::{shared, tenant};
 
 fn per_runtime(registry: &Registry) -> NodeRuntime {
     NodeRuntime::new(NodeRuntimeOptions {

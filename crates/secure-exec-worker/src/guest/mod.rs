@@ -3,28 +3,15 @@
 //! `prelude.js` builds console, process, timers and module/require from four natives
 //! (`print`, `exit`, `reportError`, `timerLimit`), so the surface the guest can reach in Rust stays tiny.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use secure_exec_proto::limits::{MAX_ERROR_MESSAGE_BYTES, MAX_PENDING_TIMERS};
 use secure_exec_proto::v1;
 
-use crate::budget::MemoryBudget;
-use crate::output::Output;
-use crate::session::control::{Control, Stop};
+use crate::control::Stop;
+pub(crate) use crate::state::SessionState;
 
 const PRELUDE: &str = include_str!("prelude.js");
-
-/// Per-session state kept in the isolate's slot, reachable from native callbacks.
-#[derive(Debug)]
-pub(crate) struct SessionState {
-    pub(crate) control: Arc<Control>,
-    pub(crate) output: Output,
-    pub(crate) budget: Arc<MemoryBudget>,
-    /// The first exception nobody caught (from a microtask or `reportError`), described.
-    pub(crate) uncaught: Option<String>,
-    /// Rejected promises without a handler, since the last check.
-    pub(crate) rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
-}
 
 /// What the worker keeps from the prelude to drive the session.
 #[derive(Debug)]
@@ -250,7 +237,7 @@ fn prefix(
 fn bounded(scope: &mut v8::PinScope<'_, '_>, text: v8::Local<'_, v8::String>) -> String {
     let (mut text, complete) = prefix(scope, text, MAX_ERROR_MESSAGE_BYTES);
     if !complete {
-        text.push_str(crate::session::MESSAGE_MARKER);
+        text.push_str(crate::output::MESSAGE_MARKER);
     }
     text
 }

@@ -1,4 +1,5 @@
-//! The worker's sessions: admission under `max_sessions`, spare threads, and shutdown.
+//! Admission of sessions: under `max_sessions` a session runs, waits for a slot (parked) or is
+//! refused; spare threads with prepared isolates; shutdown of them all.
 //!
 //! A session occupies a slot from admission until its thread has disposed its isolate, so the
 //! worker never holds more than `max_sessions` session isolates. Results go out *before* the
@@ -19,7 +20,8 @@ use secure_exec_proto::errors;
 use secure_exec_proto::v1::{self, worker_message};
 use std::sync::mpsc::Sender;
 
-use crate::session::{self, Limits, control::Control, control::Stop, control::lock};
+use crate::control::{Control, Stop, lock};
+use crate::session::{self, Admitter, Limits};
 use crate::watchdog::Watchdog;
 
 /// Prepared threads kept ready (bounded by `max_sessions`).
@@ -36,7 +38,7 @@ pub(crate) enum Refusal {
 
 /// Everything session threads share with the connection.
 #[derive(Debug)]
-pub(crate) struct Sessions {
+pub(crate) struct Admission {
     max_sessions: usize,
     spares_wanted: usize,
     /// The frame limit agreed with the host; results are bounded by it.
@@ -68,7 +70,7 @@ struct Spare {
     memory_limit: u64,
 }
 
-impl Sessions {
+impl Admission {
     pub(crate) fn new(
         max_sessions: usize,
         frame_len: usize,
@@ -151,8 +153,9 @@ impl Sessions {
         }
     }
 
-    /// Called by a session thread after its result is sent and its isolate disposed.
-    pub(crate) fn finished(self: &Arc<Self>, id: u64) {
+    /// A session's result is sent and its isolate disposed: its slot goes to the next parked
+    /// session, if any.
+    fn release(self: &Arc<Self>, id: u64) {
         let mut state = lock(&self.state);
         state.running.remove(&id);
         if !state.closed {
@@ -210,7 +213,7 @@ impl Sessions {
         let spare = state.spares.iter().position(|s| s.memory_limit == memory_limit);
         let control = match spare {
             Some(index) => Ok(state.spares.remove(index).control),
-            None => session::spawn(Arc::clone(self), memory_limit),
+            None => session::spawn(Arc::clone(self) as Arc<dyn Admitter>, memory_limit),
         };
         match control {
             Ok(control) => {
@@ -249,7 +252,7 @@ impl Sessions {
                     state.spares.remove(index).control.stop(Stop::Shutdown);
                 }
             }
-            match session::spawn(Arc::clone(self), memory_limit) {
+            match session::spawn(Arc::clone(self) as Arc<dyn Admitter>, memory_limit) {
                 Ok(control) => state.spares.push(Spare { control, memory_limit }),
                 // No spare is no failure: sessions then create their isolate when they start.
                 Err(_) => break,
@@ -261,5 +264,23 @@ impl Sessions {
         let _ = self
             .sink
             .send(v1::WorkerMessage { kind: Some(worker_message::Kind::SessionResult(result)) });
+    }
+}
+
+impl Admitter for Admission {
+    fn sink(&self) -> &Sender<v1::WorkerMessage> {
+        &self.sink
+    }
+
+    fn watchdog(&self) -> &Watchdog {
+        &self.watchdog
+    }
+
+    fn frame_len(&self) -> usize {
+        self.frame_len
+    }
+
+    fn finished(self: Arc<Self>, id: u64) {
+        self.release(id);
     }
 }

@@ -1,0 +1,192 @@
+//! The event loop of a session: the guest's code, then its promise jobs, V8's foreground
+//! tasks and timers, until nothing is left or the session is stopped.
+
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
+
+use secure_exec_proto::v1;
+
+use super::Session;
+use crate::control::{Control, Stop};
+use crate::guest::{self, Hooks};
+use crate::state::SessionState;
+
+/// Longest sleep while timers are pending; the loop re-checks for stops at least this often.
+const MAX_IDLE: Duration = Duration::from_millis(500);
+/// How often a session with V8 work in the background checks for its completion.
+const BACKGROUND_POLL: Duration = Duration::from_millis(1);
+
+const CJS_PARAMS: [&str; 5] = ["exports", "require", "module", "__filename", "__dirname"];
+
+/// How the guest's code ended.
+#[derive(Debug)]
+pub(super) enum Ending {
+    /// Ran to completion: no code, timers or promise jobs left.
+    Finished,
+    /// An exception nobody caught (described).
+    Threw(String),
+    /// Stopped from outside or by `process.exit`.
+    Stopped(Stop),
+}
+
+/// Runs the guest's code, then its timers and promise jobs until none are left.
+pub(super) fn run_to_completion(
+    scope: &mut v8::PinScope<'_, '_>,
+    hooks: &Hooks,
+    session: &Session<'_>,
+    filename: &str,
+) -> Ending {
+    let Session { control, execute, inbox, .. } = *session;
+    if let Some(ending) = run_main(scope, hooks, execute, filename) {
+        return check(scope, control, ending);
+    }
+    loop {
+        if let Some(ending) = after_macrotask(scope, control) {
+            return ending;
+        }
+        // Work V8 finished in the background (async WebAssembly compiles) comes back as
+        // foreground tasks; each is a macrotask of its own.
+        if crate::platform::run_foreground_tasks(scope) {
+            continue;
+        }
+        let next_timer = v8::Local::new(scope, &hooks.next_timer);
+        let delay = match call(scope, next_timer, &[]) {
+            Ok(value) => value.number_value(scope).unwrap_or(-1.0),
+            Err(ending) => return check(scope, control, ending),
+        };
+        let background = scope.has_pending_background_tasks();
+        // No timer left (-1), or a value the guest broke (NaN).
+        let no_timer = delay.is_nan() || delay < 0.0;
+        if no_timer && !background {
+            return Ending::Finished;
+        }
+        // Sleep until the timer is due, waking early for a stop, and often while V8 works in
+        // the background. Long waits are cut so a stop is never missed for long.
+        let due = if no_timer { f64::INFINITY } else { delay / 1000.0 };
+        let cap = if background { BACKGROUND_POLL } else { MAX_IDLE };
+        let wait = Duration::from_secs_f64(due.min(cap.as_secs_f64()));
+        if !wait.is_zero() {
+            match inbox.recv_timeout(wait) {
+                Ok(_) | Err(RecvTimeoutError::Disconnected) => continue,
+                Err(RecvTimeoutError::Timeout) if due > cap.as_secs_f64() => continue,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+        if let Some(stop) = control.stopped() {
+            return Ending::Stopped(stop);
+        }
+        let fire_timer = v8::Local::new(scope, &hooks.fire_timer);
+        if let Err(ending) = call(scope, fire_timer, &[]) {
+            return check(scope, control, ending);
+        }
+    }
+}
+
+/// Compiles the code as a CommonJS module body and runs it. `Some` if it did not complete.
+fn run_main(
+    scope: &mut v8::PinScope<'_, '_>,
+    hooks: &Hooks,
+    execute: &v1::Execute,
+    filename: &str,
+) -> Option<Ending> {
+    v8::tc_scope!(let tc, scope);
+    let Some(code) = v8::String::new(tc, &execute.code) else {
+        return Some(Ending::Threw("RangeError: the code is longer than V8 strings allow".into()));
+    };
+    let Some(name) = v8::String::new(tc, filename) else {
+        return Some(Ending::Threw("RangeError: the filename is too long".into()));
+    };
+    let origin = guest::script_origin(tc, name.into());
+    let mut source = v8::script_compiler::Source::new(code, Some(&origin));
+    let params: Vec<_> = CJS_PARAMS.iter().filter_map(|p| v8::String::new(tc, p)).collect();
+    let compiled = v8::script_compiler::compile_function(
+        tc,
+        &mut source,
+        &params,
+        &[],
+        v8::script_compiler::CompileOptions::NoCompileOptions,
+        v8::script_compiler::NoCacheReason::NoReason,
+    );
+    let Some(function) = compiled else { return Some(caught(tc)) };
+
+    let module = v8::Local::new(tc, &hooks.module);
+    let exports_key = v8::String::new(tc, "exports")?;
+    let exports = module.get(tc, exports_key.into())?;
+    let require = v8::Local::new(tc, &hooks.require);
+    let dirname = v8::String::new(tc, "/")?;
+    let args = [exports, require.into(), module.into(), name.into(), dirname.into()];
+    match function.call(tc, exports, &args) {
+        Some(_) => None,
+        None => Some(caught(tc)),
+    }
+}
+
+/// Turns what a TryCatch saw into an ending (a termination shows as no exception).
+fn caught(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>) -> Ending {
+    if tc.has_terminated() || !tc.has_caught() {
+        return Ending::Stopped(Stop::Shutdown);
+    }
+    match tc.exception() {
+        Some(exception) => Ending::Threw(guest::describe(tc, exception)),
+        None => Ending::Stopped(Stop::Shutdown),
+    }
+}
+
+/// Calls `function` with a TryCatch. `Err` carries how it ended if it threw or was stopped.
+fn call<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    function: v8::Local<'s, v8::Function>,
+    args: &[v8::Local<'s, v8::Value>],
+) -> Result<v8::Local<'s, v8::Value>, Ending> {
+    v8::tc_scope!(let tc, scope);
+    let undefined = v8::undefined(tc);
+    match function.call(tc, undefined.into(), args) {
+        Some(value) => Ok(value),
+        None => Err(caught(tc)),
+    }
+}
+
+/// A stop recorded on the control outranks what the guest saw: a terminated call shows up as a
+/// generic termination, and the control knows why.
+fn check(scope: &mut v8::PinScope<'_, '_>, control: &Control, ending: Ending) -> Ending {
+    if let Some(stop) = control.stopped() {
+        if stop == Stop::Uncaught {
+            if let Some(text) = uncaught(scope) {
+                return Ending::Threw(text);
+            }
+        }
+        return Ending::Stopped(stop);
+    }
+    ending
+}
+
+fn uncaught(scope: &mut v8::PinScope<'_, '_>) -> Option<String> {
+    scope.get_slot_mut::<SessionState>().and_then(|state| state.uncaught.clone())
+}
+
+/// Runs promise jobs, then decides whether the session goes on.
+fn after_macrotask(scope: &mut v8::PinScope<'_, '_>, control: &Control) -> Option<Ending> {
+    if let Some(stop) = control.stopped() {
+        return Some(check(scope, control, Ending::Stopped(stop)));
+    }
+    scope.perform_microtask_checkpoint();
+    if let Some(stop) = control.stopped() {
+        return Some(check(scope, control, Ending::Stopped(stop)));
+    }
+    let stats = scope.get_heap_statistics();
+    control.record_heap(stats.used_heap_size(), stats.total_heap_size());
+    let rejections = match scope.get_slot_mut::<SessionState>() {
+        Some(state) => {
+            state.budget.record_heap_used(stats.used_heap_size());
+            std::mem::take(&mut state.rejections)
+        }
+        None => Vec::new(),
+    };
+    if let Some((_, reason)) = rejections.into_iter().next() {
+        let reason = v8::Local::new(scope, &reason);
+        let text = guest::describe(scope, reason);
+        let text = text.strip_prefix("Uncaught ").unwrap_or(&text).to_owned();
+        return Some(Ending::Threw(format!("Uncaught (in promise) {text}")));
+    }
+    None
+}

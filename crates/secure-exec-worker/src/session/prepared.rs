@@ -1,0 +1,53 @@
+//! A session thread's isolate, made before the thread knows which session it will serve.
+
+use std::sync::Arc;
+
+use super::Admitter;
+
+use crate::budget::MemoryBudget;
+use crate::control::Control;
+use crate::guest::{self, Hooks};
+use crate::output::Output;
+use crate::state::SessionState;
+
+/// An isolate and context with the guest environment installed, not yet used by any session.
+///
+/// Field order is drop order, and it matters: the handles go before the isolate they belong
+/// to, and the budget (whose address the heap-limit callback holds) after it.
+pub(super) struct Prepared {
+    pub(super) environment: Result<(v8::Global<v8::Context>, Hooks), String>,
+    pub(super) isolate: v8::OwnedIsolate,
+    _budget: Arc<MemoryBudget>,
+}
+
+impl Prepared {
+    pub(super) fn new(memory_limit: u64, control: &Arc<Control>, admitter: &dyn Admitter) -> Self {
+        let memory = usize::try_from(memory_limit).unwrap_or(usize::MAX);
+        let budget = MemoryBudget::new(memory, Arc::clone(control));
+        let params = v8::CreateParams::default()
+            .heap_limits(0, memory)
+            .array_buffer_allocator(budget.allocator())
+            .allow_atomics_wait(false);
+        let mut isolate = v8::Isolate::new(params);
+        budget.install_heap_callback(&mut isolate);
+        isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+        isolate.set_promise_reject_callback(guest::promise_reject_callback);
+        isolate.set_slot(SessionState {
+            control: Arc::clone(control),
+            // Replaced on assignment; nothing can print before then.
+            output: Output::new(0, admitter.sink().clone(), 0),
+            budget: Arc::clone(&budget),
+            uncaught: None,
+            rejections: Vec::new(),
+        });
+        control.attach_isolate(isolate.thread_safe_handle());
+        let environment = {
+            v8::scope!(let scope, &mut isolate);
+            let context = v8::Context::new(scope, Default::default());
+            let scope = &mut v8::ContextScope::new(scope, context);
+            guest::install(scope, memory_limit)
+                .map(|hooks| (v8::Global::new(scope, context), hooks))
+        };
+        Self { environment, isolate, _budget: budget }
+    }
+}

@@ -1,0 +1,20 @@
+//! What a session keeps in its isolate's slot, for the native callbacks of the guest
+//! environment (and the test-only fault hooks) to reach.
+
+use std::sync::Arc;
+
+use crate::budget::MemoryBudget;
+use crate::control::Control;
+use crate::output::Output;
+
+/// Per-session state kept in the isolate's slot, reachable from native callbacks.
+#[derive(Debug)]
+pub(crate) struct SessionState {
+    pub(crate) control: Arc<Control>,
+    pub(crate) output: Output,
+    pub(crate) budget: Arc<MemoryBudget>,
+    /// The first exception nobody caught (from a microtask or `reportError`), described.
+    pub(crate) uncaught: Option<String>,
+    /// Rejected promises without a handler, since the last check.
+    pub(crate) rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
+}
