@@ -25,8 +25,10 @@ pub const DEFAULT_MAX_SESSIONS: usize = 16;
 /// `memory_limit` is given in MB (MiB), the protocol carries bytes.
 const MB: u64 = 1024 * 1024;
 
-/// Called with each chunk of guest console output as it arrives, on the host's I/O thread:
-/// keep it quick.
+/// Called with each chunk of guest console output as it arrives, in order, on a thread of the
+/// host's blocking pool (never the I/O thread that serves every worker). A slow callback delays
+/// only its own session's result, which comes once the callback has seen all the output; one
+/// that panics is not called again, and its session is stopped with `ERR_OUTPUT_CALLBACK`.
 pub type OutputCallback = Arc<dyn Fn(OutputStream, &str) + Send + Sync>;
 
 /// Which console stream a chunk of output belongs to.
@@ -53,7 +55,8 @@ pub struct V8RuntimeOptions {
     pub max_queued: usize,
     /// Longest wait for a slot before `ERR_SESSION_QUEUE_TIMEOUT`. Default 30 s.
     pub queue_timeout: Duration,
-    /// How long `dispose` waits after SIGTERM before SIGKILL. Default 2 s.
+    /// How long `dispose` gives the worker to end its sessions and exit after asking it to
+    /// shut down, and again after SIGTERM, before SIGKILL. Default 2 s.
     pub dispose_grace: Duration,
     /// Longest wait for the worker's handshake at spawn. Default 10 s.
     pub handshake_timeout: Duration,

@@ -51,7 +51,7 @@ pub(crate) enum Command {
     CallbackPanicked(u64),
     /// Live figures from the worker.
     Stats(oneshot::Sender<v1::StatsReply>),
-    /// End the worker (SIGTERM, grace, SIGKILL) and report when it is reaped.
+    /// End the worker (`Shutdown`, then SIGTERM, grace, SIGKILL) and report when it is reaped.
     Dispose(Option<oneshot::Sender<()>>),
     /// Unit tests: make the actor panic, as a bug in it would.
     #[cfg(test)]

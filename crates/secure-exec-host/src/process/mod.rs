@@ -314,16 +314,18 @@ impl V8Runtime {
         Arc::ptr_eq(self.process(), other.process())
     }
 
-    /// Ends the process: SIGTERM, then SIGKILL after `dispose_grace`; always reaps it. Sessions
-    /// still running get `ERR_V8_PROCESS_CRASH`. Returns once the process is gone; calling it
-    /// again, or on a crashed process, returns at once.
+    /// Ends the process. New sessions are refused at once; the worker is asked to shut down, so
+    /// sessions still running get their results (`ERR_V8_PROCESS_CRASH`) right away; if it has
+    /// not exited within `dispose_grace`, SIGTERM, `dispose_grace` again, then SIGKILL. Always
+    /// reaps it. Returns once the process is gone; calling it again, or on a crashed process,
+    /// returns at once.
     pub async fn dispose(&self) {
         let (done, reaped) = oneshot::channel();
         if self.process().commands.send(Command::Dispose(Some(done))).is_err() {
             return;
         }
         // The actor answers after the reap; if it already ended, the sender is dropped.
-        let bound = self.process().options.dispose_grace + Duration::from_secs(10);
+        let bound = self.process().options.dispose_grace * 2 + Duration::from_secs(10);
         let _ = driver::run(async move { tokio::time::timeout(bound, reaped).await }).await;
     }
 
