@@ -298,6 +298,9 @@ impl Registry {
             }
             let slot = Arc::clone(tenants.entry(key.clone()).or_default());
             let mut state = lock(&slot.state);
+            // Marked used while the map is locked, so that the idle sweeper (which holds the same
+            // lock) cannot take the tenant away between here and its session.
+            state.last_used = Some(Instant::now());
             match &state.options {
                 Some(existing) if *existing != options => {
                     return Err(Error::InvalidOptions(format!(

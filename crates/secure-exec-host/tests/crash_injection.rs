@@ -152,7 +152,8 @@ fn main() -> ExitCode {
     });
     print_table(&rows);
     let sandbox_ok = runtime.block_on(sandbox_self_test(&fault_worker));
-    if sandbox_ok && rows.iter().all(|row| row.failures.is_empty()) {
+    let resumed_ok = runtime.block_on(stopped_and_continued(&fault_worker));
+    if sandbox_ok && resumed_ok && rows.iter().all(|row| row.failures.is_empty()) {
         ExitCode::SUCCESS
     } else {
         for row in rows.iter().filter(|row| !row.failures.is_empty()) {
@@ -384,6 +385,57 @@ async fn sandbox_self_test(fault_worker: &PathBuf) -> bool {
         ok = false;
     }
     println!();
+    ok
+}
+
+/// A worker stopped and continued (job control, a debugger) while a thread sleeps resumes the
+/// sleep through `restart_syscall`: the sandbox must let it, and the session goes on.
+async fn stopped_and_continued(fault_worker: &PathBuf) -> bool {
+    let v8 = match V8Runtime::spawn(fault_options(fault_worker)).await {
+        Ok(v8) => v8,
+        Err(err) => {
+            eprintln!("FAILED stop/continue: cannot spawn the fault worker: {err}");
+            return false;
+        }
+    };
+    let pid = v8.info().pid;
+    let (printed, mut sleeping) = tokio::sync::mpsc::unbounded_channel();
+    let options = ExecOptions {
+        on_output: Some(std::sync::Arc::new(move |_, text: &str| {
+            if text.contains("sleeping") {
+                let _ = printed.send(());
+            }
+        })),
+        ..Default::default()
+    };
+    let rt = on(&v8);
+    let session = tokio::spawn(async move {
+        rt.exec_with(
+            "console.log('sleeping'); __secureExecFault('sleep'); console.log('slept')",
+            options,
+        )
+        .await
+    });
+    let _ = tokio::time::timeout(RESULT_BOUND, sleeping.recv()).await;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // SAFETY: kill(2) on the worker this test started.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGSTOP);
+            libc::kill(pid as libc::pid_t, libc::SIGCONT);
+        }
+    }
+    let outcome = tokio::time::timeout(RESULT_BOUND, session).await;
+    let ok = matches!(
+        &outcome,
+        Ok(Ok(Ok(r))) if r.code == 0 && r.stdout == "sleeping\nslept\n"
+    ) && v8.state() == ProcessState::Ready;
+    if ok {
+        println!("stopped and continued three times during a sleep: the session completed\n");
+    } else {
+        eprintln!("FAILED stop/continue: {outcome:?}, worker {:?}", v8.state());
+    }
+    v8.dispose().await;
     ok
 }
 

@@ -5,7 +5,8 @@
 //! `oom` (the session's next heap-limit hit is a fatal V8 out-of-memory), `hang` (the session
 //! thread blocks in native code where termination cannot reach it), `freeze` (the whole
 //! process stops itself with SIGSTOP), and `unlisted-syscall` / `x32-syscall` (a system call
-//! the sandbox's allow-list does not hold, which stops the worker). The feature is never part of a release build.
+//! the sandbox's allow-list does not hold, which stops the worker). `sleep` is no fault: the
+//! session thread sleeps half a second, for a test that stops and continues the worker then. The feature is never part of a release build.
 //!
 //! `__secureExecSandboxSelfTest(processes)` attempts every call the sandbox forbids, from the
 //! session thread after the sandbox is in place, and returns a JSON object mapping each attempt
@@ -42,6 +43,10 @@ pub(crate) fn fault(
             // SAFETY: raising a signal at ourselves.
             unsafe { libc::raise(libc::SIGSTOP) };
         }
+        // Not a fault: half a second in a relative sleep (`clock_nanosleep`), during which a
+        // test stops and continues the worker; the kernel resumes the sleep through
+        // `restart_syscall`, which the sandbox must allow.
+        "sleep" => std::thread::sleep(std::time::Duration::from_millis(500)),
         // A call on no list of the sandbox: the filter stops the worker and names it.
         // `vhangup` is inert without CAP_SYS_TTY_CONFIG, should the filter be off.
         "unlisted-syscall" => {

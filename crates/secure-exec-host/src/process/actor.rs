@@ -244,7 +244,11 @@ impl Actor {
         let end = match end {
             // A worker that exited, or stopped reading (it is shutting down), may still have
             // results on the way: read what it sent before failing its sessions.
-            End::Died(why) => self.drain(&mut reader, options.dispose_grace, why).await,
+            End::Died(why) => match self.drain(&mut reader, options.dispose_grace, why).await {
+                // Ending while it was being disposed is what was asked of it.
+                End::Died(_) if disposing.is_some() => End::Disposed(take_waiters(&mut disposing)),
+                end => end,
+            },
             end => end,
         };
         self.finish(end, child, commands, stderr).await;

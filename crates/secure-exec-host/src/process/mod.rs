@@ -111,21 +111,12 @@ impl SessionRequest {
     /// every session on it, so it is refused here instead.
     pub(crate) fn check_size(&self, max_frame_len: usize) -> Result<(), Error> {
         use prost::Message as _;
-        // Measured with the largest possible session id, which is filled in later.
-        let open = v1::OpenSession { session_id: u64::MAX, ..self.open.clone() };
-        let open_len = open.encoded_len() + 16;
-        let execute_len = {
-            let execute = v1::HostMessage {
-                kind: Some(v1::host_message::Kind::Execute(v1::Execute {
-                    session_id: u64::MAX,
-                    mode: self.execute.mode,
-                    code: String::new(),
-                    filename: self.execute.filename.clone(),
-                })),
-            };
-            // The code is counted without copying it: its bytes plus a tag and length prefix.
-            execute.encoded_len() + self.execute.code.len() + 16
-        };
+        // Measured before the session id is set (0, which is not encoded): allow for the
+        // largest id (a tag and a 10-byte varint) and the `HostMessage` wrapper (a tag and a
+        // length of at most 5 bytes).
+        const ALLOWANCE: usize = 11 + 6;
+        let open_len = self.open.encoded_len() + ALLOWANCE;
+        let execute_len = self.execute.encoded_len() + ALLOWANCE;
         if open_len > max_frame_len {
             return Err(Error::InvalidOptions(format!(
                 "env and argv take {open_len} bytes; the most one session may send is \

@@ -127,3 +127,34 @@ async fn stats_count_the_workers_threads() {
     assert_eq!(reported, actual, "threads: {names:?}");
     assert_eq!(running.await.unwrap().code, 0);
 }
+
+/// A stopped and continued worker (a debugger, job control) resumes its interrupted sleeps
+/// through `restart_syscall`, which the sandbox must allow: the sessions go on.
+#[tokio::test]
+async fn a_worker_stopped_and_continued_keeps_serving() {
+    let v8 = support::spawn().await;
+    let rt = support::on(&v8);
+    let pid = v8.pid().unwrap();
+    let (options, mut started) = support::signal_on_output("waiting");
+    let sleeper = tokio::spawn({
+        let rt = rt.clone();
+        async move {
+            rt.exec_with(
+                "console.log('waiting'); setTimeout(() => console.log('woke'), 400)",
+                options,
+            )
+            .await
+            .unwrap()
+        }
+    });
+    started.recv().await.expect("the session printed");
+    for _ in 0..3 {
+        support::kill(pid, libc::SIGSTOP);
+        support::kill(pid, libc::SIGCONT);
+    }
+    let r = sleeper.await.unwrap();
+    assert_eq!((r.code, r.stdout.as_str()), (0, "waiting\nwoke\n"), "{:?}", r.error_message);
+    assert_eq!(v8.pid(), Some(pid));
+    let after = rt.exec("console.log('still here')").await.unwrap();
+    assert_eq!(after.stdout, "still here\n");
+}

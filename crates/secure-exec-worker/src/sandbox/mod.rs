@@ -142,6 +142,9 @@ fn allowed() -> BTreeMap<i64, Vec<SeccompRule>> {
         libc::SYS_clock_nanosleep,
         libc::SYS_nanosleep,
         libc::SYS_gettimeofday,
+        // The kernel resumes a sleep interrupted by a stop and continue (job control, a
+        // debugger) through this call.
+        libc::SYS_restart_syscall,
         // The host socket and stdio (the only descriptors the worker holds).
         libc::SYS_read,
         libc::SYS_write,
