@@ -15,6 +15,8 @@ pub(crate) struct SessionState {
     pub(crate) budget: Arc<MemoryBudget>,
     /// The first exception nobody caught (from a microtask or `reportError`), described.
     pub(crate) uncaught: Option<String>,
+    /// When the session's code started (`performance.now()` counts from here).
+    pub(crate) started: std::time::Instant,
     /// Rejected promises without a handler, since the last check.
     pub(crate) rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
 }

@@ -247,6 +247,37 @@ const CORPUS: &[Case] = &[
         &[Some(ErrorCode::GuestException), Some(ErrorCode::MemoryLimit)],
     ),
     exec("catastrophic regex backtracking", "/(a+)+$/.test('a'.repeat(40) + 'b')", CPU),
+    // The web globals' natives, fed hostile input.
+    exec(
+        "TextEncoder of 40 million characters",
+        "new TextEncoder().encode('\\u00e9'.repeat(4e7))",
+        &[Some(ErrorCode::MemoryLimit), Some(ErrorCode::GuestException)],
+    ),
+    exec(
+        "TextDecoder of 50 MB of malformed input",
+        "new TextDecoder().decode(new Uint8Array(5e7).fill(0xC3))",
+        &[
+            Some(ErrorCode::MemoryLimit),
+            Some(ErrorCode::GuestException),
+            Some(ErrorCode::CpuTimeLimit),
+        ],
+    ),
+    exec("a 17 MiB URL", "new URL('http://a/' + 'x'.repeat(17 << 20))", THROWS),
+    exec(
+        "structuredClone of a 100 000-deep object",
+        "let o = {}; for (let i = 0; i < 1e5; i++) o = { o }; structuredClone(o)",
+        THROWS,
+    ),
+    exec(
+        "web natives on detached and odd buffers",
+        "const a = new Uint8Array(new ArrayBuffer(8)); a.buffer.transfer(); crypto.getRandomValues(a); new TextEncoder().encodeInto('abc', a); try { new TextDecoder().decode(a) } catch {} console.log(a.length)",
+        OK,
+    ),
+    exec(
+        "web globals with tampered prototypes",
+        "Uint8Array.prototype.set = null; Map.prototype.get = null; WeakMap.prototype.get = () => { throw 1 }; console.log(new TextDecoder().decode(new TextEncoder().encode('ok')), new URL('http://h').host)",
+        OK,
+    ),
     exec(
         "Atomics.wait on the session thread",
         "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)",

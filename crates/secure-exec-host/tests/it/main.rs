@@ -20,4 +20,5 @@ mod process;
 mod registry;
 mod sandbox;
 mod topology;
+mod web_globals;
 mod worker_protocol;

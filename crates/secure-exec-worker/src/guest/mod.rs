@@ -11,7 +11,10 @@ use secure_exec_proto::v1;
 use crate::control::Stop;
 pub(crate) use crate::state::SessionState;
 
+mod web;
+
 const PRELUDE: &str = include_str!("prelude.js");
+const WEB: &str = include_str!("web.js");
 
 /// What the worker keeps from the prelude to drive the session.
 #[derive(Debug)]
@@ -25,6 +28,44 @@ pub(crate) struct Hooks {
 
 /// The prelude compiled once, as V8 code cache: later sessions skip parsing and compiling it.
 static PRELUDE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+/// The same for `web.js`.
+static WEB_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// Compiles `code` (from the code cache in `cache` once there is one) and runs it; returns the
+/// script and what it evaluated to.
+fn compile_cached<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    code: &str,
+    name: &str,
+    cache: &OnceLock<Vec<u8>>,
+) -> Result<(v8::Local<'s, v8::Script>, v8::Local<'s, v8::Value>), String> {
+    let code = new_string(scope, code)?;
+    let name = new_string(scope, name)?;
+    let origin = script_origin(scope, name.into());
+    let cached = cache.get();
+    let mut source = match cached {
+        Some(bytes) => v8::script_compiler::Source::new_with_cached_data(
+            code,
+            Some(&origin),
+            v8::script_compiler::CachedData::new(bytes),
+        ),
+        None => v8::script_compiler::Source::new(code, Some(&origin)),
+    };
+    let options = if cached.is_some() {
+        v8::script_compiler::CompileOptions::ConsumeCodeCache
+    } else {
+        v8::script_compiler::CompileOptions::NoCompileOptions
+    };
+    let script = v8::script_compiler::compile(
+        scope,
+        &mut source,
+        options,
+        v8::script_compiler::NoCacheReason::NoReason,
+    )
+    .ok_or_else(|| format!("{} does not compile", name.to_rust_string_lossy(scope)))?;
+    let value = script.run(scope).ok_or("a guest-environment script did not evaluate")?;
+    Ok((script, value))
+}
 
 /// Runs the prelude in the current context, installing the guest's globals.
 pub(crate) fn install<'s>(
@@ -48,49 +89,38 @@ pub(crate) fn install<'s>(
         );
     }
 
-    let code = new_string(scope, PRELUDE)?;
-    let name = new_string(scope, "secure-exec:prelude")?;
-    let origin = script_origin(scope, name.into());
-    let cached = PRELUDE_CACHE.get();
-    let mut source = match cached {
-        Some(bytes) => v8::script_compiler::Source::new_with_cached_data(
-            code,
-            Some(&origin),
-            v8::script_compiler::CachedData::new(bytes),
-        ),
-        None => v8::script_compiler::Source::new(code, Some(&origin)),
-    };
-    let options = if cached.is_some() {
-        v8::script_compiler::CompileOptions::ConsumeCodeCache
-    } else {
-        v8::script_compiler::CompileOptions::NoCompileOptions
-    };
-    let script = v8::script_compiler::compile(
-        scope,
-        &mut source,
-        options,
-        v8::script_compiler::NoCacheReason::NoReason,
-    )
-    .ok_or("prelude does not compile")?;
-    let prelude = script.run(scope).ok_or("prelude did not evaluate")?;
+    web::install(scope, natives);
+    let undefined = v8::undefined(scope);
+    // The web globals first (the prelude defines them with the rest).
+    let (web_script, web) = compile_cached(scope, WEB, "secure-exec:web", &WEB_CACHE)?;
+    let web = v8::Local::<v8::Function>::try_from(web).map_err(|_| "web.js is no function")?;
+    let web_globals =
+        web.call(scope, undefined.into(), &[natives.into()]).ok_or("web.js failed")?;
+
+    let (script, prelude) = compile_cached(scope, PRELUDE, "secure-exec:prelude", &PRELUDE_CACHE)?;
     let prelude =
         v8::Local::<v8::Function>::try_from(prelude).map_err(|_| "prelude is no function")?;
-    let undefined = v8::undefined(scope);
     let limit = v8::Number::new(scope, memory_limit as f64);
     let max_timers = v8::Number::new(scope, MAX_PENDING_TIMERS as f64);
     let hooks = prelude
-        .call(scope, undefined.into(), &[natives.into(), limit.into(), max_timers.into()])
+        .call(
+            scope,
+            undefined.into(),
+            &[natives.into(), limit.into(), max_timers.into(), web_globals],
+        )
         .ok_or("prelude failed")?;
     let hooks =
         v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
-    if cached.is_none() {
-        // Made after a warm-up, so the functions that formatting output needs (compiled
-        // lazily, on first use) are in the cache too.
+    if PRELUDE_CACHE.get().is_none() {
+        // Made after a warm-up, so the functions that formatting output and the web globals
+        // need (compiled lazily, on first use) are in the caches too.
         let warm_up: v8::Global<v8::Function> = hook(scope, hooks, "warmUp")?;
         let warm_up = v8::Local::new(scope, &warm_up);
         warm_up.call(scope, undefined.into(), &[]).ok_or("prelude warm-up failed")?;
-        if let Some(cache) = script.get_unbound_script(scope).create_code_cache() {
-            let _ = PRELUDE_CACHE.set(cache.to_vec());
+        for (script, cache) in [(script, &PRELUDE_CACHE), (web_script, &WEB_CACHE)] {
+            if let Some(data) = script.get_unbound_script(scope).create_code_cache() {
+                let _ = cache.set(data.to_vec());
+            }
         }
     }
     Ok(Hooks {
@@ -170,7 +200,7 @@ pub(crate) fn script_origin<'s>(
     v8::ScriptOrigin::new(scope, name, 0, 0, false, 0, None, false, false, false, None)
 }
 
-fn set_function(
+pub(super) fn set_function(
     scope: &mut v8::PinScope<'_, '_>,
     target: v8::Local<'_, v8::Object>,
     name: &str,
@@ -181,7 +211,7 @@ fn set_function(
     target.set(scope, key.into(), function.into());
 }
 
-fn state<'a>(scope: &'a mut v8::PinScope<'_, '_>) -> &'a mut SessionState {
+pub(super) fn state<'a>(scope: &'a mut v8::PinScope<'_, '_>) -> &'a mut SessionState {
     match scope.get_slot_mut::<SessionState>() {
         Some(state) => state,
         // Natives are only installed in isolates that carry a session state.

@@ -5,7 +5,7 @@
 // function and kept by the worker; the guest can replace globals but cannot reach these
 // closures. Built-ins the prelude relies on are captured up front, so a guest that tampers
 // with `Map.prototype` or `JSON` breaks only its own view of the world.
-(function prelude(native, memoryLimit, maxTimers) {
+(function prelude(native, memoryLimit, maxTimers, web) {
   'use strict';
 
   const ObjectDefineProperty = Object.defineProperty;
@@ -745,6 +745,8 @@
   define('clearInterval', clearTimer);
   define('clearImmediate', clearTimer);
   define('queueMicrotask', queueMicrotask);
+  // The web platform globals that web.js built.
+  for (const key of ObjectKeys(web)) define(key, web[key]);
 
   // Formats one value of each common kind without printing anything: run once before the
   // worker caches the prelude's compiled code, so console.log's code is in the cache too.
@@ -752,6 +754,11 @@
     const sample = { n: 1, s: 'x', list: [1, 'two', null], nested: { deep: [true] }, f() {} };
     format('%s %d %j', 'text', 42, sample);
     format(sample, new Map([[1, 2]]), new Set([1]), new Uint8Array(2), new Error('warm-up'));
+    const bytes = new web.TextEncoder().encode('warm-up é');
+    new web.TextDecoder().decode(bytes);
+    const url = new web.URL('https://example.org/a?b=c#d');
+    url.searchParams.get('b');
+    web.structuredClone({ a: [1, new Map()] });
   }
 
   return { module, process, require, nextTimer, fireTimer, inspect, warmUp };

@@ -38,6 +38,7 @@ impl Prepared {
             output: Output::new(0, admitter.sink().clone(), 0),
             budget: Arc::clone(&budget),
             uncaught: None,
+            started: std::time::Instant::now(),
             rejections: Vec::new(),
         });
         control.attach_isolate(isolate.thread_safe_handle());

@@ -122,6 +122,7 @@ fn run_session(
     let Session { control, limits, .. } = *session;
     let Prepared { environment, isolate, .. } = prepared;
     if let Some(state) = isolate.get_slot_mut::<SessionState>() {
+        state.started = std::time::Instant::now();
         state.output = Output::new(control.id(), admitter.sink().clone(), limits.output);
     }
     let (context, hooks) = match environment {

@@ -1,0 +1,168 @@
+//! The web platform globals, checked against Node: the same script runs through `node` and
+//! through the guest, and the outputs must be equal.
+
+use crate::support;
+
+/// Deterministic uses of every web global; prints only primitives, so that the comparison is
+/// about behaviour, not about how objects are formatted.
+const SCRIPT: &str = r#"
+const log = (...args) => console.log(...args);
+const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+
+// TextEncoder, TextDecoder
+const enc = new TextEncoder();
+log(enc.encoding, Array.from(enc.encode('héllo €😀')).join(','), enc.encode().length);
+log(JSON.stringify(enc.encodeInto('héllo', new Uint8Array(3))), JSON.stringify(enc.encodeInto('a\uD800b', new Uint8Array(8))));
+log(Array.from(enc.encode('lone \uD800 surrogate')).join(','));
+const dec = new TextDecoder();
+log(dec.encoding, dec.fatal, dec.ignoreBOM, dec.decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x68, 0x69])));
+log(dec.decode(new Uint8Array([0x61, 0xF1, 0x80, 0x80, 0x62, 0xC0, 0xAF, 0xED, 0xA0, 0x80])));
+log(dec.decode(new Uint8Array([0x68, 0x69]).buffer), dec.decode(new DataView(new Uint8Array([0x6F, 0x6B]).buffer)), JSON.stringify(dec.decode()));
+const streamed = new TextDecoder();
+const euro = enc.encode('€😀');
+log(streamed.decode(euro.subarray(0, 1), { stream: true }) + '|' + streamed.decode(euro.subarray(1, 5), { stream: true }) + '|' + streamed.decode(euro.subarray(5)));
+log(JSON.stringify(new TextDecoder().decode(new Uint8Array([0xE2, 0x82]))));
+try { new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array([0xFF])); } catch (e) { log(e.name, e.code); }
+try { new TextDecoder('klingon'); } catch (e) { log(e.name, e.code); }
+log(new TextDecoder('utf-16le').decode(new Uint8Array([0x68, 0, 0x69, 0, 0x3D, 0xD8, 0, 0xDE])), new TextDecoder(' UTF8 ').encoding);
+log(new TextDecoder('utf8', { ignoreBOM: true }).decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x41])).length);
+
+// atob, btoa
+log(btoa('hello world'), btoa(''), btoa('\xff\xfe'), atob('aGVsbG8gd29ybGQ='), atob(' aG k= '), atob('YQ'));
+for (const bad of ['a', 'a===', '*AAA', 'aGk=x']) {
+  try { atob(bad); log('decoded', bad); } catch (e) { log(e.name, e.code, e instanceof DOMException, e instanceof Error); }
+}
+try { btoa('€'); } catch (e) { log(e.name); }
+
+// URL, URLSearchParams
+const u = new URL('https://user:pw@例え.jp:8080/a/../b/./c?x=1&y=2#frag');
+log(u.href, u.origin, u.protocol, u.username, u.password, u.host, u.hostname, u.port, u.pathname, u.search, u.hash);
+u.searchParams.append('z', 'a b&c');
+log(u.href, u.search);
+u.pathname = '/new path';
+u.hash = '';
+u.port = '443';
+u.username = '';
+u.password = '';
+log(u.href);
+u.search = '?q=1';
+log(u.searchParams.get('q'), u.href);
+u.href = 'http://example.com/x';
+log(u.host, u.href);
+try { u.href = 'not a url'; } catch (e) { log(e.name, e.code); }
+u.protocol = 'ftp';
+log(u.href);
+log(new URL('../x?q', 'http://example.com/a/b/c').href, new URL('//h2/p', 'https://h1').href);
+log(new URL('file:///tmp/a b').pathname, new URL('data:text/plain,hi').pathname, new URL('HTTP://EXAMPLE.COM:80/').href);
+log(URL.canParse('nope'), URL.canParse('/p', 'http://h'), String(new URL('http://h/p')));
+try { new URL('nope'); } catch (e) { log(e.name, e.code); }
+try { new URL('/p', 'also nope'); } catch (e) { log(e.name, e.code); }
+log(JSON.stringify({ u: new URL('http://h/p') }));
+const sp = new URLSearchParams('?a=1&b=2&a=3&c=%20x+y&d');
+log(sp.get('a'), sp.getAll('a').join(), sp.has('c'), sp.get('c'), JSON.stringify(sp.get('d')), sp.get('nope'), sp.size);
+sp.set('a', 'z');
+sp.delete('b');
+sp.sort();
+log(sp.toString(), [...sp.keys()].join(), [...sp.values()].join(), [...sp].length);
+log(new URLSearchParams({ q: 'ü ö', n: 1 }).toString(), new URLSearchParams([['x', '1'], ['y', '~*']]).toString());
+const seen = [];
+new URLSearchParams('k=1&k=2').forEach((v, k) => seen.push(k + v));
+log(seen.join(), new URLSearchParams('a=1&a=2').has('a', '2'), Object.prototype.toString.call(sp));
+
+// structuredClone
+const src = { d: new Date(0), r: /a+/gi, m: new Map([[1, { n: 2 }]]), s: new Set([1, 2]), arr: [1, , 3], buf: new Uint8Array([1, 2, 3]), err: new RangeError('bad'), big: 10n, boxed: new String('b'), nested: { deep: [true] } };
+src.self = src;
+src.shared = src.nested;
+const c = structuredClone(src);
+log(c !== src, c.self === c, c.shared === c.nested, c.d.toISOString(), c.r.source + c.r.flags, c.m.get(1).n, [...c.s].join(), c.arr.length, 1 in c.arr, Array.from(c.buf).join(), c.buf !== src.buf);
+log(c.err instanceof RangeError, c.err.message, typeof c.big, typeof c.boxed, String(c.boxed), c.nested.deep[0]);
+for (const bad of [() => 1, Symbol('s'), new WeakMap(), Promise.resolve()]) {
+  try { structuredClone(bad); log('cloned'); } catch (e) { log(e.name, e.code); }
+}
+log(structuredClone(null), structuredClone(undefined), structuredClone('s'), structuredClone(3.5));
+
+// Event, EventTarget, AbortController, DOMException
+const et = new EventTarget();
+let calls = 0;
+et.addEventListener('ping', (e) => { calls++; log('got', e.type, e instanceof Event, e.target === et); }, { once: true });
+et.dispatchEvent(new Event('ping'));
+et.dispatchEvent(new Event('ping'));
+log('calls', calls);
+const handler = { handleEvent(e) { log('handled', e.type); } };
+et.addEventListener('obj', handler);
+et.dispatchEvent(new Event('obj'));
+et.removeEventListener('obj', handler);
+et.dispatchEvent(new Event('obj'));
+const ac = new AbortController();
+ac.signal.addEventListener('abort', () => log('aborted', ac.signal.reason.name, ac.signal.reason instanceof DOMException));
+ac.abort();
+ac.abort();
+log(ac.signal.aborted);
+try { AbortSignal.abort('why').throwIfAborted(); } catch (e) { log('threw', e); }
+log(AbortSignal.any([new AbortController().signal, AbortSignal.abort('first')]).reason);
+const ev = new Event('x', { cancelable: true });
+ev.preventDefault();
+const plain = new Event('y');
+plain.preventDefault();
+log(ev.defaultPrevented, plain.defaultPrevented, ev.cancelable, ev.bubbles, ev.isTrusted);
+log(new DOMException('m', 'AbortError').code, new DOMException('m').name, new DOMException('m', 'DataCloneError').code, new DOMException('msg').message);
+try { new AbortSignal(); } catch (e) { log(e.name); }
+
+// crypto, performance
+const r = crypto.getRandomValues(new Uint8Array(16));
+log(r.length, crypto.getRandomValues(new Int32Array(4)).length);
+log(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(crypto.randomUUID()));
+try { crypto.getRandomValues(new Uint8Array(65537)); } catch (e) { log(e.name); }
+try { crypto.getRandomValues(new Float64Array(2)); } catch (e) { log(e.name); }
+const t0 = performance.now();
+log(typeof t0, t0 >= 0, performance.now() >= t0, typeof performance.timeOrigin, Math.abs(performance.timeOrigin + performance.now() - Date.now()) < 1000);
+log(Object.prototype.toString.call(new URL('http://a')), Object.prototype.toString.call(new TextEncoder()), Object.prototype.toString.call(new AbortController()));
+(async () => {
+  for (const name of ['SHA-1', 'SHA-256', 'sha-384', { name: 'SHA-512' }]) {
+    log(typeof name === 'string' ? name : name.name, hex(await crypto.subtle.digest(name, enc.encode('abc'))));
+  }
+  log(hex(await crypto.subtle.digest('SHA-256', new ArrayBuffer(0))));
+  try { await crypto.subtle.digest('MD5', enc.encode('abc')); } catch (e) { log(e.name); }
+})();
+"#;
+
+fn node_output(script: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("secure-exec-web-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("web.js");
+    std::fs::write(&file, script).unwrap();
+    let out = std::process::Command::new("node").arg(&file).output().unwrap_or_else(|err| {
+        panic!("`node` is needed as the oracle for these tests (it is on CI): {err}")
+    });
+    assert!(out.status.success(), "node failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn web_globals_behave_as_in_node() {
+    let expected = node_output(SCRIPT);
+    let (rt, _v8) = support::runtime().await;
+    let r = rt.exec(SCRIPT).await.unwrap();
+    assert_eq!(r.error_code, None, "{:?}\nstdout so far:\n{}", r.error_message, r.stdout);
+    let (got, want): (Vec<&str>, Vec<&str>) =
+        (r.stdout.lines().collect(), expected.lines().collect());
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g, w, "line {} differs from Node", i + 1);
+    }
+    assert_eq!(got.len(), want.len(), "guest:\n{}\nnode:\n{expected}", r.stdout);
+}
+
+#[tokio::test]
+async fn web_globals_are_fresh_in_every_session() {
+    let (rt, _v8) = support::runtime().await;
+    let r = rt
+        .exec("URL.prototype.evil = 1; TextEncoder.prototype.encode = () => 'tampered'; globalThis.crypto = null")
+        .await
+        .unwrap();
+    assert_eq!(r.code, 0);
+    let r = rt
+        .exec("console.log(URL.prototype.evil, new TextEncoder().encode('a').length, typeof crypto.randomUUID)")
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "undefined 1 function\n");
+}

@@ -1,0 +1,754 @@
+// Web platform globals, as Node offers them: DOMException, Event, EventTarget, AbortController,
+// AbortSignal, TextEncoder, TextDecoder, URL, URLSearchParams, atob, btoa, structuredClone,
+// crypto (getRandomValues, randomUUID, subtle.digest) and performance.
+//
+// Runs once per session before the prelude, in the session's fresh context, and returns the
+// globals for the prelude to define. Parsing URLs, coding text, hashing and random bytes are
+// natives (see web.rs); they never allocate a buffer: every result buffer is made here, where
+// a refused allocation is a catchable error rather than a fatal one. Built-ins relied on are
+// captured up front, so a guest that tampers with prototypes breaks only its own view.
+(function web(native) {
+  'use strict';
+
+  const ObjectDefineProperty = Object.defineProperty;
+  const ObjectFreeze = Object.freeze;
+  const ObjectGetPrototypeOf = Object.getPrototypeOf;
+  const ObjectKeys = Object.keys;
+  const ObjectPrototypeToString = Object.prototype.toString;
+  const ReflectApply = Reflect.apply;
+  const ArrayIsArray = Array.isArray;
+  const ArrayBufferIsView = ArrayBuffer.isView;
+  const ArrayBufferCtor = ArrayBuffer;
+  const Uint8ArrayCtor = Uint8Array;
+  const DataViewCtor = DataView;
+  const MapCtor = Map;
+  const SetCtor = Set;
+  const DateCtor = Date;
+  const RegExpCtor = RegExp;
+  const ErrorCtor = Error;
+  const TypeErrorCtor = TypeError;
+  const RangeErrorCtor = RangeError;
+  const PromiseCtor = Promise;
+  const WeakMapCtor = WeakMap;
+  const WeakMapGet = WeakMap.prototype.get;
+  const WeakMapSet = WeakMap.prototype.set;
+  const WeakSetCtor = WeakSet;
+  const WeakSetAdd = WeakSet.prototype.add;
+  const WeakSetHas = WeakSet.prototype.has;
+  const Float32ArrayCtor = Float32Array;
+  const Float64ArrayCtor = Float64Array;
+  const FunctionPrototypeToString = Function.prototype.toString;
+  const JSONStringify = JSON.stringify;
+  const StringCtor = String;
+  const SymbolFor = Symbol.for;
+  const StringFromCharCode = String.fromCharCode;
+  const StringPrototypeCharCodeAt = String.prototype.charCodeAt;
+  const StringPrototypeToLowerCase = String.prototype.toLowerCase;
+  const StringPrototypeTrim = String.prototype.trim;
+  const StringPrototypeReplace = String.prototype.replace;
+  const StringPrototypeSlice = String.prototype.slice;
+  const ArrayPrototypeIndexOf = Array.prototype.indexOf;
+  const ArrayPrototypeSplice = Array.prototype.splice;
+  const ArrayPrototypeSlice = Array.prototype.slice;
+  const ArrayPrototypeSort = Array.prototype.sort;
+  const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8Array.prototype);
+  const TypedArrayPrototypeSlice = TypedArrayPrototype.slice;
+  const TypedArraySet = TypedArrayPrototype.set;
+  const ArrayBufferPrototypeSlice = ArrayBuffer.prototype.slice;
+  const DatePrototypeGetTime = Date.prototype.getTime;
+  const DateNow = Date.now;
+  const MapPrototypeSet = Map.prototype.set;
+  const MapPrototypeGet = Map.prototype.get;
+  const MapPrototypeHas = Map.prototype.has;
+  const MapPrototypeEntries = Map.prototype.entries;
+  const SetPrototypeAdd = Set.prototype.add;
+  const SetPrototypeValues = Set.prototype.values;
+  const PromiseResolve = Promise.resolve.bind(Promise);
+  const PromiseReject = Promise.reject.bind(Promise);
+  const globalObject = globalThis;
+  const call = (fn, self, ...args) => ReflectApply(fn, self, args);
+  const inspectSymbol = SymbolFor('nodejs.util.inspect.custom');
+
+  const toStringTag = (ctor, tag) =>
+    ObjectDefineProperty(ctor.prototype, Symbol.toStringTag, { value: tag, configurable: true });
+
+  // ---------------------------------------------------------------- DOMException
+  const DOM_CODES = {
+    IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4,
+    InvalidCharacterError: 5, NoModificationAllowedError: 7, NotFoundError: 8,
+    NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12,
+    InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
+    TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20,
+    URLMismatchError: 21, QuotaExceededError: 22, TimeoutError: 23,
+    InvalidNodeTypeError: 24, DataCloneError: 25,
+  };
+
+  class DOMException extends ErrorCtor {
+    #name;
+    constructor(message = '', name = 'Error') {
+      super(StringCtor(message));
+      this.#name = StringCtor(name);
+    }
+    get name() { return this.#name; }
+    get code() { return DOM_CODES[this.#name] || 0; }
+  }
+  toStringTag(DOMException, 'DOMException');
+
+  // ---------------------------------------------------------------- Event, EventTarget
+  const stoppedEvents = new WeakSetCtor();
+
+  class Event {
+    #type;
+    #cancelable;
+    #bubbles;
+    #defaultPrevented = false;
+    #timeStamp;
+    target = null;
+    currentTarget = null;
+    constructor(type, options = undefined) {
+      if (arguments.length === 0) {
+        throw new TypeErrorCtor('The "type" argument must be specified');
+      }
+      this.#type = StringCtor(type);
+      this.#cancelable = !!(options && options.cancelable);
+      this.#bubbles = !!(options && options.bubbles);
+      this.#timeStamp = now();
+    }
+    get type() { return this.#type; }
+    get cancelable() { return this.#cancelable; }
+    get bubbles() { return this.#bubbles; }
+    get defaultPrevented() { return this.#cancelable && this.#defaultPrevented; }
+    get timeStamp() { return this.#timeStamp; }
+    get isTrusted() { return false; }
+    preventDefault() { this.#defaultPrevented = true; }
+    stopPropagation() {}
+    stopImmediatePropagation() { call(WeakSetAdd, stoppedEvents, this); }
+  }
+  toStringTag(Event, 'Event');
+
+  const listenersOf = new WeakMapCtor();
+
+  class EventTarget {
+    constructor() {
+      call(WeakMapSet, listenersOf, this, new MapCtor());
+    }
+    addEventListener(type, listener, options = undefined) {
+      if (listener === null || listener === undefined) return;
+      const map = call(WeakMapGet, listenersOf, this);
+      if (map === undefined) throw new TypeErrorCtor('Illegal invocation');
+      const key = StringCtor(type);
+      let list = call(MapPrototypeGet, map, key);
+      if (list === undefined) {
+        list = [];
+        call(MapPrototypeSet, map, key, list);
+      }
+      for (let i = 0; i < list.length; i++) if (list[i].listener === listener) return;
+      const once = typeof options === 'object' && options !== null && !!options.once;
+      list[list.length] = { listener, once };
+      const signal = typeof options === 'object' && options !== null ? options.signal : undefined;
+      if (signal !== undefined) {
+        signal.addEventListener('abort', () => this.removeEventListener(key, listener), { once: true });
+      }
+    }
+    removeEventListener(type, listener) {
+      const map = call(WeakMapGet, listenersOf, this);
+      if (map === undefined) return;
+      const list = call(MapPrototypeGet, map, StringCtor(type));
+      if (list === undefined) return;
+      for (let i = 0; i < list.length; i++) {
+        if (list[i].listener === listener) {
+          call(ArrayPrototypeSplice, list, i, 1);
+          return;
+        }
+      }
+    }
+    dispatchEvent(event) {
+      if (!(event instanceof Event)) {
+        throw new TypeErrorCtor('The "event" argument must be an instance of Event');
+      }
+      const map = call(WeakMapGet, listenersOf, this);
+      event.target = this;
+      event.currentTarget = this;
+      const list = map === undefined ? undefined : call(MapPrototypeGet, map, event.type);
+      if (list !== undefined) {
+        const snapshot = call(ArrayPrototypeSlice, list);
+        for (let i = 0; i < snapshot.length; i++) {
+          const { listener, once } = snapshot[i];
+          if (once) this.removeEventListener(event.type, listener);
+          if (typeof listener === 'function') {
+            call(listener, this, event);
+          } else if (listener && typeof listener.handleEvent === 'function') {
+            listener.handleEvent(event);
+          }
+          if (call(WeakSetHas, stoppedEvents, event)) break;
+        }
+      }
+      event.currentTarget = null;
+      return !event.defaultPrevented;
+    }
+  }
+  toStringTag(EventTarget, 'EventTarget');
+
+  // ---------------------------------------------------------------- AbortController
+  const abortInternals = new WeakMapCtor();
+
+  class AbortSignal extends EventTarget {
+    constructor(key) {
+      if (key !== abortInternals) throw new TypeErrorCtor('Illegal constructor');
+      super();
+      call(WeakMapSet, abortInternals, this, { aborted: false, reason: undefined });
+      this.onabort = null;
+    }
+    get aborted() { return call(WeakMapGet, abortInternals, this).aborted; }
+    get reason() { return call(WeakMapGet, abortInternals, this).reason; }
+    throwIfAborted() {
+      if (this.aborted) throw this.reason;
+    }
+    static abort(reason) {
+      const signal = new AbortSignal(abortInternals);
+      abortSignal(signal, reason);
+      return signal;
+    }
+    static timeout(ms) {
+      const signal = new AbortSignal(abortInternals);
+      globalObject.setTimeout(() => {
+        abortSignal(signal, new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      }, ms);
+      return signal;
+    }
+    static any(signals) {
+      const signal = new AbortSignal(abortInternals);
+      for (const source of signals) {
+        if (source.aborted) {
+          abortSignal(signal, source.reason);
+          return signal;
+        }
+      }
+      for (const source of signals) {
+        source.addEventListener('abort', () => abortSignal(signal, source.reason), { once: true });
+      }
+      return signal;
+    }
+  }
+  toStringTag(AbortSignal, 'AbortSignal');
+
+  function abortSignal(signal, reason) {
+    const state = call(WeakMapGet, abortInternals, signal);
+    if (state.aborted) return;
+    state.aborted = true;
+    state.reason = reason === undefined
+      ? new DOMException('This operation was aborted', 'AbortError') : reason;
+    const event = new Event('abort');
+    if (typeof signal.onabort === 'function') call(signal.onabort, signal, event);
+    signal.dispatchEvent(event);
+  }
+
+  class AbortController {
+    #signal = new AbortSignal(abortInternals);
+    get signal() { return this.#signal; }
+    abort(reason) { abortSignal(this.#signal, reason); }
+  }
+  toStringTag(AbortController, 'AbortController');
+
+  // ---------------------------------------------------------------- TextEncoder, TextDecoder
+  function toUint8(input, what) {
+    if (input instanceof ArrayBufferCtor) return new Uint8ArrayCtor(input);
+    if (ArrayBufferIsView(input)) {
+      return new Uint8ArrayCtor(input.buffer, input.byteOffset, input.byteLength);
+    }
+    if (ObjectPrototypeToString.call(input) === '[object SharedArrayBuffer]') {
+      return new Uint8ArrayCtor(input);
+    }
+    throw new TypeErrorCtor('The "' + what + '" argument must be an instance of ArrayBuffer or ArrayBufferView');
+  }
+
+  class TextEncoder {
+    get encoding() { return 'utf-8'; }
+    encode(input = '') {
+      const text = StringCtor(input);
+      const out = new Uint8ArrayCtor(native.utf8Length(text));
+      native.utf8Write(text, out);
+      return out;
+    }
+    encodeInto(source, destination) {
+      if (!(destination instanceof Uint8ArrayCtor)) {
+        throw new TypeErrorCtor('The "dest" argument must be an instance of Uint8Array');
+      }
+      const [read, written] = native.utf8Write(StringCtor(source), destination);
+      return { read, written };
+    }
+  }
+  toStringTag(TextEncoder, 'TextEncoder');
+
+  const ENCODING_LABELS = {
+    'utf-8': 'utf-8', 'utf8': 'utf-8', 'unicode-1-1-utf-8': 'utf-8', 'unicode11utf8': 'utf-8',
+    'unicode20utf8': 'utf-8', 'x-unicode20utf8': 'utf-8',
+    'utf-16le': 'utf-16le', 'utf-16': 'utf-16le', 'ucs-2': 'utf-16le', 'unicode': 'utf-16le',
+    'csunicode': 'utf-16le', 'iso-10646-ucs-2': 'utf-16le', 'unicodefeff': 'utf-16le',
+  };
+
+  class TextDecoder {
+    #encoding;
+    #fatal;
+    #ignoreBOM;
+    #pending = null;
+    #bomSeen = false;
+    constructor(label = 'utf-8', options = undefined) {
+      const key = call(StringPrototypeToLowerCase, call(StringPrototypeTrim, StringCtor(label)));
+      const encoding = ENCODING_LABELS[key];
+      if (encoding === undefined) {
+        const err = new RangeErrorCtor('The "' + StringCtor(label) + '" encoding is not supported');
+        err.code = 'ERR_ENCODING_NOT_SUPPORTED';
+        throw err;
+      }
+      this.#encoding = encoding;
+      this.#fatal = !!(options && options.fatal);
+      this.#ignoreBOM = !!(options && options.ignoreBOM);
+    }
+    get encoding() { return this.#encoding; }
+    get fatal() { return this.#fatal; }
+    get ignoreBOM() { return this.#ignoreBOM; }
+    decode(input = undefined, options = undefined) {
+      const stream = !!(options && options.stream);
+      let bytes = input === undefined ? new Uint8ArrayCtor(0) : toUint8(input, 'input');
+      if (this.#pending !== null) {
+        const joined = new Uint8ArrayCtor(this.#pending.length + bytes.length);
+        call(TypedArraySet, joined, this.#pending, 0);
+        call(TypedArraySet, joined, bytes, this.#pending.length);
+        bytes = joined;
+        this.#pending = null;
+      }
+      let text;
+      let consumed;
+      try {
+        [text, consumed] = native.decode(this.#encoding, bytes, this.#fatal, stream);
+      } catch (err) {
+        this.#bomSeen = false;
+        if (err instanceof TypeErrorCtor) err.code = 'ERR_ENCODING_INVALID_ENCODED_DATA';
+        throw err;
+      }
+      if (consumed < bytes.length) this.#pending = call(TypedArrayPrototypeSlice, bytes, consumed);
+      if (!this.#bomSeen && text.length > 0) {
+        this.#bomSeen = true;
+        if (!this.#ignoreBOM && call(StringPrototypeCharCodeAt, text, 0) === 0xFEFF) {
+          text = call(StringPrototypeSlice, text, 1);
+        }
+      }
+      if (!stream) {
+        this.#bomSeen = false;
+        this.#pending = null;
+      }
+      return text;
+    }
+  }
+  toStringTag(TextDecoder, 'TextDecoder');
+
+  // ---------------------------------------------------------------- atob, btoa
+  const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const BASE64_VALUES = new Uint8ArrayCtor(128).fill(255);
+  for (let i = 0; i < 64; i++) BASE64_VALUES[call(StringPrototypeCharCodeAt, BASE64, i)] = i;
+
+  function btoa(data) {
+    if (arguments.length === 0) throw new TypeErrorCtor('The "data" argument must be specified');
+    const text = StringCtor(data);
+    let out = '';
+    let chunk = '';
+    for (let i = 0; i < text.length; i += 3) {
+      const a = call(StringPrototypeCharCodeAt, text, i);
+      const b = i + 1 < text.length ? call(StringPrototypeCharCodeAt, text, i + 1) : 0;
+      const c = i + 2 < text.length ? call(StringPrototypeCharCodeAt, text, i + 2) : 0;
+      if (a > 255 || b > 255 || c > 255) throw new DOMException('Invalid character', 'InvalidCharacterError');
+      const n = (a << 16) | (b << 8) | c;
+      chunk += BASE64[(n >> 18) & 63] + BASE64[(n >> 12) & 63] +
+        (i + 1 < text.length ? BASE64[(n >> 6) & 63] : '=') +
+        (i + 2 < text.length ? BASE64[n & 63] : '=');
+      if (chunk.length >= 8192) { out += chunk; chunk = ''; }
+    }
+    return out + chunk;
+  }
+
+  function atob(data) {
+    if (arguments.length === 0) throw new TypeErrorCtor('The "data" argument must be specified');
+    // Forgiving base64: ASCII whitespace is ignored, padding is optional but must be right.
+    let text = call(StringPrototypeReplace, StringCtor(data), /[\t\n\f\r ]/g, '');
+    if (text.length % 4 === 0) text = call(StringPrototypeReplace, text, /==?$/, '');
+    const invalid = () => new DOMException('The string to be decoded is not correctly encoded.', 'InvalidCharacterError');
+    if (text.length % 4 === 1) throw invalid();
+    let out = '';
+    let chunk = '';
+    let buffer = 0;
+    let bits = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = call(StringPrototypeCharCodeAt, text, i);
+      const value = code < 128 ? BASE64_VALUES[code] : 255;
+      if (value === 255) throw invalid();
+      buffer = (buffer << 6) | value;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        chunk += StringFromCharCode((buffer >> bits) & 255);
+        if (chunk.length >= 8192) { out += chunk; chunk = ''; }
+      }
+    }
+    return out + chunk;
+  }
+
+  // ---------------------------------------------------------------- URL, URLSearchParams
+  const PARTS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname',
+    'port', 'pathname', 'search', 'hash'];
+  const urlState = new WeakMapCtor();
+  const paramsState = new WeakMapCtor();
+
+  function invalidUrl(input) {
+    const err = new TypeErrorCtor('Invalid URL');
+    err.code = 'ERR_INVALID_URL';
+    err.input = input;
+    return err;
+  }
+
+  function partsObject(parts) {
+    const out = {};
+    for (let i = 0; i < PARTS.length; i++) out[PARTS[i]] = parts[i];
+    return out;
+  }
+
+  class URL {
+    constructor(input, base = undefined) {
+      if (arguments.length === 0) {
+        const err = new TypeErrorCtor('The "url" argument must be specified');
+        err.code = 'ERR_MISSING_ARGS';
+        throw err;
+      }
+      const text = StringCtor(input);
+      const parts = base === undefined ? native.urlParse(text) : native.urlParse(text, StringCtor(base));
+      if (parts === null) throw invalidUrl(text);
+      call(WeakMapSet, urlState, this, { parts: partsObject(parts), params: null });
+    }
+    static canParse(input, base = undefined) {
+      const text = StringCtor(input);
+      return (base === undefined ? native.urlParse(text) : native.urlParse(text, StringCtor(base))) !== null;
+    }
+    get searchParams() {
+      const state = call(WeakMapGet, urlState, this);
+      if (state.params === null) {
+        state.params = new URLSearchParams(state.parts.search);
+        call(WeakMapGet, paramsState, state.params).url = this;
+      }
+      return state.params;
+    }
+    toString() { return call(WeakMapGet, urlState, this).parts.href; }
+    toJSON() { return this.toString(); }
+    [inspectSymbol]() { return 'URL ' + JSONStringify(call(WeakMapGet, urlState, this).parts); }
+  }
+  toStringTag(URL, 'URL');
+
+  function setPart(url, part, value) {
+    const state = call(WeakMapGet, urlState, url);
+    const parts = native.urlSet(state.parts.href, part, StringCtor(value));
+    if (parts === null) throw invalidUrl(StringCtor(value));
+    state.parts = partsObject(parts);
+    if (state.params !== null && part !== 'searchParams') {
+      refreshParams(state.params, state.parts.search);
+    }
+  }
+
+  for (const part of PARTS) {
+    const descriptor = {
+      get() { return call(WeakMapGet, urlState, this).parts[part]; },
+      enumerable: true,
+      configurable: true,
+    };
+    if (part !== 'origin') descriptor.set = function (value) { setPart(this, part, value); };
+    ObjectDefineProperty(URL.prototype, part, descriptor);
+  }
+
+  function parseParams(init) {
+    const list = [];
+    if (init === undefined || init === null) return list;
+    if (typeof init === 'object' || typeof init === 'function') {
+      if (typeof init[Symbol.iterator] === 'function') {
+        for (const pair of init) {
+          const items = [...pair];
+          if (items.length !== 2) {
+            const err = new TypeErrorCtor('Each query pair must be an iterable [name, value] tuple');
+            err.code = 'ERR_INVALID_TUPLE';
+            throw err;
+          }
+          list[list.length] = [StringCtor(items[0]), StringCtor(items[1])];
+        }
+        return list;
+      }
+      for (const key of ObjectKeys(init)) list[list.length] = [key, StringCtor(init[key])];
+      return list;
+    }
+    let text = StringCtor(init);
+    if (text[0] === '?') text = call(StringPrototypeSlice, text, 1);
+    const flat = native.formParse(text);
+    for (let i = 0; i + 1 < flat.length; i += 2) list[list.length] = [flat[i], flat[i + 1]];
+    return list;
+  }
+
+  function refreshParams(params, search) {
+    call(WeakMapGet, paramsState, params).list = parseParams(search);
+  }
+
+  function serializeParams(list) {
+    const flat = [];
+    for (let i = 0; i < list.length; i++) {
+      flat[flat.length] = list[i][0];
+      flat[flat.length] = list[i][1];
+    }
+    return native.formSerialize(flat);
+  }
+
+  class URLSearchParams {
+    constructor(init = undefined) {
+      call(WeakMapSet, paramsState, this, { list: parseParams(init), url: null });
+    }
+    #list() { return call(WeakMapGet, paramsState, this).list; }
+    #update() {
+      const state = call(WeakMapGet, paramsState, this);
+      if (state.url !== null) {
+        const search = serializeParams(state.list);
+        const urlInternal = call(WeakMapGet, urlState, state.url);
+        const parts = native.urlSet(urlInternal.parts.href, 'search', search);
+        if (parts !== null) urlInternal.parts = partsObject(parts);
+      }
+    }
+    get size() { return this.#list().length; }
+    append(name, value) {
+      const list = this.#list();
+      list[list.length] = [StringCtor(name), StringCtor(value)];
+      this.#update();
+    }
+    delete(name, value = undefined) {
+      const key = StringCtor(name);
+      const state = call(WeakMapGet, paramsState, this);
+      const kept = [];
+      for (const pair of state.list) {
+        if (pair[0] === key && (value === undefined || pair[1] === StringCtor(value))) continue;
+        kept[kept.length] = pair;
+      }
+      state.list = kept;
+      this.#update();
+    }
+    get(name) {
+      const key = StringCtor(name);
+      for (const pair of this.#list()) if (pair[0] === key) return pair[1];
+      return null;
+    }
+    getAll(name) {
+      const key = StringCtor(name);
+      const out = [];
+      for (const pair of this.#list()) if (pair[0] === key) out[out.length] = pair[1];
+      return out;
+    }
+    has(name, value = undefined) {
+      const key = StringCtor(name);
+      for (const pair of this.#list()) {
+        if (pair[0] === key && (value === undefined || pair[1] === StringCtor(value))) return true;
+      }
+      return false;
+    }
+    set(name, value) {
+      const key = StringCtor(name);
+      const state = call(WeakMapGet, paramsState, this);
+      const kept = [];
+      let done = false;
+      for (const pair of state.list) {
+        if (pair[0] !== key) {
+          kept[kept.length] = pair;
+        } else if (!done) {
+          kept[kept.length] = [key, StringCtor(value)];
+          done = true;
+        }
+      }
+      if (!done) kept[kept.length] = [key, StringCtor(value)];
+      state.list = kept;
+      this.#update();
+    }
+    sort() {
+      // A stable sort by name, comparing UTF-16 code units as the standard says.
+      const list = this.#list();
+      call(ArrayPrototypeSort, list, (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      this.#update();
+    }
+    forEach(callback, thisArg = undefined) {
+      if (typeof callback !== 'function') {
+        throw new TypeErrorCtor('The "callback" argument must be of type function');
+      }
+      for (const pair of this.#list()) call(callback, thisArg, pair[1], pair[0], this);
+    }
+    *entries() { for (const pair of this.#list()) yield [pair[0], pair[1]]; }
+    *keys() { for (const pair of this.#list()) yield pair[0]; }
+    *values() { for (const pair of this.#list()) yield pair[1]; }
+    [Symbol.iterator]() { return this.entries(); }
+    toString() { return serializeParams(this.#list()); }
+  }
+  toStringTag(URLSearchParams, 'URLSearchParams');
+
+  // ---------------------------------------------------------------- structuredClone
+  // The structured clone algorithm for the values a session can make: primitives, wrappers,
+  // Date, RegExp, Map, Set, arrays, plain objects, ArrayBuffer, typed arrays, DataView and
+  // errors, with shared references and cycles kept. Anything else is a DataCloneError.
+  const ERROR_TYPES = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
+
+  function cloneError(what) {
+    return new DOMException(what + ' could not be cloned.', 'DataCloneError');
+  }
+
+  function structuredClone(value, options = undefined) {
+    if (arguments.length === 0) {
+      throw new TypeErrorCtor('The "value" argument must be specified');
+    }
+    if (options !== undefined && options !== null && options.transfer !== undefined &&
+        options.transfer.length > 0) {
+      throw new DOMException('Transferring is not supported in secure-exec', 'DataCloneError');
+    }
+    const seen = new MapCtor();
+    const clone = (input) => {
+      if (input === null || (typeof input !== 'object' && typeof input !== 'function')) {
+        if (typeof input === 'symbol') throw cloneError(StringCtor(input.toString()));
+        return input;
+      }
+      if (typeof input === 'function') throw cloneError(describe(input));
+      if (call(MapPrototypeHas, seen, input)) return call(MapPrototypeGet, seen, input);
+      const tag = call(ObjectPrototypeToString, input);
+      let out;
+      switch (tag) {
+        case '[object Boolean]': case '[object Number]': case '[object String]':
+        case '[object BigInt]':
+          out = Object(input.valueOf());
+          break;
+        case '[object Date]':
+          out = new DateCtor(call(DatePrototypeGetTime, input));
+          break;
+        case '[object RegExp]':
+          out = new RegExpCtor(input.source, input.flags);
+          break;
+        case '[object ArrayBuffer]':
+          out = call(ArrayBufferPrototypeSlice, input, 0);
+          break;
+        case '[object Map]':
+          out = new MapCtor();
+          call(MapPrototypeSet, seen, input, out);
+          for (const [k, v] of call(MapPrototypeEntries, input)) call(MapPrototypeSet, out, clone(k), clone(v));
+          return out;
+        case '[object Set]':
+          out = new SetCtor();
+          call(MapPrototypeSet, seen, input, out);
+          for (const v of call(SetPrototypeValues, input)) call(SetPrototypeAdd, out, clone(v));
+          return out;
+        case '[object Error]': {
+          const name = input.name;
+          const Ctor = typeof name === 'string' && ERROR_TYPES[name] ? ERROR_TYPES[name] : ErrorCtor;
+          out = new Ctor(input.message === undefined ? undefined : StringCtor(input.message));
+          call(MapPrototypeSet, seen, input, out);
+          if (typeof input.stack === 'string') out.stack = input.stack;
+          if ('cause' in input) out.cause = clone(input.cause);
+          return out;
+        }
+        default:
+          if (ArrayBufferIsView(input)) {
+            const buffer = clone(input.buffer);
+            const Ctor = input instanceof DataViewCtor ? DataViewCtor : ObjectGetPrototypeOf(input).constructor;
+            const length = input instanceof DataViewCtor ? input.byteLength : input.length;
+            out = new Ctor(buffer, input.byteOffset, length);
+            break;
+          }
+          if (ArrayIsArray(input)) {
+            out = new Array(input.length);
+            call(MapPrototypeSet, seen, input, out);
+            for (const key of ObjectKeys(input)) out[key] = clone(input[key]);
+            return out;
+          }
+          if (tag !== '[object Object]' || input instanceof PromiseCtor) {
+            throw cloneError(tag === '[object Object]' ? '#<Promise>' : tag);
+          }
+          out = {};
+          call(MapPrototypeSet, seen, input, out);
+          for (const key of ObjectKeys(input)) out[key] = clone(input[key]);
+          return out;
+      }
+      call(MapPrototypeSet, seen, input, out);
+      return out;
+    };
+    return clone(value);
+  }
+
+  function describe(fn) {
+    try { return call(FunctionPrototypeToString, fn); } catch { return 'function'; }
+  }
+
+  // ---------------------------------------------------------------- crypto, performance
+  const MAX_RANDOM_BYTES = 65536;
+  const DIGESTS = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
+
+  function getRandomValues(array) {
+    if (!ArrayBufferIsView(array) || array instanceof DataViewCtor ||
+        array instanceof Float32ArrayCtor || array instanceof Float64ArrayCtor) {
+      throw new DOMException(
+        'The data argument must be an integer-type TypedArray', 'TypeMismatchError');
+    }
+    if (array.byteLength > MAX_RANDOM_BYTES) {
+      throw new DOMException(
+        "The ArrayBufferView's byte length (" + array.byteLength + ') exceeds the number of bytes of entropy available via this API (65536)',
+        'QuotaExceededError');
+    }
+    native.randomFill(array);
+    return array;
+  }
+
+  function randomUUID() {
+    const bytes = new Uint8ArrayCtor(16);
+    native.randomFill(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = '';
+    for (let i = 0; i < 16; i++) {
+      hex += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+      if (i === 3 || i === 5 || i === 7 || i === 9) hex += '-';
+    }
+    return hex;
+  }
+
+  const subtle = ObjectFreeze({
+    digest(algorithm, data) {
+      try {
+        const name = typeof algorithm === 'object' && algorithm !== null ? algorithm.name : algorithm;
+        const key = call(StringPrototypeToLowerCase, StringCtor(name));
+        const canonical = key === 'sha-1' ? 'SHA-1' : key === 'sha-256' ? 'SHA-256'
+          : key === 'sha-384' ? 'SHA-384' : key === 'sha-512' ? 'SHA-512' : undefined;
+        if (canonical === undefined) {
+          return PromiseReject(new DOMException('Unrecognized algorithm name', 'NotSupportedError'));
+        }
+        const out = new Uint8ArrayCtor(DIGESTS[canonical]);
+        native.digest(canonical, toUint8(data, 'data'), out);
+        return PromiseResolve(out.buffer);
+      } catch (err) {
+        return PromiseReject(err);
+      }
+    },
+  });
+
+  const crypto = ObjectFreeze({ getRandomValues, randomUUID, subtle });
+
+  function now() {
+    return native.now();
+  }
+  let timeOrigin;
+  const performance = {
+    now,
+    get timeOrigin() {
+      if (timeOrigin === undefined) timeOrigin = DateNow() - now();
+      return timeOrigin;
+    },
+    toJSON() { return { timeOrigin: this.timeOrigin }; },
+  };
+  ObjectDefineProperty(performance, Symbol.toStringTag, { value: 'Performance' });
+
+  return {
+    DOMException, Event, EventTarget, AbortController, AbortSignal, TextEncoder, TextDecoder,
+    URL, URLSearchParams, atob, btoa, structuredClone, crypto, performance,
+  };
+})

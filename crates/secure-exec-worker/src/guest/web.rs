@@ -1,0 +1,464 @@
+//! Natives behind the web platform globals of `web.js`: UTF-8 and UTF-16 coding, WHATWG URL
+//! parsing (the `url` crate), form encoding, random bytes, digests (RustCrypto) and the
+//! session clock.
+//!
+//! None of them allocates a JavaScript buffer: an `ArrayBuffer` made from a native is a fatal
+//! out-of-memory when the session's allocator refuses it, whereas one made by JavaScript fails
+//! with a catchable error (or the session's memory limit). So `web.js` allocates every result
+//! buffer and these natives fill it. Every argument is checked: the guest can call them with
+//! anything.
+
+use super::{new_string, set_function, state};
+
+/// Longest URL or form string handed to the `url` crate; longer inputs are refused, so that a
+/// guest cannot make the worker copy unbounded text outside its memory budget.
+const MAX_URL_BYTES: usize = 16 * 1024 * 1024;
+
+/// Work a native does between checks of whether its session was stopped. A native cannot be
+/// terminated mid-call, and one that ran past the stop grace would abort the whole worker, so
+/// every native whose cost grows with its input works in pieces of this size.
+const CHUNK: usize = 1024 * 1024;
+
+/// `performance.now()` resolution: coarse enough to blunt timing attacks, as browsers do.
+const CLOCK_RESOLUTION_US: u128 = 100;
+
+pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v8::Object>) {
+    set_function(scope, natives, "utf8Length", utf8_length);
+    set_function(scope, natives, "utf8Write", utf8_write);
+    set_function(scope, natives, "decode", decode);
+    set_function(scope, natives, "urlParse", url_parse);
+    set_function(scope, natives, "urlSet", url_set);
+    set_function(scope, natives, "formParse", form_parse);
+    set_function(scope, natives, "formSerialize", form_serialize);
+    set_function(scope, natives, "randomFill", random_fill);
+    set_function(scope, natives, "digest", digest);
+    set_function(scope, natives, "now", now);
+}
+
+fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+    if let Ok(text) = new_string(scope, message) {
+        let error = v8::Exception::type_error(scope, text);
+        scope.throw_exception(error);
+    }
+}
+
+fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+    if let Ok(text) = new_string(scope, message) {
+        let error = v8::Exception::range_error(scope, text);
+        scope.throw_exception(error);
+    }
+}
+
+/// The bytes of a typed array or DataView, or `None` (with a TypeError thrown).
+fn view<'v>(
+    scope: &mut v8::PinScope<'_, '_>,
+    value: v8::Local<'v, v8::Value>,
+) -> Option<v8::Local<'v, v8::ArrayBufferView>> {
+    match v8::Local::<v8::ArrayBufferView>::try_from(value) {
+        Ok(view) => Some(view),
+        Err(_) => {
+            throw_type_error(scope, "expected an ArrayBuffer view (a typed array or DataView)");
+            None
+        }
+    }
+}
+
+/// The writable bytes of `view`. The view is moved off the V8 heap first (small typed arrays
+/// live on it, where a GC could move them), so the slice stays valid while no JavaScript runs.
+fn bytes_mut<'a>(
+    scope: &mut v8::PinScope<'_, '_>,
+    view: v8::Local<'a, v8::ArrayBufferView>,
+) -> &'a mut [u8] {
+    let _ = view.buffer(scope);
+    let len = view.byte_length();
+    let data = view.data().cast::<u8>();
+    if len == 0 || data.is_null() {
+        return &mut [];
+    }
+    // SAFETY: `data` points at `len` bytes of the view's off-heap backing store, which the
+    // view keeps alive; nothing else touches them while this native runs (no JavaScript runs
+    // and the session's isolate belongs to this thread alone).
+    unsafe { std::slice::from_raw_parts_mut(data, len) }
+}
+
+/// `utf8Length(string)`: the string's length in UTF-8, lone surrogates counted as U+FFFD.
+fn utf8_length(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let Some(text) = args.get(0).to_string(scope) else { return };
+    rv.set_double(text.utf8_length(scope) as f64);
+}
+
+/// `utf8Write(string, view)`: writes as much of the string as fits, whole characters only;
+/// returns `[UTF-16 units read, bytes written]` (`TextEncoder.encodeInto`).
+fn utf8_write(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let Some(text) = args.get(0).to_string(scope) else { return };
+    let Some(target) = view(scope, args.get(1)) else { return };
+    let buffer = bytes_mut(scope, target);
+    let mut read = 0;
+    let written =
+        text.write_utf8_v2(scope, buffer, v8::WriteFlags::kReplaceInvalidUtf8, Some(&mut read));
+    let read = v8::Number::new(scope, read as f64);
+    let written = v8::Number::new(scope, written as f64);
+    let pair = v8::Array::new_with_elements(scope, &[read.into(), written.into()]);
+    rv.set(pair.into());
+}
+
+/// `decode(encoding, view, fatal, stream)`: `[text, bytes consumed]`. With `stream`, an
+/// incomplete character at the end is left unconsumed for the next call. `fatal` makes
+/// malformed input a TypeError; otherwise each maximal malformed sequence becomes U+FFFD.
+fn decode(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let encoding = args.get(0).to_rust_string_lossy(scope);
+    let Some(source) = view(scope, args.get(1)) else { return };
+    let fatal = args.get(2).boolean_value(scope);
+    let stream = args.get(3).boolean_value(scope);
+    let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    let bytes = source.get_contents(&mut storage);
+    let control = std::sync::Arc::clone(&state(scope).control);
+    let halted = || control.stopped().is_some();
+    let decoded = match encoding.as_str() {
+        "utf-8" => decode_utf8(bytes, fatal, stream, &halted),
+        "utf-16le" => decode_utf16le(bytes, fatal, stream, &halted),
+        other => Err(Some(format!("the {other:?} encoding is not supported"))),
+    };
+    let (text, consumed) = match decoded {
+        Ok(decoded) => decoded,
+        Err(Some(message)) => return throw_type_error(scope, &message),
+        // Stopped: the session's termination takes over once this returns.
+        Err(None) => return,
+    };
+    let Some(text) = v8::String::new_from_utf8(scope, text.as_bytes(), v8::NewStringType::Normal)
+    else {
+        return throw_range_error(scope, "the decoded text is longer than a string may be");
+    };
+    let consumed = v8::Number::new(scope, consumed as f64);
+    let pair = v8::Array::new_with_elements(scope, &[text.into(), consumed.into()]);
+    rv.set(pair.into());
+}
+
+/// Where a trailing, incomplete UTF-8 sequence starts (`bytes.len()` if there is none).
+fn complete_utf8_prefix(bytes: &[u8]) -> usize {
+    for back in 1..=3.min(bytes.len()) {
+        let at = bytes.len() - back;
+        let byte = bytes[at];
+        if byte & 0xC0 == 0x80 {
+            continue;
+        }
+        let needed = match byte {
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => return bytes.len(),
+        };
+        return if back < needed { at } else { bytes.len() };
+    }
+    bytes.len()
+}
+
+/// Decodes UTF-8 a piece at a time. `Err(None)`: the session was stopped meanwhile.
+fn decode_utf8(
+    bytes: &[u8],
+    fatal: bool,
+    stream: bool,
+    halted: &dyn Fn() -> bool,
+) -> Result<(String, usize), Option<String>> {
+    let end = if stream { complete_utf8_prefix(bytes) } else { bytes.len() };
+    let mut text = String::with_capacity(end.min(CHUNK));
+    let mut at = 0;
+    while at < end {
+        if halted() {
+            return Err(None);
+        }
+        // A piece ends on a character boundary, unless the input is malformed right there,
+        // in which case cutting does not change the result either.
+        let mut stop = end.min(at + CHUNK);
+        if stop < end {
+            stop = at + complete_utf8_prefix(&bytes[at..stop]).max(1);
+        }
+        let piece = &bytes[at..stop];
+        if fatal {
+            let valid = std::str::from_utf8(piece).map_err(|_| {
+                Some("The encoded data was not valid for encoding utf-8".to_owned())
+            })?;
+            text.push_str(valid);
+        } else {
+            // Rust replaces each maximal malformed subsequence with one U+FFFD, as WHATWG does.
+            text.push_str(&String::from_utf8_lossy(piece));
+        }
+        at = stop;
+    }
+    Ok((text, end))
+}
+
+/// Decodes UTF-16LE a piece at a time. `Err(None)`: the session was stopped meanwhile.
+fn decode_utf16le(
+    bytes: &[u8],
+    fatal: bool,
+    stream: bool,
+    halted: &dyn Fn() -> bool,
+) -> Result<(String, usize), Option<String>> {
+    let invalid = || Some("The encoded data was not valid for encoding utf-16le".to_owned());
+    let mut end = bytes.len() - bytes.len() % 2;
+    // A high surrogate at the very end may be completed by the next chunk.
+    if stream && end >= 2 && (0xD8..0xDC).contains(&bytes[end - 1]) {
+        end -= 2;
+    }
+    let units = bytes[..end].chunks_exact(2).map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
+    let mut text = String::with_capacity(end.min(CHUNK));
+    for (i, unit) in char::decode_utf16(units).enumerate() {
+        if i % CHUNK == 0 && halted() {
+            return Err(None);
+        }
+        match unit {
+            Ok(c) => text.push(c),
+            Err(_) if fatal => return Err(invalid()),
+            Err(_) => text.push(char::REPLACEMENT_CHARACTER),
+        }
+    }
+    if !stream && bytes.len() % 2 == 1 {
+        if fatal {
+            return Err(invalid());
+        }
+        text.push(char::REPLACEMENT_CHARACTER);
+        end = bytes.len();
+    }
+    Ok((text, end))
+}
+
+/// A guest string for the URL parser, refused past `MAX_URL_BYTES`.
+fn url_text(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<'_, v8::Value>) -> Option<String> {
+    let text = value.to_string(scope)?;
+    if text.length() > MAX_URL_BYTES {
+        throw_type_error(scope, "Invalid URL: longer than secure-exec accepts (16 MiB)");
+        return None;
+    }
+    Some(text.to_rust_string_lossy(scope))
+}
+
+/// The URL's parts, in the order `web.js` reads them.
+fn url_parts<'s>(scope: &mut v8::PinScope<'s, '_>, url: &url::Url) -> v8::Local<'s, v8::Value> {
+    use url::quirks;
+    let parts = [
+        quirks::href(url).to_owned(),
+        quirks::origin(url),
+        quirks::protocol(url).to_owned(),
+        quirks::username(url).to_owned(),
+        quirks::password(url).to_owned(),
+        quirks::host(url).to_owned(),
+        quirks::hostname(url).to_owned(),
+        quirks::port(url).to_owned(),
+        quirks::pathname(url).to_owned(),
+        quirks::search(url).to_owned(),
+        quirks::hash(url).to_owned(),
+    ];
+    let values: Vec<v8::Local<'_, v8::Value>> = parts
+        .iter()
+        .map(|part| match new_string(scope, part) {
+            Ok(text) => text.into(),
+            Err(_) => v8::undefined(scope).into(),
+        })
+        .collect();
+    v8::Array::new_with_elements(scope, &values).into()
+}
+
+/// `urlParse(input, base)`: the parts of the parsed URL, or `null` if it does not parse.
+fn url_parse(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let Some(input) = url_text(scope, args.get(0)) else { return };
+    let base = if args.get(1).is_undefined() {
+        None
+    } else {
+        let Some(base) = url_text(scope, args.get(1)) else { return };
+        match url::Url::parse(&base) {
+            Ok(base) => Some(base),
+            Err(_) => return rv.set_null(),
+        }
+    };
+    match url::Url::options().base_url(base.as_ref()).parse(&input) {
+        Ok(url) => {
+            let parts = url_parts(scope, &url);
+            rv.set(parts);
+        }
+        Err(_) => rv.set_null(),
+    }
+}
+
+/// `urlSet(href, part, value)`: the parts after a setter (WHATWG semantics: an invalid value
+/// leaves the URL as it was), or `null` if `part` is `href` and the value does not parse.
+fn url_set(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    use url::quirks;
+    let Some(href) = url_text(scope, args.get(0)) else { return };
+    let part = args.get(1).to_rust_string_lossy(scope);
+    let Some(value) = url_text(scope, args.get(2)) else { return };
+    let Ok(mut url) = url::Url::parse(&href) else { return rv.set_null() };
+    let outcome = match part.as_str() {
+        "href" => quirks::set_href(&mut url, &value).map_err(|_| ()),
+        "protocol" => quirks::set_protocol(&mut url, &value),
+        "username" => quirks::set_username(&mut url, &value),
+        "password" => quirks::set_password(&mut url, &value),
+        "host" => quirks::set_host(&mut url, &value),
+        "hostname" => quirks::set_hostname(&mut url, &value),
+        "port" => quirks::set_port(&mut url, &value),
+        "pathname" => {
+            quirks::set_pathname(&mut url, &value);
+            Ok(())
+        }
+        "search" => {
+            quirks::set_search(&mut url, &value);
+            Ok(())
+        }
+        "hash" => {
+            quirks::set_hash(&mut url, &value);
+            Ok(())
+        }
+        other => return throw_type_error(scope, &format!("no URL part {other:?}")),
+    };
+    if outcome.is_err() && part == "href" {
+        return rv.set_null();
+    }
+    let parts = url_parts(scope, &url);
+    rv.set(parts);
+}
+
+/// `formParse(text)`: `application/x-www-form-urlencoded` pairs, flattened `[k, v, k, v, ...]`.
+fn form_parse(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let Some(text) = url_text(scope, args.get(0)) else { return };
+    let mut values = Vec::new();
+    for (key, value) in form_urlencoded::parse(text.as_bytes()) {
+        for part in [key, value] {
+            match new_string(scope, &part) {
+                Ok(part) => values.push(part.into()),
+                Err(message) => return throw_range_error(scope, &message),
+            }
+        }
+    }
+    let array = v8::Array::new_with_elements(scope, &values);
+    rv.set(array.into());
+}
+
+/// `formSerialize([k, v, k, v, ...])`: the pairs as `application/x-www-form-urlencoded`.
+fn form_serialize(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let Ok(pairs) = v8::Local::<v8::Array>::try_from(args.get(0)) else {
+        return throw_type_error(scope, "expected an array of pairs");
+    };
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    let mut total = 0usize;
+    let count = pairs.length();
+    let mut index = 0;
+    while index + 1 < count {
+        let key = pairs.get_index(scope, index).and_then(|v| v.to_string(scope));
+        let value = pairs.get_index(scope, index + 1).and_then(|v| v.to_string(scope));
+        let (Some(key), Some(value)) = (key, value) else { return };
+        total += key.length() + value.length();
+        if total > MAX_URL_BYTES {
+            return throw_range_error(scope, "URLSearchParams longer than secure-exec accepts");
+        }
+        let key = key.to_rust_string_lossy(scope);
+        let value = value.to_rust_string_lossy(scope);
+        serializer.append_pair(&key, &value);
+        index += 2;
+    }
+    if let Ok(text) = new_string(scope, &serializer.finish()) {
+        rv.set(text.into());
+    }
+}
+
+/// `randomFill(view)`: fills the view with random bytes from the kernel.
+fn random_fill(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let Some(target) = view(scope, args.get(0)) else { return };
+    let buffer = bytes_mut(scope, target);
+    let mut filled = 0;
+    while filled < buffer.len() {
+        let rest = &mut buffer[filled..];
+        // SAFETY: getrandom writes at most `rest.len()` bytes into the slice we own.
+        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return throw_type_error(scope, "the kernel gave no random bytes");
+        }
+        filled += n.unsigned_abs();
+    }
+}
+
+/// `digest(algorithm, data, out)`: writes the digest of `data` into `out` (sized by `web.js`).
+fn digest(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let algorithm = args.get(0).to_rust_string_lossy(scope);
+    let Some(data) = view(scope, args.get(1)) else { return };
+    let Some(out) = view(scope, args.get(2)) else { return };
+    let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    let input = data.get_contents(&mut storage);
+    let control = std::sync::Arc::clone(&state(scope).control);
+    let halted = || control.stopped().is_some();
+    let hash = match algorithm.as_str() {
+        "SHA-1" => hash_in_pieces::<sha1::Sha1>(input, &halted),
+        "SHA-256" => hash_in_pieces::<sha2::Sha256>(input, &halted),
+        "SHA-384" => hash_in_pieces::<sha2::Sha384>(input, &halted),
+        "SHA-512" => hash_in_pieces::<sha2::Sha512>(input, &halted),
+        other => return throw_type_error(scope, &format!("unsupported digest {other:?}")),
+    };
+    // Stopped: the session's termination takes over once this returns.
+    let Some(hash) = hash else { return };
+    let target = bytes_mut(scope, out);
+    if target.len() != hash.len() {
+        return throw_range_error(scope, "digest output of the wrong size");
+    }
+    target.copy_from_slice(&hash);
+}
+
+/// The digest of `input`, hashed a piece at a time; `None` if the session was stopped.
+fn hash_in_pieces<D: sha1::Digest>(input: &[u8], halted: &dyn Fn() -> bool) -> Option<Vec<u8>> {
+    let mut hasher = D::new();
+    for piece in input.chunks(CHUNK) {
+        if halted() {
+            return None;
+        }
+        hasher.update(piece);
+    }
+    Some(hasher.finalize().to_vec())
+}
+
+/// `now()`: milliseconds since the session started, in steps of 0.1 ms.
+fn now(
+    scope: &mut v8::PinScope<'_, '_>,
+    _args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let micros = state(scope).started.elapsed().as_micros();
+    let coarse = micros - micros % CLOCK_RESOLUTION_US;
+    rv.set_double(coarse as f64 / 1000.0);
+}
