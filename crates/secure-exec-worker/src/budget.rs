@@ -68,6 +68,19 @@ impl MemoryBudget {
         isolate.add_near_heap_limit_callback(near_heap_limit, data);
     }
 
+    /// Whether `bytes` more on the heap (a string a native is about to create) fit the budget
+    /// beside `heap_used` and the live buffers. If not, the session is stopped with
+    /// `ERR_MEMORY_LIMIT`, as the heap limit would stop it: V8 lets a native create a string
+    /// past the limit without calling the near-heap-limit callback.
+    pub(crate) fn admit(&self, heap_used: usize, bytes: usize) -> bool {
+        let buffers = self.buffers.load(Ordering::Relaxed);
+        if heap_used.saturating_add(buffers).saturating_add(bytes) > self.limit {
+            self.control.stop(Stop::MemoryLimit);
+            return false;
+        }
+        true
+    }
+
     fn charge(&self, len: usize) -> bool {
         let heap = self.heap_sample.load(Ordering::Relaxed);
         let mut current = self.buffers.load(Ordering::Relaxed);

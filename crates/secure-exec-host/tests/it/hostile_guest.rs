@@ -273,10 +273,12 @@ const CORPUS: &[Case] = &[
         "const a = new Uint8Array(new ArrayBuffer(8)); a.buffer.transfer(); crypto.getRandomValues(a); new TextEncoder().encodeInto('abc', a); try { new TextDecoder().decode(a) } catch {} console.log(a.length)",
         OK,
     ),
+    // The web globals are built on first use, from the built-ins as they are then: a guest
+    // that broke WeakMap first breaks its own URL, and nothing else.
     exec(
-        "web globals with tampered prototypes",
+        "web globals after tampered prototypes",
         "Uint8Array.prototype.set = null; Map.prototype.get = null; WeakMap.prototype.get = () => { throw 1 }; console.log(new TextDecoder().decode(new TextEncoder().encode('ok')), new URL('http://h').host)",
-        OK,
+        &[None, Some(ErrorCode::GuestException)],
     ),
     exec(
         "Atomics.wait on the session thread",

@@ -166,3 +166,48 @@ async fn web_globals_are_fresh_in_every_session() {
         .unwrap();
     assert_eq!(r.stdout, "undefined 1 function\n");
 }
+
+#[tokio::test]
+async fn a_decoded_string_counts_against_the_memory_limit() {
+    let (rt, _v8) = support::runtime().await;
+    let options = || secure_exec_host::ExecOptions { memory_limit: Some(64), ..Default::default() };
+    // 50 MB of malformed input decodes to 50 million U+FFFD: 100 MB as a V8 string.
+    let r = rt
+        .exec_with("new TextDecoder().decode(new Uint8Array(5e7).fill(0xC3))", options())
+        .await
+        .unwrap();
+    assert_eq!(
+        r.error_code,
+        Some(secure_exec_host::ErrorCode::MemoryLimit),
+        "{:?}",
+        r.error_message
+    );
+    // 20 MB of ASCII is 20 MB as a string: well within 64 MB.
+    let r = rt
+        .exec_with(
+            "console.log(new TextDecoder().decode(new Uint8Array(2e7).fill(0x41)).length)",
+            options(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "20000000\n", "{:?}", r.error_message);
+}
+
+#[tokio::test]
+async fn web_globals_load_on_first_use_and_can_be_replaced_before_it() {
+    let (rt, _v8) = support::runtime().await;
+    let r = rt
+        .exec(
+            r#"
+            const before = typeof Object.getOwnPropertyDescriptor(globalThis, 'URL').get;
+            URL = 'mine';
+            globalThis.atob = null;
+            const encoded = new TextEncoder().encode('x').length;
+            const after = typeof Object.getOwnPropertyDescriptor(globalThis, 'TextEncoder').value;
+            console.log(before, URL, atob, encoded, after, typeof btoa, 'URL' in globalThis);
+            "#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "function mine null 1 function function true\n", "{:?}", r.error_message);
+}

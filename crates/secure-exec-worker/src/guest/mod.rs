@@ -90,12 +90,8 @@ pub(crate) fn install<'s>(
     }
 
     web::install(scope, natives);
+    set_function(scope, natives, "loadWeb", load_web);
     let undefined = v8::undefined(scope);
-    // The web globals first (the prelude defines them with the rest).
-    let (web_script, web) = compile_cached(scope, WEB, "secure-exec:web", &WEB_CACHE)?;
-    let web = v8::Local::<v8::Function>::try_from(web).map_err(|_| "web.js is no function")?;
-    let web_globals =
-        web.call(scope, undefined.into(), &[natives.into()]).ok_or("web.js failed")?;
 
     let (script, prelude) = compile_cached(scope, PRELUDE, "secure-exec:prelude", &PRELUDE_CACHE)?;
     let prelude =
@@ -103,11 +99,7 @@ pub(crate) fn install<'s>(
     let limit = v8::Number::new(scope, memory_limit as f64);
     let max_timers = v8::Number::new(scope, MAX_PENDING_TIMERS as f64);
     let hooks = prelude
-        .call(
-            scope,
-            undefined.into(),
-            &[natives.into(), limit.into(), max_timers.into(), web_globals],
-        )
+        .call(scope, undefined.into(), &[natives.into(), limit.into(), max_timers.into()])
         .ok_or("prelude failed")?;
     let hooks =
         v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
@@ -117,10 +109,8 @@ pub(crate) fn install<'s>(
         let warm_up: v8::Global<v8::Function> = hook(scope, hooks, "warmUp")?;
         let warm_up = v8::Local::new(scope, &warm_up);
         warm_up.call(scope, undefined.into(), &[]).ok_or("prelude warm-up failed")?;
-        for (script, cache) in [(script, &PRELUDE_CACHE), (web_script, &WEB_CACHE)] {
-            if let Some(data) = script.get_unbound_script(scope).create_code_cache() {
-                let _ = cache.set(data.to_vec());
-            }
+        if let Some(data) = script.get_unbound_script(scope).create_code_cache() {
+            let _ = PRELUDE_CACHE.set(data.to_vec());
         }
     }
     Ok(Hooks {
@@ -270,6 +260,29 @@ fn bounded(scope: &mut v8::PinScope<'_, '_>, text: v8::Local<'_, v8::String>) ->
         text.push_str(crate::output::MESSAGE_MARKER);
     }
     text
+}
+
+/// `loadWeb(natives)`: runs `web.js` in the session's context and returns its globals. Called
+/// by the prelude the first time the guest touches one of them, so that sessions that never do
+/// pay nothing for them.
+fn load_web(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let first = WEB_CACHE.get().is_none();
+    let Ok((script, web)) = compile_cached(scope, WEB, "secure-exec:web", &WEB_CACHE) else {
+        return;
+    };
+    let Ok(web) = v8::Local::<v8::Function>::try_from(web) else { return };
+    let undefined = v8::undefined(scope);
+    let Some(globals) = web.call(scope, undefined.into(), &[args.get(0)]) else { return };
+    if first {
+        if let Some(data) = script.get_unbound_script(scope).create_code_cache() {
+            let _ = WEB_CACHE.set(data.to_vec());
+        }
+    }
+    rv.set(globals);
 }
 
 /// `exit(code)`: ends the session now with `code`.

@@ -5,7 +5,7 @@
 // function and kept by the worker; the guest can replace globals but cannot reach these
 // closures. Built-ins the prelude relies on are captured up front, so a guest that tampers
 // with `Map.prototype` or `JSON` breaks only its own view of the world.
-(function prelude(native, memoryLimit, maxTimers, web) {
+(function prelude(native, memoryLimit, maxTimers) {
   'use strict';
 
   const ObjectDefineProperty = Object.defineProperty;
@@ -745,8 +745,36 @@
   define('clearInterval', clearTimer);
   define('clearImmediate', clearTimer);
   define('queueMicrotask', queueMicrotask);
-  // The web platform globals that web.js built.
-  for (const key of ObjectKeys(web)) define(key, web[key]);
+  // The web platform globals (web.js) are built on first use: until then each is an accessor
+  // that loads them all and puts plain values in place of the accessors still there. A guest
+  // that assigns one first just gets its own value.
+  const WEB_GLOBALS = ['DOMException', 'Event', 'EventTarget', 'AbortController', 'AbortSignal',
+    'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'atob', 'btoa', 'structuredClone',
+    'crypto', 'performance'];
+  const lazyGetters = new SafeMap();
+  let web;
+  function loadWeb() {
+    if (web === undefined) {
+      web = native.loadWeb(native);
+      for (const key of WEB_GLOBALS) {
+        const descriptor = ObjectGetOwnPropertyDescriptor(globalObject, key);
+        if (descriptor !== undefined && descriptor.get === call(MapPrototypeGet, lazyGetters, key)) {
+          define(key, web[key]);
+        }
+      }
+    }
+    return web;
+  }
+  for (const key of WEB_GLOBALS) {
+    const get = () => loadWeb()[key];
+    call(MapPrototypeSet, lazyGetters, key, get);
+    ObjectDefineProperty(globalObject, key, {
+      get,
+      set(value) { define(key, value); },
+      configurable: true,
+      enumerable: false,
+    });
+  }
 
   // Formats one value of each common kind without printing anything: run once before the
   // worker caches the prelude's compiled code, so console.log's code is in the cache too.
@@ -754,11 +782,7 @@
     const sample = { n: 1, s: 'x', list: [1, 'two', null], nested: { deep: [true] }, f() {} };
     format('%s %d %j', 'text', 42, sample);
     format(sample, new Map([[1, 2]]), new Set([1]), new Uint8Array(2), new Error('warm-up'));
-    const bytes = new web.TextEncoder().encode('warm-up é');
-    new web.TextDecoder().decode(bytes);
-    const url = new web.URL('https://example.org/a?b=c#d');
-    url.searchParams.get('b');
-    web.structuredClone({ a: [1, new Map()] });
+
   }
 
   return { module, process, require, nextTimer, fireTimer, inspect, warmUp };

@@ -137,6 +137,9 @@ fn decode(
         // Stopped: the session's termination takes over once this returns.
         Err(None) => return,
     };
+    if !admit_string(scope, &text) {
+        return;
+    }
     let Some(text) = v8::String::new_from_utf8(scope, text.as_bytes(), v8::NewStringType::Normal)
     else {
         return throw_range_error(scope, "the decoded text is longer than a string may be");
@@ -144,6 +147,25 @@ fn decode(
     let consumed = v8::Number::new(scope, consumed as f64);
     let pair = v8::Array::new_with_elements(scope, &[text.into(), consumed.into()]);
     rv.set(pair.into());
+}
+
+/// Whether the V8 string for `text` fits the session's memory budget; if not, the session is
+/// stopped (`ERR_MEMORY_LIMIT`) and the caller must not create it.
+fn admit_string(scope: &mut v8::PinScope<'_, '_>, text: &str) -> bool {
+    if text.len() < CHUNK {
+        return true;
+    }
+    // V8 keeps a string one byte per character if every character fits in one, else two per
+    // UTF-16 unit.
+    let (mut units, mut wide) = (0usize, false);
+    for c in text.chars() {
+        units += c.len_utf16();
+        wide |= u32::from(c) > 0xFF;
+    }
+    let bytes = if wide { units * 2 } else { units };
+    let heap_used = scope.get_heap_statistics().used_heap_size();
+    let budget = std::sync::Arc::clone(&state(scope).budget);
+    budget.admit(heap_used, bytes)
 }
 
 /// Where a trailing, incomplete UTF-8 sequence starts (`bytes.len()` if there is none).
