@@ -134,6 +134,7 @@ fn node_output(script: &str) -> String {
     let out = std::process::Command::new("node").arg(&file).output().unwrap_or_else(|err| {
         panic!("`node` is needed as the oracle for these tests (it is on CI): {err}")
     });
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "node failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
