@@ -127,7 +127,9 @@ log(Object.prototype.toString.call(new URL('http://a')), Object.prototype.toStri
 "#;
 
 fn node_output(script: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("secure-exec-web-{}", std::process::id()));
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("secure-exec-web-{}-{run}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("web.js");
     std::fs::write(&file, script).unwrap();
@@ -211,4 +213,27 @@ async fn web_globals_load_on_first_use_and_can_be_replaced_before_it() {
         .await
         .unwrap();
     assert_eq!(r.stdout, "function mine null 1 function function true\n", "{:?}", r.error_message);
+}
+
+/// How objects print: `util.inspect.custom`, and URL / URLSearchParams as Node shows them.
+const INSPECT_SCRIPT: &str = r#"
+console.log(new URL('http://a/b?c=1#h'));
+console.log(new URLSearchParams('a=1&b=x%20y'));
+console.log(new URLSearchParams(''));
+console.log({ u: new URLSearchParams('k=v') });
+console.log([new URL('http://x')]);
+const o = { [Symbol.for('nodejs.util.inspect.custom')](depth, opts, inspect) { return 'CUSTOM ' + typeof depth + ' ' + typeof inspect; } };
+console.log(o, { nested: o });
+const p = { [Symbol.for('nodejs.util.inspect.custom')]() { return { replaced: true }; } };
+console.log(p);
+console.log(new URLSearchParams('aaaaaaaaaa=1111111111&bbbbbbbbbb=2222222222&cccccccccc=3333333333&d=4'));
+"#;
+
+#[tokio::test]
+async fn printing_urls_and_custom_inspection_match_node() {
+    let expected = node_output(INSPECT_SCRIPT);
+    let (rt, _v8) = support::runtime().await;
+    let r = rt.exec(INSPECT_SCRIPT).await.unwrap();
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    assert_eq!(r.stdout, expected);
 }

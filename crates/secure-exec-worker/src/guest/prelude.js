@@ -61,6 +61,7 @@
   // A subset of Node's util.inspect: enough that `console.log({ a: 1 })` prints `{ a: 1 }`.
 
   const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+  const INSPECT_CUSTOM = Symbol.for('nodejs.util.inspect.custom');
   const BREAK_LENGTH = 80;
   const MAX_ARRAY_ITEMS = 100;
   const MAX_STRING_LENGTH = 10000;
@@ -191,7 +192,21 @@
 
   function formatValue(value, ctx, depth, indentation) {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-      return formatPrimitive(value, depth > 0);
+      return formatPrimitive(value, depth > 0 || ctx.quoteStrings);
+    }
+    // As Node: an object may say how it is shown, through util.inspect.custom. It gets the
+    // depth left, the options and inspect itself; a string it returns is used as it is
+    // (re-indented to where it stands), anything else is shown in its place.
+    let custom;
+    try { custom = value[INSPECT_CUSTOM]; } catch { custom = undefined; }
+    if (typeof custom === 'function' && custom !== inspect) {
+      const left = ctx.maxDepth - depth;
+      const shown = ReflectApply(custom, value, [left, { depth: left }, inspect]);
+      if (shown !== value) {
+        if (typeof shown !== 'string') return formatValue(shown, ctx, depth, indentation);
+        return indentation === 0 ? shown
+          : call(StringPrototypeReplace, shown, /\n/g, '\n' + ' '.repeat(indentation));
+      }
     }
     if (typeof value === 'function') {
       const base = formatFunction(value);
@@ -286,9 +301,11 @@
     }
   }
 
+  // util.inspect: strings come out quoted, even at the top (console.log prints a top-level
+  // string as it is, through `format`, not through here).
   function inspect(value, options) {
     const maxDepth = options && typeof options.depth === 'number' ? options.depth : 2;
-    return formatValue(value, { seen: [], maxDepth }, 0, 0);
+    return formatValue(value, { seen: [], maxDepth, quoteStrings: true }, 0, 0);
   }
 
   function format(...args) {

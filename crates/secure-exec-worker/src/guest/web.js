@@ -38,7 +38,6 @@
   const Float32ArrayCtor = Float32Array;
   const Float64ArrayCtor = Float64Array;
   const FunctionPrototypeToString = Function.prototype.toString;
-  const JSONStringify = JSON.stringify;
   const StringCtor = String;
   const SymbolFor = Symbol.for;
   const StringFromCharCode = String.fromCharCode;
@@ -438,7 +437,17 @@
     }
     toString() { return call(WeakMapGet, urlState, this).parts.href; }
     toJSON() { return this.toString(); }
-    [inspectSymbol]() { return 'URL ' + JSONStringify(call(WeakMapGet, urlState, this).parts); }
+    [inspectSymbol](depth, options, inspect) {
+      if (typeof depth === 'number' && depth < 0) return this;
+      const parts = call(WeakMapGet, urlState, this).parts;
+      const shown = {
+        href: parts.href, origin: parts.origin, protocol: parts.protocol,
+        username: parts.username, password: parts.password, host: parts.host,
+        hostname: parts.hostname, port: parts.port, pathname: parts.pathname,
+        search: parts.search, searchParams: this.searchParams, hash: parts.hash,
+      };
+      return 'URL ' + inspect(shown, { ...options, depth });
+    }
   }
   toStringTag(URL, 'URL');
 
@@ -584,6 +593,20 @@
     *values() { for (const pair of this.#list()) yield pair[1]; }
     [Symbol.iterator]() { return this.entries(); }
     toString() { return serializeParams(this.#list()); }
+    [inspectSymbol](depth, options, inspect) {
+      if (typeof depth === 'number' && depth < 0) return '[Object]';
+      const inner = { ...options, depth: typeof depth === 'number' ? depth - 1 : depth };
+      const output = [];
+      for (const [name, value] of this.#list()) {
+        output[output.length] = inspect(name, inner) + ' => ' + inspect(value, inner);
+      }
+      let length = -2;
+      for (let i = 0; i < output.length; i++) length += output[i].length + 2;
+      // Node's own layout, closing brace included.
+      if (length > 80) return 'URLSearchParams {\n  ' + output.join(',\n  ') + ' }';
+      if (output.length > 0) return 'URLSearchParams { ' + output.join(', ') + ' }';
+      return 'URLSearchParams {}';
+    }
   }
   toStringTag(URLSearchParams, 'URLSearchParams');
 
