@@ -330,17 +330,14 @@ impl Registry {
                 loop {
                     tokio::time::sleep(every).await;
                     let Some(inner) = inner.upgrade() else { return };
-                    let expired: Vec<(String, Arc<Slot>)> = {
-                        let mut tenants = lock(&inner.tenants);
-                        let keys: Vec<String> = tenants
-                            .iter()
-                            .filter(|(_, slot)| slot.idle_for(idle))
-                            .map(|(key, _)| key.clone())
-                            .collect();
-                        keys.into_iter()
-                            .filter_map(|key| tenants.remove(&key).map(|slot| (key, slot)))
-                            .collect()
-                    };
+                    let mut expired: Vec<(String, Arc<Slot>)> = Vec::new();
+                    lock(&inner.tenants).retain(|key, slot| {
+                        let keep = !slot.idle_for(idle);
+                        if !keep {
+                            expired.push((key.clone(), Arc::clone(slot)));
+                        }
+                        keep
+                    });
                     for (key, slot) in expired {
                         tracing::info!(tenant = %key, "disposing an idle tenant");
                         dispose_later(slot);

@@ -246,14 +246,14 @@ fn write_frames(
     }
 }
 
-/// Encodes `message`. Everything a session sends is bounded before it gets here (output in
+/// Encodes `outgoing`. Everything a session sends is bounded before it gets here (output in
 /// chunks, capped error messages and exports), so a message over the frame limit is a bug in
 /// those bounds; it must still not end the worker, which serves other sessions: a result is
 /// replaced by a short `ERR_INTERNAL` one (the host must hear that the session ended), anything
 /// else is dropped with a note on stderr.
-fn encode_bounded(codec: &mut Codec, message: v1::WorkerMessage, buffer: &mut BytesMut) {
+fn encode_bounded(codec: &mut Codec, outgoing: v1::WorkerMessage, buffer: &mut BytesMut) {
     let mark = buffer.len();
-    let replacement = match &message.kind {
+    let replacement = match &outgoing.kind {
         Some(worker_message::Kind::SessionResult(result)) => Some(v1::SessionResult {
             session_id: result.session_id,
             code: 1,
@@ -267,14 +267,11 @@ fn encode_bounded(codec: &mut Codec, message: v1::WorkerMessage, buffer: &mut By
         }),
         _ => None,
     };
-    let Err(err) = codec.encode(message, buffer) else { return };
+    let Err(err) = codec.encode(outgoing, buffer) else { return };
     buffer.truncate(mark);
     eprintln!("secure-exec-worker: dropped a message for the host: {err}");
     if let Some(result) = replacement {
-        let _ = codec.encode(message_of(result), buffer).inspect_err(|_| buffer.truncate(mark));
+        let result = message(worker_message::Kind::SessionResult(result));
+        let _ = codec.encode(result, buffer).inspect_err(|_| buffer.truncate(mark));
     }
-}
-
-fn message_of(result: v1::SessionResult) -> v1::WorkerMessage {
-    message(worker_message::Kind::SessionResult(result))
 }

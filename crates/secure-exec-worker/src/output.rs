@@ -46,11 +46,7 @@ impl Output {
         let room = self.room(stream);
         let mut cut = !complete;
         if text.len() > room {
-            let mut end = room;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            text.truncate(end);
+            text.truncate(char_floor(&text, room));
             cut = true;
         }
         self.written[i] += text.len() as u64;
@@ -92,10 +88,7 @@ fn chunks(text: String, max: usize) -> Vec<String> {
     let mut pieces = Vec::with_capacity(text.len() / max + 1);
     let mut rest = text.as_str();
     while !rest.is_empty() {
-        let mut end = max.min(rest.len());
-        while !rest.is_char_boundary(end) {
-            end -= 1;
-        }
+        let mut end = char_floor(rest, max);
         if end == 0 {
             end = rest.chars().next().map_or(rest.len(), char::len_utf8);
         }
@@ -111,13 +104,18 @@ pub(crate) fn cap(mut text: String, max: usize, marker: &str) -> String {
     if text.len() <= max {
         return text;
     }
-    let mut end = max;
+    text.truncate(char_floor(&text, max));
+    text.push_str(marker);
+    text
+}
+
+/// The largest character boundary of `text` at or below `max`.
+fn char_floor(text: &str, max: usize) -> usize {
+    let mut end = max.min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    text.truncate(end);
-    text.push_str(marker);
-    text
+    end
 }
 
 fn index(stream: v1::Stream) -> usize {

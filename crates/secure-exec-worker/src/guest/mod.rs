@@ -1,7 +1,9 @@
 //! The guest's world: the natives the prelude is built on, and reading values back out.
 //!
 //! `prelude.js` builds console, process, timers and module/require from four natives
-//! (`print`, `exit`, `reportError`, `timerLimit`), so the surface the guest can reach in Rust stays tiny.
+//! (`print`, `exit`, `reportError`, `timerLimit`), and `web.js` (loaded on first use through
+//! `loadWeb`) the web platform globals from those in `web.rs`, so the surface the guest can
+//! reach in Rust stays small.
 
 use std::sync::OnceLock;
 
@@ -104,8 +106,8 @@ pub(crate) fn install<'s>(
     let hooks =
         v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
     if PRELUDE_CACHE.get().is_none() {
-        // Made after a warm-up, so the functions that formatting output and the web globals
-        // need (compiled lazily, on first use) are in the caches too.
+        // Made after a warm-up, so the functions that formatting output needs (compiled
+        // lazily, on first use) are in the cache too.
         let warm_up: v8::Global<v8::Function> = hook(scope, hooks, "warmUp")?;
         let warm_up = v8::Local::new(scope, &warm_up);
         warm_up.call(scope, undefined.into(), &[]).ok_or("prelude warm-up failed")?;

@@ -35,6 +35,13 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
     set_function(scope, natives, "now", now);
 }
 
+/// Whether the session has been stopped (a limit, a cancel), callable while the session's
+/// bytes are borrowed: a native working in pieces asks between them.
+fn stop_check(scope: &mut v8::PinScope<'_, '_>) -> impl Fn() -> bool + use<> {
+    let control = std::sync::Arc::clone(&state(scope).control);
+    move || control.stopped().is_some()
+}
+
 fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     if let Ok(text) = new_string(scope, message) {
         let error = v8::Exception::type_error(scope, text);
@@ -124,8 +131,7 @@ fn decode(
     let stream = args.get(3).boolean_value(scope);
     let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
     let bytes = source.get_contents(&mut storage);
-    let control = std::sync::Arc::clone(&state(scope).control);
-    let halted = || control.stopped().is_some();
+    let halted = stop_check(scope);
     let decoded = match encoding.as_str() {
         "utf-8" => decode_utf8(bytes, fatal, stream, &halted),
         "utf-16le" => decode_utf16le(bytes, fatal, stream, &halted),
@@ -444,8 +450,7 @@ fn digest(
     let Some(out) = view(scope, args.get(2)) else { return };
     let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
     let input = data.get_contents(&mut storage);
-    let control = std::sync::Arc::clone(&state(scope).control);
-    let halted = || control.stopped().is_some();
+    let halted = stop_check(scope);
     let hash = match algorithm.as_str() {
         "SHA-1" => hash_in_pieces::<sha1::Sha1>(input, &halted),
         "SHA-256" => hash_in_pieces::<sha2::Sha256>(input, &halted),

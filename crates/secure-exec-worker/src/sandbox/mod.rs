@@ -318,6 +318,12 @@ fn refused() -> BTreeMap<i64, Vec<SeccompRule>> {
     let rule = |conditions| SeccompRule::new(conditions).map_or_else(|_| Vec::new(), |r| vec![r]);
     let condition = |arg, op, value| SeccompCondition::new(arg, SeccompCmpArgLen::Qword, op, value);
     let dword = |arg, op, value| SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, value);
+    // A rule matching when argument `arg` is none of `allowed`.
+    let none_of = |arg, allowed: &[libc::c_int]| -> Vec<SeccompRule> {
+        let others: Result<Vec<_>, _> =
+            allowed.iter().map(|&value| dword(arg, SeccompCmpOp::Ne, value as u64)).collect();
+        others.map_or_else(|_| Vec::new(), rule)
+    };
     // clone: only threads (CLONE_THREAD set) may be created.
     if let Ok(no_thread) = condition(0, SeccompCmpOp::MaskedEq(libc::CLONE_THREAD as u64), 0) {
         rules.insert(libc::SYS_clone, rule(vec![no_thread]));
@@ -345,19 +351,11 @@ fn refused() -> BTreeMap<i64, Vec<SeccompRule>> {
         libc::PR_SET_NO_NEW_PRIVS,
         libc::PR_GET_NO_NEW_PRIVS,
     ];
-    let others: Result<Vec<_>, _> =
-        options.into_iter().map(|option| dword(0, SeccompCmpOp::Ne, option as u64)).collect();
-    if let Ok(others) = others {
-        rules.insert(libc::SYS_prctl, rule(others));
-    }
+    rules.insert(libc::SYS_prctl, none_of(0, &options));
     // fcntl: descriptor and status flags only; F_SETOWN and friends would direct signals at
     // another process.
     let commands = [libc::F_GETFD, libc::F_SETFD, libc::F_GETFL, libc::F_SETFL];
-    let others: Result<Vec<_>, _> =
-        commands.into_iter().map(|command| dword(1, SeccompCmpOp::Ne, command as u64)).collect();
-    if let Ok(others) = others {
-        rules.insert(libc::SYS_fcntl, rule(others));
-    }
+    rules.insert(libc::SYS_fcntl, none_of(1, &commands));
     rules
 }
 
