@@ -13,7 +13,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use secure_exec_host::{
-    ExecOptions, NodeRuntime, NodeRuntimeOptions, OutputStream, V8Runtime, V8RuntimeOptions,
+    ExecOptions, HostDir, NodeRuntime, NodeRuntimeOptions, OutputStream, SystemDriver, V8Runtime,
+    V8RuntimeOptions,
 };
 
 /// Exit status when the host could not run the code at all (no worker, bad options).
@@ -62,12 +63,67 @@ struct Source {
     /// `process.env` entry for the guest (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     env: Vec<(String, String)>,
+    /// Mount a host directory into the guest: `HOST:GUEST`, read-only unless `:rw` follows
+    /// (repeatable). A FILE inside a volume runs at its guest path, so its relative requires
+    /// and its node_modules work.
+    #[arg(short = 'v', long = "volume", value_name = "HOST:GUEST[:rw]", value_parser = parse_volume)]
+    volumes: Vec<Volume>,
+    /// The guest's working directory (default: the guest path of this directory if a volume
+    /// holds it, else `/`).
+    #[arg(long, value_name = "GUEST_PATH")]
+    cwd: Option<String>,
     /// The worker executable (default: SECURE_EXEC_WORKER, beside this program, or PATH).
     #[arg(long, value_name = "PATH")]
     worker: Option<PathBuf>,
     /// Extra `process.argv` entries for the guest.
     #[arg(last = true)]
     args: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+struct Volume {
+    host: PathBuf,
+    guest: String,
+    writable: bool,
+}
+
+fn parse_volume(text: &str) -> Result<Volume, String> {
+    let (rest, writable) = match text.strip_suffix(":rw") {
+        Some(rest) => (rest, true),
+        None => (text.strip_suffix(":ro").unwrap_or(text), false),
+    };
+    let Some((host, guest)) = rest.rsplit_once(':') else {
+        return Err(format!("expected HOST:GUEST[:rw], got {text:?}"));
+    };
+    if host.is_empty() || !guest.starts_with('/') {
+        return Err(format!("expected HOST:GUEST[:rw] with an absolute GUEST path, got {text:?}"));
+    }
+    let host = std::fs::canonicalize(host).map_err(|err| format!("volume {host}: {err}"))?;
+    if !host.is_dir() {
+        return Err(format!("volume {}: not a directory", host.display()));
+    }
+    Ok(Volume { host, guest: guest.trim_end_matches('/').to_owned(), writable })
+}
+
+/// The guest path of `host` (absolute, canonical) if a volume holds it.
+fn guest_path(volumes: &[Volume], host: &std::path::Path) -> Option<String> {
+    // The deepest volume wins, as the deepest mount serves a path.
+    let mut best: Option<(&Volume, &std::path::Path)> = None;
+    for volume in volumes {
+        if let Ok(rest) = host.strip_prefix(&volume.host) {
+            if best.is_none_or(|(b, _)| volume.host.as_os_str().len() > b.host.as_os_str().len()) {
+                best = Some((volume, rest));
+            }
+        }
+    }
+    let (volume, rest) = best?;
+    let rest = rest.to_str()?;
+    let base = if volume.guest.is_empty() { "" } else { volume.guest.as_str() };
+    Some(if rest.is_empty() {
+        format!("{base}/").replace("//", "/")
+    } else {
+        format!("{base}/{rest}")
+    })
 }
 
 fn parse_env(text: &str) -> Result<(String, String), String> {
@@ -106,6 +162,34 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Run(source) => (source, true),
     };
     let (code, filename) = read_code(&source)?;
+    let mut system = SystemDriver::default();
+    for volume in &source.volumes {
+        let dir = if volume.writable {
+            HostDir::read_write(&volume.host)
+        } else {
+            HostDir::read_only(&volume.host)
+        };
+        let at = if volume.guest.is_empty() { "/" } else { volume.guest.as_str() };
+        system = system.mount(at, dir);
+    }
+    let here = std::env::current_dir().ok().and_then(|dir| std::fs::canonicalize(dir).ok());
+    let cwd = match (&source.cwd, here.and_then(|dir| guest_path(&source.volumes, &dir))) {
+        (Some(cwd), _) => Some(cwd.clone()),
+        (None, found) => found,
+    };
+    if let Some(cwd) = &cwd {
+        system = system.with_cwd(cwd);
+    }
+    // A file inside a volume runs at its guest path.
+    let filename = match &source.file {
+        Some(path) if path.as_os_str() != "-" && source.eval.is_none() => {
+            std::fs::canonicalize(path)
+                .ok()
+                .and_then(|host| guest_path(&source.volumes, &host))
+                .unwrap_or(filename)
+        }
+        _ => filename,
+    };
     let v8 = V8Runtime::spawn(V8RuntimeOptions {
         worker_path: source.worker.clone(),
         ..V8RuntimeOptions::default()
@@ -119,6 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         max_output_bytes: source.max_output_bytes,
         env: source.env.iter().cloned().collect::<BTreeMap<_, _>>(),
         argv: source.args.clone(),
+        system,
         ..NodeRuntimeOptions::default()
     });
     let on_output = (!source.json).then(|| {

@@ -20,7 +20,9 @@
 //! ```
 //!
 //! Layers: [`NodeRuntime`] (sessions with Node-like semantics and limits) → [`V8Runtime`] (one
-//! worker process) → the connection actor on the host's I/O thread → the worker. [`Registry`]
+//! worker process) → the connection actor on the host's I/O thread → the worker. The guest's
+//! files and modules come from the host: [`SystemDriver`] describes that world (mounts of
+//! [`MemFs`], [`HostDir`] or the embedder's own [`FileSystem`]), deny by default. [`Registry`]
 //! chooses processes by [`Topology`]. This crate never links V8; only the worker does.
 
 mod driver;
@@ -30,6 +32,7 @@ mod options;
 mod process;
 mod registry;
 mod result;
+mod world;
 
 pub use error::{Error, ErrorCode};
 
@@ -48,3 +51,7 @@ pub use options::{
 pub use process::{ProcessState, ProcessStats, V8Runtime, WORKER_ENV, WORKER_NAME, WorkerInfo};
 pub use registry::{ProcessEntry, Registry, RegistryOptions, TopologyKind};
 pub use result::{ExecResult, RunResult, SessionMetrics};
+pub use world::{
+    DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_WRITE_BYTES, DEFAULT_MEMFS_QUOTA, DirEntry, FileKind,
+    FileSystem, FsError, FsErrorCode, HostDir, MemFs, Metadata, SystemDriver, WriteMode,
+};

@@ -95,6 +95,9 @@ impl NodeRuntime {
         let started = std::time::Instant::now();
         let options = &self.inner.options;
         let limits = SessionLimits::resolve(options, &call)?;
+        options.system.validate()?;
+        let cwd = options.system.cwd().to_owned();
+        let filename = entry_path(&cwd, call.filename.as_deref().unwrap_or("index.js"))?;
         let runtime = self.v8_runtime().await?;
         let mode = match mode {
             Mode::Exec => v1::ExecuteMode::Exec,
@@ -106,19 +109,33 @@ impl NodeRuntime {
                 limits: Some(limits.to_proto()),
                 env: options.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 argv: options.argv.clone(),
+                cwd,
             },
             execute: v1::Execute {
                 session_id: 0,
                 mode: mode as i32,
                 code: code.to_owned(),
-                filename: call.filename.unwrap_or_else(|| "index.js".to_owned()),
+                filename,
             },
             limits,
             on_output: call.on_output,
+            world: options.system.session(),
         };
         request.check_size(runtime.info().max_frame_len)?;
         let mut report = runtime.session(request).await;
         report.metrics.wall_time = started.elapsed();
         Ok(report)
     }
+}
+
+/// The entry's absolute guest path: `filename` from the working directory.
+fn entry_path(cwd: &str, filename: &str) -> Result<String, Error> {
+    let joined =
+        if filename.starts_with('/') { filename.to_owned() } else { format!("{cwd}/{filename}") };
+    crate::world::normalize_path(&joined).ok_or_else(|| {
+        let shown: String = filename.chars().take(80).collect();
+        Error::InvalidOptions(format!(
+            "filename {shown:?} is not a usable guest path (no NUL bytes, at most 4096 bytes)"
+        ))
+    })
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{Error, Registry, V8Runtime};
+use crate::{Error, Registry, SystemDriver, V8Runtime};
 
 use secure_exec_proto::limits;
 
@@ -181,6 +181,9 @@ pub struct NodeRuntimeOptions {
     pub env: BTreeMap<String, String>,
     /// Extra `process.argv` entries after `["secure-exec", filename]`.
     pub argv: Vec<String>,
+    /// The guest's world: its filesystems (mounts), working directory and I/O bounds.
+    /// Default: an empty in-memory `/`, fresh for every session, no host path visible.
+    pub system: SystemDriver,
 }
 
 impl fmt::Debug for NodeRuntimeOptions {
@@ -196,6 +199,7 @@ impl fmt::Debug for NodeRuntimeOptions {
             .field("max_exports_bytes", &self.max_exports_bytes)
             .field("env", &self.env.keys().collect::<Vec<_>>())
             .field("argv", &self.argv)
+            .field("system", &self.system)
             .finish_non_exhaustive()
     }
 }
@@ -213,7 +217,8 @@ pub struct ExecOptions {
     pub max_output_bytes: Option<u64>,
     /// See [`NodeRuntimeOptions::max_exports_bytes`].
     pub max_exports_bytes: Option<u64>,
-    /// Name of the code in stack traces. Default `index.js`.
+    /// The guest path of the code: shown in stack traces, and where its relative `require`s
+    /// and `import`s start. Relative to the working directory; default `index.js` there.
     pub filename: Option<String>,
     /// Receives output chunks as they are produced (they are also in the result).
     pub on_output: Option<OutputCallback>,

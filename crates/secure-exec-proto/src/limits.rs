@@ -43,6 +43,23 @@ pub const RESULT_OVERHEAD_BYTES: usize = MAX_ERROR_MESSAGE_BYTES + 64 * 1024;
 /// ends the session with `ERR_TIMER_LIMIT`.
 pub const MAX_PENDING_TIMERS: usize = 100_000;
 
+/// Host calls one session may have in flight at once; the worker fails further ones with
+/// `ERR_HOST_CALL_LIMIT` and the host refuses them the same way.
+pub const MAX_HOST_CALLS_IN_FLIGHT: usize = 64;
+
+/// The most bytes one read or write call moves: larger files move in several calls, so that
+/// the replies a session has in flight stay small next to its memory budget.
+pub const HOST_IO_CHUNK: usize = MIB as usize;
+
+/// Room in a frame for a host reply's fields besides its data.
+pub const HOST_REPLY_OVERHEAD_BYTES: usize = 64 * 1024;
+
+/// The most data one host call carries either way (a read's bytes, a write's, a module's
+/// source) for a frame limit of `frame_len`: larger files move in several calls.
+pub fn host_data_cap(frame_len: usize) -> usize {
+    frame_len.saturating_sub(HOST_REPLY_OVERHEAD_BYTES).min(8 * MIB as usize)
+}
+
 /// The frame limit both sides keep to: the smaller of what the host asked for (0: no wish)
 /// and the worker's own, never below [`MIN_FRAME_LEN`].
 pub fn agree_frame_len(host: u64, own: usize) -> usize {

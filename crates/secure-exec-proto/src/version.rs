@@ -10,8 +10,11 @@ pub const INITIAL: u32 = 1;
 /// The frame limit is agreed in the handshake (`Hello.max_frame_len`, `HelloAck.max_frame_len`).
 pub const FRAME_LIMIT_AGREED: u32 = 2;
 
+/// Sessions ask the host for files and modules (`HostCall`, `HostReply`).
+pub const HOST_CALLS: u32 = 3;
+
 /// The version this build speaks.
-pub const CURRENT: u32 = FRAME_LIMIT_AGREED;
+pub const CURRENT: u32 = HOST_CALLS;
 
 /// Whether a peer speaking `version` can talk to this build.
 ///

@@ -141,6 +141,15 @@ impl Admission {
         }
     }
 
+    /// Hands a host reply to its session. A reply for a session that has ended is dropped:
+    /// the host may answer a call after the session it came from was stopped.
+    pub(crate) fn reply(&self, reply: v1::HostReply) {
+        let state = lock(&self.state);
+        if let Some(control) = state.running.get(&reply.session_id) {
+            control.deliver(reply);
+        }
+    }
+
     /// Stops a session. A late cancel (the session just finished) is not an error.
     pub(crate) fn cancel(&self, id: u64) {
         let mut state = lock(&self.state);

@@ -182,6 +182,7 @@ impl Dispatch {
                 }
             }
             host_message::Kind::CancelSession(cancel) => self.sessions.cancel(cancel.session_id),
+            host_message::Kind::HostReply(reply) => self.sessions.reply(reply),
             host_message::Kind::StatsRequest(request) => {
                 let (active, total, heap_used, heap_total) = self.sessions.stats();
                 let reply = v1::StatsReply {

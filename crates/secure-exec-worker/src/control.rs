@@ -1,7 +1,9 @@
 //! What the rest of the worker knows about a running session, and how it is stopped.
 
-use std::sync::Mutex;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use secure_exec_proto::v1;
 use std::sync::mpsc;
@@ -48,6 +50,19 @@ pub(crate) struct Control {
     input: mpsc::Sender<Input>,
     heap_used: AtomicU64,
     heap_total: AtomicU64,
+    /// Host replies not yet taken by the session thread, and the signal that one came (or a
+    /// stop did) for a thread blocked on a call.
+    replies: Mutex<VecDeque<v1::HostReply>>,
+    replied: Condvar,
+}
+
+/// How a blocking host call ended without its reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unanswered {
+    /// The session was stopped while it waited.
+    Stopped(Stop),
+    /// No reply within the wait's bound.
+    TimedOut,
 }
 
 impl Control {
@@ -60,6 +75,8 @@ impl Control {
             input,
             heap_used: AtomicU64::new(0),
             heap_total: AtomicU64::new(0),
+            replies: Mutex::new(VecDeque::new()),
+            replied: Condvar::new(),
         };
         (control, inbox)
     }
@@ -97,7 +114,52 @@ impl Control {
             isolate.terminate_execution();
         }
         let _ = self.input.send(Input::Wake);
+        // A thread blocked on a host call wakes too (taking the lock orders this after its
+        // check of `stopped`).
+        drop(lock(&self.replies));
+        self.replied.notify_all();
         true
+    }
+
+    /// Hands a host reply to the session thread: a blocked call takes it, else the event loop.
+    pub(crate) fn deliver(&self, reply: v1::HostReply) {
+        lock(&self.replies).push_back(reply);
+        self.replied.notify_all();
+        let _ = self.input.send(Input::Wake);
+    }
+
+    /// Replies that arrived, in order, except those a blocked call is waiting for.
+    pub(crate) fn take_replies(&self) -> VecDeque<v1::HostReply> {
+        std::mem::take(&mut *lock(&self.replies))
+    }
+
+    /// Waits for the reply to `call_id` until the session is stopped or `bound` passes; other
+    /// replies stay queued for the event loop.
+    pub(crate) fn wait_reply(
+        &self,
+        call_id: u64,
+        bound: Duration,
+    ) -> Result<v1::HostReply, Unanswered> {
+        let deadline = Instant::now() + bound;
+        let mut replies = lock(&self.replies);
+        loop {
+            if let Some(at) = replies.iter().position(|r| r.call_id == call_id) {
+                if let Some(reply) = replies.remove(at) {
+                    return Ok(reply);
+                }
+            }
+            if let Some(stop) = self.stopped() {
+                return Err(Unanswered::Stopped(stop));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Unanswered::TimedOut);
+            }
+            replies = match self.replied.wait_timeout(replies, left) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
     }
 
     pub(crate) fn stopped(&self) -> Option<Stop> {

@@ -28,6 +28,12 @@ impl Output {
     }
 
     /// Bytes `stream` may still take before it is truncated; 0 once it has been.
+    /// Where the session's messages go (its host calls share the channel, so that each is
+    /// sent before the session's result).
+    pub(crate) fn sink(&self) -> &Sender<v1::WorkerMessage> {
+        &self.sink
+    }
+
     pub(crate) fn room(&self, stream: v1::Stream) -> usize {
         let i = index(stream);
         if self.truncated[i] {

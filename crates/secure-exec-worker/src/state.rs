@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::budget::MemoryBudget;
 use crate::control::Control;
+use crate::guest::HostCalls;
 use crate::output::Output;
 
 /// Per-session state kept in the isolate's slot, reachable from native callbacks.
@@ -19,4 +20,6 @@ pub(crate) struct SessionState {
     pub(crate) started: std::time::Instant,
     /// Rejected promises without a handler, since the last check.
     pub(crate) rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
+    /// Host calls in flight and reply bytes not yet taken.
+    pub(crate) host: HostCalls,
 }

@@ -23,6 +23,7 @@ pub use locate::{WORKER_ENV, WORKER_NAME};
 
 use crate::options::{OutputCallback, SessionLimits};
 use crate::result::Report;
+use crate::world::SessionWorld;
 use crate::{Error, ErrorCode, V8RuntimeOptions, driver};
 use actor::Command;
 use budget::{Budget, Denied};
@@ -103,6 +104,8 @@ pub(crate) struct SessionRequest {
     pub(crate) execute: v1::Execute,
     pub(crate) limits: SessionLimits,
     pub(crate) on_output: Option<OutputCallback>,
+    /// What the session's host calls act on.
+    pub(crate) world: Arc<SessionWorld>,
 }
 
 impl SessionRequest {
@@ -412,6 +415,7 @@ impl V8Runtime {
             on_output: request.on_output,
             max_output: request.limits.max_output_bytes,
             timeout,
+            world: request.world,
         };
         if process
             .commands

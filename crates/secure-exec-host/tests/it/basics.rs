@@ -59,10 +59,10 @@ async fn uncaught_exception_gives_code_1_with_message_and_stack() {
     assert_eq!(r.error_code, Some(ErrorCode::GuestException));
     let message = r.error_message.unwrap();
     assert!(
-        message.starts_with("ERR_GUEST_EXCEPTION: Error: boom\n    at f (index.js:1:"),
+        message.starts_with("ERR_GUEST_EXCEPTION: Error: boom\n    at f (/index.js:1:"),
         "{message}"
     );
-    assert!(message.contains("index.js:2:1"), "{message}");
+    assert!(message.contains("/index.js:2:1"), "{message}");
 }
 
 #[tokio::test]

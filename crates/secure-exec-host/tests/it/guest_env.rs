@@ -59,15 +59,19 @@ async fn errors_print_with_their_stack() {
 }
 
 #[tokio::test]
-async fn require_throws_a_clear_error() {
+async fn a_missing_module_is_module_not_found_as_in_node() {
     let (rt, _v8) = support::runtime().await;
-    let r = rt.exec("require('fs')").await.unwrap();
+    let r = rt.exec("require('left-pad')").await.unwrap();
     assert_eq!(r.code, 1);
     let message = r.error_message.unwrap();
-    assert!(message.contains("Cannot find module 'fs'"), "{message}");
-    assert!(message.contains("not available"), "{message}");
-    let out = stdout_of("try { require('child_process') } catch (e) { console.log(e.code) }").await;
-    assert_eq!(out, "MODULE_NOT_FOUND\n");
+    assert!(
+        message.contains("Error: Cannot find module 'left-pad'\nRequire stack:\n- /index.js"),
+        "{message}"
+    );
+    let out =
+        stdout_of("try { require('./nope') } catch (e) { console.log(e.code, e.requireStack) }")
+            .await;
+    assert_eq!(out, "MODULE_NOT_FOUND [ '/index.js' ]\n");
 }
 
 #[tokio::test]
@@ -86,7 +90,7 @@ async fn process_env_is_empty_unless_given() {
         .exec("console.log(process.env.GREETING, process.argv.slice(1).join(' '))")
         .await
         .unwrap();
-    assert_eq!(r.stdout, "hi index.js one\n");
+    assert_eq!(r.stdout, "hi /index.js one\n");
 }
 
 #[tokio::test]

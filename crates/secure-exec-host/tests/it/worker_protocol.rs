@@ -154,7 +154,12 @@ fn arb_host_message() -> impl proptest::strategy::Strategy<Value = host_message:
                     limits,
                     env: [("K".to_owned(), "V".to_owned())].into(),
                     argv,
+                    ..Default::default()
                 }
+            )),
+        (id.clone(), any::<u64>(), "[A-Z]{0,6}", proptest::collection::vec(any::<u8>(), 0..64))
+            .prop_map(|(session_id, call_id, error_code, data)| host_message::Kind::HostReply(
+                v1::HostReply { session_id, call_id, error_code, data, ..Default::default() }
             )),
         (id.clone(), -1i32..4, code).prop_map(|(session_id, mode, code)| {
             host_message::Kind::Execute(v1::Execute {

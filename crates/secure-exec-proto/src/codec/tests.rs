@@ -120,7 +120,21 @@ fn arb_host_message() -> impl Strategy<Value = v1::HostMessage> {
                 limits,
                 env: Default::default(),
                 argv,
+                cwd: "/app".into(),
             })),
+        (any::<u64>(), any::<u64>(), ".*", proptest::collection::vec(any::<u8>(), 0..64)).prop_map(
+            |(session_id, call_id, error_code, data)| {
+                host_message::Kind::HostReply(v1::HostReply {
+                    session_id,
+                    call_id,
+                    error_code,
+                    data,
+                    stat: Some(v1::FileStat { size: 3, ..Default::default() }),
+                    entries: vec![v1::DirEntry { name: "a".into(), kind: 1 }],
+                    ..Default::default()
+                })
+            }
+        ),
         (any::<u64>(), any::<i32>(), ".*", ".*").prop_map(|(id, mode, code, filename)| {
             host_message::Kind::Execute(v1::Execute { session_id: id, mode, code, filename })
         }),

@@ -13,10 +13,19 @@ use secure_exec_proto::v1;
 use crate::control::Stop;
 pub(crate) use crate::state::SessionState;
 
+mod host;
 mod web;
+
+pub(crate) use host::{HostCalls, reply_object};
 
 const PRELUDE: &str = include_str!("prelude.js");
 const WEB: &str = include_str!("web.js");
+const NODE: &str = include_str!("node.js");
+const VENDOR: &str = include_str!("vendor.js");
+
+/// The parameters of a CommonJS module's function, in Node's order.
+pub(crate) const CJS_PARAMS: [&str; 5] =
+    ["exports", "require", "module", "__filename", "__dirname"];
 
 /// What the worker keeps from the prelude to drive the session.
 #[derive(Debug)]
@@ -26,12 +35,20 @@ pub(crate) struct Hooks {
     pub(crate) require: v8::Global<v8::Function>,
     pub(crate) next_timer: v8::Global<v8::Function>,
     pub(crate) fire_timer: v8::Global<v8::Function>,
+    /// `hostReply(id, reply)`: hands an async host call's reply to whoever waits for it.
+    pub(crate) host_reply: v8::Global<v8::Function>,
+    /// Per-session settings the prelude reads (`cwd`).
+    pub(crate) session: v8::Global<v8::Object>,
 }
 
 /// The prelude compiled once, as V8 code cache: later sessions skip parsing and compiling it.
 static PRELUDE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 /// The same for `web.js`.
 static WEB_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+/// The same for `node.js`.
+static NODE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+/// The same for `vendor.js`.
+static VENDOR_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 
 /// Compiles `code` (from the code cache in `cache` once there is one) and runs it; returns the
 /// script and what it evaluated to.
@@ -92,7 +109,11 @@ pub(crate) fn install<'s>(
     }
 
     web::install(scope, natives);
+    host::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
+    set_function(scope, natives, "loadNode", load_node);
+    set_function(scope, natives, "loadVendor", load_vendor);
+    set_function(scope, natives, "compileFunction", compile_function);
     let undefined = v8::undefined(scope);
 
     let (script, prelude) = compile_cached(scope, PRELUDE, "secure-exec:prelude", &PRELUDE_CACHE)?;
@@ -121,6 +142,8 @@ pub(crate) fn install<'s>(
         require: hook(scope, hooks, "require")?,
         next_timer: hook(scope, hooks, "nextTimer")?,
         fire_timer: hook(scope, hooks, "fireTimer")?,
+        host_reply: hook(scope, hooks, "hostReply")?,
+        session: hook(scope, hooks, "session")?,
     })
 }
 
@@ -131,6 +154,7 @@ pub(crate) fn configure(
     env: &std::collections::HashMap<String, String>,
     argv: &[String],
     filename: &str,
+    cwd: &str,
 ) -> Result<(), String> {
     let env_object = v8::Object::new(scope);
     let mut sorted: Vec<_> = env.iter().collect();
@@ -148,12 +172,15 @@ pub(crate) fn configure(
     let argv_array = v8::Array::new_with_elements(scope, &argv_values);
     let filename_value = new_string(scope, filename)?;
 
+    let cwd = new_string(scope, if cwd.is_empty() { "/" } else { cwd })?;
     let process = v8::Local::new(scope, &hooks.process);
     let module = v8::Local::new(scope, &hooks.module);
+    let session = v8::Local::new(scope, &hooks.session);
     for (target, key, value) in [
         (process, "env", env_object.into()),
         (process, "argv", argv_array.into()),
         (module, "filename", filename_value.into()),
+        (session, "cwd", cwd.into()),
     ] {
         let key = new_string(scope, key)?;
         target.set(scope, key.into(), value).ok_or("cannot configure the guest environment")?;
@@ -264,27 +291,84 @@ fn bounded(scope: &mut v8::PinScope<'_, '_>, text: v8::Local<'_, v8::String>) ->
     text
 }
 
-/// `loadWeb(natives)`: runs `web.js` in the session's context and returns its globals. Called
-/// by the prelude the first time the guest touches one of them, so that sessions that never do
-/// pay nothing for them.
+/// Runs one of the lazily loaded guest scripts (`web.js`, `node.js`): a function expression,
+/// called with the natives; returns what it returns. The first run leaves its code cache for
+/// every later session.
+fn load_script(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: &v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+    code: &str,
+    name: &str,
+    cache: &OnceLock<Vec<u8>>,
+) {
+    let first = cache.get().is_none();
+    let Ok((script, function)) = compile_cached(scope, code, name, cache) else { return };
+    let Ok(function) = v8::Local::<v8::Function>::try_from(function) else { return };
+    let undefined = v8::undefined(scope);
+    let passed: Vec<_> = (0..args.length()).map(|i| args.get(i)).collect();
+    let Some(result) = function.call(scope, undefined.into(), &passed) else { return };
+    if first {
+        if let Some(data) = script.get_unbound_script(scope).create_code_cache() {
+            let _ = cache.set(data.to_vec());
+        }
+    }
+    rv.set(result);
+}
+
+/// `loadWeb(natives)`: the web platform globals, built the first time the guest touches one,
+/// so that sessions that never do pay nothing for them.
 fn load_web(
     scope: &mut v8::PinScope<'_, '_>,
     args: v8::FunctionCallbackArguments<'_>,
+    rv: v8::ReturnValue<'_>,
+) {
+    load_script(scope, &args, rv, WEB, "secure-exec:web", &WEB_CACHE);
+}
+
+/// `loadNode(natives, ...)`: the module loader and Node's built-in modules, built on the
+/// first `require`.
+fn load_node(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    rv: v8::ReturnValue<'_>,
+) {
+    load_script(scope, &args, rv, NODE, "secure-exec:node", &NODE_CACHE);
+}
+
+/// `loadVendor(process)`: the npm implementations of Node's built-in modules (`vendor.js`),
+/// built the first time the guest requires one.
+fn load_vendor(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    rv: v8::ReturnValue<'_>,
+) {
+    load_script(scope, &args, rv, VENDOR, "secure-exec:vendor", &VENDOR_CACHE);
+}
+
+/// `compileFunction(source, filename)`: a CommonJS module body compiled as a function of
+/// `(exports, require, module, __filename, __dirname)`. A syntax error (or a source nested too
+/// deeply for the parser, a RangeError) is thrown to the guest.
+fn compile_function<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
     mut rv: v8::ReturnValue<'_>,
 ) {
-    let first = WEB_CACHE.get().is_none();
-    let Ok((script, web)) = compile_cached(scope, WEB, "secure-exec:web", &WEB_CACHE) else {
-        return;
-    };
-    let Ok(web) = v8::Local::<v8::Function>::try_from(web) else { return };
-    let undefined = v8::undefined(scope);
-    let Some(globals) = web.call(scope, undefined.into(), &[args.get(0)]) else { return };
-    if first {
-        if let Some(data) = script.get_unbound_script(scope).create_code_cache() {
-            let _ = WEB_CACHE.set(data.to_vec());
-        }
+    let Ok(source) = v8::Local::<v8::String>::try_from(args.get(0)) else { return };
+    let Ok(name) = v8::Local::<v8::String>::try_from(args.get(1)) else { return };
+    let origin = script_origin(scope, name.into());
+    let mut source = v8::script_compiler::Source::new(source, Some(&origin));
+    let params: Vec<_> = CJS_PARAMS.iter().filter_map(|p| v8::String::new(scope, p)).collect();
+    if let Some(function) = v8::script_compiler::compile_function(
+        scope,
+        &mut source,
+        &params,
+        &[],
+        v8::script_compiler::CompileOptions::NoCompileOptions,
+        v8::script_compiler::NoCacheReason::NoReason,
+    ) {
+        rv.set(function.into());
     }
-    rv.set(globals);
 }
 
 /// `exit(code)`: ends the session now with `code`.

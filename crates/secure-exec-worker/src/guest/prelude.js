@@ -556,15 +556,49 @@
   ObjectDefineProperty(process, Symbol.toStringTag, { value: 'process' });
 
   const module = { exports: {}, id: '.', filename: '', loaded: false, children: [], paths: [] };
-
-  function require(name) {
-    const err = new ErrorCtor("Cannot find module '" + StringCtor(name) +
-      "': require() is not available in secure-exec (no modules can be loaded)");
-    err.code = 'MODULE_NOT_FOUND';
+  // Per-session settings the worker fills in when the session is assigned.
+  const session = { cwd: '/' };
+  process.cwd = () => session.cwd;
+  process.chdir = () => {
+    const err = new ErrorCtor('process.chdir() is not supported in secure-exec');
+    err.code = 'ERR_NOT_SUPPORTED';
     throw err;
+  };
+
+  // ---------------------------------------------------------------- host calls
+  // Replies to asynchronous host calls come back through `hostReply`, one macrotask each; a
+  // callback that throws is an uncaught exception, as in Node.
+  const hostWaiters = new SafeMap();
+  function hostAsync(args, callback) {
+    const id = ReflectApply(native.hostCall, undefined, [...args, true]);
+    call(MapPrototypeSet, hostWaiters, id, callback);
+    return id;
   }
-  require.resolve = require;
-  require.cache = ObjectFreeze({});
+  function hostReply(id, reply) {
+    const callback = call(MapPrototypeGet, hostWaiters, id);
+    call(MapPrototypeDelete, hostWaiters, id);
+    if (callback !== undefined) callback(reply);
+  }
+
+  // The module loader and Node's built-in modules (node.js) are built on the first
+  // `require`, so sessions that load nothing pay nothing for them.
+  let node;
+  function loadNode() {
+    if (node === undefined) {
+      node = native.loadNode(native, { process, module, session, hostAsync, inspect, format,
+        queueMicrotask, loadWeb: () => loadWeb(),
+        setTimeout: (callback, delay, ...args) => addTimer(callback, delay, args, false),
+        setImmediate: (callback, ...args) => addTimer(callback, 0, args, false),
+        clearTimeout: clearTimer });
+    }
+    return node;
+  }
+  function require(name) {
+    return loadNode().mainRequire(name);
+  }
+  require.resolve = (name, options) => loadNode().mainRequire.resolve(name, options);
+  ObjectDefineProperty(require, 'cache', { get: () => loadNode().mainRequire.cache });
+  ObjectDefineProperty(require, 'main', { get: () => module });
 
   // ---------------------------------------------------------------- WebAssembly memory
   // WebAssembly memories live outside the V8 heap and outside the ArrayBuffer allocator, so
@@ -793,6 +827,18 @@
     });
   }
 
+  // Node's `Buffer` global, built (with the module loader) on first use.
+  ObjectDefineProperty(globalObject, 'Buffer', {
+    get() {
+      const BufferCtor = loadNode().requireBuiltin('buffer').Buffer;
+      define('Buffer', BufferCtor);
+      return BufferCtor;
+    },
+    set(value) { define('Buffer', value); },
+    configurable: true,
+    enumerable: false,
+  });
+
   // Formats one value of each common kind without printing anything: run once before the
   // worker caches the prelude's compiled code, so console.log's code is in the cache too.
   function warmUp() {
@@ -802,5 +848,5 @@
 
   }
 
-  return { module, process, require, nextTimer, fireTimer, inspect, warmUp };
+  return { module, process, require, nextTimer, fireTimer, inspect, warmUp, hostReply, session };
 })

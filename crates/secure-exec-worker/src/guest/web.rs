@@ -42,14 +42,14 @@ fn stop_check(scope: &mut v8::PinScope<'_, '_>) -> impl Fn() -> bool + use<> {
     move || control.stopped().is_some()
 }
 
-fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+pub(super) fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     if let Ok(text) = new_string(scope, message) {
         let error = v8::Exception::type_error(scope, text);
         scope.throw_exception(error);
     }
 }
 
-fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+pub(super) fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     if let Ok(text) = new_string(scope, message) {
         let error = v8::Exception::range_error(scope, text);
         scope.throw_exception(error);
@@ -57,7 +57,7 @@ fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
 }
 
 /// The bytes of a typed array or DataView, or `None` (with a TypeError thrown).
-fn view<'v>(
+pub(super) fn view<'v>(
     scope: &mut v8::PinScope<'_, '_>,
     value: v8::Local<'v, v8::Value>,
 ) -> Option<v8::Local<'v, v8::ArrayBufferView>> {
@@ -72,7 +72,7 @@ fn view<'v>(
 
 /// The writable bytes of `view`. The view is moved off the V8 heap first (small typed arrays
 /// live on it, where a GC could move them), so the slice stays valid while no JavaScript runs.
-fn bytes_mut<'a>(
+pub(super) fn bytes_mut<'a>(
     scope: &mut v8::PinScope<'_, '_>,
     view: v8::Local<'a, v8::ArrayBufferView>,
 ) -> &'a mut [u8] {
@@ -157,7 +157,7 @@ fn decode(
 
 /// Whether the V8 string for `text` fits the session's memory budget; if not, the session is
 /// stopped (`ERR_MEMORY_LIMIT`) and the caller must not create it.
-fn admit_string(scope: &mut v8::PinScope<'_, '_>, text: &str) -> bool {
+pub(super) fn admit_string(scope: &mut v8::PinScope<'_, '_>, text: &str) -> bool {
     if text.len() < CHUNK {
         return true;
     }
@@ -452,6 +452,8 @@ fn digest(
     let input = data.get_contents(&mut storage);
     let halted = stop_check(scope);
     let hash = match algorithm.as_str() {
+        // For `crypto.createHash('md5')`; Web Crypto's `digest` does not offer it.
+        "MD5" => hash_in_pieces::<md5::Md5>(input, &halted),
         "SHA-1" => hash_in_pieces::<sha1::Sha1>(input, &halted),
         "SHA-256" => hash_in_pieces::<sha2::Sha256>(input, &halted),
         "SHA-384" => hash_in_pieces::<sha2::Sha384>(input, &halted),

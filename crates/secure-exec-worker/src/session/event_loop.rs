@@ -16,8 +16,6 @@ const MAX_IDLE: Duration = Duration::from_millis(500);
 /// How often a session with V8 work in the background checks for its completion.
 const BACKGROUND_POLL: Duration = Duration::from_millis(1);
 
-const CJS_PARAMS: [&str; 5] = ["exports", "require", "module", "__filename", "__dirname"];
-
 /// How the guest's code ended.
 #[derive(Debug)]
 pub(super) enum Ending {
@@ -44,6 +42,12 @@ pub(super) fn run_to_completion(
         if let Some(ending) = after_macrotask(scope, control) {
             return ending;
         }
+        // Replies to host calls, each a macrotask of its own.
+        match deliver_replies(scope, hooks, control) {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(ending) => return check(scope, control, ending),
+        }
         // Work V8 finished in the background (async WebAssembly compiles) comes back as
         // foreground tasks; each is a macrotask of its own.
         if crate::platform::run_foreground_tasks(scope) {
@@ -55,9 +59,10 @@ pub(super) fn run_to_completion(
             Err(ending) => return check(scope, control, ending),
         };
         let background = scope.has_pending_background_tasks();
+        let host_calls = scope.get_slot::<SessionState>().is_some_and(|s| s.host.waiting());
         // No timer left (-1), or a value the guest broke (NaN).
         let no_timer = delay.is_nan() || delay < 0.0;
-        if no_timer && !background {
+        if no_timer && !background && !host_calls {
             return Ending::Finished;
         }
         // Sleep until the timer is due, waking early for a stop, and often while V8 works in
@@ -66,6 +71,7 @@ pub(super) fn run_to_completion(
         let cap = if background { BACKGROUND_POLL } else { MAX_IDLE };
         let wait = Duration::from_secs_f64(due.min(cap.as_secs_f64()));
         if !wait.is_zero() {
+            // A host reply, like a stop, arrives with a wake-up.
             match inbox.recv_timeout(wait) {
                 Ok(_) | Err(RecvTimeoutError::Disconnected) => continue,
                 Err(RecvTimeoutError::Timeout) if due > cap.as_secs_f64() => continue,
@@ -80,6 +86,34 @@ pub(super) fn run_to_completion(
             return check(scope, control, ending);
         }
     }
+}
+
+/// Hands the replies that arrived to the prelude's `hostReply`, running promise jobs after
+/// each. `Ok(true)` if there were any.
+fn deliver_replies(
+    scope: &mut v8::PinScope<'_, '_>,
+    hooks: &Hooks,
+    control: &Control,
+) -> Result<bool, Ending> {
+    let replies = control.take_replies();
+    let mut delivered = false;
+    for reply in replies {
+        let wanted =
+            scope.get_slot_mut::<SessionState>().is_some_and(|s| s.host.settle(reply.call_id));
+        if !wanted {
+            continue;
+        }
+        v8::scope!(let inner, scope);
+        let id = v8::Number::new(inner, reply.call_id as f64);
+        let Some(object) = guest::reply_object(inner, reply) else { continue };
+        let host_reply = v8::Local::new(inner, &hooks.host_reply);
+        call(inner, host_reply, &[id.into(), object.into()])?;
+        delivered = true;
+        if let Some(ending) = after_macrotask(inner, control) {
+            return Err(ending);
+        }
+    }
+    Ok(delivered)
 }
 
 /// Compiles the code as a CommonJS module body and runs it. `Some` if it did not complete.
@@ -98,7 +132,7 @@ fn run_main(
     };
     let origin = guest::script_origin(tc, name.into());
     let mut source = v8::script_compiler::Source::new(code, Some(&origin));
-    let params: Vec<_> = CJS_PARAMS.iter().filter_map(|p| v8::String::new(tc, p)).collect();
+    let params: Vec<_> = guest::CJS_PARAMS.iter().filter_map(|p| v8::String::new(tc, p)).collect();
     let compiled = v8::script_compiler::compile_function(
         tc,
         &mut source,
@@ -113,7 +147,11 @@ fn run_main(
     let exports_key = v8::String::new(tc, "exports")?;
     let exports = module.get(tc, exports_key.into())?;
     let require = v8::Local::new(tc, &hooks.require);
-    let dirname = v8::String::new(tc, "/")?;
+    let dirname = match filename.rfind('/') {
+        Some(0) | None => "/",
+        Some(at) => &filename[..at],
+    };
+    let dirname = v8::String::new(tc, dirname)?;
     let args = [exports, require.into(), module.into(), name.into(), dirname.into()];
     match function.call(tc, exports, &args) {
         Some(_) => None,

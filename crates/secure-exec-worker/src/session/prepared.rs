@@ -6,7 +6,7 @@ use super::Admitter;
 
 use crate::budget::MemoryBudget;
 use crate::control::Control;
-use crate::guest::{self, Hooks};
+use crate::guest::{self, Hooks, HostCalls};
 use crate::output::Output;
 use crate::state::SessionState;
 
@@ -40,6 +40,7 @@ impl Prepared {
             uncaught: None,
             started: std::time::Instant::now(),
             rejections: Vec::new(),
+            host: HostCalls::default(),
         });
         control.attach_isolate(isolate.thread_safe_handle());
         let environment = {

@@ -169,7 +169,8 @@ fn in_context(
     let scope = &mut v8::ContextScope::new(scope, context);
     let filename = if execute.filename.is_empty() { "index.js" } else { &execute.filename };
 
-    if let Err(message) = guest::configure(scope, hooks, &open.env, &open.argv, filename) {
+    if let Err(message) = guest::configure(scope, hooks, &open.env, &open.argv, filename, &open.cwd)
+    {
         if let Some(stop) = control.stopped() {
             return stopped_verdict(stop, Some(limits));
         }

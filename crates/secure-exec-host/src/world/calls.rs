@@ -1,0 +1,215 @@
+//! Answers to a session's host calls. Runs on the host's blocking pool; never trusts the call:
+//! every path is normalised again and every byte counted against the session's bounds.
+
+use std::sync::atomic::Ordering;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use secure_exec_proto::v1::{self, FsOp, host_call};
+
+use super::SessionWorld;
+use super::fs::{FileKind, FsError, FsErrorCode, Metadata, WriteMode};
+use super::mounts::normalize;
+use super::resolve::Format;
+
+/// Why a call failed: Node's code and the message's description.
+struct Failure {
+    code: String,
+    message: String,
+}
+
+impl From<FsError> for Failure {
+    fn from(err: FsError) -> Self {
+        Self { code: err.code.as_str().to_owned(), message: err.description() }
+    }
+}
+
+type Answer = Result<v1::HostReply, Failure>;
+
+/// Carries out one call for a session; the reply's ids are the caller's to fill in.
+/// `data_cap` bounds the bytes a reply carries (it must fit one frame).
+pub(crate) fn serve(
+    world: &SessionWorld,
+    op: Option<host_call::Op>,
+    data_cap: usize,
+) -> v1::HostReply {
+    let answer = match op {
+        Some(host_call::Op::Fs(call)) => fs_call(world, call, data_cap),
+        Some(host_call::Op::Resolve(call)) => resolve(world, &call, data_cap),
+        None => Err(Failure {
+            code: "ERR_INVALID_ARG_VALUE".into(),
+            message: "an empty host call".into(),
+        }),
+    };
+    answer.unwrap_or_else(|failure| v1::HostReply {
+        error_code: failure.code,
+        error_message: failure.message,
+        ..Default::default()
+    })
+}
+
+fn io_limit(what: &str, limit: u64) -> Failure {
+    Failure {
+        code: "ERR_IO_LIMIT".into(),
+        message: format!("the session may {what} at most {limit} bytes through the host"),
+    }
+}
+
+impl SessionWorld {
+    fn charge_read(&self, bytes: usize) -> Result<(), Failure> {
+        let total = self.read.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
+        if total > self.max_read { Err(io_limit("read", self.max_read)) } else { Ok(()) }
+    }
+
+    fn charge_write(&self, bytes: usize) -> Result<(), Failure> {
+        let total = self.written.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
+        if total > self.max_written { Err(io_limit("write", self.max_written)) } else { Ok(()) }
+    }
+}
+
+fn millis(time: SystemTime) -> f64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(since) => since.as_secs_f64() * 1000.0,
+        Err(before) => -before.duration().as_secs_f64() * 1000.0,
+    }
+}
+
+fn kind(kind: FileKind) -> v1::FileKind {
+    match kind {
+        FileKind::File => v1::FileKind::File,
+        FileKind::Directory => v1::FileKind::Directory,
+        FileKind::Symlink => v1::FileKind::Symlink,
+    }
+}
+
+fn stat(meta: &Metadata) -> v1::FileStat {
+    let type_bits = match meta.kind {
+        FileKind::File => 0o100_000,
+        FileKind::Directory => 0o040_000,
+        FileKind::Symlink => 0o120_000,
+    };
+    v1::FileStat {
+        kind: kind(meta.kind) as i32,
+        size: meta.size,
+        mode: type_bits | (meta.permissions & 0o7777),
+        mtime_ms: millis(meta.modified),
+        atime_ms: millis(meta.accessed),
+        ctime_ms: millis(meta.modified),
+        birthtime_ms: millis(meta.created),
+        ino: meta.inode,
+        nlink: meta.links,
+    }
+}
+
+fn fs_call(world: &SessionWorld, call: v1::FsCall, data_cap: usize) -> Answer {
+    let mounts = &world.mounts;
+    let path = normalize(&call.path)?;
+    let mut reply = v1::HostReply::default();
+    let op = FsOp::try_from(call.op).unwrap_or(FsOp::Unspecified);
+    match op {
+        FsOp::Read => {
+            let want = match usize::try_from(call.length) {
+                Ok(0) | Err(_) => data_cap,
+                Ok(n) => n.min(data_cap),
+            };
+            let (data, meta) = mounts.read(&path, call.offset, want)?;
+            world.charge_read(data.len())?;
+            reply.data = data;
+            reply.stat = Some(stat(&meta));
+        }
+        FsOp::Write => {
+            if call.data.len() > data_cap {
+                return Err(FsError::new(FsErrorCode::InvalidArgument).into());
+            }
+            world.charge_write(call.data.len())?;
+            let mode = WriteMode {
+                append: call.append,
+                offset: call.positioned.then_some(call.offset),
+                exclusive: call.exclusive,
+                must_exist: call.must_exist,
+            };
+            mounts.write(&path, &call.data, mode)?;
+        }
+        FsOp::Stat | FsOp::Lstat => {
+            reply.stat = Some(stat(&mounts.metadata(&path, op == FsOp::Stat)?));
+        }
+        FsOp::Readdir => {
+            let entries = mounts.read_dir(&path)?;
+            // Each entry costs its name and a few bytes of framing; the reply must fit a frame.
+            let size: usize = entries.iter().map(|e| e.name.len() + 8).sum();
+            if size > data_cap {
+                return Err(Failure {
+                    code: "ERR_IO_LIMIT".into(),
+                    message: format!(
+                        "the directory has {} entries, more than one listing can carry",
+                        entries.len()
+                    ),
+                });
+            }
+            reply.entries = entries
+                .into_iter()
+                .map(|e| v1::DirEntry { name: e.name, kind: kind(e.kind) as i32 })
+                .collect();
+        }
+        FsOp::Mkdir => {
+            reply.path = mounts.create_dir(&path, call.recursive)?.unwrap_or_default();
+        }
+        FsOp::Rmdir if call.recursive => mounts.remove(&path, true, false)?,
+        FsOp::Rmdir => mounts.remove_dir(&path)?,
+        FsOp::Unlink => mounts.remove_file(&path)?,
+        FsOp::Rm => mounts.remove(&path, call.recursive, call.force)?,
+        FsOp::Rename => mounts.rename(&path, &normalize(&call.to)?)?,
+        FsOp::Copy => {
+            let to = normalize(&call.to)?;
+            let mut failure = None;
+            let copied = mounts.copy(&path, &to, call.exclusive, data_cap, |n| {
+                let charged = world.charge_read(n).and_then(|()| world.charge_write(n));
+                charged.map_err(|f| {
+                    failure = Some(f);
+                    FsError::new(FsErrorCode::NoSpace)
+                })
+            });
+            if let Some(failure) = failure {
+                return Err(failure);
+            }
+            copied?;
+        }
+        FsOp::Realpath => reply.path = mounts.canonicalize(&path)?,
+        FsOp::Access => mounts.access(&path, call.writable)?,
+        FsOp::Readlink => reply.path = mounts.read_link(&path)?,
+        FsOp::Truncate => {
+            world.charge_write(0)?;
+            mounts.truncate(&path, call.offset)?;
+        }
+        FsOp::Unspecified => {
+            return Err(Failure {
+                code: "ERR_INVALID_ARG_VALUE".into(),
+                message: format!("unknown filesystem operation {}", call.op),
+            });
+        }
+    }
+    Ok(reply)
+}
+
+fn resolve(world: &SessionWorld, call: &v1::ResolveCall, data_cap: usize) -> Answer {
+    let (path, format) = world
+        .resolvers()
+        .resolve(&call.specifier, &call.from_dir, call.esm)
+        .map_err(|u| Failure { code: u.code.to_owned(), message: u.message })?;
+    let mut reply = v1::HostReply { format: format.as_str().to_owned(), ..Default::default() };
+    if call.load && format != Format::Builtin {
+        let (data, meta) = world.mounts.read(&path, 0, data_cap)?;
+        if meta.size > data.len() as u64 {
+            return Err(Failure {
+                code: "ERR_MODULE_TOO_LARGE".into(),
+                message: format!(
+                    "module {path} has {} bytes; the most one module may have is {data_cap}",
+                    meta.size
+                ),
+            });
+        }
+        world.charge_read(data.len())?;
+        reply.data = data;
+    }
+    reply.path = path;
+    Ok(reply)
+}

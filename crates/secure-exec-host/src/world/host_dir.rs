@@ -1,0 +1,191 @@
+//! [`HostDir`]: a directory of the host, seen by the guest through a capability.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use cap_std::fs::{Dir, MetadataExt, OpenOptions};
+
+use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
+
+/// A host directory mounted into the guest's world, read-only or read-write.
+///
+/// Every operation goes through a [`cap_std::fs::Dir`] opened on the directory: paths are
+/// resolved by cap-std beneath it, so neither `..` nor a symbolic link (relative or absolute)
+/// can reach anything outside it; such a path fails with `EACCES`. Native addons (`.node`
+/// files) are never loaded from it, whatever the mount allows.
+#[derive(Debug, Clone)]
+pub struct HostDir {
+    dir: Result<Arc<Dir>, String>,
+    path: PathBuf,
+    writable: bool,
+}
+
+impl HostDir {
+    /// The directory at `path`, which the guest may read but not change (`EROFS`).
+    pub fn read_only(path: impl AsRef<Path>) -> Self {
+        Self::open(path.as_ref(), false)
+    }
+
+    /// The directory at `path`, which the guest may read and change.
+    pub fn read_write(path: impl AsRef<Path>) -> Self {
+        Self::open(path.as_ref(), true)
+    }
+
+    fn open(path: &Path, writable: bool) -> Self {
+        let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())
+            .map(Arc::new)
+            .map_err(|err| format!("cannot open host directory {}: {err}", path.display()));
+        Self { dir, path: path.to_path_buf(), writable }
+    }
+
+    /// The host path it was opened at.
+    pub fn host_path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Why the directory could not be opened, if it could not; a driver with such a mount is
+    /// refused when a session starts (`ERR_INVALID_OPTIONS`).
+    pub fn open_error(&self) -> Option<&str> {
+        self.dir.as_ref().err().map(String::as_str)
+    }
+
+    fn dir(&self) -> Result<&Dir, FsError> {
+        self.dir.as_deref().map_err(|why| FsError::with_detail(FsErrorCode::Io, why.clone()))
+    }
+
+    fn writable(&self) -> Result<&Dir, FsError> {
+        if !self.writable {
+            return Err(FsErrorCode::ReadOnly.into());
+        }
+        self.dir()
+    }
+}
+
+/// The root itself is named `.` to cap-std.
+fn rel(path: &Path) -> &Path {
+    if path.as_os_str().is_empty() { Path::new(".") } else { path }
+}
+
+fn kind(file_type: cap_std::fs::FileType) -> FileKind {
+    if file_type.is_dir() {
+        FileKind::Directory
+    } else if file_type.is_symlink() {
+        FileKind::Symlink
+    } else {
+        FileKind::File
+    }
+}
+
+fn convert(meta: &cap_std::fs::Metadata) -> Metadata {
+    let modified = meta.modified().map(|t| t.into_std()).unwrap_or(SystemTime::UNIX_EPOCH);
+    Metadata {
+        kind: kind(meta.file_type()),
+        size: meta.len(),
+        permissions: meta.mode() & 0o7777,
+        modified,
+        accessed: meta.accessed().map(|t| t.into_std()).unwrap_or(modified),
+        created: meta.created().map(|t| t.into_std()).unwrap_or(modified),
+        inode: meta.ino(),
+        links: meta.nlink(),
+    }
+}
+
+impl FileSystem for HostDir {
+    fn read(&self, path: &Path, offset: u64, len: usize) -> Result<(Vec<u8>, Metadata), FsError> {
+        let mut file = self.dir()?.open(rel(path))?;
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(FsErrorCode::IsADirectory.into());
+        }
+        file.seek(SeekFrom::Start(offset))?;
+        let mut data = Vec::with_capacity(len.min(meta.len().saturating_sub(offset) as usize));
+        file.take(len as u64).read_to_end(&mut data)?;
+        Ok((data, convert(&meta)))
+    }
+
+    fn write(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<(), FsError> {
+        let dir = self.writable()?;
+        let mut options = OpenOptions::new();
+        options.write(true);
+        if mode.exclusive {
+            options.create_new(true);
+        } else if !mode.must_exist {
+            options.create(true);
+        }
+        if mode.append {
+            options.append(true);
+        } else if mode.offset.is_none() {
+            options.truncate(true);
+        }
+        let mut file = dir.open_with(rel(path), &options)?;
+        if let Some(at) = mode.offset {
+            file.seek(SeekFrom::Start(at))?;
+        }
+        file.write_all(data)?;
+        Ok(())
+    }
+
+    fn truncate(&self, path: &Path, len: u64) -> Result<(), FsError> {
+        let file = self.writable()?.open_with(rel(path), OpenOptions::new().write(true))?;
+        file.set_len(len)?;
+        Ok(())
+    }
+
+    fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
+        Ok(convert(&self.dir()?.metadata(rel(path))?))
+    }
+
+    fn symlink_metadata(&self, path: &Path) -> Result<Metadata, FsError> {
+        Ok(convert(&self.dir()?.symlink_metadata(rel(path))?))
+    }
+
+    fn read_dir(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
+        let mut entries = Vec::new();
+        for entry in self.dir()?.read_dir(rel(path))? {
+            let entry = entry?;
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            entries.push(DirEntry { name, kind: kind(entry.file_type()?) });
+        }
+        Ok(entries)
+    }
+
+    fn create_dir(&self, path: &Path) -> Result<(), FsError> {
+        Ok(self.writable()?.create_dir(rel(path))?)
+    }
+
+    fn remove_file(&self, path: &Path) -> Result<(), FsError> {
+        let dir = self.writable()?;
+        if dir.symlink_metadata(rel(path))?.is_dir() {
+            return Err(FsErrorCode::IsADirectory.into());
+        }
+        Ok(dir.remove_file(rel(path))?)
+    }
+
+    fn remove_dir(&self, path: &Path) -> Result<(), FsError> {
+        if path.as_os_str().is_empty() {
+            return Err(FsErrorCode::NotPermitted.into());
+        }
+        Ok(self.writable()?.remove_dir(rel(path))?)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> Result<(), FsError> {
+        let dir = self.writable()?;
+        Ok(dir.rename(rel(from), dir, rel(to))?)
+    }
+
+    fn canonicalize(&self, path: &Path) -> Result<PathBuf, FsError> {
+        let resolved = self.dir()?.canonicalize(rel(path))?;
+        // cap-std answers relative to the directory, `.` for the root itself.
+        Ok(if resolved == Path::new(".") { PathBuf::new() } else { resolved })
+    }
+
+    fn read_link(&self, path: &Path) -> Result<PathBuf, FsError> {
+        Ok(self.dir()?.read_link_contents(rel(path))?)
+    }
+
+    fn read_only(&self) -> bool {
+        !self.writable
+    }
+}

@@ -1,0 +1,186 @@
+//! The guest's world on the host side: the filesystems a session sees ([`SystemDriver`] and its
+//! mounts), module resolution over them, and the answers to the worker's host calls.
+//!
+//! The path of one host call: the guest calls `fs.readFileSync` → the worker's session thread
+//! sends `HostCall` → the connection actor (`process/actor.rs`) hands it to `calls::serve` on
+//! the blocking pool → [`MountTable`](mounts::MountTable) finds the mount → its
+//! [`FileSystem`] reads → `HostReply` goes back through the actor's writer → the session thread
+//! wakes with the bytes.
+
+mod calls;
+mod fs;
+mod host_dir;
+mod memfs;
+mod mounts;
+mod resolve;
+
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+pub use fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
+pub use host_dir::HostDir;
+pub use memfs::{DEFAULT_MEMFS_QUOTA, MemFs};
+
+pub(crate) use calls::serve;
+
+use crate::Error;
+use mounts::{Mount, MountTable, normalize};
+
+/// Default bound on the bytes one session may read through host calls: 1 GiB.
+pub const DEFAULT_MAX_READ_BYTES: u64 = 1024 * 1024 * 1024;
+/// Default bound on the bytes one session may write through host calls: 256 MiB.
+pub const DEFAULT_MAX_WRITE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The world a session's guest sees: its filesystems and working directory. Deny by default:
+/// [`SystemDriver::default()`] shows no host path at all, only an empty in-memory filesystem
+/// at `/`, fresh for every session.
+///
+/// ```
+/// use secure_exec_host::{HostDir, MemFs, SystemDriver};
+///
+/// let workspace = MemFs::new(); // shared by every session given this driver
+/// let driver = SystemDriver::default()
+///     .mount("/app", HostDir::read_only("."))
+///     .mount("/workspace", workspace.clone())
+///     .with_cwd("/app");
+/// # let _ = driver;
+/// ```
+#[derive(Debug, Clone)]
+pub struct SystemDriver {
+    mounts: Vec<Mount>,
+    problems: Vec<String>,
+    root_quota: u64,
+    cwd: String,
+    max_read_bytes: u64,
+    max_write_bytes: u64,
+}
+
+impl Default for SystemDriver {
+    fn default() -> Self {
+        Self {
+            mounts: Vec::new(),
+            problems: Vec::new(),
+            root_quota: DEFAULT_MEMFS_QUOTA,
+            cwd: "/".to_owned(),
+            max_read_bytes: DEFAULT_MAX_READ_BYTES,
+            max_write_bytes: DEFAULT_MAX_WRITE_BYTES,
+        }
+    }
+}
+
+impl SystemDriver {
+    /// The default world (same as `default()`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Mounts `fs` at the absolute guest path `at`, over whatever is there (the deepest mount
+    /// serves a path). Mounting at `/` replaces the fresh in-memory root. A relative `at`, or
+    /// a [`HostDir`] that could not be opened, makes sessions fail with `ERR_INVALID_OPTIONS`.
+    pub fn mount<F: FileSystem + 'static>(mut self, at: &str, fs: F) -> Self {
+        if let Some(why) = (&fs as &dyn Any).downcast_ref::<HostDir>().and_then(HostDir::open_error)
+        {
+            self.problems.push(format!("mount {at}: {why}"));
+        }
+        match normalize(at) {
+            Ok(at) => {
+                self.mounts.retain(|m| m.at != at);
+                self.mounts.push(Mount { at, fs: Arc::new(fs) });
+            }
+            Err(_) => self.problems.push(format!("mount point {at:?} is not an absolute path")),
+        }
+        self
+    }
+
+    /// The guest's working directory (`process.cwd()`, where relative paths and a relative
+    /// `ExecOptions::filename` start). Default `/`.
+    pub fn with_cwd(mut self, cwd: &str) -> Self {
+        match normalize(cwd) {
+            Ok(cwd) => self.cwd = cwd,
+            Err(_) => self.problems.push(format!("cwd {cwd:?} is not an absolute path")),
+        }
+        self
+    }
+
+    /// The quota of the fresh in-memory `/` each session gets. Default 64 MiB.
+    pub fn with_root_quota(mut self, bytes: u64) -> Self {
+        self.root_quota = bytes;
+        self
+    }
+
+    /// Bounds on the bytes one session may read and write through the host; past them its
+    /// calls fail with `ERR_IO_LIMIT`. Defaults 1 GiB and 256 MiB.
+    pub fn with_io_limits(mut self, read_bytes: u64, written_bytes: u64) -> Self {
+        self.max_read_bytes = read_bytes;
+        self.max_write_bytes = written_bytes;
+        self
+    }
+
+    /// The guest's working directory.
+    pub fn cwd(&self) -> &str {
+        &self.cwd
+    }
+
+    /// `Err(ERR_INVALID_OPTIONS)` naming every mount or setting that cannot work.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InvalidOptions(format!("system driver: {}", self.problems.join("; "))))
+        }
+    }
+
+    /// The world of one new session: the mounts, over a fresh in-memory root unless one is
+    /// mounted at `/`.
+    pub(crate) fn session(&self) -> Arc<SessionWorld> {
+        let mut mounts = self.mounts.clone();
+        if !mounts.iter().any(|m| m.at == "/") {
+            mounts.push(Mount {
+                at: "/".to_owned(),
+                fs: Arc::new(MemFs::with_quota(self.root_quota)),
+            });
+        }
+        Arc::new(SessionWorld {
+            mounts: Arc::new(MountTable::new(mounts)),
+            resolvers: OnceLock::new(),
+            read: AtomicU64::new(0),
+            written: AtomicU64::new(0),
+            max_read: self.max_read_bytes,
+            max_written: self.max_write_bytes,
+            ended: AtomicBool::new(false),
+        })
+    }
+}
+
+/// `path` normalised as the guest sees it, if it is a usable absolute path.
+pub(crate) fn normalize_path(path: &str) -> Option<String> {
+    normalize(path).ok()
+}
+
+/// One session's view of its world, shared by the calls it has in flight.
+#[derive(Debug)]
+pub(crate) struct SessionWorld {
+    mounts: Arc<MountTable>,
+    resolvers: OnceLock<resolve::Resolvers>,
+    read: AtomicU64,
+    written: AtomicU64,
+    max_read: u64,
+    max_written: u64,
+    ended: AtomicBool,
+}
+
+impl SessionWorld {
+    /// The session has its result: calls still queued for it are not carried out.
+    pub(crate) fn end(&self) {
+        self.ended.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
+    }
+
+    fn resolvers(&self) -> &resolve::Resolvers {
+        self.resolvers.get_or_init(|| resolve::Resolvers::new(Arc::clone(&self.mounts)))
+    }
+}

@@ -1,0 +1,347 @@
+//! The mount table of one session: which filesystem serves a guest path, and the operations
+//! that span several steps or several mounts (recursive mkdir and rm, copies, renames).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
+
+/// Longest guest path accepted, in bytes (Linux's `PATH_MAX`).
+const MAX_PATH: usize = 4096;
+
+/// A filesystem at a guest path.
+#[derive(Debug, Clone)]
+pub(crate) struct Mount {
+    /// Normalised, absolute (`/` for the root).
+    pub(crate) at: String,
+    pub(crate) fs: Arc<dyn FileSystem>,
+}
+
+/// The mounts of one session, deepest first, so the first match is the one that serves a path.
+#[derive(Debug)]
+pub(crate) struct MountTable {
+    mounts: Vec<Mount>,
+}
+
+/// `path` as an absolute guest path without `.`, `..` or repeated slashes: `..` at the root
+/// stays at the root, as it does on Linux. `EINVAL` for a relative path or a NUL byte.
+pub(crate) fn normalize(path: &str) -> Result<String, FsError> {
+    if !path.starts_with('/') || path.contains('\0') {
+        return Err(FsErrorCode::InvalidArgument.into());
+    }
+    if path.len() > MAX_PATH {
+        return Err(FsErrorCode::NameTooLong.into());
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            name => parts.push(name),
+        }
+    }
+    Ok(format!("/{}", parts.join("/")))
+}
+
+fn is_within(path: &str, root: &str) -> bool {
+    root == "/" || path == root || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn join(root: &str, rel: &Path) -> String {
+    let rel = rel.to_string_lossy();
+    match (root, rel.is_empty()) {
+        (root, true) => root.to_owned(),
+        ("/", false) => format!("/{rel}"),
+        (root, false) => format!("{root}/{rel}"),
+    }
+}
+
+impl MountTable {
+    pub(crate) fn new(mut mounts: Vec<Mount>) -> Self {
+        mounts.sort_by_key(|m| std::cmp::Reverse(m.at.len()));
+        Self { mounts }
+    }
+
+    /// The mount serving `path` (normalised) and the path within it; `ENOENT` outside every
+    /// mount.
+    pub(crate) fn locate(&self, path: &str) -> Result<(&Mount, PathBuf), FsError> {
+        let mount = self
+            .mounts
+            .iter()
+            .find(|m| is_within(path, &m.at))
+            .ok_or(FsError::new(FsErrorCode::NotFound))?;
+        let rest = if mount.at == "/" { &path[1..] } else { &path[mount.at.len()..] };
+        Ok((mount, PathBuf::from(rest.trim_start_matches('/'))))
+    }
+
+    /// Names of mount points (or directories leading to them) directly inside `dir`.
+    fn mount_children(&self, dir: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .mounts
+            .iter()
+            .filter(|m| m.at != dir && is_within(&m.at, dir))
+            .filter_map(|m| {
+                let rest = if dir == "/" { &m.at[1..] } else { &m.at[dir.len() + 1..] };
+                rest.split('/').next().map(str::to_owned)
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    fn writable(&self, path: &str) -> Result<(&Mount, PathBuf), FsError> {
+        let (mount, rel) = self.locate(path)?;
+        if mount.fs.read_only() {
+            return Err(FsErrorCode::ReadOnly.into());
+        }
+        Ok((mount, rel))
+    }
+
+    /// A directory that exists only because mounts lie beneath it.
+    fn synthetic_dir(&self, path: &str) -> Option<Metadata> {
+        if self.mount_children(path).is_empty() {
+            return None;
+        }
+        let epoch = std::time::SystemTime::UNIX_EPOCH;
+        Some(Metadata {
+            kind: FileKind::Directory,
+            size: 4096,
+            permissions: 0o755,
+            modified: epoch,
+            accessed: epoch,
+            created: epoch,
+            inode: 0,
+            links: 1,
+        })
+    }
+
+    pub(crate) fn read(
+        &self,
+        path: &str,
+        offset: u64,
+        len: usize,
+    ) -> Result<(Vec<u8>, Metadata), FsError> {
+        let (mount, rel) = self.locate(path)?;
+        if self.synthetic_dir(path).is_some() && mount.fs.metadata(&rel).is_err() {
+            return Err(FsErrorCode::IsADirectory.into());
+        }
+        mount.fs.read(&rel, offset, len)
+    }
+
+    pub(crate) fn write(&self, path: &str, data: &[u8], mode: WriteMode) -> Result<(), FsError> {
+        let (mount, rel) = self.writable(path)?;
+        if rel.as_os_str().is_empty() {
+            return Err(FsErrorCode::IsADirectory.into());
+        }
+        mount.fs.write(&rel, data, mode)
+    }
+
+    pub(crate) fn truncate(&self, path: &str, len: u64) -> Result<(), FsError> {
+        let (mount, rel) = self.writable(path)?;
+        mount.fs.truncate(&rel, len)
+    }
+
+    pub(crate) fn metadata(&self, path: &str, follow: bool) -> Result<Metadata, FsError> {
+        let (mount, rel) = self.locate(path)?;
+        let found = if follow { mount.fs.metadata(&rel) } else { mount.fs.symlink_metadata(&rel) };
+        match found {
+            Err(err) if err.code == FsErrorCode::NotFound => self.synthetic_dir(path).ok_or(err),
+            other => other,
+        }
+    }
+
+    pub(crate) fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+        let (mount, rel) = self.locate(path)?;
+        let extra = self.mount_children(path);
+        let mut entries = match mount.fs.read_dir(&rel) {
+            Ok(entries) => entries,
+            Err(err) if err.code == FsErrorCode::NotFound && !extra.is_empty() => Vec::new(),
+            Err(err) => return Err(err),
+        };
+        for name in extra {
+            if !entries.iter().any(|e| e.name == name) {
+                entries.push(DirEntry { name, kind: FileKind::Directory });
+            }
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+
+    /// Creates `path`; with `recursive`, its missing parents too, returning the first
+    /// directory it created (Node's return value), if any.
+    pub(crate) fn create_dir(
+        &self,
+        path: &str,
+        recursive: bool,
+    ) -> Result<Option<String>, FsError> {
+        if self.metadata(path, true).is_ok() && self.synthetic_dir(path).is_some() {
+            return if recursive { Ok(None) } else { Err(FsErrorCode::Exists.into()) };
+        }
+        let (mount, rel) = self.writable(path)?;
+        if !recursive {
+            return mount.fs.create_dir(&rel).map(|()| None);
+        }
+        let mut first = None;
+        let mut prefix = PathBuf::new();
+        for part in rel.components() {
+            prefix.push(part);
+            match mount.fs.metadata(&prefix) {
+                Ok(meta) if meta.kind == FileKind::Directory => continue,
+                Ok(_) => return Err(FsErrorCode::NotADirectory.into()),
+                Err(err) if err.code != FsErrorCode::NotFound => return Err(err),
+                Err(_) => {}
+            }
+            match mount.fs.create_dir(&prefix) {
+                Ok(()) => {
+                    first.get_or_insert_with(|| join(&mount.at, &prefix));
+                }
+                Err(err) if err.code == FsErrorCode::Exists => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(first)
+    }
+
+    pub(crate) fn remove_file(&self, path: &str) -> Result<(), FsError> {
+        let (mount, rel) = self.writable(path)?;
+        if self.synthetic_dir(path).is_some() {
+            return Err(FsErrorCode::IsADirectory.into());
+        }
+        mount.fs.remove_file(&rel)
+    }
+
+    pub(crate) fn remove_dir(&self, path: &str) -> Result<(), FsError> {
+        if self.mounts.iter().any(|m| is_within(&m.at, path)) {
+            // A mount point, or a directory with one beneath it: busy, as on Linux.
+            return Err(FsError::with_detail(
+                FsErrorCode::NotPermitted,
+                "operation not permitted (a filesystem is mounted there)",
+            ));
+        }
+        let (mount, rel) = self.writable(path)?;
+        mount.fs.remove_dir(&rel)
+    }
+
+    /// `rm`: a file, or with `recursive` a whole tree (never crossing into another mount);
+    /// with `force` a missing path is no error.
+    pub(crate) fn remove(&self, path: &str, recursive: bool, force: bool) -> Result<(), FsError> {
+        let meta = match self.metadata(path, false) {
+            Ok(meta) => meta,
+            Err(err) if force && err.code == FsErrorCode::NotFound => return Ok(()),
+            Err(err) => return Err(err),
+        };
+        if meta.kind != FileKind::Directory {
+            return self.remove_file(path);
+        }
+        if !recursive {
+            return Err(FsError::with_detail(
+                FsErrorCode::IsADirectory,
+                "is a directory (rm needs { recursive: true } for one)",
+            ));
+        }
+        if self.mounts.iter().any(|m| is_within(&m.at, path)) {
+            return self.remove_dir(path);
+        }
+        let (mount, rel) = self.writable(path)?;
+        // Depth-first without recursion: a guest can make trees deeper than a host stack.
+        let mut stack = vec![(rel, false)];
+        while let Some((dir, listed)) = stack.pop() {
+            if listed {
+                mount.fs.remove_dir(&dir)?;
+                continue;
+            }
+            stack.push((dir.clone(), true));
+            for entry in mount.fs.read_dir(&dir)? {
+                let child = dir.join(&entry.name);
+                if entry.kind == FileKind::Directory {
+                    stack.push((child, false));
+                } else {
+                    mount.fs.remove_file(&child)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn rename(&self, from: &str, to: &str) -> Result<(), FsError> {
+        let (source, from_rel) = self.writable(from)?;
+        let (target, to_rel) = self.writable(to)?;
+        if !Arc::ptr_eq(&source.fs, &target.fs) || source.at != target.at {
+            return Err(FsErrorCode::CrossDevice.into());
+        }
+        if from_rel.as_os_str().is_empty() || to_rel.as_os_str().is_empty() {
+            return Err(FsErrorCode::NotPermitted.into());
+        }
+        source.fs.rename(&from_rel, &to_rel)
+    }
+
+    /// Copies a file's bytes, `chunk` at a time, across mounts if need be.
+    pub(crate) fn copy(
+        &self,
+        from: &str,
+        to: &str,
+        exclusive: bool,
+        chunk: usize,
+        mut charge: impl FnMut(usize) -> Result<(), FsError>,
+    ) -> Result<(), FsError> {
+        let (source, from_rel) = self.locate(from)?;
+        let (target, to_rel) = self.writable(to)?;
+        if source.fs.metadata(&from_rel)?.kind == FileKind::Directory {
+            return Err(FsErrorCode::IsADirectory.into());
+        }
+        let mut offset = 0u64;
+        let mut mode = WriteMode { exclusive, ..WriteMode::default() };
+        loop {
+            let (data, meta) = source.fs.read(&from_rel, offset, chunk)?;
+            charge(data.len())?;
+            target.fs.write(&to_rel, &data, mode)?;
+            offset += data.len() as u64;
+            mode = WriteMode { append: true, ..WriteMode::default() };
+            if data.len() < chunk || offset >= meta.size {
+                return Ok(());
+            }
+        }
+    }
+
+    pub(crate) fn canonicalize(&self, path: &str) -> Result<String, FsError> {
+        let (mount, rel) = self.locate(path)?;
+        match mount.fs.canonicalize(&rel) {
+            Ok(resolved) => Ok(join(&mount.at, &resolved)),
+            Err(err) if err.code == FsErrorCode::NotFound && self.synthetic_dir(path).is_some() => {
+                Ok(path.to_owned())
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    pub(crate) fn read_link(&self, path: &str) -> Result<String, FsError> {
+        let (mount, rel) = self.locate(path)?;
+        Ok(mount.fs.read_link(&rel)?.to_string_lossy().into_owned())
+    }
+
+    /// `access`: whether the path exists, and with `writable` whether it may be changed.
+    pub(crate) fn access(&self, path: &str, writable: bool) -> Result<(), FsError> {
+        self.metadata(path, true)?;
+        if writable {
+            self.writable(path)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_paths_are_normalised_and_never_climb_above_the_root() {
+        assert_eq!(normalize("/a/./b//c/").ok().as_deref(), Some("/a/b/c"));
+        assert_eq!(normalize("/../../etc/passwd").ok().as_deref(), Some("/etc/passwd"));
+        assert_eq!(normalize("/app/../..").ok().as_deref(), Some("/"));
+        assert!(normalize("relative").is_err());
+        assert!(normalize("/a\0b").is_err());
+    }
+}

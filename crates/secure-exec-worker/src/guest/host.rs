@@ -1,0 +1,278 @@
+//! The session's host-call client: natives that ask the host for files and modules.
+//!
+//! `hostCall(...)` sends one `HostCall` and either blocks the session thread until its reply
+//! (the sync APIs: `readFileSync`, `require`) or returns a call id at once (promises and
+//! callbacks), whose reply the event loop hands to the prelude's `hostReply` as a macrotask. A
+//! blocked call wakes for a stop (cancel, timeout, memory, shutdown) as for its reply, so the
+//! time it waits counts toward the session's timeout but never toward its CPU time.
+//!
+//! Reply bytes stay in Rust until the guest copies them into a buffer it allocated itself
+//! (`takeData`) or asks for them as text (`takeText`): as in `web.rs`, natives never allocate
+//! JavaScript buffers.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use secure_exec_proto::limits::{HOST_IO_CHUNK, MAX_HOST_CALLS_IN_FLIGHT, MAX_TIME_MS};
+use secure_exec_proto::v1::{self, FsOp, host_call, worker_message};
+
+use super::web::{admit_string, bytes_mut, throw_range_error, throw_type_error, view};
+use super::{new_string, set_function, state};
+use crate::control::Unanswered;
+
+/// The operation number the guest passes for module resolution (file operations use
+/// `FsOp`'s numbers).
+const OP_RESOLVE: i32 = 100;
+
+/// Bits of `hostCall`'s `flags` argument.
+mod flag {
+    pub(super) const RECURSIVE: u32 = 1;
+    pub(super) const FORCE: u32 = 2;
+    pub(super) const APPEND: u32 = 4;
+    pub(super) const EXCLUSIVE: u32 = 8;
+    pub(super) const POSITIONED: u32 = 16;
+    pub(super) const MUST_EXIST: u32 = 32;
+    pub(super) const WRITABLE: u32 = 64;
+    /// RESOLVE: `import` rather than `require`.
+    pub(super) const ESM: u32 = 1;
+    /// RESOLVE: read the module too.
+    pub(super) const LOAD: u32 = 2;
+}
+
+/// A session's host calls in flight and reply bytes not yet taken.
+#[derive(Debug, Default)]
+pub(crate) struct HostCalls {
+    next_id: u64,
+    /// Calls whose replies go to the event loop.
+    pending: HashSet<u64>,
+    /// Reply bytes by call id, until the guest takes them.
+    data: HashMap<u64, Vec<u8>>,
+}
+
+impl HostCalls {
+    /// Whether replies are still awaited: the session is not finished while they are.
+    pub(crate) fn waiting(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Takes `id` off the pending set; `false` for a reply nobody waits for.
+    pub(crate) fn settle(&mut self, id: u64) -> bool {
+        self.pending.remove(&id)
+    }
+}
+
+pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v8::Object>) {
+    set_function(scope, natives, "hostCall", host_call_native);
+    set_function(scope, natives, "takeData", take_data);
+    set_function(scope, natives, "takeText", take_text);
+    if let Some(key) = v8::String::new(scope, "hostChunk") {
+        let value = v8::Number::new(scope, HOST_IO_CHUNK as f64);
+        natives.set(scope, key.into(), value.into());
+    }
+}
+
+/// `hostCall(op, path, to, data, offset, length, flags, async)`: a blocking call returns the
+/// reply (see [`reply_object`]); an async one returns its id.
+fn host_call_native(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let op = args.get(0).int32_value(scope).unwrap_or(0);
+    let path = args.get(1).to_rust_string_lossy(scope);
+    let to = args.get(2).to_rust_string_lossy(scope);
+    let data = if args.get(3).is_undefined() {
+        Vec::new()
+    } else {
+        let Some(source) = view(scope, args.get(3)) else { return };
+        if source.byte_length() > HOST_IO_CHUNK {
+            return throw_range_error(scope, "a host call carries at most one chunk of data");
+        }
+        bytes_mut(scope, source).to_vec()
+    };
+    let offset = args.get(4).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+    let length = args.get(5).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+    let flags = args.get(6).uint32_value(scope).unwrap_or(0);
+    let asynchronous = args.get(7).boolean_value(scope);
+
+    let call = if op == OP_RESOLVE {
+        host_call::Op::Resolve(v1::ResolveCall {
+            specifier: path,
+            from_dir: to,
+            esm: flags & flag::ESM != 0,
+            load: flags & flag::LOAD != 0,
+        })
+    } else {
+        if FsOp::try_from(op).is_err() {
+            return throw_type_error(scope, "unknown host operation");
+        }
+        let length =
+            if op == FsOp::Read as i32 { length.clamp(1, HOST_IO_CHUNK as u64) } else { length };
+        host_call::Op::Fs(v1::FsCall {
+            op,
+            path,
+            to,
+            data,
+            offset,
+            length,
+            recursive: flags & flag::RECURSIVE != 0,
+            force: flags & flag::FORCE != 0,
+            append: flags & flag::APPEND != 0,
+            exclusive: flags & flag::EXCLUSIVE != 0,
+            positioned: flags & flag::POSITIONED != 0,
+            must_exist: flags & flag::MUST_EXIST != 0,
+            writable: flags & flag::WRITABLE != 0,
+        })
+    };
+
+    let session = state(scope);
+    if asynchronous && session.host.pending.len() >= MAX_HOST_CALLS_IN_FLIGHT {
+        let message = format!(
+            "ERR_HOST_CALL_LIMIT: a session may have at most {MAX_HOST_CALLS_IN_FLIGHT} host calls \
+             in flight"
+        );
+        return throw_coded(scope, "ERR_HOST_CALL_LIMIT", &message);
+    }
+    session.host.next_id += 1;
+    let id = session.host.next_id;
+    let message = v1::HostCall { session_id: session.control.id(), call_id: id, op: Some(call) };
+    let sent = session
+        .output
+        .sink()
+        .send(v1::WorkerMessage { kind: Some(worker_message::Kind::HostCall(message)) });
+    if sent.is_err() {
+        // The connection is gone; the session is being shut down.
+        return;
+    }
+    if asynchronous {
+        session.host.pending.insert(id);
+        rv.set_double(id as f64);
+        return;
+    }
+    let control = std::sync::Arc::clone(&session.control);
+    match control.wait_reply(id, Duration::from_millis(MAX_TIME_MS)) {
+        Ok(reply) => {
+            if let Some(object) = reply_object(scope, reply) {
+                rv.set(object.into());
+            }
+        }
+        // The stop has already asked V8 to terminate; returning lets it.
+        Err(Unanswered::Stopped(_)) => {}
+        Err(Unanswered::TimedOut) => {
+            throw_coded(scope, "ERR_HOST_CALL_TIMEOUT", "the host did not answer a call");
+        }
+    }
+}
+
+fn throw_coded(scope: &mut v8::PinScope<'_, '_>, code: &str, message: &str) {
+    let (Ok(text), Ok(key), Ok(value)) =
+        (new_string(scope, message), new_string(scope, "code"), new_string(scope, code))
+    else {
+        return;
+    };
+    let error = v8::Exception::error(scope, text);
+    if let Ok(object) = v8::Local::<v8::Object>::try_from(error) {
+        object.set(scope, key.into(), value.into());
+    }
+    scope.throw_exception(error);
+}
+
+/// The reply as the guest's glue reads it: `{ id, error, message, size, stat, names, kinds,
+/// path, format }`; the bytes (`size` of them) wait in Rust for `takeData` / `takeText`.
+pub(crate) fn reply_object<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    reply: v1::HostReply,
+) -> Option<v8::Local<'s, v8::Object>> {
+    let object = v8::Object::new(scope);
+    let set = |scope: &mut v8::PinScope<'s, '_>, key: &str, value: v8::Local<'s, v8::Value>| {
+        if let Ok(key) = new_string(scope, key) {
+            object.set(scope, key.into(), value);
+        }
+    };
+    let id = v8::Number::new(scope, reply.call_id as f64);
+    set(scope, "id", id.into());
+    if !reply.error_code.is_empty() {
+        let code = new_string(scope, &reply.error_code).ok()?;
+        let message = new_string(scope, &reply.error_message).ok()?;
+        set(scope, "error", code.into());
+        set(scope, "message", message.into());
+        return Some(object);
+    }
+    let size = v8::Number::new(scope, reply.data.len() as f64);
+    set(scope, "size", size.into());
+    if !reply.data.is_empty() {
+        state(scope).host.data.insert(reply.call_id, reply.data);
+    }
+    if let Some(stat) = reply.stat {
+        let fields = [
+            f64::from(stat.kind),
+            stat.size as f64,
+            f64::from(stat.mode),
+            stat.mtime_ms,
+            stat.atime_ms,
+            stat.ctime_ms,
+            stat.birthtime_ms,
+            stat.ino as f64,
+            stat.nlink as f64,
+        ];
+        let values: Vec<v8::Local<'s, v8::Value>> =
+            fields.iter().map(|n| v8::Number::new(scope, *n).into()).collect();
+        let array = v8::Array::new_with_elements(scope, &values);
+        set(scope, "stat", array.into());
+    }
+    if !reply.entries.is_empty() {
+        let mut names = Vec::with_capacity(reply.entries.len());
+        let mut kinds = Vec::with_capacity(reply.entries.len());
+        for entry in &reply.entries {
+            names.push(new_string(scope, &entry.name).ok()?.into());
+            kinds.push(v8::Integer::new(scope, entry.kind).into());
+        }
+        let names = v8::Array::new_with_elements(scope, &names);
+        let kinds = v8::Array::new_with_elements(scope, &kinds);
+        set(scope, "names", names.into());
+        set(scope, "kinds", kinds.into());
+    }
+    let path = new_string(scope, &reply.path).ok()?;
+    set(scope, "path", path.into());
+    let format = new_string(scope, &reply.format).ok()?;
+    set(scope, "format", format.into());
+    Some(object)
+}
+
+/// `takeData(id, target)`: copies a reply's bytes into `target` (at least `size` bytes, which
+/// the guest allocated); returns how many.
+fn take_data(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let id = args.get(0).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+    let Some(target) = view(scope, args.get(1)) else { return };
+    let target = bytes_mut(scope, target);
+    let Some(data) = state(scope).host.data.remove(&id) else {
+        rv.set_double(0.0);
+        return;
+    };
+    let n = data.len().min(target.len());
+    target[..n].copy_from_slice(&data[..n]);
+    rv.set_double(n as f64);
+}
+
+/// `takeText(id)`: a reply's bytes as a string (invalid UTF-8 becomes U+FFFD, as Node's
+/// `toString()` does).
+fn take_text(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let id = args.get(0).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+    let data = state(scope).host.data.remove(&id).unwrap_or_default();
+    let text = String::from_utf8_lossy(&data);
+    if !admit_string(scope, &text) {
+        return;
+    }
+    match v8::String::new_from_utf8(scope, text.as_bytes(), v8::NewStringType::Normal) {
+        Some(text) => rv.set(text.into()),
+        None => throw_range_error(scope, "the file is longer than a string may be"),
+    }
+}

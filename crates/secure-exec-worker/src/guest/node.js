@@ -1,0 +1,1139 @@
+// The guest's Node: the CommonJS module loader, `fs` and `fs/promises` over host calls, and
+// the registry of built-in modules. Loaded on the session's first `require` (prelude.js).
+//
+// Every file or module operation is a host call (`native.hostCall`): the worker opens
+// nothing itself. Each fs operation is written once, as a generator that yields host requests
+// and receives their replies; `runSync` answers them with blocking calls, `runAsync` with
+// asynchronous ones, so the sync, callback and promise forms cannot drift apart.
+(function node(native, prelude) {
+  'use strict';
+
+  const { process, session, hostAsync } = prelude;
+  const mainModule = prelude.module;
+  const ObjectDefineProperty = Object.defineProperty;
+  const ObjectFreeze = Object.freeze;
+  const ObjectKeys = Object.keys;
+  const ObjectAssign = Object.assign;
+  const ReflectApply = Reflect.apply;
+  const SafeMap = Map;
+  const MapPrototypeGet = Map.prototype.get;
+  const MapPrototypeSet = Map.prototype.set;
+  const MapPrototypeHas = Map.prototype.has;
+  const MapPrototypeDelete = Map.prototype.delete;
+  const ArrayPrototypePush = Array.prototype.push;
+  const ArrayPrototypeJoin = Array.prototype.join;
+  const ArrayPrototypeSlice = Array.prototype.slice;
+  const StringPrototypeSlice = String.prototype.slice;
+  const StringPrototypeStartsWith = String.prototype.startsWith;
+  const StringPrototypeCharCodeAt = String.prototype.charCodeAt;
+  const StringPrototypeIndexOf = String.prototype.indexOf;
+  const StringPrototypeLastIndexOf = String.prototype.lastIndexOf;
+  const StringPrototypeIncludes = String.prototype.includes;
+  const StringPrototypeSplit = String.prototype.split;
+  const JSONParse = JSON.parse;
+  const PromiseCtor = Promise;
+  const Uint8ArrayCtor = Uint8Array;
+  const ArrayBufferIsView = ArrayBuffer.isView;
+  const ErrorCtor = Error;
+  const ErrorCaptureStackTrace = Error.captureStackTrace;
+  const TypeErrorCtor = TypeError;
+  const RangeErrorCtor = RangeError;
+  const DateCtor = Date;
+  const MathFloor = Math.floor;
+  const NumberIsInteger = Number.isInteger;
+  const StringCtor = String;
+  const SymbolFor = Symbol.for;
+  const FunctionPrototypeCall = Function.prototype.call;
+  const call = (fn, self, ...args) => ReflectApply(fn, self, args);
+
+  const CHUNK = native.hostChunk;
+  const OP = { READ: 1, WRITE: 2, STAT: 3, LSTAT: 4, READDIR: 5, MKDIR: 6, RMDIR: 7, UNLINK: 8,
+    RENAME: 9, COPY: 10, REALPATH: 11, ACCESS: 12, READLINK: 13, RM: 14, TRUNCATE: 15,
+    RESOLVE: 100 };
+  const FLAG = { RECURSIVE: 1, FORCE: 2, APPEND: 4, EXCLUSIVE: 8, POSITIONED: 16, MUST_EXIST: 32,
+    WRITABLE: 64, ESM: 1, LOAD: 2 };
+  const KIND = { FILE: 1, DIRECTORY: 2, SYMLINK: 3 };
+  // libuv's negative errno values, as Node reports them in `err.errno`.
+  const ERRNO = { EPERM: -1, ENOENT: -2, EIO: -5, EBADF: -9, EACCES: -13, EEXIST: -17,
+    EXDEV: -18, ENOTDIR: -20, EISDIR: -21, EINVAL: -22, ENOSPC: -28, EROFS: -30,
+    ENAMETOOLONG: -36, ENOTEMPTY: -39, ELOOP: -40 };
+
+  // ---------------------------------------------------------------- errors
+  function codedError(Ctor, code, message) {
+    const err = new Ctor(message);
+    err.code = code;
+    // The stack starts where the guest's call came in, not inside this file's helpers.
+    ErrorCaptureStackTrace(err, codedError);
+    return err;
+  }
+
+  function describeReceived(value) {
+    if (value === null) return 'Received null';
+    if (value === undefined) return 'Received undefined';
+    if (typeof value === 'function') return 'Received function ' + (value.name || '<anonymous>');
+    if (typeof value === 'object') {
+      const ctor = value.constructor;
+      if (ctor && ctor.name) return 'Received an instance of ' + ctor.name;
+      return 'Received ' + prelude.inspect(value, { depth: -1 });
+    }
+    let shown = prelude.inspect(value);
+    if (shown.length > 28) shown = call(StringPrototypeSlice, shown, 0, 25) + '...';
+    return 'Received type ' + typeof value + ' (' + shown + ')';
+  }
+
+  function invalidArgType(name, expected, value) {
+    return codedError(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE',
+      'The "' + name + '" argument must be ' + expected + '. ' + describeReceived(value));
+  }
+
+  function notSupported(what) {
+    return codedError(ErrorCtor, 'ERR_NOT_SUPPORTED', what + ' is not supported in secure-exec');
+  }
+
+  // A failed host call as Node reports a failed system call.
+  function fsError(reply, syscall, path, dest) {
+    const code = reply.error;
+    if (call(StringPrototypeStartsWith, code, 'ERR_')) {
+      return codedError(ErrorCtor, code, code + ': ' + reply.message);
+    }
+    let message = code + ': ' + reply.message + ', ' + syscall;
+    if (path !== undefined) message += " '" + path + "'";
+    if (dest !== undefined) message += " -> '" + dest + "'";
+    const err = new ErrorCtor(message);
+    err.errno = ERRNO[code] === undefined ? -5 : ERRNO[code];
+    err.code = code;
+    err.syscall = syscall;
+    if (path !== undefined) err.path = path;
+    if (dest !== undefined) err.dest = dest;
+    return err;
+  }
+
+  // ---------------------------------------------------------------- paths
+  // Just what the loader and `fs` need; the `path` module itself is Node's own code.
+  function normalizeParts(path) {
+    const parts = [];
+    for (const part of call(StringPrototypeSplit, path, '/')) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') parts.length = parts.length > 0 ? parts.length - 1 : 0;
+      else call(ArrayPrototypePush, parts, part);
+    }
+    return '/' + call(ArrayPrototypeJoin, parts, '/');
+  }
+
+  function resolvePath(path) {
+    return normalizeParts(call(StringPrototypeStartsWith, path, '/') ? path : session.cwd + '/' + path);
+  }
+
+  function dirname(path) {
+    const at = call(StringPrototypeLastIndexOf, path, '/');
+    return at <= 0 ? '/' : call(StringPrototypeSlice, path, 0, at);
+  }
+
+  // ---------------------------------------------------------------- buffers
+  let BufferCtor;
+  function Buffer() {
+    if (BufferCtor === undefined) BufferCtor = requireBuiltin('buffer').Buffer;
+    return BufferCtor;
+  }
+
+  function toBuffer(bytes) {
+    return Buffer().from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  function concat(chunks, total) {
+    if (chunks.length === 1 && chunks[0].byteLength === total) return chunks[0];
+    const out = new Uint8ArrayCtor(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return out;
+  }
+
+  // The bytes a write is given: a string (in `encoding`), a Buffer, any ArrayBuffer view.
+  function dataBytes(data, encoding, name) {
+    if (typeof data === 'string') return Buffer().from(data, encoding || 'utf8');
+    if (ArrayBufferIsView(data)) {
+      return new Uint8ArrayCtor(data.buffer, data.byteOffset, data.byteLength);
+    }
+    throw invalidArgType(name || 'data',
+      'of type string or an instance of Buffer, TypedArray, or DataView', data);
+  }
+
+  // ---------------------------------------------------------------- host calls
+  function hostSync(request) {
+    const reply = ReflectApply(native.hostCall, undefined, [...request, false]);
+    // No reply: the session was stopped while it waited, and V8 is terminating it.
+    if (reply === undefined) throw new ErrorCtor('the session was stopped');
+    return reply;
+  }
+
+  function takeBytes(reply) {
+    const bytes = new Uint8ArrayCtor(reply.size);
+    if (reply.size > 0) native.takeData(reply.id, bytes);
+    return bytes;
+  }
+
+  function runSync(operation) {
+    let step = operation.next();
+    while (!step.done) step = operation.next(hostSync(step.value));
+    return step.value;
+  }
+
+  function runAsync(operation, callback) {
+    function advance(reply) {
+      let step;
+      try {
+        step = operation.next(reply);
+      } catch (err) {
+        callback(err);
+        return;
+      }
+      if (step.done) callback(null, step.value);
+      else hostAsync(step.value, advance);
+    }
+    // Argument errors are thrown at once in Node; everything after is asynchronous.
+    advance(undefined);
+  }
+
+  function promised(operation) {
+    return new PromiseCtor((resolve, reject) => {
+      runAsync(operation, (err, value) => (err ? reject(err) : resolve(value)));
+    });
+  }
+
+  // ---------------------------------------------------------------- fs arguments
+  function toPathString(path, name) {
+    if (typeof path === 'string') {
+      // Node refuses strings with NUL bytes.
+    } else if (ArrayBufferIsView(path)) {
+      path = toBuffer(path).toString('utf8');
+    } else if (path !== null && typeof path === 'object' && path.href !== undefined &&
+               path.protocol !== undefined) {
+      if (path.protocol !== 'file:') {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_URL_SCHEME', 'The URL must be of scheme file');
+      }
+      path = decodeURIComponent(path.pathname);
+    } else {
+      throw invalidArgType(name || 'path', 'of type string or an instance of Buffer or URL', path);
+    }
+    if (call(StringPrototypeIncludes, path, '\u0000')) {
+      throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+        "The argument '" + (name || 'path') + "' must be a string, Uint8Array, or URL without " +
+        'null bytes. Received ' + prelude.inspect(path));
+    }
+    return path;
+  }
+
+  function options(value, defaults) {
+    if (value === undefined || value === null || typeof value === 'function') return defaults;
+    if (typeof value === 'string') return ObjectAssign({}, defaults, { encoding: value });
+    if (typeof value !== 'object') throw invalidArgType('options', 'of type object', value);
+    return ObjectAssign({}, defaults, value);
+  }
+
+  function decode(bytes, encoding) {
+    if (encoding === undefined || encoding === null || encoding === 'buffer') return toBuffer(bytes);
+    return toBuffer(bytes).toString(encoding);
+  }
+
+  // ---------------------------------------------------------------- Stats, Dirent
+  class Stats {
+    constructor(fields) {
+      this.dev = 0;
+      this.mode = fields[2];
+      this.nlink = fields[8];
+      this.uid = 0;
+      this.gid = 0;
+      this.rdev = 0;
+      this.blksize = 4096;
+      this.ino = fields[7];
+      this.size = fields[1];
+      this.blocks = MathFloor((fields[1] + 511) / 512);
+      this.atimeMs = fields[4];
+      this.mtimeMs = fields[3];
+      this.ctimeMs = fields[5];
+      this.birthtimeMs = fields[6];
+      this.atime = new DateCtor(fields[4]);
+      this.mtime = new DateCtor(fields[3]);
+      this.ctime = new DateCtor(fields[5]);
+      this.birthtime = new DateCtor(fields[6]);
+    }
+    isFile() { return (this.mode & 0o170000) === 0o100000; }
+    isDirectory() { return (this.mode & 0o170000) === 0o040000; }
+    isSymbolicLink() { return (this.mode & 0o170000) === 0o120000; }
+    isBlockDevice() { return false; }
+    isCharacterDevice() { return false; }
+    isFIFO() { return false; }
+    isSocket() { return false; }
+  }
+
+  class Dirent {
+    constructor(name, kind, parentPath) {
+      this.name = name;
+      this.parentPath = parentPath;
+      this.path = parentPath;
+      ObjectDefineProperty(this, KIND_SYMBOL, { value: kind });
+    }
+    isFile() { return this[KIND_SYMBOL] === KIND.FILE; }
+    isDirectory() { return this[KIND_SYMBOL] === KIND.DIRECTORY; }
+    isSymbolicLink() { return this[KIND_SYMBOL] === KIND.SYMLINK; }
+    isBlockDevice() { return false; }
+    isCharacterDevice() { return false; }
+    isFIFO() { return false; }
+    isSocket() { return false; }
+  }
+  const KIND_SYMBOL = Symbol('kind');
+
+  // ---------------------------------------------------------------- fs operations
+  // Each yields host requests `[op, path, to, data, offset, length, flags]` and gets replies.
+
+  function* readFileOp(path, opts) {
+    const file = resolvePath(toPathString(path));
+    const chunks = [];
+    let total = 0;
+    for (;;) {
+      const reply = yield [OP.READ, file, '', undefined, total, CHUNK, 0];
+      // Node opens a directory fine and fails on the read.
+      if (reply.error === 'EISDIR') throw fsError(reply, 'read');
+      if (reply.error) throw fsError(reply, 'open', toPathString(path));
+      const bytes = takeBytes(reply);
+      call(ArrayPrototypePush, chunks, bytes);
+      total += bytes.byteLength;
+      if (bytes.byteLength < CHUNK) break;
+    }
+    return decode(concat(chunks, total), opts.encoding);
+  }
+
+  function openMode(flag) {
+    switch (flag) {
+      case 'a': case 'a+': case 'as': case 'as+': return { append: true, exclusive: false };
+      case 'ax': case 'xa': case 'ax+': case 'xa+': return { append: true, exclusive: true };
+      case 'w': case 'w+': return { append: false, exclusive: false };
+      case 'wx': case 'xw': case 'wx+': case 'xw+': return { append: false, exclusive: true };
+      default:
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+          "The argument 'flags' is invalid. Received " + prelude.inspect(flag));
+    }
+  }
+
+  function* writeFileOp(path, data, opts) {
+    const shown = toPathString(path);
+    const file = resolvePath(shown);
+    const bytes = dataBytes(data, opts.encoding);
+    const mode = openMode(opts.flag || 'w');
+    let flags = (mode.append ? FLAG.APPEND : 0) | (mode.exclusive ? FLAG.EXCLUSIVE : 0);
+    let offset = 0;
+    do {
+      const end = offset + CHUNK < bytes.byteLength ? offset + CHUNK : bytes.byteLength;
+      const piece = offset === 0 && end === bytes.byteLength ? bytes : bytes.subarray(offset, end);
+      const reply = yield [OP.WRITE, file, '', piece, 0, 0, flags];
+      if (reply.error) throw fsError(reply, 'open', shown);
+      offset = end;
+      flags = FLAG.APPEND;
+    } while (offset < bytes.byteLength);
+    return undefined;
+  }
+
+  function* statOp(path, opts, follow) {
+    const shown = toPathString(path);
+    const reply = yield [follow ? OP.STAT : OP.LSTAT, resolvePath(shown), '', undefined, 0, 0, 0];
+    if (reply.error) {
+      if (opts.throwIfNoEntry === false && reply.error === 'ENOENT') return undefined;
+      throw fsError(reply, follow ? 'stat' : 'lstat', shown);
+    }
+    return new Stats(reply.stat);
+  }
+
+  function* readdirOp(path, opts) {
+    const shown = toPathString(path);
+    const dir = resolvePath(shown);
+    const out = [];
+    // `recursive` lists the whole tree, breadth-first as Node does.
+    const queue = [[dir, '']];
+    for (let i = 0; i < queue.length; i++) {
+      const [at, prefix] = queue[i];
+      const reply = yield [OP.READDIR, at, '', undefined, 0, 0, 0];
+      if (reply.error) throw fsError(reply, 'scandir', i === 0 ? shown : at);
+      const names = reply.names || [];
+      const kinds = reply.kinds || [];
+      for (let k = 0; k < names.length; k++) {
+        const name = prefix === '' ? names[k] : prefix + '/' + names[k];
+        if (opts.withFileTypes) {
+          call(ArrayPrototypePush, out, new Dirent(names[k], kinds[k], i === 0 ? shown : at));
+        } else {
+          call(ArrayPrototypePush, out,
+            opts.encoding === 'buffer' ? Buffer().from(name) : name);
+        }
+        if (opts.recursive && kinds[k] === KIND.DIRECTORY) {
+          call(ArrayPrototypePush, queue, [at === '/' ? '/' + names[k] : at + '/' + names[k], name]);
+        }
+      }
+    }
+    return out;
+  }
+
+  function* simpleOp(op, syscall, path, flags, to) {
+    const shown = toPathString(path);
+    const dest = to === undefined ? undefined : toPathString(to, 'dest');
+    const reply = yield [op, resolvePath(shown), dest === undefined ? '' : resolvePath(dest),
+      undefined, 0, 0, flags];
+    if (reply.error) throw fsError(reply, syscall, shown, dest);
+    return reply;
+  }
+
+  function* mkdirOp(path, opts) {
+    const reply = yield* simpleOp(OP.MKDIR, 'mkdir', path, opts.recursive ? FLAG.RECURSIVE : 0);
+    return opts.recursive ? (reply.path === '' ? undefined : reply.path) : undefined;
+  }
+
+  function* existsOp(path) {
+    let file;
+    try {
+      file = resolvePath(toPathString(path));
+    } catch {
+      return false;
+    }
+    const reply = yield [OP.ACCESS, file, '', undefined, 0, 0, 0];
+    return !reply.error;
+  }
+
+  function accessOp(path, mode) {
+    return voidOp(OP.ACCESS, 'access', path, (mode & 2) !== 0 ? FLAG.WRITABLE : 0);
+  }
+
+  function* rmOp(path, opts) {
+    const flags = (opts.recursive ? FLAG.RECURSIVE : 0) | (opts.force ? FLAG.FORCE : 0);
+    const shown = toPathString(path);
+    const reply = yield [OP.RM, resolvePath(shown), '', undefined, 0, 0, flags];
+    if (reply.error) {
+      if (reply.error === 'EISDIR') {
+        const err = codedError(ErrorCtor, 'ERR_FS_EISDIR',
+          'Path is a directory: rm returned EISDIR (is a directory) ' + shown);
+        err.errno = 21;
+        err.syscall = 'rm';
+        err.path = shown;
+        throw err;
+      }
+      throw fsError(reply, 'rm', shown);
+    }
+    return undefined;
+  }
+
+  function copyFileOp(src, dest, mode) {
+    return voidOp(OP.COPY, 'copyfile', src, (mode & 1) !== 0 ? FLAG.EXCLUSIVE : 0, dest);
+  }
+
+  function* realpathOp(path) {
+    return (yield* simpleOp(OP.REALPATH, 'realpath', path, 0)).path;
+  }
+
+  function* readlinkOp(path) {
+    return (yield* simpleOp(OP.READLINK, 'readlink', path, 0)).path;
+  }
+
+  function* truncateOp(path, len) {
+    const shown = toPathString(path);
+    const reply = yield [OP.TRUNCATE, resolvePath(shown), '', undefined, len || 0, 0, 0];
+    if (reply.error) throw fsError(reply, 'open', shown);
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- descriptors
+  // The host keeps no open files: a descriptor is a guest-side record of a path, its mode and
+  // position, and every read or write names the path.
+  const descriptors = new SafeMap();
+  let nextDescriptor = 3;
+
+  function descriptor(fd) {
+    if (typeof fd !== 'number' || !NumberIsInteger(fd)) throw invalidArgType('fd', 'of type number', fd);
+    const entry = call(MapPrototypeGet, descriptors, fd);
+    if (entry === undefined) {
+      const err = new ErrorCtor('EBADF: bad file descriptor, ' + 'fd ' + fd);
+      err.errno = ERRNO.EBADF;
+      err.code = 'EBADF';
+      throw err;
+    }
+    return entry;
+  }
+
+  function* openOp(path, flags) {
+    const shown = toPathString(path);
+    const file = resolvePath(shown);
+    const flag = flags === undefined || flags === null ? 'r' : flags;
+    const readable = flag === 'r' || flag === 'rs' || flag === 'sr' || flag === 'r+' ||
+      call(StringPrototypeIncludes, flag, '+');
+    const writable = flag !== 'r' && flag !== 'rs' && flag !== 'sr';
+    if (flag === 'r' || flag === 'r+' || flag === 'rs' || flag === 'sr' || flag === 'rs+') {
+      const reply = yield [OP.STAT, file, '', undefined, 0, 0, 0];
+      if (reply.error) throw fsError(reply, 'open', shown);
+      if (flag !== 'r' && reply.stat[0] === KIND.DIRECTORY) {
+        throw fsError({ error: 'EISDIR', message: 'illegal operation on a directory' }, 'open', shown);
+      }
+      if (writable) {
+        const access = yield [OP.ACCESS, file, '', undefined, 0, 0, FLAG.WRITABLE];
+        if (access.error) throw fsError(access, 'open', shown);
+      }
+    } else {
+      const mode = openMode(flag);
+      // Creates the file (and truncates it for `w`) as open(2) would.
+      const reply = yield [OP.WRITE, file, '', undefined, 0, 0,
+        (mode.append ? FLAG.APPEND : 0) | (mode.exclusive ? FLAG.EXCLUSIVE : 0)];
+      if (reply.error) throw fsError(reply, 'open', shown);
+    }
+    const fd = nextDescriptor++;
+    call(MapPrototypeSet, descriptors, fd, { path: file, shown, position: 0, readable, writable,
+      append: call(StringPrototypeStartsWith, flag, 'a') });
+    return fd;
+  }
+
+  function viewArgs(buffer, offset, length, position) {
+    if (!ArrayBufferIsView(buffer)) {
+      throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer);
+    }
+    if (offset !== null && typeof offset === 'object') {
+      ({ offset, length, position } = offset);
+    }
+    offset = offset === undefined || offset === null ? 0 : offset;
+    length = length === undefined || length === null ? buffer.byteLength - offset : length;
+    if (offset < 0 || length < 0 || offset + length > buffer.byteLength) {
+      throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE',
+        'The value of "length" is out of range. It must be <= ' + (buffer.byteLength - offset) +
+        '. Received ' + length);
+    }
+    return { bytes: new Uint8ArrayCtor(buffer.buffer, buffer.byteOffset + offset, length), position };
+  }
+
+  function* readOp(fd, buffer, offset, length, position) {
+    const entry = descriptor(fd);
+    const { bytes, position: at } = viewArgs(buffer, offset, length, position);
+    if (!entry.readable) throw fsError({ error: 'EBADF', message: 'bad file descriptor' }, 'read');
+    const start = typeof at === 'number' && at >= 0 ? at : entry.position;
+    let done = 0;
+    while (done < bytes.byteLength) {
+      const want = bytes.byteLength - done < CHUNK ? bytes.byteLength - done : CHUNK;
+      const reply = yield [OP.READ, entry.path, '', undefined, start + done, want, 0];
+      if (reply.error) throw fsError(reply, 'read');
+      const got = takeBytes(reply);
+      bytes.set(got, done);
+      done += got.byteLength;
+      if (got.byteLength < want) break;
+    }
+    if (!(typeof at === 'number' && at >= 0)) entry.position += done;
+    return done;
+  }
+
+  function* writeOp(fd, data, offset, length, position) {
+    const entry = descriptor(fd);
+    let bytes;
+    let at;
+    if (typeof data === 'string') {
+      // write(fd, string[, position[, encoding]])
+      bytes = dataBytes(data, typeof length === 'string' ? length : 'utf8');
+      at = offset;
+    } else {
+      ({ bytes, position: at } = viewArgs(data, offset, length, position));
+    }
+    if (!entry.writable) throw fsError({ error: 'EBADF', message: 'bad file descriptor' }, 'write');
+    const start = typeof at === 'number' && at >= 0 ? at : entry.position;
+    let done = 0;
+    do {
+      const end = done + CHUNK < bytes.byteLength ? done + CHUNK : bytes.byteLength;
+      const flags = entry.append ? FLAG.APPEND : FLAG.POSITIONED | FLAG.MUST_EXIST;
+      const reply = yield [OP.WRITE, entry.path, '', bytes.subarray(done, end), start + done, 0, flags];
+      if (reply.error) throw fsError(reply, 'write');
+      done = end;
+    } while (done < bytes.byteLength);
+    if (!(typeof at === 'number' && at >= 0) && !entry.append) entry.position += done;
+    return done;
+  }
+
+  function* fstatOp(fd) {
+    const entry = descriptor(fd);
+    const reply = yield [OP.STAT, entry.path, '', undefined, 0, 0, 0];
+    if (reply.error) throw fsError(reply, 'fstat');
+    return new Stats(reply.stat);
+  }
+
+  function* closeOp(fd) {
+    descriptor(fd);
+    call(MapPrototypeDelete, descriptors, fd);
+    return undefined;
+  }
+
+  function* ftruncateOp(fd, len) {
+    const entry = descriptor(fd);
+    const reply = yield [OP.TRUNCATE, entry.path, '', undefined, len || 0, 0, 0];
+    if (reply.error) throw fsError(reply, 'ftruncate');
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- fs module
+  function lastCallback(args, name) {
+    const callback = args[args.length - 1];
+    if (typeof callback !== 'function') throw invalidArgType('cb', 'of type function', callback);
+    return callback;
+  }
+
+  // Defines `name` (callback), `nameSync` and `promises.name` from one operation.
+  const fs = {};
+  const promises = {};
+  function define(name, makeOperation, { sync = true, promise = true } = {}) {
+    if (sync) {
+      fs[name + 'Sync'] = function (...args) { return runSync(makeOperation(args)); };
+    }
+    fs[name] = function (...args) {
+      const callback = lastCallback(args, name);
+      const operation = makeOperation(call(ArrayPrototypeSlice, args, 0, args.length - 1));
+      runAsync(operation, (err, value) => {
+        if (err) callback(err);
+        else callback(null, value);
+      });
+    };
+    if (promise) promises[name] = function (...args) { return promised(makeOperation(args)); };
+  }
+
+  define('readFile', ([path, opts]) => readFileOp(path, options(opts, { encoding: null, flag: 'r' })));
+  define('writeFile', ([path, data, opts]) =>
+    writeFileOp(path, data, options(opts, { encoding: 'utf8', flag: 'w' })));
+  define('appendFile', ([path, data, opts]) =>
+    writeFileOp(path, data, options(opts, { encoding: 'utf8', flag: 'a' })));
+  define('stat', ([path, opts]) => statOp(path, options(opts, {}), true));
+  define('lstat', ([path, opts]) => statOp(path, options(opts, {}), false));
+  define('readdir', ([path, opts]) => readdirOp(path, options(opts, { encoding: 'utf8' })));
+  define('mkdir', ([path, opts]) =>
+    mkdirOp(path, typeof opts === 'number' ? {} : options(opts, { recursive: false })));
+  // The operations whose result is nothing.
+  function* voidOp(op, syscall, path, flags, to) {
+    yield* simpleOp(op, syscall, path, flags, to);
+    return undefined;
+  }
+  define('rmdir', ([path, opts]) =>
+    voidOp(OP.RMDIR, 'rmdir', path, options(opts, {}).recursive ? FLAG.RECURSIVE : 0));
+  define('rm', ([path, opts]) => rmOp(path, options(opts, {})));
+  define('unlink', ([path]) => voidOp(OP.UNLINK, 'unlink', path, 0));
+  define('rename', ([from, to]) => voidOp(OP.RENAME, 'rename', from, 0, to));
+  define('copyFile', ([src, dest, mode]) => copyFileOp(src, dest, mode || 0));
+  define('access', ([path, mode]) => accessOp(path, mode || 0));
+  define('realpath', ([path]) => realpathOp(path));
+  define('readlink', ([path]) => readlinkOp(path));
+  define('truncate', ([path, len]) => truncateOp(path, len));
+  define('open', ([path, flags]) => openOp(path, flags), { promise: false });
+  define('read', ([fd, buffer, offset, length, position]) =>
+    readOp(fd, buffer, offset, length, position), { promise: false });
+  define('write', ([fd, data, offset, length, position]) =>
+    writeOp(fd, data, offset, length, position), { promise: false });
+  define('fstat', ([fd]) => fstatOp(fd), { promise: false });
+  define('close', ([fd]) => closeOp(fd), { promise: false });
+  define('ftruncate', ([fd, len]) => ftruncateOp(fd, len), { promise: false });
+  fs.realpathSync.native = fs.realpathSync;
+  fs.realpath.native = fs.realpath;
+
+  fs.existsSync = (path) => runSync(existsOp(path));
+  fs.exists = (path, callback) => runAsync(existsOp(path), (err, found) => callback(!err && found));
+  // `fs.read` calls back with (err, bytesRead, buffer); `fs.write` with (err, written, data).
+  const readWithBuffer = fs.read;
+  fs.read = function (fd, buffer, ...rest) {
+    const callback = rest[rest.length - 1];
+    ReflectApply(readWithBuffer, undefined, [fd, buffer, ...call(ArrayPrototypeSlice, rest, 0, -1),
+      (err, n) => callback(err, n, buffer)]);
+  };
+  const writeWithData = fs.write;
+  fs.write = function (fd, data, ...rest) {
+    const callback = rest[rest.length - 1];
+    ReflectApply(writeWithData, undefined, [fd, data, ...call(ArrayPrototypeSlice, rest, 0, -1),
+      (err, n) => callback(err, n, data)]);
+  };
+
+  // FileHandle: the promise API's descriptor.
+  class FileHandle {
+    constructor(fd) { this.fd = fd; }
+    read(buffer, offset, length, position) {
+      if (buffer === undefined) buffer = Buffer().alloc(16384);
+      return promised(readOp(this.fd, buffer, offset, length, position))
+        .then((bytesRead) => ({ bytesRead, buffer }));
+    }
+    write(data, offset, length, position) {
+      return promised(writeOp(this.fd, data, offset, length, position))
+        .then((bytesWritten) => ({ bytesWritten, buffer: data }));
+    }
+    readFile(opts) {
+      return promised(readFileOp(descriptor(this.fd).shown, options(opts, { encoding: null })));
+    }
+    writeFile(data, opts) {
+      return promised(writeFileOp(descriptor(this.fd).shown, data, options(opts, { encoding: 'utf8', flag: 'w' })));
+    }
+    stat() { return promised(fstatOp(this.fd)); }
+    truncate(len) { return promised(ftruncateOp(this.fd, len)); }
+    close() { return promised(closeOp(this.fd)); }
+  }
+  promises.open = (path, flags) => promised(openOp(path, flags)).then((fd) => new FileHandle(fd));
+
+  fs.constants = ObjectFreeze({ F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1, COPYFILE_EXCL: 1,
+    COPYFILE_FICLONE: 2, COPYFILE_FICLONE_FORCE: 4, O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2,
+    O_CREAT: 64, O_EXCL: 128, O_TRUNC: 512, O_APPEND: 1024, S_IFMT: 0o170000,
+    S_IFREG: 0o100000, S_IFDIR: 0o040000, S_IFLNK: 0o120000 });
+  ObjectAssign(fs, { F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 });
+  promises.constants = fs.constants;
+  fs.Stats = Stats;
+  fs.Dirent = Dirent;
+  fs.promises = promises;
+  for (const name of ['watch', 'watchFile', 'unwatchFile', 'symlink', 'link', 'chmod', 'chown',
+    'utimes', 'mkdtemp', 'opendir', 'cp', 'createReadStream', 'createWriteStream']) {
+    if (fs[name] === undefined) {
+      const fail = () => { throw notSupported('fs.' + name + '()'); };
+      fs[name] = fail;
+      fs[name + 'Sync'] = fail;
+      promises[name] = () => PromiseCtor.reject(notSupported('fs.promises.' + name + '()'));
+    }
+  }
+
+  // ---------------------------------------------------------------- modules
+  // Modules the sandbox cannot offer: requiring one throws ERR_NOT_SUPPORTED naming it.
+  const UNSUPPORTED = ['child_process', 'cluster', 'dgram', 'diagnostics_channel', 'dns',
+    'dns/promises', 'http', 'http2', 'https', 'inspector', 'net', 'repl', 'tls', 'trace_events',
+    'v8', 'vm', 'wasi', 'worker_threads'];
+  const builtinFactories = new SafeMap();
+  const builtinCache = new SafeMap();
+  function registerBuiltin(name, factory) { call(MapPrototypeSet, builtinFactories, name, factory); }
+
+  registerBuiltin('fs', () => fs);
+  registerBuiltin('fs/promises', () => promises);
+  registerBuiltin('process', () => process);
+  registerBuiltin('module', () => moduleBuiltin);
+  for (const name of UNSUPPORTED) {
+    registerBuiltin(name, () => {
+      throw codedError(ErrorCtor, 'ERR_NOT_SUPPORTED', "The '" + name + "' module is not " +
+        'available in secure-exec (the sandbox cannot offer it)');
+    });
+  }
+  // Well-kept npm implementations, bundled (vendor.js), built on first use; the glue below
+  // fits them to Node's module shapes and adds what the sandbox answers itself.
+  let vendor;
+  function npm(name) {
+    if (vendor === undefined) vendor = native.loadVendor(process);
+    return vendor[name]();
+  }
+  for (const name of ['buffer', 'events', 'punycode', 'querystring', 'string_decoder', 'stream',
+    'assert']) {
+    registerBuiltin(name, () => npm(name));
+  }
+  registerBuiltin('path', () => npm('path'));
+  registerBuiltin('path/posix', () => requireBuiltin('path').posix);
+  registerBuiltin('assert/strict', () => requireBuiltin('assert').strict);
+  registerBuiltin('stream/promises', () => requireBuiltin('stream').promises);
+  registerBuiltin('util', () => {
+    const util = npm('util');
+    // Formatting as console.log does it (the prelude's), not the older one of the npm package.
+    util.inspect = prelude.inspect;
+    util.format = prelude.format;
+    return util;
+  });
+  registerBuiltin('util/types', () => requireBuiltin('util').types);
+  registerBuiltin('sys', () => requireBuiltin('util'));
+  registerBuiltin('url', () => {
+    const web = prelude.loadWeb();
+    const url = ObjectAssign({}, npm('url'));
+    url.URL = web.URL;
+    url.URLSearchParams = web.URLSearchParams;
+    url.fileURLToPath = (value) => {
+      const parsed = typeof value === 'string' ? new web.URL(value) : value;
+      if (parsed.protocol !== 'file:') {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_URL_SCHEME', 'The URL must be of scheme file');
+      }
+      return decodeURIComponent(parsed.pathname);
+    };
+    url.pathToFileURL = (path) => {
+      const absolute = resolvePath(path);
+      const encoded = encodeURI(absolute).replace(/[?#]/g, encodeURIComponent);
+      return new web.URL('file://' + encoded);
+    };
+    url.domainToASCII = (domain) => {
+      try { return new web.URL('http://' + domain).hostname; } catch { return ''; }
+    };
+    url.domainToUnicode = (domain) => requireBuiltin('punycode').toUnicode(url.domainToASCII(domain));
+    return url;
+  });
+  registerBuiltin('timers', () => ({
+    setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout,
+    setInterval: globalThis.setInterval, clearInterval: globalThis.clearInterval,
+    setImmediate: globalThis.setImmediate, clearImmediate: globalThis.clearImmediate,
+    promises: requireBuiltin('timers/promises'),
+  }));
+  registerBuiltin('timers/promises', () => ({
+    setTimeout: (delay, value) => new PromiseCtor((resolve) => prelude.setTimeout(() => resolve(value), delay)),
+    setImmediate: (value) => new PromiseCtor((resolve) => prelude.setImmediate(() => resolve(value))),
+    scheduler: {
+      wait: (delay) => new PromiseCtor((resolve) => prelude.setTimeout(resolve, delay)),
+      yield: () => new PromiseCtor((resolve) => prelude.setImmediate(resolve)),
+    },
+  }));
+  registerBuiltin('perf_hooks', () => ({ performance: prelude.loadWeb().performance }));
+  registerBuiltin('tty', () => {
+    const noTerminal = () => { throw notSupported('A terminal'); };
+    return { isatty: () => false, ReadStream: noTerminal, WriteStream: noTerminal };
+  });
+  // Honest values for a sandbox: no host name, users, network interfaces or load to reveal.
+  registerBuiltin('os', () => ({
+    EOL: '\n',
+    arch: () => 'x64',
+    availableParallelism: () => 1,
+    cpus: () => [],
+    endianness: () => 'LE',
+    freemem: () => 0,
+    getPriority: () => 0,
+    homedir: () => '/',
+    hostname: () => 'secure-exec',
+    loadavg: () => [0, 0, 0],
+    machine: () => 'x86_64',
+    networkInterfaces: () => ({}),
+    platform: () => 'linux',
+    release: () => '',
+    setPriority: () => { throw notSupported('os.setPriority()'); },
+    tmpdir: () => '/tmp',
+    totalmem: () => 0,
+    type: () => 'Linux',
+    uptime: () => 0,
+    userInfo: () => ({ uid: -1, gid: -1, username: 'secure-exec', homedir: '/', shell: null }),
+    version: () => '',
+    devNull: '/dev/null',
+    constants: ObjectFreeze({ signals: ObjectFreeze({}), errno: ObjectFreeze({}), priority: ObjectFreeze({}) }),
+  }));
+  registerBuiltin('crypto', () => makeCrypto());
+
+  // ---------------------------------------------------------------- crypto
+  function makeCrypto() {
+    const web = prelude.loadWeb().crypto;
+    const HASHES = { md5: ['MD5', 16, 64], sha1: ['SHA-1', 20, 64], sha256: ['SHA-256', 32, 64],
+      sha384: ['SHA-384', 48, 128], sha512: ['SHA-512', 64, 128] };
+    function hashInfo(algorithm) {
+      const info = HASHES[StringCtor(algorithm).toLowerCase().replace('-', '')];
+      if (info === undefined) {
+        throw codedError(ErrorCtor, 'ERR_OSSL_EVP_UNSUPPORTED', 'Digest method not supported');
+      }
+      return info;
+    }
+    function digestBytes(info, bytes) {
+      const out = new Uint8ArrayCtor(info[1]);
+      native.digest(info[0], bytes, out);
+      return out;
+    }
+    function output(bytes, encoding) {
+      const buffer = toBuffer(bytes);
+      return encoding === undefined || encoding === 'buffer' ? buffer : buffer.toString(encoding);
+    }
+    class Hash {
+      constructor(algorithm) {
+        this._info = hashInfo(algorithm);
+        this._chunks = [];
+        this._length = 0;
+        this._done = false;
+      }
+      update(data, encoding) {
+        if (this._done) throw codedError(ErrorCtor, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
+        const bytes = dataBytes(data, encoding, 'data');
+        call(ArrayPrototypePush, this._chunks, new Uint8ArrayCtor(bytes));
+        this._length += bytes.byteLength;
+        return this;
+      }
+      digest(encoding) {
+        if (this._done) throw codedError(ErrorCtor, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
+        this._done = true;
+        return output(digestBytes(this._info, concat(this._chunks, this._length)), encoding);
+      }
+    }
+    class Hmac extends Hash {
+      constructor(algorithm, key) {
+        super(algorithm);
+        let keyBytes = dataBytes(key, 'utf8', 'key');
+        const block = this._info[2];
+        if (keyBytes.byteLength > block) keyBytes = digestBytes(this._info, keyBytes);
+        const inner = new Uint8ArrayCtor(block);
+        this._outer = new Uint8ArrayCtor(block);
+        for (let i = 0; i < block; i++) {
+          const k = i < keyBytes.byteLength ? keyBytes[i] : 0;
+          inner[i] = k ^ 0x36;
+          this._outer[i] = k ^ 0x5c;
+        }
+        super.update(inner);
+      }
+      digest(encoding) {
+        const innerHash = super.digest();
+        const both = concat([this._outer, new Uint8ArrayCtor(innerHash)], this._outer.byteLength + innerHash.byteLength);
+        return output(digestBytes(this._info, both), encoding);
+      }
+    }
+    function randomBytes(size, callback) {
+      if (typeof size !== 'number' || size < 0 || size > 2147483647 || !NumberIsInteger(size)) {
+        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE',
+          'The value of "size" is out of range. It must be >= 0 && <= 2147483647. Received ' + size);
+      }
+      const bytes = Buffer().alloc(size);
+      for (let at = 0; at < size; at += 65536) {
+        web.getRandomValues(bytes.subarray(at, at + 65536 < size ? at + 65536 : size));
+      }
+      if (typeof callback === 'function') {
+        prelude.queueMicrotask(() => callback(null, bytes));
+        return undefined;
+      }
+      return bytes;
+    }
+    return {
+      createHash: (algorithm) => new Hash(algorithm),
+      createHmac: (algorithm, key) => new Hmac(algorithm, key),
+      getHashes: () => ObjectKeys(HASHES),
+      randomBytes,
+      randomFillSync(buffer, offset = 0, size) {
+        const view = new Uint8ArrayCtor(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+        const end = size === undefined ? view.byteLength : offset + size;
+        for (let at = offset; at < end; at += 65536) {
+          web.getRandomValues(view.subarray(at, at + 65536 < end ? at + 65536 : end));
+        }
+        return buffer;
+      },
+      randomInt(min, max, callback) {
+        if (max === undefined || typeof max === 'function') { callback = max; max = min; min = 0; }
+        const range = max - min;
+        if (!NumberIsInteger(min) || !NumberIsInteger(max) || range <= 0 || range > 2 ** 48) {
+          throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "max" is out of range.');
+        }
+        // Rejection sampling over 48 random bits: no modulo bias.
+        const limit = 2 ** 48 - (2 ** 48 % range);
+        let value;
+        do {
+          const b = randomBytes(6);
+          value = b.readUIntBE(0, 6);
+        } while (value >= limit);
+        const result = min + (value % range);
+        if (typeof callback === 'function') {
+          prelude.queueMicrotask(() => callback(null, result));
+          return undefined;
+        }
+        return result;
+      },
+      randomUUID: () => web.randomUUID(),
+      getRandomValues: (array) => web.getRandomValues(array),
+      timingSafeEqual(a, b) {
+        const x = dataBytes(a, undefined, 'buf1');
+        const y = dataBytes(b, undefined, 'buf2');
+        if (x.byteLength !== y.byteLength) {
+          throw codedError(RangeErrorCtor, 'ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH',
+            'Input buffers must have the same byte length');
+        }
+        let diff = 0;
+        for (let i = 0; i < x.byteLength; i++) diff |= x[i] ^ y[i];
+        return diff === 0;
+      },
+      webcrypto: web,
+      subtle: web.subtle,
+      Hash,
+      Hmac,
+    };
+  }
+
+  function builtinName(id) {
+    if (call(StringPrototypeStartsWith, id, 'node:')) {
+      const name = call(StringPrototypeSlice, id, 5);
+      if (!call(MapPrototypeHas, builtinFactories, name)) {
+        throw codedError(ErrorCtor, 'ERR_UNKNOWN_BUILTIN_MODULE', 'No such built-in module: ' + id);
+      }
+      return name;
+    }
+    return call(MapPrototypeHas, builtinFactories, id) ? id : undefined;
+  }
+
+  function requireBuiltin(name) {
+    if (call(MapPrototypeHas, builtinCache, name)) return call(MapPrototypeGet, builtinCache, name);
+    const exports = call(MapPrototypeGet, builtinFactories, name)();
+    call(MapPrototypeSet, builtinCache, name, exports);
+    return exports;
+  }
+
+  const moduleCache = { __proto__: null };
+  // Where `require(id)` from a directory resolved before: the next require of it from there
+  // costs no host call.
+  const resolved = new SafeMap();
+
+  class Module {
+    constructor(id, parent) {
+      this.id = id;
+      this.path = dirname(id);
+      this.exports = {};
+      this.filename = id;
+      this.loaded = false;
+      this.children = [];
+      this.paths = nodeModulePaths(this.path);
+      this.parent = parent;
+      if (parent && parent.children) call(ArrayPrototypePush, parent.children, this);
+    }
+    require(id) { return requireFrom(this, id); }
+  }
+
+  function nodeModulePaths(from) {
+    const paths = [];
+    let dir = from;
+    for (;;) {
+      if (!call(StringPrototypeStartsWith, dir.slice(dir.lastIndexOf('/') + 1), 'node_modules')) {
+        call(ArrayPrototypePush, paths, (dir === '/' ? '' : dir) + '/node_modules');
+      }
+      if (dir === '/') break;
+      dir = dirname(dir);
+    }
+    return paths;
+  }
+
+  function requireStack(parent) {
+    const stack = [];
+    for (let m = parent; m && stack.length < 32; m = m.parent) {
+      if (m.filename) call(ArrayPrototypePush, stack, m.filename);
+    }
+    return stack;
+  }
+
+  function notFound(reply, id, parent) {
+    const stack = requireStack(parent);
+    let message = reply.message;
+    if (reply.error === 'MODULE_NOT_FOUND') {
+      message = "Cannot find module '" + id + "'";
+      if (stack.length > 0) message += '\nRequire stack:\n- ' + call(ArrayPrototypeJoin, stack, '\n- ');
+    }
+    const err = codedError(ErrorCtor, reply.error, message);
+    if (reply.error === 'MODULE_NOT_FOUND') err.requireStack = stack;
+    return err;
+  }
+
+  function validateId(id) {
+    if (typeof id !== 'string') throw invalidArgType('id', 'of type string', id);
+    if (id === '') {
+      throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+        "The argument 'id' must be a non-empty string. Received ''");
+    }
+  }
+
+  function resolveFrom(parent, id, load) {
+    const dir = parent && parent.filename ? dirname(parent.filename) : session.cwd;
+    const reply = hostSync([OP.RESOLVE, id, dir, undefined, 0, 0, load ? FLAG.LOAD : 0]);
+    if (reply.error) throw notFound(reply, id, parent);
+    return reply;
+  }
+
+  function requireFrom(parent, id) {
+    validateId(id);
+    const builtin = builtinName(id);
+    if (builtin !== undefined) return requireBuiltin(builtin);
+    const dir = parent && parent.filename ? dirname(parent.filename) : session.cwd;
+    const key = dir + '\u0000' + id;
+    const known = call(MapPrototypeGet, resolved, key);
+    if (known !== undefined && moduleCache[known] !== undefined) return moduleCache[known].exports;
+    const reply = resolveFrom(parent, id, true);
+    if (reply.format === 'builtin') return requireBuiltin(builtinName(reply.path));
+    const filename = reply.path;
+    call(MapPrototypeSet, resolved, key, filename);
+    const cached = moduleCache[filename];
+    if (cached !== undefined) {
+      native.takeData(reply.id, new Uint8ArrayCtor(0));
+      return cached.exports;
+    }
+    const source = reply.size > 0 ? native.takeText(reply.id) : '';
+    const module = new Module(filename, parent);
+    moduleCache[filename] = module;
+    try {
+      loadModule(module, source, reply.format);
+    } catch (err) {
+      delete moduleCache[filename];
+      if (parent && parent.children) {
+        const at = parent.children.indexOf(module);
+        if (at >= 0) parent.children.splice(at, 1);
+      }
+      throw err;
+    }
+    module.loaded = true;
+    return module.exports;
+  }
+
+  function stripBOM(source) {
+    return call(StringPrototypeCharCodeAt, source, 0) === 0xFEFF ? call(StringPrototypeSlice, source, 1) : source;
+  }
+
+  function loadModule(module, source, format) {
+    const filename = module.filename;
+    if (format === 'json') {
+      try {
+        module.exports = JSONParse(stripBOM(source));
+      } catch (err) {
+        err.message = filename + ': ' + err.message;
+        throw err;
+      }
+      return;
+    }
+    if (format === 'module') {
+      throw codedError(ErrorCtor, 'ERR_REQUIRE_ESM',
+        'require() of ES Module ' + filename + ' not supported.\nInstead change the require ' +
+        'to a dynamic import() which is available in all CommonJS modules.');
+    }
+    if (format === 'wasm') throw notSupported('Loading a .wasm file with require()');
+    let body = stripBOM(source);
+    // A `#!` line is a comment to Node.
+    if (call(StringPrototypeStartsWith, body, '#!')) body = '//' + body;
+    const compiled = native.compileFunction(body, filename);
+    const require = makeRequire(module);
+    call(compiled, module.exports, module.exports, require, module, filename, dirname(filename));
+  }
+
+  function makeRequire(module) {
+    const require = (id) => requireFrom(module, id);
+    require.resolve = (id, opts) => {
+      validateId(id);
+      const builtin = builtinName(id);
+      if (builtin !== undefined) return id;
+      if (opts && opts.paths) throw notSupported('require.resolve() with options.paths');
+      return resolveFrom(module, id, false).path;
+    };
+    require.resolve.paths = (id) => (builtinName(id) !== undefined ? null : module.paths);
+    require.cache = moduleCache;
+    require.main = mainModule;
+    return require;
+  }
+
+  // The entry module, as the worker made it.
+  mainModule.paths = nodeModulePaths(dirname(mainModule.filename || '/index.js'));
+  mainModule.path = dirname(mainModule.filename || '/index.js');
+  mainModule.require = (id) => requireFrom(mainModule, id);
+  if (mainModule.filename) moduleCache[mainModule.filename] = mainModule;
+  const mainRequire = makeRequire(mainModule);
+
+  const builtinModules = [];
+  for (const [name] of builtinFactories) call(ArrayPrototypePush, builtinModules, name);
+  const moduleBuiltin = {
+    builtinModules: ObjectFreeze(builtinModules),
+    createRequire(filename) {
+      let path = filename;
+      if (path !== null && typeof path === 'object' && path.href !== undefined) path = toPathString(path);
+      if (typeof path === 'string' && call(StringPrototypeStartsWith, path, 'file://')) {
+        path = decodeURIComponent(call(StringPrototypeSlice, path, 7));
+      }
+      if (typeof path !== 'string' || !call(StringPrototypeStartsWith, path, '/')) {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+          "The argument 'filename' must be a file URL object, file URL string, or absolute " +
+          'path string. Received ' + prelude.inspect(filename));
+      }
+      // A path ending in / is a directory: requires start there.
+      const anchor = call(StringPrototypeSlice, path, -1) === '/' ? path + 'noop.js' : path;
+      return makeRequire(new Module(anchor, undefined));
+    },
+    isBuiltin(id) {
+      try {
+        return typeof id === 'string' && builtinName(id) !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    Module,
+  };
+  moduleBuiltin.Module.builtinModules = moduleBuiltin.builtinModules;
+  moduleBuiltin.Module.createRequire = moduleBuiltin.createRequire;
+  moduleBuiltin.Module._cache = moduleCache;
+
+  return { mainRequire, requireBuiltin, fs };
+})

@@ -1,0 +1,14 @@
+// What the worker's guest gets from npm: each built-in module as a function that loads it on
+// first use. Bundled by `cargo xtask builtins` into crates/secure-exec-worker/src/guest/vendor.js.
+module.exports = {
+  assert: () => require('assert/'),
+  buffer: () => require('buffer/'),
+  events: () => require('events/'),
+  path: () => require('path-browserify'),
+  punycode: () => require('punycode/'),
+  querystring: () => require('querystring-es3'),
+  stream: () => require('readable-stream'),
+  string_decoder: () => require('string_decoder/'),
+  url: () => require('url/'),
+  util: () => require('util/'),
+};
