@@ -26,6 +26,10 @@ pub(crate) struct MountTable {
 /// `path` as an absolute guest path without `.`, `..` or repeated slashes: `..` at the root
 /// stays at the root, as it does on Linux. `EINVAL` for a relative path or a NUL byte.
 pub(crate) fn normalize(path: &str) -> Result<String, FsError> {
+    // An empty path names nothing, as open("") finds nothing on Linux.
+    if path.is_empty() {
+        return Err(FsErrorCode::NotFound.into());
+    }
     if !path.starts_with('/') || path.contains('\0') {
         return Err(FsErrorCode::InvalidArgument.into());
     }
@@ -342,6 +346,7 @@ mod tests {
         assert_eq!(normalize("/../../etc/passwd").ok().as_deref(), Some("/etc/passwd"));
         assert_eq!(normalize("/app/../..").ok().as_deref(), Some("/"));
         assert!(normalize("relative").is_err());
+        assert_eq!(normalize("").map_err(|e| e.code), Err(FsErrorCode::NotFound));
         assert!(normalize("/a\0b").is_err());
     }
 }

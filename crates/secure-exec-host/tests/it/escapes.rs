@@ -210,3 +210,107 @@ async fn heavy_string_and_regex_work_stays_under_the_cpu_limit() {
     );
     assert_pristine(&rt).await;
 }
+
+mod host_mounts {
+    use secure_exec_host::{HostDir, NodeRuntime, NodeRuntimeOptions, SystemDriver};
+
+    use crate::oracle::TempDir;
+    use crate::support;
+
+    /// A project with links that point out of it, next to a secret it must never read.
+    fn project() -> (TempDir, TempDir) {
+        let outside = TempDir::new("outside").with_files(&[("secret.txt", "SECRET")]);
+        let dir = TempDir::new("mount").with_files(&[
+            ("inside.txt", "fine"),
+            ("addon/index.js", "module.exports = require('./native.node')"),
+            ("addon/native.node", "\x7fELF not really"),
+            ("node_modules/bin-pkg/package.json", r#"{"main": "build/Release/x.node"}"#),
+            ("node_modules/bin-pkg/build/Release/x.node", "\x7fELF"),
+        ]);
+        let secret = outside.path().join("secret.txt");
+        std::os::unix::fs::symlink(&secret, dir.path().join("abs-link")).unwrap();
+        std::os::unix::fs::symlink(
+            "../../../../../../../../etc/passwd",
+            dir.path().join("rel-link"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("dir-link")).unwrap();
+        std::os::unix::fs::symlink("inside.txt", dir.path().join("ok-link")).unwrap();
+        (dir, outside)
+    }
+
+    fn runtime(v8: &secure_exec_host::V8Runtime, dir: &TempDir, writable: bool) -> NodeRuntime {
+        let mount =
+            if writable { HostDir::read_write(dir.path()) } else { HostDir::read_only(dir.path()) };
+        NodeRuntime::new(NodeRuntimeOptions {
+            v8_runtime: Some(v8.clone()),
+            system: SystemDriver::default().mount("/app", mount).with_cwd("/app"),
+            ..Default::default()
+        })
+    }
+
+    #[tokio::test]
+    async fn links_and_dot_dot_never_leave_a_host_mount() {
+        let v8 = support::spawn().await;
+        let (dir, outside) = project();
+        let rt = runtime(&v8, &dir, true);
+        let r = rt
+            .exec_with(
+                r#"
+                const fs = require('fs');
+                const tryIt = (what, f) => { try { const v = f(); console.log(what, 'GOT', String(v).slice(0, 40)); } catch (e) { console.log(what, e.code); } };
+                tryIt('abs link', () => fs.readFileSync('abs-link', 'utf8'));
+                tryIt('rel link', () => fs.readFileSync('rel-link', 'utf8'));
+                tryIt('dir link', () => fs.readFileSync('dir-link/secret.txt', 'utf8'));
+                tryIt('dir link list', () => fs.readdirSync('dir-link'));
+                tryIt('write through link', () => fs.writeFileSync('dir-link/planted.txt', 'x'));
+                tryIt('realpath abs', () => fs.realpathSync('abs-link'));
+                tryIt('dot dot', () => fs.readFileSync('../../../../../../etc/passwd', 'utf8'));
+                tryIt('dot dot abs', () => fs.readFileSync('/app/../../../etc/passwd', 'utf8'));
+                tryIt('dot dot list', () => fs.readdirSync('/app/../..'));
+                tryIt('dot dot write', () => fs.writeFileSync('/app/../../../tmp/planted', 'x'));
+                tryIt('require dot dot', () => require('../../../etc/passwd'));
+                tryIt('require abs', () => require('/etc/passwd'));
+                tryIt('ok link', () => fs.readFileSync('ok-link', 'utf8'));
+                tryIt('lstat link', () => fs.lstatSync('abs-link').isSymbolicLink());
+                tryIt('readlink', () => fs.readlinkSync('ok-link'));
+                "#,
+                secure_exec_host::ExecOptions {
+                    filename: Some("/app/main.js".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.error_code, None, "{:?}", r.error_message);
+        assert_eq!(
+            r.stdout,
+            "abs link EACCES\nrel link EACCES\ndir link EACCES\ndir link list EACCES\n\
+             write through link EACCES\nrealpath abs EACCES\ndot dot ENOENT\ndot dot abs ENOENT\n\
+             dot dot list GOT app\ndot dot write ENOENT\nrequire dot dot MODULE_NOT_FOUND\n\
+             require abs MODULE_NOT_FOUND\nok link GOT fine\nlstat link GOT true\nreadlink GOT inside.txt\n"
+        );
+        assert!(!outside.path().join("planted.txt").exists());
+        assert!(!std::path::Path::new("/tmp/planted").exists());
+    }
+
+    #[tokio::test]
+    async fn native_addons_are_refused() {
+        let v8 = support::spawn().await;
+        let (dir, _outside) = project();
+        let rt = runtime(&v8, &dir, false);
+        for code in ["require('./addon')", "require('./addon/native.node')", "require('bin-pkg')"] {
+            let r = rt
+                .exec_with(
+                    &format!("try {{ {code} }} catch (e) {{ console.log(e.code) }}"),
+                    secure_exec_host::ExecOptions {
+                        filename: Some("/app/main.js".into()),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.stdout, "ERR_NOT_SUPPORTED\n", "{code}: {:?}", r.error_message);
+        }
+    }
+}

@@ -6,6 +6,7 @@
 // Helpers outside #[test] functions unwrap too: any failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod oracle;
 mod support;
 
 mod basics;
@@ -13,9 +14,11 @@ mod callbacks;
 mod churn;
 mod escapes;
 mod guest_env;
+mod guest_fs;
 mod hostile_guest;
 mod hostile_worker;
 mod limits;
+mod modules;
 mod process;
 mod registry;
 mod sandbox;

@@ -121,6 +121,8 @@
   }
 
   function resolvePath(path) {
+    // The empty path names nothing (the host answers ENOENT), as in Node.
+    if (path === '') return '';
     return normalizeParts(call(StringPrototypeStartsWith, path, '/') ? path : session.cwd + '/' + path);
   }
 
@@ -290,14 +292,15 @@
   // Each yields host requests `[op, path, to, data, offset, length, flags]` and gets replies.
 
   function* readFileOp(path, opts) {
-    const file = resolvePath(toPathString(path));
+    // A number is an open descriptor, as in Node.
+    const file = typeof path === 'number' ? descriptor(path, 'fstat').path : resolvePath(toPathString(path));
     const chunks = [];
     let total = 0;
     for (;;) {
       const reply = yield [OP.READ, file, '', undefined, total, CHUNK, 0];
       // Node opens a directory fine and fails on the read.
       if (reply.error === 'EISDIR') throw fsError(reply, 'read');
-      if (reply.error) throw fsError(reply, 'open', toPathString(path));
+      if (reply.error) throw fsError(reply, 'open', typeof path === 'number' ? undefined : toPathString(path));
       const bytes = takeBytes(reply);
       call(ArrayPrototypePush, chunks, bytes);
       total += bytes.byteLength;
@@ -385,7 +388,26 @@
 
   function* mkdirOp(path, opts) {
     const reply = yield* simpleOp(OP.MKDIR, 'mkdir', path, opts.recursive ? FLAG.RECURSIVE : 0);
-    return opts.recursive ? (reply.path === '' ? undefined : reply.path) : undefined;
+    if (!opts.recursive || reply.path === '') return undefined;
+    // Node returns the first directory it made, spelt as the caller spelt the path: drop as
+    // many trailing components as lie below it.
+    const shown = toPathString(path);
+    const below = countParts(resolvePath(shown)) - countParts(reply.path);
+    let result = shown;
+    for (let i = 0; i < below; i++) {
+      result = call(StringPrototypeSlice, result, 0, call(StringPrototypeLastIndexOf, trimSlashes(result), '/'));
+    }
+    return result;
+  }
+
+  function countParts(path) {
+    return normalizeParts(path) === '/' ? 0 : call(StringPrototypeSplit, normalizeParts(path), '/').length - 1;
+  }
+
+  function trimSlashes(path) {
+    let end = path.length;
+    while (end > 1 && path[end - 1] === '/') end--;
+    return call(StringPrototypeSlice, path, 0, end);
   }
 
   function* existsOp(path) {
@@ -426,7 +448,12 @@
   }
 
   function* realpathOp(path) {
-    return (yield* simpleOp(OP.REALPATH, 'realpath', path, 0)).path;
+    const shown = toPathString(path);
+    const absolute = resolvePath(shown);
+    const reply = yield [OP.REALPATH, absolute, '', undefined, 0, 0, 0];
+    // Node's realpath walks the path with lstat, and reports the absolute path it tried.
+    if (reply.error) throw fsError(reply, 'lstat', absolute);
+    return reply.path;
   }
 
   function* readlinkOp(path) {
@@ -446,15 +473,10 @@
   const descriptors = new SafeMap();
   let nextDescriptor = 3;
 
-  function descriptor(fd) {
+  function descriptor(fd, syscall) {
     if (typeof fd !== 'number' || !NumberIsInteger(fd)) throw invalidArgType('fd', 'of type number', fd);
     const entry = call(MapPrototypeGet, descriptors, fd);
-    if (entry === undefined) {
-      const err = new ErrorCtor('EBADF: bad file descriptor, ' + 'fd ' + fd);
-      err.errno = ERRNO.EBADF;
-      err.code = 'EBADF';
-      throw err;
-    }
+    if (entry === undefined) throw fsError({ error: 'EBADF', message: 'bad file descriptor' }, syscall);
     return entry;
   }
 
@@ -506,7 +528,7 @@
   }
 
   function* readOp(fd, buffer, offset, length, position) {
-    const entry = descriptor(fd);
+    const entry = descriptor(fd, 'read');
     const { bytes, position: at } = viewArgs(buffer, offset, length, position);
     if (!entry.readable) throw fsError({ error: 'EBADF', message: 'bad file descriptor' }, 'read');
     const start = typeof at === 'number' && at >= 0 ? at : entry.position;
@@ -525,7 +547,7 @@
   }
 
   function* writeOp(fd, data, offset, length, position) {
-    const entry = descriptor(fd);
+    const entry = descriptor(fd, 'write');
     let bytes;
     let at;
     if (typeof data === 'string') {
@@ -550,20 +572,20 @@
   }
 
   function* fstatOp(fd) {
-    const entry = descriptor(fd);
+    const entry = descriptor(fd, 'fstat');
     const reply = yield [OP.STAT, entry.path, '', undefined, 0, 0, 0];
     if (reply.error) throw fsError(reply, 'fstat');
     return new Stats(reply.stat);
   }
 
   function* closeOp(fd) {
-    descriptor(fd);
+    descriptor(fd, 'close');
     call(MapPrototypeDelete, descriptors, fd);
     return undefined;
   }
 
   function* ftruncateOp(fd, len) {
-    const entry = descriptor(fd);
+    const entry = descriptor(fd, 'ftruncate');
     const reply = yield [OP.TRUNCATE, entry.path, '', undefined, len || 0, 0, 0];
     if (reply.error) throw fsError(reply, 'ftruncate');
     return undefined;
@@ -659,10 +681,10 @@
         .then((bytesWritten) => ({ bytesWritten, buffer: data }));
     }
     readFile(opts) {
-      return promised(readFileOp(descriptor(this.fd).shown, options(opts, { encoding: null })));
+      return promised(readFileOp(descriptor(this.fd, 'read').shown, options(opts, { encoding: null })));
     }
     writeFile(data, opts) {
-      return promised(writeFileOp(descriptor(this.fd).shown, data, options(opts, { encoding: 'utf8', flag: 'w' })));
+      return promised(writeFileOp(descriptor(this.fd, 'write').shown, data, options(opts, { encoding: 'utf8', flag: 'w' })));
     }
     stat() { return promised(fstatOp(this.fd)); }
     truncate(len) { return promised(ftruncateOp(this.fd, len)); }
@@ -728,6 +750,14 @@
     // Formatting as console.log does it (the prelude's), not the older one of the npm package.
     util.inspect = prelude.inspect;
     util.format = prelude.format;
+    util.isDeepStrictEqual = (a, b) => {
+      try {
+        requireBuiltin('assert').deepStrictEqual(a, b);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     return util;
   });
   registerBuiltin('util/types', () => requireBuiltin('util').types);
@@ -997,6 +1027,9 @@
     if (reply.error === 'MODULE_NOT_FOUND') {
       message = "Cannot find module '" + id + "'";
       if (stack.length > 0) message += '\nRequire stack:\n- ' + call(ArrayPrototypeJoin, stack, '\n- ');
+    }
+    if (reply.error === 'ERR_PACKAGE_IMPORT_NOT_DEFINED' && parent && parent.filename) {
+      message += ' imported from ' + parent.filename;
     }
     const err = codedError(ErrorCtor, reply.error, message);
     if (reply.error === 'MODULE_NOT_FOUND') err.requireStack = stack;

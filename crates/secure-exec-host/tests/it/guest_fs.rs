@@ -1,0 +1,391 @@
+//! The guest's `fs` against Node's: the same script in a project directory, run by `node` and
+//! by the guest with the directory mounted read-write; outputs must be equal.
+
+use crate::oracle::{self, TempDir};
+use crate::support;
+
+const FS_SCRIPT: &str = r#"
+const fs = require('fs');
+const fsp = require('node:fs/promises');
+const log = (...a) => console.log(...a);
+const code = (f) => {
+  try { const v = f(); return 'ok ' + (v === undefined ? '' : JSON.stringify(v)); }
+  catch (e) { return [e.code, e.syscall, e.errno, e.message].join(' | '); }
+};
+
+log(fs.mkdirSync('data/a/b', { recursive: true }), fs.mkdirSync('data/a/b', { recursive: true }));
+fs.mkdirSync('data/c/d', { recursive: true });
+fs.writeFileSync('data/a/one.txt', 'héllo');
+fs.writeFileSync('data/a/bytes.bin', Buffer.from([0, 1, 2, 255]));
+fs.appendFileSync('data/a/one.txt', ' world');
+log(fs.readFileSync('data/a/one.txt', 'utf8'), fs.readFileSync('data/a/one.txt').length, fs.readFileSync('data/a/bytes.bin'));
+log(fs.readFileSync('data/a/one.txt', { encoding: 'base64' }), fs.readFileSync('data/a/one.txt', 'hex'));
+log(fs.readdirSync('data').sort(), fs.readdirSync('data', { withFileTypes: true }).map(d => d.name + ':' + d.isDirectory()).sort());
+log(fs.readdirSync('data', { recursive: true }).sort());
+const st = fs.statSync('data/a/one.txt');
+log(st.isFile(), st.isDirectory(), st.isSymbolicLink(), st.size, typeof st.mtimeMs, st.mtime instanceof Date, (st.mode & 0o170000).toString(8));
+log(fs.statSync('data').isDirectory(), fs.lstatSync('data/a').isDirectory(), fs.statSync('nope', { throwIfNoEntry: false }));
+log(fs.existsSync('data/a/one.txt'), fs.existsSync('data/zzz'), fs.existsSync(''));
+log(code(() => fs.accessSync('data/a/one.txt')), code(() => fs.accessSync('data/a/one.txt', fs.constants.W_OK)));
+
+for (const [name, f] of [
+  ['read missing', () => fs.readFileSync('data/missing.txt')],
+  ['read dir', () => fs.readFileSync('data')],
+  ['mkdir exists', () => fs.mkdirSync('data/a')],
+  ['mkdir no parent', () => fs.mkdirSync('data/x/y/z')],
+  ['mkdir under file', () => fs.mkdirSync('data/a/one.txt/sub', { recursive: true })],
+  ['readdir file', () => fs.readdirSync('data/a/one.txt')],
+  ['readdir missing', () => fs.readdirSync('data/none')],
+  ['rmdir not empty', () => fs.rmdirSync('data/a')],
+  ['rmdir file', () => fs.rmdirSync('data/a/one.txt')],
+  ['unlink dir', () => fs.unlinkSync('data/a')],
+  ['unlink missing', () => fs.unlinkSync('data/none')],
+  ['rename missing', () => fs.renameSync('data/none', 'data/other')],
+  ['rm dir', () => fs.rmSync('data/a')],
+  ['rm missing force', () => fs.rmSync('data/none', { force: true })],
+  ['write into missing dir', () => fs.writeFileSync('data/none/f.txt', 'x')],
+  ['write dir', () => fs.writeFileSync('data/a', 'x')],
+  ['wx exists', () => fs.writeFileSync('data/a/one.txt', 'x', { flag: 'wx' })],
+  ['copy exclusive', () => fs.copyFileSync('data/a/one.txt', 'data/a/bytes.bin', fs.constants.COPYFILE_EXCL)],
+  ['open missing', () => fs.openSync('data/none', 'r')],
+  ['stat missing', () => fs.statSync('data/none')],
+  ['lstat missing', () => fs.lstatSync('data/none')],
+  ['realpath missing', () => fs.realpathSync('data/none')],
+  ['access missing', () => fs.accessSync('data/none')],
+  ['null byte', () => fs.readFileSync('data/a\u0000b')],
+  ['bad path type', () => fs.readFileSync(42)],
+]) log(name, code(f));
+
+const fd = fs.openSync('data/a/one.txt', 'r+');
+const buf = Buffer.alloc(5);
+log(fs.readSync(fd, buf, 0, 5, 1), buf.toString());
+log(fs.writeSync(fd, 'HE', 0), fs.writeSync(fd, Buffer.from('LL'), 0, 2, 2), fs.fstatSync(fd).size);
+fs.closeSync(fd);
+log(code(() => fs.closeSync(fd)), fs.readFileSync('data/a/one.txt', 'utf8'));
+const w = fs.openSync('data/log.txt', 'w'); fs.writeSync(w, 'abc'); fs.writeSync(w, 'def'); fs.closeSync(w);
+const a = fs.openSync('data/log.txt', 'a'); fs.writeSync(a, 'ghi'); fs.closeSync(a);
+log(fs.readFileSync('data/log.txt', 'utf8'));
+const r = fs.openSync('data/log.txt'); const b2 = Buffer.alloc(4);
+log(fs.readSync(r, b2), b2.toString(), fs.readSync(r, b2), b2.toString(), fs.readSync(r, b2, 0, 4, null), fs.readSync(r, b2));
+fs.closeSync(r);
+fs.copyFileSync('data/log.txt', 'data/copy.txt'); fs.renameSync('data/copy.txt', 'data/c/moved.txt');
+log(fs.readFileSync('data/c/moved.txt', 'utf8'), fs.existsSync('data/copy.txt'));
+fs.truncateSync('data/c/moved.txt', 4); log(fs.readFileSync('data/c/moved.txt', 'utf8'));
+log(fs.realpathSync('data/a/../c/./d'));
+fs.rmSync('data/c', { recursive: true }); log(fs.existsSync('data/c'));
+fs.unlinkSync('data/log.txt');
+const big = Buffer.alloc(3 * 1024 * 1024 + 17, 'x'); big[big.length - 1] = 0x79;
+fs.writeFileSync('data/big.bin', big); const back = fs.readFileSync('data/big.bin');
+log(back.length, back[back.length - 1], back.equals(big), fs.readFileSync('data/big.bin', 'latin1').length);
+
+(async () => {
+  await fsp.writeFile('data/p.txt', 'promised');
+  await fsp.appendFile('data/p.txt', '!');
+  log(await fsp.readFile('data/p.txt', 'utf8'), (await fsp.stat('data/p.txt')).size, (await fsp.readdir('data')).sort());
+  try { await fsp.readFile('data/none'); } catch (e) { log(e.code, e.syscall, e.message); }
+  try { await fsp.mkdir('data/a'); } catch (e) { log(e.code, e.syscall, e.message); }
+  const h = await fsp.open('data/p.txt', 'r');
+  const { bytesRead, buffer } = await h.read(Buffer.alloc(3), 0, 3, 0);
+  log(bytesRead, buffer.toString(), (await h.stat()).size);
+  await h.close();
+  await new Promise((res) => fs.readFile('data/p.txt', 'utf8', (err, t) => { log('cb', err, t); res(); }));
+  await new Promise((res) => fs.stat('data/none', (err) => { log('cb', err.code, err.message); res(); }));
+  await new Promise((res) => fs.exists('data/p.txt', (yes) => { log('exists', yes); res(); }));
+  await new Promise((res) => fs.mkdir('data/q/r', { recursive: true }, (err, first) => { log('mkdir', err, first); res(); }));
+  await fsp.rm('data', { recursive: true });
+  log(fs.existsSync('data'));
+})();
+"#;
+
+#[tokio::test]
+async fn fs_behaves_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", FS_SCRIPT)], "main.js").await;
+}
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use secure_exec_host::{
+    DirEntry, ErrorCode, ExecOptions, FileSystem, FsError, HostDir, MemFs, Metadata, NodeRuntime,
+    NodeRuntimeOptions, SystemDriver, WriteMode,
+};
+
+fn with_system(v8: &secure_exec_host::V8Runtime, system: SystemDriver) -> NodeRuntime {
+    NodeRuntime::new(NodeRuntimeOptions {
+        v8_runtime: Some(v8.clone()),
+        system,
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn a_read_only_mount_refuses_every_change_with_erofs_and_the_host_is_untouched() {
+    let v8 = support::spawn().await;
+    let dir = TempDir::new("ro").with_files(&[("keep.txt", "original"), ("sub/x.txt", "x")]);
+    let rt = with_system(&v8, SystemDriver::default().mount("/ro", HostDir::read_only(dir.path())));
+    let r = rt
+        .exec(
+            r#"
+            const fs = require('fs');
+            console.log(fs.readFileSync('/ro/keep.txt', 'utf8'), fs.readdirSync('/ro').sort());
+            for (const f of [
+              () => fs.writeFileSync('/ro/keep.txt', 'changed'),
+              () => fs.writeFileSync('/ro/new.txt', 'new'),
+              () => fs.appendFileSync('/ro/keep.txt', 'more'),
+              () => fs.unlinkSync('/ro/keep.txt'),
+              () => fs.mkdirSync('/ro/dir'),
+              () => fs.rmSync('/ro/sub', { recursive: true }),
+              () => fs.renameSync('/ro/keep.txt', '/ro/moved.txt'),
+              () => fs.copyFileSync('/ro/keep.txt', '/ro/copy.txt'),
+              () => fs.truncateSync('/ro/keep.txt', 0),
+              () => fs.openSync('/ro/keep.txt', 'w'),
+              () => fs.accessSync('/ro/keep.txt', fs.constants.W_OK),
+            ]) { try { f(); console.log('CHANGED'); } catch (e) { console.log(e.code); } }
+            fs.copyFileSync('/ro/keep.txt', '/copy.txt');
+            console.log(fs.readFileSync('/copy.txt', 'utf8'));
+            "#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    let expected = format!("original [ 'keep.txt', 'sub' ]\n{}original\n", "EROFS\n".repeat(11));
+    assert_eq!(r.stdout, expected);
+    assert_eq!(std::fs::read_to_string(dir.path().join("keep.txt")).unwrap(), "original");
+    assert!(dir.path().join("sub/x.txt").exists());
+    assert!(!dir.path().join("new.txt").exists());
+}
+
+#[tokio::test]
+async fn the_default_root_is_fresh_for_every_session_and_has_a_quota() {
+    let v8 = support::spawn().await;
+    let rt = with_system(&v8, SystemDriver::default().with_root_quota(1024 * 1024));
+    let r = rt
+        .exec("require('fs').writeFileSync('/left.txt', 'x'); console.log(require('fs').readdirSync('/'))")
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "[ 'left.txt' ]\n", "{:?}", r.error_message);
+    let r = rt.exec("console.log(require('fs').readdirSync('/'))").await.unwrap();
+    assert_eq!(r.stdout, "[]\n", "nothing passes between sessions: {:?}", r.error_message);
+    let r = rt
+        .exec(
+            r#"
+            const fs = require('fs');
+            fs.writeFileSync('/a.bin', Buffer.alloc(600 * 1024));
+            try { fs.writeFileSync('/b.bin', Buffer.alloc(600 * 1024)); } catch (e) { console.log(e.code, e.message); }
+            fs.unlinkSync('/a.bin');
+            fs.writeFileSync('/b.bin', Buffer.alloc(600 * 1024));
+            let n = 0;
+            try { for (;;) { fs.writeFileSync('/f' + n, ''); n++; } } catch (e) { console.log(e.code, n > 100); }
+            "#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines[0].starts_with("ENOSPC ENOSPC: no space left on device"), "{}", r.stdout);
+    assert_eq!(lines[1], "ENOSPC true", "empty files count against the quota too");
+}
+
+#[tokio::test]
+async fn a_shared_memfs_is_one_workspace_for_every_runtime_given_it() {
+    let v8 = support::spawn().await;
+    let workspace = MemFs::new();
+    let writer = with_system(&v8, SystemDriver::default().mount("/ws", workspace.clone()));
+    let reader = with_system(&v8, SystemDriver::default().mount("/shared", workspace.clone()));
+    let r = writer.exec("require('fs').writeFileSync('/ws/note.txt', 'kept')").await.unwrap();
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    let r = reader
+        .exec("console.log(require('fs').readFileSync('/shared/note.txt', 'utf8'))")
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "kept\n", "{:?}", r.error_message);
+    assert!(workspace.used_bytes() > 0);
+}
+
+#[tokio::test]
+async fn the_io_bounds_of_a_session_give_err_io_limit() {
+    let v8 = support::spawn().await;
+    let rt = with_system(&v8, SystemDriver::default().with_io_limits(2 * 1024 * 1024, 1024 * 1024));
+    let r = rt
+        .exec(
+            r#"
+            const fs = require('fs');
+            fs.writeFileSync('/a', Buffer.alloc(700 * 1024));
+            try { fs.writeFileSync('/b', Buffer.alloc(700 * 1024)); } catch (e) { console.log(e.code); }
+            fs.readFileSync('/a'); fs.readFileSync('/a');
+            try { fs.readFileSync('/a'); } catch (e) { console.log(e.code, e.message); }
+            "#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    assert_eq!(
+        r.stdout,
+        "ERR_IO_LIMIT\nERR_IO_LIMIT ERR_IO_LIMIT: the session may read at most 2097152 bytes through the host\n"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_mount_is_invalid_options_not_a_silent_empty_directory() {
+    let v8 = support::spawn().await;
+    let rt =
+        with_system(&v8, SystemDriver::default().mount("/x", HostDir::read_only("/no/such/dir")));
+    let err = rt.exec("1").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidOptions);
+    assert!(err.to_string().contains("/no/such/dir"), "{err}");
+    let rt = with_system(&v8, SystemDriver::default().mount("relative", MemFs::new()));
+    assert_eq!(rt.exec("1").await.unwrap_err().code(), ErrorCode::InvalidOptions);
+}
+
+/// An embedder's own backend: a MemFs whose reads wait, counting calls in flight.
+#[derive(Debug, Clone)]
+struct SlowFs {
+    inner: MemFs,
+    delay: Duration,
+    in_flight: Arc<AtomicUsize>,
+    most: Arc<AtomicUsize>,
+}
+
+impl FileSystem for SlowFs {
+    fn read(&self, path: &Path, offset: u64, len: usize) -> Result<(Vec<u8>, Metadata), FsError> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(self.delay);
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.inner.read(path, offset, len)
+    }
+    fn write(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<(), FsError> {
+        self.inner.write(path, data, mode)
+    }
+    fn truncate(&self, path: &Path, len: u64) -> Result<(), FsError> {
+        self.inner.truncate(path, len)
+    }
+    fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
+        self.inner.metadata(path)
+    }
+    fn symlink_metadata(&self, path: &Path) -> Result<Metadata, FsError> {
+        self.inner.symlink_metadata(path)
+    }
+    fn read_dir(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
+        self.inner.read_dir(path)
+    }
+    fn create_dir(&self, path: &Path) -> Result<(), FsError> {
+        self.inner.create_dir(path)
+    }
+    fn remove_file(&self, path: &Path) -> Result<(), FsError> {
+        self.inner.remove_file(path)
+    }
+    fn remove_dir(&self, path: &Path) -> Result<(), FsError> {
+        self.inner.remove_dir(path)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> Result<(), FsError> {
+        self.inner.rename(from, to)
+    }
+    fn canonicalize(&self, path: &Path) -> Result<PathBuf, FsError> {
+        self.inner.canonicalize(path)
+    }
+    fn read_link(&self, path: &Path) -> Result<PathBuf, FsError> {
+        self.inner.read_link(path)
+    }
+}
+
+fn slow(delay: Duration) -> SlowFs {
+    let inner = MemFs::new();
+    inner.write(Path::new("f.txt"), b"slow bytes", WriteMode::default()).unwrap();
+    SlowFs {
+        inner,
+        delay,
+        in_flight: Arc::new(AtomicUsize::new(0)),
+        most: Arc::new(AtomicUsize::new(0)),
+    }
+}
+
+#[tokio::test]
+async fn a_session_blocked_on_the_host_still_stops_at_once_for_its_timeout_and_cancel() {
+    let v8 = support::spawn().await;
+    let rt = with_system(&v8, SystemDriver::default().mount("/slow", slow(Duration::from_secs(5))));
+    let started = Instant::now();
+    let options = ExecOptions { timeout_ms: Some(300), ..Default::default() };
+    let r = rt.exec_with("require('fs').readFileSync('/slow/f.txt')", options).await.unwrap();
+    assert_eq!(r.error_code, Some(ErrorCode::Timeout), "{:?}", r.error_message);
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+
+    // A promise-based read keeps the session alive until it settles, and a cancel ends it.
+    let running = tokio::spawn({
+        let rt = rt.clone();
+        async move {
+            rt.exec(
+                "require('fs').promises.readFile('/slow/f.txt').then(() => console.log('read'))",
+            )
+            .await
+        }
+    });
+    support::wait_for_active_sessions(&v8, 1).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    running.abort();
+    support::wait_for_idle(&v8).await;
+    let r = rt.exec("console.log('alive')").await.unwrap();
+    assert_eq!(r.stdout, "alive\n");
+}
+
+#[tokio::test]
+async fn time_blocked_on_the_host_counts_toward_the_timeout_but_not_cpu_time() {
+    let v8 = support::spawn().await;
+    let rt =
+        with_system(&v8, SystemDriver::default().mount("/slow", slow(Duration::from_millis(600))));
+    let options = ExecOptions { cpu_time_limit_ms: Some(100), ..Default::default() };
+    let code = "const fs = require('fs'); console.log(fs.readFileSync('/slow/f.txt', 'utf8'), fs.readFileSync('/slow/f.txt').length)";
+    let r = rt.exec_with(code, options).await.unwrap();
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    assert_eq!(r.stdout, "slow bytes 10\n");
+    assert!(r.metrics.wall_time >= Duration::from_millis(1200), "{:?}", r.metrics);
+    assert!(r.metrics.cpu_time < Duration::from_millis(100), "{:?}", r.metrics);
+}
+
+#[tokio::test]
+async fn a_disposed_worker_ends_a_session_blocked_on_the_host() {
+    let v8 = support::spawn().await;
+    let rt = with_system(&v8, SystemDriver::default().mount("/slow", slow(Duration::from_secs(5))));
+    let running = tokio::spawn({
+        let rt = rt.clone();
+        async move { rt.exec("require('fs').readFileSync('/slow/f.txt')").await }
+    });
+    support::wait_for_active_sessions(&v8, 1).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    v8.dispose().await;
+    let r = running.await.unwrap().unwrap();
+    assert_eq!(r.error_code, Some(ErrorCode::V8ProcessCrash), "{:?}", r.error_message);
+    assert!(started.elapsed() < Duration::from_secs(4), "took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn sixteen_sessions_make_host_calls_at_once_and_each_gets_its_own_answers() {
+    let v8 = support::spawn().await;
+    let fs = slow(Duration::from_millis(20));
+    let most = Arc::clone(&fs.most);
+    let rt = with_system(&v8, SystemDriver::default().mount("/slow", fs));
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let rt = rt.clone();
+        tasks.push(tokio::spawn(async move {
+            let code = format!(
+                r#"
+                const fs = require('fs');
+                fs.writeFileSync('/mine.txt', 'session {i}');
+                Promise.all(Array.from({{ length: 8 }}, () => fs.promises.readFile('/slow/f.txt', 'utf8')))
+                  .then((all) => console.log(fs.readFileSync('/mine.txt', 'utf8'), all.length, new Set(all).size));
+                "#
+            );
+            rt.exec(&code).await.unwrap()
+        }));
+    }
+    for (i, task) in tasks.into_iter().enumerate() {
+        let r = task.await.unwrap();
+        assert_eq!(r.stdout, format!("session {i} 8 1\n"), "{:?}", r.error_message);
+    }
+    assert!(most.load(Ordering::SeqCst) > 1, "calls ran concurrently on the blocking pool");
+}

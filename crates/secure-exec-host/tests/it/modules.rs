@@ -1,0 +1,130 @@
+//! Module loading checked against Node: the same project through `node` and through the guest.
+
+use crate::oracle;
+use crate::support;
+
+const CJS_PROJECT: &[(&str, &str)] = &[
+    (
+        "main.js",
+        r#"
+const path = require('path');
+const log = (...a) => console.log(...a);
+const code = (f) => { try { return JSON.stringify(f()); } catch (e) { return e.code + ' ' + e.message.split('\n')[0]; } };
+log(require('./lib/math').add(2, 3), require('./lib/math.js') === require('./lib/math'));
+log(require('./lib').name, require('./lib/index').name);
+log(require('./data.json').items.length, require('./data').items[0]);
+log(require('pkg-main').who, require('pkg-exports').kind, require('pkg-exports/feature').feature);
+log(code(() => require('pkg-exports/hidden')));
+log(require('pkg-dir-index').dir, require('nested-user').viaNested);
+log(require('#internal').internal);
+log(code(() => require('#missing')));
+log(code(() => require('./nope')), code(() => require('no-such-package')));
+log(code(() => require('node:nope')), code(() => require('')), code(() => require(42)));
+log(path.relative(__dirname, require.resolve('./lib/math')), path.relative(__dirname, require.resolve('pkg-main')));
+log(require.resolve('fs'), require.resolve('node:path'));
+log(path.basename(__filename), __dirname === path.dirname(__filename), require.main === module);
+log(module.id, typeof module.paths[0], module.children.length > 0);
+const a = require('./cycle/a');
+log(a.done, a.sawB, require('./cycle/b').sawPartialA);
+log(require('./lib/this').same, require('./lib/exports-alias').value);
+const { createRequire, builtinModules, isBuiltin } = require('module');
+const req = createRequire(path.join(__dirname, 'lib', 'x.js'));
+log(req('./math').add(1, 1), isBuiltin('fs'), isBuiltin('node:fs'), isBuiltin('nope'), builtinModules.includes('path'));
+log(Object.keys(require.cache).map((k) => path.relative(__dirname, k)).sort().slice(0, 3));
+log(require('fs') === require('node:fs'), require('path').sep, typeof require('util').promisify);
+log(code(() => require('./bad-json.json')).split(':')[0]);
+log(code(() => require('./throws')), code(() => require('./throws')));
+log(require('./shebang').ok);
+"#,
+    ),
+    ("lib/math.js", "exports.add = (a, b) => a + b;"),
+    ("lib/index.js", "module.exports = { name: 'lib-index' };"),
+    ("lib/this.js", "exports.same = this === module.exports;"),
+    ("lib/exports-alias.js", "exports = { value: 'lost' }; module.exports.value = 'kept';"),
+    ("data.json", "{ \"items\": [\"first\", 2] }"),
+    ("bad-json.json", "{ nope"),
+    ("throws.js", "throw new Error('module threw');"),
+    ("shebang.js", "#!/usr/bin/env node\nexports.ok = 'shebang ok';"),
+    (
+        "cycle/a.js",
+        "exports.done = false; const b = require('./b'); exports.sawB = b.done; exports.done = true;",
+    ),
+    ("cycle/b.js", "const a = require('./a'); exports.sawPartialA = a.done; exports.done = true;"),
+    ("package.json", r##"{ "name": "app", "imports": { "#internal": "./internal.js" } }"##),
+    ("internal.js", "exports.internal = 'from #internal';"),
+    ("node_modules/pkg-main/package.json", r#"{ "name": "pkg-main", "main": "./src/entry.js" }"#),
+    ("node_modules/pkg-main/src/entry.js", "exports.who = 'pkg-main entry';"),
+    (
+        "node_modules/pkg-exports/package.json",
+        r#"{ "name": "pkg-exports", "exports": { ".": { "import": "./esm.mjs", "require": "./cjs.js" }, "./feature": "./feature.js" } }"#,
+    ),
+    ("node_modules/pkg-exports/cjs.js", "exports.kind = 'cjs via exports';"),
+    ("node_modules/pkg-exports/esm.mjs", "export const kind = 'esm';"),
+    ("node_modules/pkg-exports/feature.js", "exports.feature = 'feature';"),
+    ("node_modules/pkg-exports/hidden.js", "exports.hidden = true;"),
+    ("node_modules/pkg-dir-index/index.js", "exports.dir = 'dir index';"),
+    ("node_modules/nested-user/package.json", r#"{ "name": "nested-user" }"#),
+    ("node_modules/nested-user/index.js", "exports.viaNested = require('dep').v;"),
+    ("node_modules/nested-user/node_modules/dep/index.js", "exports.v = 'nested dep';"),
+];
+
+#[tokio::test]
+async fn commonjs_resolution_and_loading_match_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, CJS_PROJECT, "main.js").await;
+}
+
+#[tokio::test]
+async fn builtin_modules_behave_as_in_node() {
+    let script = r#"
+const log = (...a) => console.log(...a);
+const path = require('node:path');
+log(path.join('/a/b', '../c', './d'), path.resolve('/x', 'y', '..', 'z'), path.extname('a.tar.gz'), path.parse('/home/u/f.txt').name);
+log(path.normalize('a//b/../c/.'), path.isAbsolute('x'), path.relative('/a/b/c', '/a/d'), path.posix === path, path.format({ dir: '/d', base: 'f' }));
+const util = require('util');
+log(util.format('%s:%d:%i:%j', 'a', 1.5, 2.9, { k: 1 }), util.inspect({ a: [1, { b: 2 }] }), util.isDeepStrictEqual({ a: 1 }, { a: 1 }));
+log(util.types.isPromise(Promise.resolve()), util.types.isRegExp(/x/), util.types.isUint8Array(new Uint8Array()));
+util.promisify((x, cb) => cb(null, x * 2))(21).then((v) => log('promisified', v));
+const EventEmitter = require('events');
+const e = new EventEmitter();
+e.once('x', (v) => log('once', v)); e.on('x', (v) => log('on', v)); e.emit('x', 1); e.emit('x', 2);
+log(e.listenerCount('x'), EventEmitter.defaultMaxListeners, typeof EventEmitter.once);
+const { Buffer } = require('buffer');
+const b = Buffer.from('héllo wörld');
+log(b.length, b.toString('base64'), b.toString('hex').slice(0, 8), Buffer.concat([b, Buffer.from('!')]).toString(), b.slice(1, 3));
+log(Buffer.byteLength('€'), Buffer.isBuffer(b), b.readUInt16BE(0), Buffer.alloc(3, 'ab'), Buffer.compare(Buffer.from('a'), Buffer.from('b')));
+log(JSON.stringify(Buffer.from([1, 2])), b.equals(Buffer.from('héllo wörld')), Buffer.from('aGk=', 'base64').toString());
+const assert = require('assert');
+try { assert.strictEqual(1, 2); } catch (err) { log(err.code, err.name); }
+try { assert.deepStrictEqual({ a: 1 }, { a: 1 }); log('deep equal'); } catch (err) { log('unexpected'); }
+try { require('assert/strict').equal(1, '1'); } catch (err) { log(err.code); }
+assert.throws(() => { throw new TypeError('x'); }, TypeError);
+const qs = require('querystring');
+log(qs.stringify({ a: [1, 2], b: 'x y' }), JSON.stringify(qs.parse('a=1&a=2&b=%20')));
+const { StringDecoder } = require('string_decoder');
+const d = new StringDecoder('utf8');
+log(d.write(Buffer.from([0xE2, 0x82])) + '|' + d.write(Buffer.from([0xAC])) + '|' + d.end());
+const url = require('url');
+log(url.parse('http://u@h:8/p?q=1#f').pathname, url.fileURLToPath('file:///a/b%20c'), url.pathToFileURL('/x y').href, new url.URL('http://h/p').host);
+const { Readable, Transform, pipeline, Writable } = require('stream');
+const chunks = [];
+pipeline(
+  Readable.from(['a', 'b', 'c']),
+  new Transform({ transform(chunk, enc, cb) { cb(null, String(chunk).toUpperCase()); } }),
+  new Writable({ write(chunk, enc, cb) { chunks.push(String(chunk)); cb(); } }),
+  (err) => log('pipeline', err, chunks.join('')),
+);
+const os = require('os');
+log(os.EOL === '\n', os.platform(), typeof os.tmpdir(), require('tty').isatty(1));
+const crypto = require('crypto');
+log(crypto.createHash('sha1').update('abc').digest('hex'), crypto.createHash('md5').update('a').update('bc').digest('base64'));
+log(crypto.createHmac('sha512', 'k').update('data').digest('hex').slice(0, 32), crypto.createHmac('sha256', 'x'.repeat(100)).update('d').digest('hex').slice(0, 16));
+log(crypto.randomBytes(8).length, typeof crypto.randomUUID(), crypto.timingSafeEqual(Buffer.from('ab'), Buffer.from('ab')), crypto.getHashes().includes('sha256'));
+const r = crypto.randomInt(10); log(r >= 0 && r < 10);
+require('timers/promises').setTimeout(5, 'later').then((v) => log('timers/promises', v));
+log(typeof require('timers').setTimeout, typeof require('perf_hooks').performance.now());
+log(require('process') === process, typeof process.cwd(), typeof Buffer, Buffer === require('buffer').Buffer);
+"#;
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
+}
