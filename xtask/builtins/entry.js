@@ -3,6 +3,8 @@
 module.exports = {
   assert: () => require('assert/'),
   buffer: () => require('buffer/'),
+  // Finds the export names of a CommonJS module imported from an ES module, as Node does.
+  cjs_module_lexer: () => require('cjs-module-lexer'),
   events: () => require('events/'),
   path: () => require('path-browserify'),
   punycode: () => require('punycode/'),

@@ -98,6 +98,8 @@ impl NodeRuntime {
         options.system.validate()?;
         let cwd = options.system.cwd().to_owned();
         let filename = entry_path(&cwd, call.filename.as_deref().unwrap_or("index.js"))?;
+        let world = options.system.session();
+        let format = entry_format(&world, &filename).await;
         let runtime = self.v8_runtime().await?;
         let mode = match mode {
             Mode::Exec => v1::ExecuteMode::Exec,
@@ -116,10 +118,11 @@ impl NodeRuntime {
                 mode: mode as i32,
                 code: code.to_owned(),
                 filename,
+                format,
             },
             limits,
             on_output: call.on_output,
-            world: options.system.session(),
+            world,
         };
         request.check_size(runtime.info().max_frame_len)?;
         let mut report = runtime.session(request).await;
@@ -138,4 +141,20 @@ fn entry_path(cwd: &str, filename: &str) -> Result<String, Error> {
             "filename {shown:?} is not a usable guest path (no NUL bytes, at most 4096 bytes)"
         ))
     })
+}
+
+/// How the entry runs (see `SessionWorld::entry_format`); the package.json lookup reads files,
+/// so it runs on the blocking pool, and only when something is mounted.
+async fn entry_format(
+    world: &std::sync::Arc<crate::world::SessionWorld>,
+    filename: &str,
+) -> String {
+    if filename.ends_with(".mjs") || filename.ends_with(".cjs") || !world.has_mounts() {
+        return world.entry_format(filename);
+    }
+    let (world, filename) = (std::sync::Arc::clone(world), filename.to_owned());
+    crate::driver::run(async move {
+        tokio::task::spawn_blocking(move || world.entry_format(&filename)).await.unwrap_or_default()
+    })
+    .await
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::budget::MemoryBudget;
 use crate::control::Control;
-use crate::guest::HostCalls;
+use crate::guest::{HostCalls, ModuleTable};
 use crate::output::Output;
 
 /// Per-session state kept in the isolate's slot, reachable from native callbacks.
@@ -22,4 +22,8 @@ pub(crate) struct SessionState {
     pub(crate) rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
     /// Host calls in flight and reply bytes not yet taken.
     pub(crate) host: HostCalls,
+    /// The session's ES modules.
+    pub(crate) modules: ModuleTable,
+    /// The prelude's `loadNode`, for an `import()` that comes before any `require`.
+    pub(crate) load_node: Option<v8::Global<v8::Function>>,
 }

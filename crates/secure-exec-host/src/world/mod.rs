@@ -180,6 +180,33 @@ impl SessionWorld {
         self.ended.load(Ordering::Relaxed)
     }
 
+    /// How the entry at `path` runs: `"module"` or `"commonjs"` when its extension or the
+    /// nearest package.json says, else empty (the worker detects it from the syntax). Reads
+    /// files: call it off the I/O thread.
+    pub(crate) fn entry_format(&self, path: &str) -> String {
+        if path.ends_with(".mjs") {
+            return "module".into();
+        }
+        if path.ends_with(".cjs") {
+            return "commonjs".into();
+        }
+        let dir = match path.rfind('/') {
+            Some(0) | None => "/",
+            Some(at) => &path[..at],
+        };
+        match resolve::package_type(&self.mounts, dir).as_deref() {
+            Some("module") => "module".into(),
+            Some("commonjs") => "commonjs".into(),
+            _ => String::new(),
+        }
+    }
+
+    /// Whether anything but the fresh in-memory root is mounted (only then can a package.json
+    /// be there before the session writes one).
+    pub(crate) fn has_mounts(&self) -> bool {
+        self.mounts.len() > 1
+    }
+
     fn resolvers(&self) -> &resolve::Resolvers {
         self.resolvers.get_or_init(|| resolve::Resolvers::new(Arc::clone(&self.mounts)))
     }

@@ -68,6 +68,11 @@ impl MountTable {
         Self { mounts }
     }
 
+    /// How many mounts there are (the root included).
+    pub(crate) fn len(&self) -> usize {
+        self.mounts.len()
+    }
+
     /// The mount serving `path` (normalised) and the path within it; `ENOENT` outside every
     /// mount.
     pub(crate) fn locate(&self, path: &str) -> Result<(&Mount, PathBuf), FsError> {

@@ -266,6 +266,30 @@ impl Resolvers {
     }
 }
 
+/// The `"type"` of the package.json nearest to `dir` (walking up), if one says.
+pub(crate) fn package_type(mounts: &MountTable, dir: &str) -> Option<String> {
+    let mut dir = normalize(dir).ok()?;
+    loop {
+        let file =
+            if dir == "/" { "/package.json".to_owned() } else { format!("{dir}/package.json") };
+        if let Ok((data, _)) = mounts.read(&file, 0, MAX_PACKAGE_JSON + 1) {
+            let text = String::from_utf8(data).ok()?;
+            if text.len() > MAX_PACKAGE_JSON || too_deep(&text, MAX_JSON_DEPTH) {
+                return None;
+            }
+            let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+            return value.get("type").and_then(|t| t.as_str()).map(str::to_owned);
+        }
+        if dir == "/" {
+            return None;
+        }
+        dir = match dir.rfind('/') {
+            Some(0) | None => "/".to_owned(),
+            Some(at) => dir[..at].to_owned(),
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

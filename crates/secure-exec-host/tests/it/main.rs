@@ -19,6 +19,7 @@ mod hostile_guest;
 mod hostile_worker;
 mod limits;
 mod modules;
+mod npm_packages;
 mod process;
 mod registry;
 mod sandbox;

@@ -128,3 +128,118 @@ log(require('process') === process, typeof process.cwd(), typeof Buffer, Buffer 
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
 }
+
+const ESM_PROJECT: &[(&str, &str)] = &[
+    (
+        "main.mjs",
+        r#"
+import { add, default as label } from './lib/math.mjs';
+import { double } from './typed/double.js';
+import cjs, { named, other } from './cjs/exports.cjs';
+import reexported, { inner } from './cjs/reexport.js';
+import data from './data.json' with { type: 'json' };
+import { join } from 'path';
+import EventEmitter, { once } from 'node:events';
+import fsDefault, * as fsAll from 'fs';
+import { kind } from 'pkg-exports';
+import { a, b } from './cycle/a.mjs';
+console.log(add(1, 2), label, double(4), named, other, Object.keys(cjs), inner, Object.keys(reexported));
+console.log(data.items, join('x', 'y'), typeof EventEmitter, typeof once, fsDefault === fsAll.default, typeof fsAll.readFileSync, kind);
+console.log(a, b);
+console.log(import.meta.url.replace(/^file:\/\/.*\/app\//, 'file:///app/'), import.meta.filename.endsWith('main.mjs'), import.meta.dirname + '/main.mjs' === import.meta.filename);
+console.log(import.meta.resolve('./lib/math.mjs').endsWith('/lib/math.mjs'), import.meta.resolve('node:fs'), import.meta.resolve('fs'));
+const ns = await import('./cjs/exports.cjs');
+console.log(Object.keys(ns).sort(), ns.default === cjs);
+const again = await import('./lib/math.mjs');
+console.log(again.add === add, Object.prototype.toString.call(again));
+for (const spec of ['./missing.mjs', 'missing-package', './lib/math', 'node:nope']) {
+  try { await import(spec); console.log('loaded', spec); } catch (e) { console.log(spec, e.code); }
+}
+try { await import('./bad-export.mjs'); } catch (e) { console.log(e.name, e.message); }
+try { await import('./throws.mjs'); } catch (e) { console.log('threw', e.message); }
+const { createRequire } = await import('module');
+const require = createRequire(import.meta.url);
+console.log(require('./cjs/exports.cjs').named);
+try { require('./lib/math.mjs'); } catch (e) { console.log(e.code); }
+console.log(await new Promise((resolve) => setTimeout(() => resolve('top-level await'), 5)));
+console.log(typeof require, typeof module, typeof __filename, this);
+"#,
+    ),
+    ("lib/math.mjs", "export const add = (a, b) => a + b; export default 'math';"),
+    ("typed/package.json", r#"{ "type": "module" }"#),
+    ("typed/double.js", "export function double(x) { return x * 2; }"),
+    ("cjs/exports.cjs", "exports.named = 'N'; exports.other = 2;"),
+    ("cjs/reexport.js", "module.exports = require('./inner.js');"),
+    ("cjs/inner.js", "exports.inner = 'I'; exports.more = 1;"),
+    ("data.json", r#"{ "items": [1, 2] }"#),
+    ("bad-export.mjs", "import { nope } from './lib/math.mjs'; console.log(nope);"),
+    ("throws.mjs", "throw new Error('module threw');"),
+    ("cycle/a.mjs", "import { b } from './b.mjs'; export const a = 'a'; export { b };"),
+    (
+        "cycle/b.mjs",
+        "import * as a from './a.mjs'; export const b = 'b'; export function seeA() { return a.a; }",
+    ),
+    (
+        "node_modules/pkg-exports/package.json",
+        r#"{ "name": "pkg-exports", "exports": { ".": { "import": "./esm.mjs", "require": "./cjs.js" } } }"#,
+    ),
+    ("node_modules/pkg-exports/cjs.js", "exports.kind = 'cjs';"),
+    ("node_modules/pkg-exports/esm.mjs", "export const kind = 'esm via import condition';"),
+];
+
+#[tokio::test]
+async fn es_modules_load_link_and_evaluate_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, ESM_PROJECT, "main.mjs").await;
+}
+
+#[tokio::test]
+async fn a_js_entry_is_an_es_module_by_its_package_type_or_its_syntax() {
+    use secure_exec_host::ExecOptions;
+    let v8 = support::spawn().await;
+    let dir = oracle::TempDir::new("esm-entry").with_files(&[
+        ("typed/package.json", r#"{ "type": "module" }"#),
+        ("typed/dep.js", "export const x = 'typed dep';"),
+        ("plain/dep.mjs", "export const y = 'mjs dep';"),
+    ]);
+    let rt = oracle::runtime_in(&v8, dir.path());
+    let run = |filename: &str, code: &str| {
+        let options = ExecOptions { filename: Some(filename.into()), ..Default::default() };
+        let (rt, code) = (rt.clone(), code.to_owned());
+        async move { rt.exec_with(&code, options).await.unwrap() }
+    };
+    // "type": "module" makes a .js entry an ES module: `this` is undefined, no `require`.
+    let r = run(
+        "/app/typed/main.js",
+        "import { x } from './dep.js'; console.log(x, this, typeof require)",
+    )
+    .await;
+    assert_eq!(r.stdout, "typed dep undefined undefined\n", "{:?}", r.error_message);
+    // Without a type, ES syntax in a .js entry makes it a module, as recent Node detects.
+    let r = run("/app/plain/main.js", "import { y } from './dep.mjs'; console.log(y)").await;
+    assert_eq!(r.stdout, "mjs dep\n", "{:?}", r.error_message);
+    let r = run("/app/plain/tla.js", "const v = await Promise.resolve(7); console.log(v)").await;
+    assert_eq!(r.stdout, "7\n", "{:?}", r.error_message);
+    // CommonJS stays CommonJS.
+    let r = run("/app/plain/cjs.js", "console.log(typeof require, typeof module)").await;
+    assert_eq!(r.stdout, "function object\n", "{:?}", r.error_message);
+    // An ES module's failure is the session's uncaught exception, with its own location.
+    let r = run("/app/plain/boom.mjs", "throw new Error('esm boom')").await;
+    assert_eq!(r.error_code, Some(secure_exec_host::ErrorCode::GuestException));
+    let message = r.error_message.unwrap();
+    assert!(message.starts_with("ERR_GUEST_EXCEPTION: Error: esm boom\n    at "), "{message}");
+    assert!(message.contains("/app/plain/boom.mjs:1:7"), "{message}");
+    // A top-level await that never settles ends the session with code 13, as in Node.
+    let r = run("/app/plain/hang.mjs", "await new Promise(() => {})").await;
+    assert_eq!((r.code, r.error_code), (13, None), "{r:?}");
+    assert!(r.stderr.contains("Detected unsettled top-level await"), "{r:?}");
+    // `run` of an ES module returns its namespace.
+    let options = ExecOptions { filename: Some("/app/plain/ns.mjs".into()), ..Default::default() };
+    let r = rt.run_with("export const a = 1; export default { b: 2 };", options).await.unwrap();
+    assert_eq!(
+        r.exports,
+        Some(serde_json::json!({ "a": 1, "default": { "b": 2 } })),
+        "{:?}",
+        r.error_message
+    );
+}

@@ -14,6 +14,7 @@ fn execute(id: u64, code: &str) -> host_message::Kind {
         mode: v1::ExecuteMode::Exec as i32,
         code: code.into(),
         filename: "raw.js".into(),
+        ..Default::default()
     })
 }
 
@@ -167,6 +168,7 @@ fn arb_host_message() -> impl proptest::strategy::Strategy<Value = host_message:
                 mode,
                 code,
                 filename: String::new(),
+                format: ["", "module", "commonjs"][(session_id % 3) as usize].into(),
             })
         }),
         id.prop_map(|session_id| host_message::Kind::CancelSession(v1::CancelSession {

@@ -136,7 +136,13 @@ fn arb_host_message() -> impl Strategy<Value = v1::HostMessage> {
             }
         ),
         (any::<u64>(), any::<i32>(), ".*", ".*").prop_map(|(id, mode, code, filename)| {
-            host_message::Kind::Execute(v1::Execute { session_id: id, mode, code, filename })
+            host_message::Kind::Execute(v1::Execute {
+                session_id: id,
+                mode,
+                code,
+                filename,
+                format: "module".into(),
+            })
         }),
         any::<u64>()
             .prop_map(|id| host_message::Kind::CancelSession(v1::CancelSession { session_id: id })),

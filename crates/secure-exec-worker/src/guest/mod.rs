@@ -14,9 +14,11 @@ use crate::control::Stop;
 pub(crate) use crate::state::SessionState;
 
 mod host;
+mod modules;
 mod web;
 
 pub(crate) use host::{HostCalls, reply_object};
+pub(crate) use modules::{ModuleTable, configure_isolate};
 
 const PRELUDE: &str = include_str!("prelude.js");
 const WEB: &str = include_str!("web.js");
@@ -39,6 +41,8 @@ pub(crate) struct Hooks {
     pub(crate) host_reply: v8::Global<v8::Function>,
     /// Per-session settings the prelude reads (`cwd`).
     pub(crate) session: v8::Global<v8::Object>,
+    /// `runModule(source, filename)`: runs the entry as an ES module.
+    pub(crate) run_module: v8::Global<v8::Function>,
 }
 
 /// The prelude compiled once, as V8 code cache: later sessions skip parsing and compiling it.
@@ -110,6 +114,7 @@ pub(crate) fn install<'s>(
 
     web::install(scope, natives);
     host::install(scope, natives);
+    modules::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);
@@ -136,7 +141,10 @@ pub(crate) fn install<'s>(
             let _ = PRELUDE_CACHE.set(data.to_vec());
         }
     }
+    let load_node: v8::Global<v8::Function> = hook(scope, hooks, "loadNode")?;
+    state(scope).load_node = Some(load_node);
     Ok(Hooks {
+        run_module: hook(scope, hooks, "runModule")?,
         module: hook(scope, hooks, "module")?,
         process: hook(scope, hooks, "process")?,
         require: hook(scope, hooks, "require")?,

@@ -32,6 +32,7 @@
   const StringPrototypeSplit = String.prototype.split;
   const JSONParse = JSON.parse;
   const PromiseCtor = Promise;
+  const PromisePrototypeThen = Promise.prototype.then;
   const Uint8ArrayCtor = Uint8Array;
   const ArrayBufferIsView = ArrayBuffer.isView;
   const ErrorCtor = Error;
@@ -774,11 +775,7 @@
       }
       return decodeURIComponent(parsed.pathname);
     };
-    url.pathToFileURL = (path) => {
-      const absolute = resolvePath(path);
-      const encoded = encodeURI(absolute).replace(/[?#]/g, encodeURIComponent);
-      return new web.URL('file://' + encoded);
-    };
+    url.pathToFileURL = (path) => new web.URL(fileHref(resolvePath(path)));
     url.domainToASCII = (domain) => {
       try { return new web.URL('http://' + domain).hostname; } catch { return ''; }
     };
@@ -1101,9 +1098,26 @@
       return;
     }
     if (format === 'module') {
-      throw codedError(ErrorCtor, 'ERR_REQUIRE_ESM',
-        'require() of ES Module ' + filename + ' not supported.\nInstead change the require ' +
-        'to a dynamic import() which is available in all CommonJS modules.');
+      // require() of an ES module, as current Node allows for graphs without top-level await:
+      // the result is its namespace.
+      let record = call(MapPrototypeGet, esmRecords, filename);
+      if (record === undefined) {
+        record = makeRecord(filename, 'module', source, undefined);
+        call(MapPrototypeSet, esmRecords, filename, record);
+      }
+      linkGraph(record);
+      native.instantiateModule(record.id);
+      const [state, value] = native.promiseState(native.evaluateModule(record.id));
+      if (state === 2) throw value;
+      if (state === 0) {
+        throw codedError(ErrorCtor, 'ERR_REQUIRE_ASYNC_MODULE', 'require() cannot be used on an ' +
+          'ESM graph with top-level await. Use import() instead. To see where the top-level ' +
+          'await comes from, use --experimental-print-required-tla.\n  From ' +
+          (module.parent && module.parent.filename ? module.parent.filename : '') +
+          ' \n  Requiring ' + filename);
+      }
+      module.exports = native.moduleNamespace(record.id);
+      return;
     }
     if (format === 'wasm') throw notSupported('Loading a .wasm file with require()');
     let body = stripBOM(source);
@@ -1128,6 +1142,221 @@
     require.main = mainModule;
     return require;
   }
+
+  // ---------------------------------------------------------------- ES modules
+  // Records by path: `{ id, path, requests, linked }` (requests only for source modules).
+  const esmRecords = new SafeMap();
+  // Where a specifier from a directory resolved before.
+  const esmResolved = new SafeMap();
+
+  function fileHref(path) {
+    let encoded = '';
+    for (const ch of path) {
+      encoded += /[A-Za-z0-9\/\-._~!$&'()*+,;=:@]/.test(ch) ? ch : encodeURIComponent(ch);
+    }
+    return 'file://' + encoded;
+  }
+
+  function esmNotFound(reply, specifier, parentPath) {
+    if (reply.error !== 'ERR_MODULE_NOT_FOUND') {
+      let message = reply.message;
+      if (reply.error === 'ERR_PACKAGE_IMPORT_NOT_DEFINED') message += ' imported from ' + parentPath;
+      return codedError(ErrorCtor, reply.error, message);
+    }
+    const relative = call(StringPrototypeStartsWith, specifier, './') ||
+      call(StringPrototypeStartsWith, specifier, '../') || call(StringPrototypeStartsWith, specifier, '/');
+    const message = relative
+      ? "Cannot find module '" + resolvePathFrom(dirname(parentPath), specifier) + "' imported from " + parentPath
+      : "Cannot find package '" + packageName(specifier) + "' imported from " + parentPath;
+    const err = codedError(ErrorCtor, 'ERR_MODULE_NOT_FOUND', message);
+    err.url = undefined;
+    return err;
+  }
+
+  function resolvePathFrom(dir, specifier) {
+    return normalizeParts(call(StringPrototypeStartsWith, specifier, '/') ? specifier : dir + '/' + specifier);
+  }
+
+  function packageName(specifier) {
+    const parts = call(StringPrototypeSplit, specifier, '/');
+    return call(StringPrototypeStartsWith, specifier, '@') && parts.length > 1 ? parts[0] + '/' + parts[1] : parts[0];
+  }
+
+  let lexer;
+  // The names a CommonJS module exports, found by reading it as Node does (cjs-module-lexer),
+  // with re-exports followed a few levels deep.
+  function cjsExportNames(source, path, depth) {
+    if (lexer === undefined) lexer = npm('cjs_module_lexer');
+    let parsed;
+    try {
+      parsed = lexer.parse(source);
+    } catch {
+      return [];
+    }
+    const names = [];
+    for (const name of parsed.exports) call(ArrayPrototypePush, names, name);
+    if (depth < 8) {
+      for (const specifier of parsed.reexports) {
+        try {
+          const reply = resolveFrom(new Module(path, undefined), specifier, true);
+          if (reply.format !== 'commonjs') continue;
+          const text = reply.size > 0 ? native.takeText(reply.id) : '';
+          for (const name of cjsExportNames(text, reply.path, depth + 1)) call(ArrayPrototypePush, names, name);
+        } catch {
+          // Node ignores re-exports it cannot follow.
+        }
+      }
+    }
+    return names;
+  }
+
+  function namespaceOf(value, names) {
+    const out = { default: value };
+    for (const name of names) {
+      if (name !== 'default') out[name] = value === null || value === undefined ? undefined : value[name];
+    }
+    return out;
+  }
+
+  function loadCommonJsAt(path, source) {
+    const cached = moduleCache[path];
+    if (cached !== undefined) return cached.exports;
+    const module = new Module(path, undefined);
+    moduleCache[path] = module;
+    try {
+      loadModule(module, source, 'commonjs');
+    } catch (err) {
+      delete moduleCache[path];
+      throw err;
+    }
+    module.loaded = true;
+    return module.exports;
+  }
+
+  function builtinRecord(name) {
+    const path = 'node:' + name;
+    let record = call(MapPrototypeGet, esmRecords, path);
+    if (record === undefined) {
+      const exports = requireBuiltin(name);
+      const names = exports !== null && (typeof exports === 'object' || typeof exports === 'function')
+        ? ObjectKeys(exports) : [];
+      const id = native.syntheticModule(path, ['default', ...names], () => namespaceOf(exports, names));
+      record = { id, path, requests: undefined, linked: true };
+      call(MapPrototypeSet, esmRecords, path, record);
+    }
+    return record;
+  }
+
+  function makeRecord(path, format, source, type) {
+    if (format === 'json') {
+      if (type !== 'json') {
+        throw codedError(TypeErrorCtor, 'ERR_IMPORT_ATTRIBUTE_MISSING',
+          'Module "' + fileHref(path) + '" needs an import attribute of "type: json"');
+      }
+      const id = native.syntheticModule(path, ['default'], () => {
+        try {
+          return { default: JSONParse(stripBOM(source)) };
+        } catch (err) {
+          err.message = path + ': ' + err.message;
+          throw err;
+        }
+      });
+      return { id, path, requests: undefined, linked: true };
+    }
+    if (type === 'json') {
+      throw codedError(TypeErrorCtor, 'ERR_IMPORT_ATTRIBUTE_TYPE_INCOMPATIBLE',
+        'Module "' + fileHref(path) + '" is not of type "json"');
+    }
+    if (format === 'module') {
+      const [id, requests] = native.compileModule(source, path);
+      return { id, path, requests, linked: false };
+    }
+    if (format === 'commonjs') {
+      const names = cjsExportNames(source, path, 0);
+      const id = native.syntheticModule(path, ['default', ...names],
+        () => namespaceOf(loadCommonJsAt(path, source), names));
+      return { id, path, requests: undefined, linked: true };
+    }
+    throw notSupported('Importing ' + path + ' (' + format + ')');
+  }
+
+  function esmRecordFor(specifier, parentPath, type) {
+    const builtin = builtinName(specifier);
+    if (builtin !== undefined) return builtinRecord(builtin);
+    const dir = dirname(parentPath);
+    const key = dir + '\u0000' + specifier;
+    let path = call(MapPrototypeGet, esmResolved, key);
+    let record = path === undefined ? undefined : call(MapPrototypeGet, esmRecords, path);
+    if (record !== undefined) return record;
+    const reply = hostSync([OP.RESOLVE, specifier, dir, undefined, 0, 0, FLAG.ESM | FLAG.LOAD]);
+    if (reply.error) throw esmNotFound(reply, specifier, parentPath);
+    if (reply.format === 'builtin') return builtinRecord(builtinName(reply.path));
+    path = reply.path;
+    call(MapPrototypeSet, esmResolved, key, path);
+    record = call(MapPrototypeGet, esmRecords, path);
+    if (record !== undefined) {
+      native.takeData(reply.id, new Uint8ArrayCtor(0));
+      return record;
+    }
+    const source = reply.size > 0 ? native.takeText(reply.id) : '';
+    record = makeRecord(path, reply.format, source, type);
+    call(MapPrototypeSet, esmRecords, path, record);
+    return record;
+  }
+
+  // Resolves and compiles every module the graph under `root` needs, and links them.
+  function linkGraph(root) {
+    const pending = [root];
+    while (pending.length > 0) {
+      const record = pending.pop();
+      if (record.linked) continue;
+      for (const [specifier, type] of record.requests) {
+        const dependency = esmRecordFor(specifier, record.path, type);
+        native.linkModule(record.id, specifier, dependency.id);
+        if (!dependency.linked) call(ArrayPrototypePush, pending, dependency);
+      }
+      record.linked = true;
+    }
+  }
+
+  function runEntryModule(source, filename) {
+    const [id, requests] = native.compileModule(source, filename);
+    const record = { id, path: filename, requests, linked: false };
+    call(MapPrototypeSet, esmRecords, filename, record);
+    linkGraph(record);
+    native.instantiateModule(id);
+    const evaluation = native.evaluateModule(id);
+    native.trackEntry(evaluation);
+    // A failure of the entry is an uncaught exception, as in Node (not an unhandled rejection).
+    call(PromisePrototypeThen, evaluation, undefined, (err) => native.reportError(err));
+    mainModule.exports = native.moduleNamespace(id);
+  }
+
+  function importDynamic(specifier, referrer, type) {
+    return new PromiseCtor((resolve, reject) => {
+      const parentPath = typeof referrer === 'string' && call(StringPrototypeStartsWith, referrer, '/')
+        ? referrer : session.cwd + '/[eval]';
+      const record = esmRecordFor(StringCtor(specifier), parentPath, type);
+      if (record.requests !== undefined) linkGraph(record);
+      native.instantiateModule(record.id);
+      call(PromisePrototypeThen, native.evaluateModule(record.id),
+        () => resolve(native.moduleNamespace(record.id)), reject);
+    });
+  }
+
+  function initMeta(meta, path) {
+    meta.dirname = dirname(path);
+    meta.filename = path;
+    meta.resolve = (specifier) => {
+      const builtin = builtinName(specifier);
+      if (builtin !== undefined) return 'node:' + builtin;
+      const reply = hostSync([OP.RESOLVE, StringCtor(specifier), dirname(path), undefined, 0, 0, FLAG.ESM]);
+      if (reply.error) throw esmNotFound(reply, specifier, path);
+      return reply.format === 'builtin' ? reply.path : fileHref(reply.path);
+    };
+    meta.url = fileHref(path);
+  }
+  native.moduleHooks(importDynamic, initMeta);
 
   // The entry module, as the worker made it.
   mainModule.paths = nodeModulePaths(dirname(mainModule.filename || '/index.js'));
@@ -1168,5 +1397,5 @@
   moduleBuiltin.Module.createRequire = moduleBuiltin.createRequire;
   moduleBuiltin.Module._cache = moduleCache;
 
-  return { mainRequire, requireBuiltin, fs };
+  return { mainRequire, requireBuiltin, runEntryModule, fs };
 })

@@ -596,6 +596,9 @@
   function require(name) {
     return loadNode().mainRequire(name);
   }
+  function runModule(source, filename) {
+    loadNode().runEntryModule(source, filename);
+  }
   require.resolve = (name, options) => loadNode().mainRequire.resolve(name, options);
   ObjectDefineProperty(require, 'cache', { get: () => loadNode().mainRequire.cache });
   ObjectDefineProperty(require, 'main', { get: () => module });
@@ -848,5 +851,6 @@
 
   }
 
-  return { module, process, require, nextTimer, fireTimer, inspect, warmUp, hostReply, session };
+  return { module, process, require, nextTimer, fireTimer, inspect, warmUp, hostReply, session,
+    loadNode, runModule };
 })

@@ -6425,6 +6425,1271 @@ var require_buffer = __commonJS({
   }
 });
 
+// node_modules/cjs-module-lexer/lexer.js
+var require_lexer = __commonJS({
+  "node_modules/cjs-module-lexer/lexer.js"(exports2, module2) {
+    var source;
+    var pos;
+    var end;
+    var openTokenDepth;
+    var templateDepth;
+    var lastTokenPos;
+    var lastSlashWasDivision;
+    var templateStack;
+    var templateStackDepth;
+    var openTokenPosStack;
+    var openClassPosStack;
+    var nextBraceIsClass;
+    var starExportMap;
+    var lastStarExportSpecifier;
+    var _exports;
+    var unsafeGetters;
+    var reexports;
+    function resetState() {
+      openTokenDepth = 0;
+      templateDepth = -1;
+      lastTokenPos = -1;
+      lastSlashWasDivision = false;
+      templateStack = new Array(1024);
+      templateStackDepth = 0;
+      openTokenPosStack = new Array(1024);
+      openClassPosStack = new Array(1024);
+      nextBraceIsClass = false;
+      starExportMap = /* @__PURE__ */ Object.create(null);
+      lastStarExportSpecifier = null;
+      _exports = /* @__PURE__ */ new Set();
+      unsafeGetters = /* @__PURE__ */ new Set();
+      reexports = /* @__PURE__ */ new Set();
+    }
+    var Import = 0;
+    var ExportAssign = 1;
+    var ExportStar = 2;
+    function parseCJS(source2, name = "@") {
+      resetState();
+      try {
+        parseSource(source2);
+      } catch (e) {
+        e.message += `
+  at ${name}:${source2.slice(0, pos).split("\n").length}:${pos - source2.lastIndexOf("\n", pos - 1)}`;
+        e.loc = pos;
+        throw e;
+      }
+      const result = { exports: [..._exports].filter((expt) => expt !== void 0 && !unsafeGetters.has(expt)), reexports: [...reexports].filter((reexpt) => reexpt !== void 0) };
+      resetState();
+      return result;
+    }
+    function decode(str) {
+      if (str[0] === '"' || str[0] === "'") {
+        try {
+          const decoded = (0, eval)(str);
+          for (let i = 0; i < decoded.length; i++) {
+            const surrogatePrefix = decoded.charCodeAt(i) & 64512;
+            if (surrogatePrefix < 55296) {
+              continue;
+            } else if (surrogatePrefix === 55296) {
+              if ((decoded.charCodeAt(++i) & 64512) !== 56320)
+                return;
+            } else {
+              return;
+            }
+          }
+          return decoded;
+        } catch {
+        }
+      } else {
+        return str;
+      }
+    }
+    function parseSource(cjsSource) {
+      source = cjsSource;
+      pos = -1;
+      end = source.length - 1;
+      let ch2 = 0;
+      if (source.charCodeAt(0) === 35 && source.charCodeAt(1) === 33) {
+        if (source.length === 2)
+          return true;
+        pos += 2;
+        while (pos++ < end) {
+          ch2 = source.charCodeAt(pos);
+          if (ch2 === 10 || ch2 === 13)
+            break;
+        }
+      }
+      while (pos++ < end) {
+        ch2 = source.charCodeAt(pos);
+        if (ch2 === 32 || ch2 < 14 && ch2 > 8)
+          continue;
+        if (openTokenDepth === 0) {
+          switch (ch2) {
+            case 105:
+              if (source.startsWith("mport", pos + 1) && keywordStart(pos))
+                throwIfImportStatement();
+              lastTokenPos = pos;
+              continue;
+            case 114:
+              const startPos = pos;
+              if (tryParseRequire(Import) && keywordStart(startPos))
+                tryBacktrackAddStarExportBinding(startPos - 1);
+              lastTokenPos = pos;
+              continue;
+            case 95:
+              if (source.startsWith("interopRequireWildcard", pos + 1) && (keywordStart(pos) || source.charCodeAt(pos - 1) === 46)) {
+                const startPos2 = pos;
+                pos += 23;
+                if (source.charCodeAt(pos) === 40) {
+                  pos++;
+                  openTokenPosStack[openTokenDepth++] = lastTokenPos;
+                  if (tryParseRequire(Import) && keywordStart(startPos2)) {
+                    tryBacktrackAddStarExportBinding(startPos2 - 1);
+                  }
+                }
+              } else if (source.startsWith("_export", pos + 1) && (keywordStart(pos) || source.charCodeAt(pos - 1) === 46)) {
+                pos += 8;
+                if (source.startsWith("Star", pos))
+                  pos += 4;
+                if (source.charCodeAt(pos) === 40) {
+                  openTokenPosStack[openTokenDepth++] = lastTokenPos;
+                  if (source.charCodeAt(++pos) === 114)
+                    tryParseRequire(ExportStar);
+                }
+              }
+              lastTokenPos = pos;
+              continue;
+          }
+        }
+        switch (ch2) {
+          case 101:
+            if (source.startsWith("xport", pos + 1) && keywordStart(pos)) {
+              if (source.charCodeAt(pos + 6) === 115)
+                tryParseExportsDotAssign(false);
+              else if (openTokenDepth === 0)
+                throwIfExportStatement();
+            }
+            break;
+          case 99:
+            if (keywordStart(pos) && source.startsWith("lass", pos + 1) && isBrOrWs(source.charCodeAt(pos + 5)))
+              nextBraceIsClass = true;
+            break;
+          case 109:
+            if (source.startsWith("odule", pos + 1) && keywordStart(pos))
+              tryParseModuleExportsDotAssign();
+            break;
+          case 79:
+            if (source.startsWith("bject", pos + 1) && keywordStart(pos))
+              tryParseObjectDefineOrKeys(openTokenDepth === 0);
+            break;
+          case 40:
+            openTokenPosStack[openTokenDepth++] = lastTokenPos;
+            break;
+          case 41:
+            if (openTokenDepth === 0)
+              throw new Error("Unexpected closing bracket.");
+            openTokenDepth--;
+            break;
+          case 123:
+            openClassPosStack[openTokenDepth] = nextBraceIsClass;
+            nextBraceIsClass = false;
+            openTokenPosStack[openTokenDepth++] = lastTokenPos;
+            break;
+          case 125:
+            if (openTokenDepth === 0)
+              throw new Error("Unexpected closing brace.");
+            if (openTokenDepth-- === templateDepth) {
+              templateDepth = templateStack[--templateStackDepth];
+              templateString();
+            } else {
+              if (templateDepth !== -1 && openTokenDepth < templateDepth)
+                throw new Error("Unexpected closing brace.");
+            }
+            break;
+          case 60:
+            break;
+          case 39:
+          case 34:
+            stringLiteral(ch2);
+            break;
+          case 47: {
+            const next_ch = source.charCodeAt(pos + 1);
+            if (next_ch === 47) {
+              lineComment();
+              continue;
+            } else if (next_ch === 42) {
+              blockComment();
+              continue;
+            } else {
+              const lastToken = source.charCodeAt(lastTokenPos);
+              if (isExpressionPunctuator(lastToken) && !(lastToken === 46 && (source.charCodeAt(lastTokenPos - 1) >= 48 && source.charCodeAt(lastTokenPos - 1) <= 57)) && !(lastToken === 43 && source.charCodeAt(lastTokenPos - 1) === 43) && !(lastToken === 45 && source.charCodeAt(lastTokenPos - 1) === 45) || lastToken === 41 && isParenKeyword(openTokenPosStack[openTokenDepth]) || lastToken === 125 && (isExpressionTerminator(openTokenPosStack[openTokenDepth]) || openClassPosStack[openTokenDepth]) || lastToken === 47 && lastSlashWasDivision || isExpressionKeyword(lastTokenPos) || !lastToken) {
+                regularExpression();
+                lastSlashWasDivision = false;
+              } else {
+                lastSlashWasDivision = true;
+              }
+            }
+            break;
+          }
+          case 96:
+            templateString();
+            break;
+        }
+        lastTokenPos = pos;
+      }
+      if (templateDepth !== -1)
+        throw new Error("Unterminated template.");
+      if (openTokenDepth)
+        throw new Error("Unterminated braces.");
+    }
+    function tryBacktrackAddStarExportBinding(bPos) {
+      while (source.charCodeAt(bPos) === 32 && bPos >= 0)
+        bPos--;
+      if (source.charCodeAt(bPos) === 61) {
+        bPos--;
+        while (source.charCodeAt(bPos) === 32 && bPos >= 0)
+          bPos--;
+        let codePoint;
+        const id_end = bPos;
+        let identifierStart = false;
+        while ((codePoint = codePointAtLast(bPos)) && bPos >= 0) {
+          if (codePoint === 92)
+            return;
+          if (!isIdentifierChar(codePoint, true))
+            break;
+          identifierStart = isIdentifierStart(codePoint, true);
+          bPos -= codePointLen(codePoint);
+        }
+        if (identifierStart && source.charCodeAt(bPos) === 32) {
+          const starExportId = source.slice(bPos + 1, id_end + 1);
+          while (source.charCodeAt(bPos) === 32 && bPos >= 0)
+            bPos--;
+          switch (source.charCodeAt(bPos)) {
+            case 114:
+              if (!source.startsWith("va", bPos - 2))
+                return;
+              break;
+            case 116:
+              if (!source.startsWith("le", bPos - 2) && !source.startsWith("cons", bPos - 4))
+                return;
+              break;
+            default:
+              return;
+          }
+          starExportMap[starExportId] = lastStarExportSpecifier;
+        }
+      }
+    }
+    function tryParseObjectHasOwnProperty(it_id) {
+      ch = commentWhitespace();
+      if (ch !== 79 || !source.startsWith("bject", pos + 1)) return false;
+      pos += 6;
+      ch = commentWhitespace();
+      if (ch !== 46) return false;
+      pos++;
+      ch = commentWhitespace();
+      if (ch === 112) {
+        if (!source.startsWith("rototype", pos + 1)) return false;
+        pos += 9;
+        ch = commentWhitespace();
+        if (ch !== 46) return false;
+        pos++;
+        ch = commentWhitespace();
+      }
+      if (ch !== 104 || !source.startsWith("asOwnProperty", pos + 1)) return false;
+      pos += 14;
+      ch = commentWhitespace();
+      if (ch !== 46) return false;
+      pos++;
+      ch = commentWhitespace();
+      if (ch !== 99 || !source.startsWith("all", pos + 1)) return false;
+      pos += 4;
+      ch = commentWhitespace();
+      if (ch !== 40) return false;
+      pos++;
+      ch = commentWhitespace();
+      if (!identifier()) return false;
+      ch = commentWhitespace();
+      if (ch !== 44) return false;
+      pos++;
+      ch = commentWhitespace();
+      if (!source.startsWith(it_id, pos)) return false;
+      pos += it_id.length;
+      ch = commentWhitespace();
+      if (ch !== 41) return false;
+      pos++;
+      return true;
+    }
+    function tryParseObjectDefineOrKeys(keys) {
+      pos += 6;
+      let revertPos = pos - 1;
+      let ch2 = commentWhitespace();
+      if (ch2 === 46) {
+        pos++;
+        ch2 = commentWhitespace();
+        if (ch2 === 100 && source.startsWith("efineProperty", pos + 1)) {
+          let expt;
+          while (true) {
+            pos += 14;
+            revertPos = pos - 1;
+            ch2 = commentWhitespace();
+            if (ch2 !== 40) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (!readExportsOrModuleDotExports(ch2)) break;
+            ch2 = commentWhitespace();
+            if (ch2 !== 44) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (ch2 !== 39 && ch2 !== 34) break;
+            const exportPos = pos;
+            stringLiteral(ch2);
+            expt = source.slice(exportPos, ++pos);
+            ch2 = commentWhitespace();
+            if (ch2 !== 44) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (ch2 !== 123) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (ch2 === 101) {
+              if (!source.startsWith("numerable", pos + 1)) break;
+              pos += 10;
+              ch2 = commentWhitespace();
+              if (ch2 !== 58) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 116 || !source.startsWith("rue", pos + 1)) break;
+              pos += 4;
+              ch2 = commentWhitespace();
+              if (ch2 !== 44) break;
+              pos++;
+              ch2 = commentWhitespace();
+            }
+            if (ch2 === 118) {
+              if (!source.startsWith("alue", pos + 1)) break;
+              pos += 5;
+              ch2 = commentWhitespace();
+              if (ch2 !== 58) break;
+              _exports.add(decode(expt));
+              pos = revertPos;
+              return;
+            } else if (ch2 === 103) {
+              if (!source.startsWith("et", pos + 1)) break;
+              pos += 3;
+              ch2 = commentWhitespace();
+              if (ch2 === 58) {
+                pos++;
+                ch2 = commentWhitespace();
+                if (ch2 !== 102) break;
+                if (!source.startsWith("unction", pos + 1)) break;
+                pos += 8;
+                let lastPos = pos;
+                ch2 = commentWhitespace();
+                if (ch2 !== 40 && (lastPos === pos || !identifier())) break;
+                ch2 = commentWhitespace();
+              }
+              if (ch2 !== 40) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 41) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 123) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 114) break;
+              if (!source.startsWith("eturn", pos + 1)) break;
+              pos += 6;
+              ch2 = commentWhitespace();
+              if (!identifier()) break;
+              ch2 = commentWhitespace();
+              if (ch2 === 46) {
+                pos++;
+                commentWhitespace();
+                if (!identifier()) break;
+                ch2 = commentWhitespace();
+              } else if (ch2 === 91) {
+                pos++;
+                ch2 = commentWhitespace();
+                if (ch2 === 39 || ch2 === 34) stringLiteral(ch2);
+                else break;
+                pos++;
+                ch2 = commentWhitespace();
+                if (ch2 !== 93) break;
+                pos++;
+                ch2 = commentWhitespace();
+              }
+              if (ch2 === 59) {
+                pos++;
+                ch2 = commentWhitespace();
+              }
+              if (ch2 !== 125) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 === 44) {
+                pos++;
+                ch2 = commentWhitespace();
+              }
+              if (ch2 !== 125) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 41) break;
+              _exports.add(decode(expt));
+              return;
+            }
+            break;
+          }
+          if (expt) {
+            unsafeGetters.add(decode(expt));
+          }
+        } else if (keys && ch2 === 107 && source.startsWith("eys", pos + 1)) {
+          while (true) {
+            pos += 4;
+            revertPos = pos - 1;
+            ch2 = commentWhitespace();
+            if (ch2 !== 40) break;
+            pos++;
+            ch2 = commentWhitespace();
+            const id_start = pos;
+            if (!identifier()) break;
+            const id = source.slice(id_start, pos);
+            ch2 = commentWhitespace();
+            if (ch2 !== 41) break;
+            revertPos = pos++;
+            ch2 = commentWhitespace();
+            if (ch2 !== 46) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (ch2 !== 102 || !source.startsWith("orEach", pos + 1)) break;
+            pos += 7;
+            ch2 = commentWhitespace();
+            revertPos = pos - 1;
+            if (ch2 !== 40) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (ch2 !== 102 || !source.startsWith("unction", pos + 1)) break;
+            pos += 8;
+            ch2 = commentWhitespace();
+            if (ch2 !== 40) break;
+            pos++;
+            ch2 = commentWhitespace();
+            const it_id_start = pos;
+            if (!identifier()) break;
+            const it_id = source.slice(it_id_start, pos);
+            ch2 = commentWhitespace();
+            if (ch2 !== 41) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (ch2 !== 123) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (ch2 !== 105 || source.charCodeAt(pos + 1) !== 102) break;
+            pos += 2;
+            ch2 = commentWhitespace();
+            if (ch2 !== 40) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (!source.startsWith(it_id, pos)) break;
+            pos += it_id.length;
+            ch2 = commentWhitespace();
+            if (ch2 === 61) {
+              if (!source.startsWith("==", pos + 1)) break;
+              pos += 3;
+              ch2 = commentWhitespace();
+              if (ch2 !== 34 && ch2 !== 39) break;
+              let quot = ch2;
+              if (!source.startsWith("default", pos + 1)) break;
+              pos += 8;
+              ch2 = commentWhitespace();
+              if (ch2 !== quot) break;
+              pos += 1;
+              ch2 = commentWhitespace();
+              if (ch2 !== 124 || source.charCodeAt(pos + 1) !== 124) break;
+              pos += 2;
+              ch2 = commentWhitespace();
+              if (source.slice(pos, pos + it_id.length) !== it_id) break;
+              pos += it_id.length;
+              ch2 = commentWhitespace();
+              if (ch2 !== 61 || source.slice(pos + 1, pos + 3) !== "==") break;
+              pos += 3;
+              ch2 = commentWhitespace();
+              if (ch2 !== 34 && ch2 !== 39) break;
+              quot = ch2;
+              if (!source.startsWith("__esModule", pos + 1)) break;
+              pos += 11;
+              ch2 = commentWhitespace();
+              if (ch2 !== quot) break;
+              pos += 1;
+              ch2 = commentWhitespace();
+              if (ch2 !== 41) break;
+              pos += 1;
+              ch2 = commentWhitespace();
+              if (ch2 !== 114 || !source.startsWith("eturn", pos + 1)) break;
+              pos += 6;
+              ch2 = commentWhitespace();
+              if (ch2 === 59)
+                pos++;
+              ch2 = commentWhitespace();
+              if (ch2 === 105 && source.charCodeAt(pos + 1) === 102) {
+                let inIf = true;
+                pos += 2;
+                ch2 = commentWhitespace();
+                if (ch2 !== 40) break;
+                pos++;
+                const ifInnerPos = pos;
+                if (tryParseObjectHasOwnProperty(it_id)) {
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 41) break;
+                  pos++;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 114 || !source.startsWith("eturn", pos + 1)) break;
+                  pos += 6;
+                  ch2 = commentWhitespace();
+                  if (ch2 === 59)
+                    pos++;
+                  ch2 = commentWhitespace();
+                  if (ch2 === 105 && source.charCodeAt(pos + 1) === 102) {
+                    pos += 2;
+                    ch2 = commentWhitespace();
+                    if (ch2 !== 40) break;
+                    pos++;
+                  } else {
+                    inIf = false;
+                  }
+                } else {
+                  pos = ifInnerPos;
+                }
+                if (inIf) {
+                  if (!source.startsWith(it_id, pos)) break;
+                  pos += it_id.length;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 105 || !source.startsWith("n ", pos + 1)) break;
+                  pos += 3;
+                  ch2 = commentWhitespace();
+                  if (!readExportsOrModuleDotExports(ch2)) break;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 38 || source.charCodeAt(pos + 1) !== 38) break;
+                  pos += 2;
+                  ch2 = commentWhitespace();
+                  if (!readExportsOrModuleDotExports(ch2)) break;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 91) break;
+                  pos++;
+                  ch2 = commentWhitespace();
+                  if (!source.startsWith(it_id, pos)) break;
+                  pos += it_id.length;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 93) break;
+                  pos++;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 61 || !source.startsWith("==", pos + 1)) break;
+                  pos += 3;
+                  ch2 = commentWhitespace();
+                  if (!source.startsWith(id, pos)) break;
+                  pos += id.length;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 91) break;
+                  pos++;
+                  ch2 = commentWhitespace();
+                  if (!source.startsWith(it_id, pos)) break;
+                  pos += it_id.length;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 93) break;
+                  pos++;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 41) break;
+                  pos++;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 114 || !source.startsWith("eturn", pos + 1)) break;
+                  pos += 6;
+                  ch2 = commentWhitespace();
+                  if (ch2 === 59)
+                    pos++;
+                  ch2 = commentWhitespace();
+                }
+              }
+            } else if (ch2 === 33) {
+              if (!source.startsWith("==", pos + 1)) break;
+              pos += 3;
+              ch2 = commentWhitespace();
+              if (ch2 !== 34 && ch2 !== 39) break;
+              const quot = ch2;
+              if (!source.startsWith("default", pos + 1)) break;
+              pos += 8;
+              ch2 = commentWhitespace();
+              if (ch2 !== quot) break;
+              pos += 1;
+              ch2 = commentWhitespace();
+              if (ch2 === 38) {
+                if (source.charCodeAt(pos + 1) !== 38) break;
+                pos += 2;
+                ch2 = commentWhitespace();
+                if (ch2 !== 33) break;
+                pos += 1;
+                ch2 = commentWhitespace();
+                if (ch2 === 79 && source.startsWith("bject", pos + 1) && source[pos + 6] === ".") {
+                  if (!tryParseObjectHasOwnProperty(it_id)) break;
+                } else if (identifier()) {
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 46) break;
+                  pos++;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 104 || !source.startsWith("asOwnProperty", pos + 1)) break;
+                  pos += 14;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 40) break;
+                  pos += 1;
+                  ch2 = commentWhitespace();
+                  if (!source.startsWith(it_id, pos)) break;
+                  pos += it_id.length;
+                  ch2 = commentWhitespace();
+                  if (ch2 !== 41) break;
+                  pos += 1;
+                } else break;
+                ch2 = commentWhitespace();
+              }
+              if (ch2 !== 41) break;
+              pos += 1;
+              ch2 = commentWhitespace();
+            } else break;
+            if (readExportsOrModuleDotExports(ch2)) {
+              ch2 = commentWhitespace();
+              if (ch2 !== 91) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (source.slice(pos, pos + it_id.length) !== it_id) break;
+              pos += it_id.length;
+              ch2 = commentWhitespace();
+              if (ch2 !== 93) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 61) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (source.slice(pos, pos + id.length) !== id) break;
+              pos += id.length;
+              ch2 = commentWhitespace();
+              if (ch2 !== 91) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (source.slice(pos, pos + it_id.length) !== it_id) break;
+              pos += it_id.length;
+              ch2 = commentWhitespace();
+              if (ch2 !== 93) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 === 59) {
+                pos++;
+                ch2 = commentWhitespace();
+              }
+            } else if (ch2 === 79) {
+              if (source.slice(pos + 1, pos + 6) !== "bject") break;
+              pos += 6;
+              ch2 = commentWhitespace();
+              if (ch2 !== 46) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 100 || !source.startsWith("efineProperty", pos + 1)) break;
+              pos += 14;
+              ch2 = commentWhitespace();
+              if (ch2 !== 40) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (!readExportsOrModuleDotExports(ch2)) break;
+              ch2 = commentWhitespace();
+              if (ch2 !== 44) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (!source.startsWith(it_id, pos)) break;
+              pos += it_id.length;
+              ch2 = commentWhitespace();
+              if (ch2 !== 44) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 123) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 101 || !source.startsWith("numerable", pos + 1)) break;
+              pos += 10;
+              ch2 = commentWhitespace();
+              if (ch2 !== 58) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 116 && !source.startsWith("rue", pos + 1)) break;
+              pos += 4;
+              ch2 = commentWhitespace();
+              if (ch2 !== 44) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 103 || !source.startsWith("et", pos + 1)) break;
+              pos += 3;
+              ch2 = commentWhitespace();
+              if (ch2 === 58) {
+                pos++;
+                ch2 = commentWhitespace();
+                if (ch2 !== 102) break;
+                if (!source.startsWith("unction", pos + 1)) break;
+                pos += 8;
+                let lastPos = pos;
+                ch2 = commentWhitespace();
+                if (ch2 !== 40 && (lastPos === pos || !identifier())) break;
+                ch2 = commentWhitespace();
+              }
+              if (ch2 !== 40) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 41) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 123) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 114 || !source.startsWith("eturn", pos + 1)) break;
+              pos += 6;
+              ch2 = commentWhitespace();
+              if (!source.startsWith(id, pos)) break;
+              pos += id.length;
+              ch2 = commentWhitespace();
+              if (ch2 !== 91) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (!source.startsWith(it_id, pos)) break;
+              pos += it_id.length;
+              ch2 = commentWhitespace();
+              if (ch2 !== 93) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 === 59) {
+                pos++;
+                ch2 = commentWhitespace();
+              }
+              if (ch2 !== 125) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 === 44) {
+                pos++;
+                ch2 = commentWhitespace();
+              }
+              if (ch2 !== 125) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 !== 41) break;
+              pos++;
+              ch2 = commentWhitespace();
+              if (ch2 === 59) {
+                pos++;
+                ch2 = commentWhitespace();
+              }
+            } else break;
+            if (ch2 !== 125) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (ch2 !== 41) break;
+            const starExportSpecifier = starExportMap[id];
+            if (starExportSpecifier) {
+              reexports.add(decode(starExportSpecifier));
+              pos = revertPos;
+              return;
+            }
+            return;
+          }
+        }
+      }
+      pos = revertPos;
+    }
+    function readExportsOrModuleDotExports(ch2) {
+      const revertPos = pos;
+      if (ch2 === 109 && source.startsWith("odule", pos + 1)) {
+        pos += 6;
+        ch2 = commentWhitespace();
+        if (ch2 !== 46) {
+          pos = revertPos;
+          return false;
+        }
+        pos++;
+        ch2 = commentWhitespace();
+      }
+      if (ch2 === 101 && source.startsWith("xports", pos + 1)) {
+        pos += 7;
+        return true;
+      } else {
+        pos = revertPos;
+        return false;
+      }
+    }
+    function tryParseModuleExportsDotAssign() {
+      pos += 6;
+      const revertPos = pos - 1;
+      let ch2 = commentWhitespace();
+      if (ch2 === 46) {
+        pos++;
+        ch2 = commentWhitespace();
+        if (ch2 === 101 && source.startsWith("xports", pos + 1)) {
+          tryParseExportsDotAssign(true);
+          return;
+        }
+      }
+      pos = revertPos;
+    }
+    function tryParseExportsDotAssign(assign) {
+      pos += 7;
+      const revertPos = pos - 1;
+      let ch2 = commentWhitespace();
+      switch (ch2) {
+        // exports.asdf
+        case 46: {
+          pos++;
+          ch2 = commentWhitespace();
+          const startPos = pos;
+          if (identifier()) {
+            const endPos = pos;
+            ch2 = commentWhitespace();
+            if (ch2 === 61) {
+              _exports.add(decode(source.slice(startPos, endPos)));
+              return;
+            }
+          }
+          break;
+        }
+        // exports['asdf']
+        case 91: {
+          pos++;
+          ch2 = commentWhitespace();
+          if (ch2 === 39 || ch2 === 34) {
+            const startPos = pos;
+            stringLiteral(ch2);
+            const endPos = ++pos;
+            ch2 = commentWhitespace();
+            if (ch2 !== 93) break;
+            pos++;
+            ch2 = commentWhitespace();
+            if (ch2 !== 61) break;
+            _exports.add(decode(source.slice(startPos, endPos)));
+          }
+          break;
+        }
+        // module.exports =
+        case 61: {
+          if (assign) {
+            if (reexports.size)
+              reexports = /* @__PURE__ */ new Set();
+            pos++;
+            ch2 = commentWhitespace();
+            if (ch2 === 123) {
+              tryParseLiteralExports();
+              return;
+            }
+            if (ch2 === 114)
+              tryParseRequire(ExportAssign);
+          }
+        }
+      }
+      pos = revertPos;
+    }
+    function tryParseRequire(requireType) {
+      const revertPos = pos;
+      if (source.startsWith("equire", pos + 1)) {
+        pos += 7;
+        let ch2 = commentWhitespace();
+        if (ch2 === 40) {
+          pos++;
+          ch2 = commentWhitespace();
+          const reexportStart = pos;
+          if (ch2 === 39 || ch2 === 34) {
+            stringLiteral(ch2);
+            const reexportEnd = ++pos;
+            ch2 = commentWhitespace();
+            if (ch2 === 41) {
+              switch (requireType) {
+                case ExportAssign:
+                  reexports.add(decode(source.slice(reexportStart, reexportEnd)));
+                  return true;
+                case ExportStar:
+                  reexports.add(decode(source.slice(reexportStart, reexportEnd)));
+                  return true;
+                default:
+                  lastStarExportSpecifier = decode(source.slice(reexportStart, reexportEnd));
+                  return true;
+              }
+            }
+          }
+        }
+        pos = revertPos;
+      }
+      return false;
+    }
+    function tryParseLiteralExports() {
+      const revertPos = pos - 1;
+      while (pos++ < end) {
+        let ch2 = commentWhitespace();
+        const startPos = pos;
+        if (identifier()) {
+          const endPos = pos;
+          ch2 = commentWhitespace();
+          if (ch2 === 58) {
+            pos++;
+            ch2 = commentWhitespace();
+            if (!identifier()) {
+              pos = revertPos;
+              return;
+            }
+            ch2 = source.charCodeAt(pos);
+          }
+          _exports.add(decode(source.slice(startPos, endPos)));
+        } else if (ch2 === 46 && source.startsWith("..", pos + 1)) {
+          pos += 3;
+          if (source.charCodeAt(pos) === 114 && tryParseRequire(ExportAssign)) {
+            pos++;
+          } else if (!identifier()) {
+            pos = revertPos;
+            return;
+          }
+          ch2 = commentWhitespace();
+        } else if (ch2 === 39 || ch2 === 34) {
+          const startPos2 = pos;
+          stringLiteral(ch2);
+          const endPos = ++pos;
+          ch2 = commentWhitespace();
+          if (ch2 === 58) {
+            pos++;
+            ch2 = commentWhitespace();
+            if (!identifier()) {
+              pos = revertPos;
+              return;
+            }
+            ch2 = source.charCodeAt(pos);
+            _exports.add(decode(source.slice(startPos2, endPos)));
+          }
+        } else {
+          pos = revertPos;
+          return;
+        }
+        if (ch2 === 125)
+          return;
+        if (ch2 !== 44) {
+          pos = revertPos;
+          return;
+        }
+      }
+    }
+    var nonASCIIidentifierStartChars = "ªµºÀ-ÖØ-öø-ˁˆ-ˑˠ-ˤˬˮͰ-ʹͶͷͺ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-Ֆՙՠ-ֈא-תׯ-ײؠ-يٮٯٱ-ۓەۥۦۮۯۺ-ۼۿܐܒ-ܯݍ-ޥޱߊ-ߪߴߵߺࠀ-ࠕࠚࠤࠨࡀ-ࡘࡠ-ࡪࢠ-ࢴࢶ-ࣇऄ-हऽॐक़-ॡॱ-ঀঅ-ঌএঐও-নপ-রলশ-হঽৎড়ঢ়য়-ৡৰৱৼਅ-ਊਏਐਓ-ਨਪ-ਰਲਲ਼ਵਸ਼ਸਹਖ਼-ੜਫ਼ੲ-ੴઅ-ઍએ-ઑઓ-નપ-રલળવ-હઽૐૠૡૹଅ-ଌଏଐଓ-ନପ-ରଲଳଵ-ହଽଡ଼ଢ଼ୟ-ୡୱஃஅ-ஊஎ-ஐஒ-கஙசஜஞடணதந-பம-ஹௐఅ-ఌఎ-ఐఒ-నప-హఽౘ-ౚౠౡಀಅ-ಌಎ-ಐಒ-ನಪ-ಳವ-ಹಽೞೠೡೱೲഄ-ഌഎ-ഐഒ-ഺഽൎൔ-ൖൟ-ൡൺ-ൿඅ-ඖක-නඳ-රලව-ෆก-ะาำเ-ๆກຂຄຆ-ຊຌ-ຣລວ-ະາຳຽເ-ໄໆໜ-ໟༀཀ-ཇཉ-ཬྈ-ྌက-ဪဿၐ-ၕၚ-ၝၡၥၦၮ-ၰၵ-ႁႎႠ-ჅჇჍა-ჺჼ-ቈቊ-ቍቐ-ቖቘቚ-ቝበ-ኈኊ-ኍነ-ኰኲ-ኵኸ-ኾዀዂ-ዅወ-ዖዘ-ጐጒ-ጕጘ-ፚᎀ-ᎏᎠ-Ᏽᏸ-ᏽᐁ-ᙬᙯ-ᙿᚁ-ᚚᚠ-ᛪᛮ-ᛸᜀ-ᜌᜎ-ᜑᜠ-ᜱᝀ-ᝑᝠ-ᝬᝮ-ᝰក-ឳៗៜᠠ-ᡸᢀ-ᢨᢪᢰ-ᣵᤀ-ᤞᥐ-ᥭᥰ-ᥴᦀ-ᦫᦰ-ᧉᨀ-ᨖᨠ-ᩔᪧᬅ-ᬳᭅ-ᭋᮃ-ᮠᮮᮯᮺ-ᯥᰀ-ᰣᱍ-ᱏᱚ-ᱽᲀ-ᲈᲐ-ᲺᲽ-Ჿᳩ-ᳬᳮ-ᳳᳵᳶᳺᴀ-ᶿḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼⁱⁿₐ-ₜℂℇℊ-ℓℕ℘-ℝℤΩℨK-ℹℼ-ℿⅅ-ⅉⅎⅠ-ↈⰀ-Ⱞⰰ-ⱞⱠ-ⳤⳫ-ⳮⳲⳳⴀ-ⴥⴧⴭⴰ-ⵧⵯⶀ-ⶖⶠ-ⶦⶨ-ⶮⶰ-ⶶⶸ-ⶾⷀ-ⷆⷈ-ⷎⷐ-ⷖⷘ-ⷞ々-〇〡-〩〱-〵〸-〼ぁ-ゖ゛-ゟァ-ヺー-ヿㄅ-ㄯㄱ-ㆎㆠ-ㆿㇰ-ㇿ㐀-䶿一-鿼ꀀ-ꒌꓐ-ꓽꔀ-ꘌꘐ-ꘟꘪꘫꙀ-ꙮꙿ-ꚝꚠ-ꛯꜗ-ꜟꜢ-ꞈꞋ-ꞿꟂ-ꟊꟵ-ꠁꠃ-ꠅꠇ-ꠊꠌ-ꠢꡀ-ꡳꢂ-ꢳꣲ-ꣷꣻꣽꣾꤊ-ꤥꤰ-ꥆꥠ-ꥼꦄ-ꦲꧏꧠ-ꧤꧦ-ꧯꧺ-ꧾꨀ-ꨨꩀ-ꩂꩄ-ꩋꩠ-ꩶꩺꩾ-ꪯꪱꪵꪶꪹ-ꪽꫀꫂꫛ-ꫝꫠ-ꫪꫲ-ꫴꬁ-ꬆꬉ-ꬎꬑ-ꬖꬠ-ꬦꬨ-ꬮꬰ-ꭚꭜ-ꭩꭰ-ꯢ가-힣ힰ-ퟆퟋ-ퟻ豈-舘並-龎ﬀ-ﬆﬓ-ﬗיִײַ-ﬨשׁ-זּטּ-לּמּנּסּףּפּצּ-ﮱﯓ-ﴽﵐ-ﶏﶒ-ﷇﷰ-ﷻﹰ-ﹴﹶ-ﻼＡ-Ｚａ-ｚｦ-ﾾￂ-ￇￊ-ￏￒ-ￗￚ-ￜ";
+    var nonASCIIidentifierChars = "‌‍·̀-ͯ·҃-֑҇-ׇֽֿׁׂׅׄؐ-ًؚ-٩ٰۖ-ۜ۟-۪ۤۧۨ-ۭ۰-۹ܑܰ-݊ަ-ް߀-߉߫-߽߳ࠖ-࠙ࠛ-ࠣࠥ-ࠧࠩ-࡙࠭-࡛࣓-ࣣ࣡-ःऺ-़ा-ॏ॑-ॗॢॣ०-९ঁ-ঃ়া-ৄেৈো-্ৗৢৣ০-৯৾ਁ-ਃ਼ਾ-ੂੇੈੋ-੍ੑ੦-ੱੵઁ-ઃ઼ા-ૅે-ૉો-્ૢૣ૦-૯ૺ-૿ଁ-ଃ଼ା-ୄେୈୋ-୍୕-ୗୢୣ୦-୯ஂா-ூெ-ைொ-்ௗ௦-௯ఀ-ఄా-ౄె-ైొ-్ౕౖౢౣ౦-౯ಁ-ಃ಼ಾ-ೄೆ-ೈೊ-್ೕೖೢೣ೦-೯ഀ-ഃ഻഼ാ-ൄെ-ൈൊ-്ൗൢൣ൦-൯ඁ-ඃ්ා-ුූෘ-ෟ෦-෯ෲෳัิ-ฺ็-๎๐-๙ັິ-ຼ່-ໍ໐-໙༘༙༠-༩༹༵༷༾༿ཱ-྄྆྇ྍ-ྗྙ-ྼ࿆ါ-ှ၀-၉ၖ-ၙၞ-ၠၢ-ၤၧ-ၭၱ-ၴႂ-ႍႏ-ႝ፝-፟፩-፱ᜒ-᜔ᜲ-᜴ᝒᝓᝲᝳ឴-៓៝០-៩᠋-᠍᠐-᠙ᢩᤠ-ᤫᤰ-᤻᥆-᥏᧐-᧚ᨗ-ᨛᩕ-ᩞ᩠-᩿᩼-᪉᪐-᪙᪰-᪽ᪿᫀᬀ-ᬄ᬴-᭄᭐-᭙᭫-᭳ᮀ-ᮂᮡ-ᮭ᮰-᮹᯦-᯳ᰤ-᰷᱀-᱉᱐-᱙᳐-᳔᳒-᳨᳭᳴᳷-᳹᷀-᷹᷻-᷿‿⁀⁔⃐-⃥⃜⃡-⃰⳯-⵿⳱ⷠ-〪ⷿ-゙゚〯꘠-꘩꙯ꙴ-꙽ꚞꚟ꛰꛱ꠂ꠆ꠋꠣ-ꠧ꠬ꢀꢁꢴ-ꣅ꣐-꣙꣠-꣱ꣿ-꤉ꤦ-꤭ꥇ-꥓ꦀ-ꦃ꦳-꧀꧐-꧙ꧥ꧰-꧹ꨩ-ꨶꩃꩌꩍ꩐-꩙ꩻ-ꩽꪰꪲ-ꪴꪷꪸꪾ꪿꫁ꫫ-ꫯꫵ꫶ꯣ-ꯪ꯬꯭꯰-꯹ﬞ︀-️︠-︯︳︴﹍-﹏０-９＿";
+    var nonASCIIidentifierStart = new RegExp("[" + nonASCIIidentifierStartChars + "]");
+    var nonASCIIidentifier = new RegExp("[" + nonASCIIidentifierStartChars + nonASCIIidentifierChars + "]");
+    nonASCIIidentifierStartChars = nonASCIIidentifierChars = null;
+    var astralIdentifierStartCodes = [0, 11, 2, 25, 2, 18, 2, 1, 2, 14, 3, 13, 35, 122, 70, 52, 268, 28, 4, 48, 48, 31, 14, 29, 6, 37, 11, 29, 3, 35, 5, 7, 2, 4, 43, 157, 19, 35, 5, 35, 5, 39, 9, 51, 157, 310, 10, 21, 11, 7, 153, 5, 3, 0, 2, 43, 2, 1, 4, 0, 3, 22, 11, 22, 10, 30, 66, 18, 2, 1, 11, 21, 11, 25, 71, 55, 7, 1, 65, 0, 16, 3, 2, 2, 2, 28, 43, 28, 4, 28, 36, 7, 2, 27, 28, 53, 11, 21, 11, 18, 14, 17, 111, 72, 56, 50, 14, 50, 14, 35, 349, 41, 7, 1, 79, 28, 11, 0, 9, 21, 107, 20, 28, 22, 13, 52, 76, 44, 33, 24, 27, 35, 30, 0, 3, 0, 9, 34, 4, 0, 13, 47, 15, 3, 22, 0, 2, 0, 36, 17, 2, 24, 85, 6, 2, 0, 2, 3, 2, 14, 2, 9, 8, 46, 39, 7, 3, 1, 3, 21, 2, 6, 2, 1, 2, 4, 4, 0, 19, 0, 13, 4, 159, 52, 19, 3, 21, 2, 31, 47, 21, 1, 2, 0, 185, 46, 42, 3, 37, 47, 21, 0, 60, 42, 14, 0, 72, 26, 230, 43, 117, 63, 32, 7, 3, 0, 3, 7, 2, 1, 2, 23, 16, 0, 2, 0, 95, 7, 3, 38, 17, 0, 2, 0, 29, 0, 11, 39, 8, 0, 22, 0, 12, 45, 20, 0, 35, 56, 264, 8, 2, 36, 18, 0, 50, 29, 113, 6, 2, 1, 2, 37, 22, 0, 26, 5, 2, 1, 2, 31, 15, 0, 328, 18, 190, 0, 80, 921, 103, 110, 18, 195, 2749, 1070, 4050, 582, 8634, 568, 8, 30, 114, 29, 19, 47, 17, 3, 32, 20, 6, 18, 689, 63, 129, 74, 6, 0, 67, 12, 65, 1, 2, 0, 29, 6135, 9, 1237, 43, 8, 8952, 286, 50, 2, 18, 3, 9, 395, 2309, 106, 6, 12, 4, 8, 8, 9, 5991, 84, 2, 70, 2, 1, 3, 0, 3, 1, 3, 3, 2, 11, 2, 0, 2, 6, 2, 64, 2, 3, 3, 7, 2, 6, 2, 27, 2, 3, 2, 4, 2, 0, 4, 6, 2, 339, 3, 24, 2, 24, 2, 30, 2, 24, 2, 30, 2, 24, 2, 30, 2, 24, 2, 30, 2, 24, 2, 7, 2357, 44, 11, 6, 17, 0, 370, 43, 1301, 196, 60, 67, 8, 0, 1205, 3, 2, 26, 2, 1, 2, 0, 3, 0, 2, 9, 2, 3, 2, 0, 2, 0, 7, 0, 5, 0, 2, 0, 2, 0, 2, 2, 2, 1, 2, 0, 3, 0, 2, 0, 2, 0, 2, 0, 2, 0, 2, 1, 2, 0, 3, 3, 2, 6, 2, 3, 2, 3, 2, 0, 2, 9, 2, 16, 6, 2, 2, 4, 2, 16, 4421, 42717, 35, 4148, 12, 221, 3, 5761, 15, 7472, 3104, 541, 1507, 4938];
+    var astralIdentifierCodes = [509, 0, 227, 0, 150, 4, 294, 9, 1368, 2, 2, 1, 6, 3, 41, 2, 5, 0, 166, 1, 574, 3, 9, 9, 370, 1, 154, 10, 176, 2, 54, 14, 32, 9, 16, 3, 46, 10, 54, 9, 7, 2, 37, 13, 2, 9, 6, 1, 45, 0, 13, 2, 49, 13, 9, 3, 2, 11, 83, 11, 7, 0, 161, 11, 6, 9, 7, 3, 56, 1, 2, 6, 3, 1, 3, 2, 10, 0, 11, 1, 3, 6, 4, 4, 193, 17, 10, 9, 5, 0, 82, 19, 13, 9, 214, 6, 3, 8, 28, 1, 83, 16, 16, 9, 82, 12, 9, 9, 84, 14, 5, 9, 243, 14, 166, 9, 71, 5, 2, 1, 3, 3, 2, 0, 2, 1, 13, 9, 120, 6, 3, 6, 4, 0, 29, 9, 41, 6, 2, 3, 9, 0, 10, 10, 47, 15, 406, 7, 2, 7, 17, 9, 57, 21, 2, 13, 123, 5, 4, 0, 2, 1, 2, 6, 2, 0, 9, 9, 49, 4, 2, 1, 2, 4, 9, 9, 330, 3, 19306, 9, 135, 4, 60, 6, 26, 9, 1014, 0, 2, 54, 8, 3, 82, 0, 12, 1, 19628, 1, 5319, 4, 4, 5, 9, 7, 3, 6, 31, 3, 149, 2, 1418, 49, 513, 54, 5, 49, 9, 0, 15, 0, 23, 4, 2, 14, 1361, 6, 2, 16, 3, 6, 2, 1, 2, 4, 262, 6, 10, 9, 419, 13, 1495, 6, 110, 6, 6, 9, 4759, 9, 787719, 239];
+    function isInAstralSet(code, set) {
+      let pos2 = 65536;
+      for (let i = 0; i < set.length; i += 2) {
+        pos2 += set[i];
+        if (pos2 > code) return false;
+        pos2 += set[i + 1];
+        if (pos2 >= code) return true;
+      }
+    }
+    function isIdentifierStart(code, astral) {
+      if (code < 65) return code === 36;
+      if (code < 91) return true;
+      if (code < 97) return code === 95;
+      if (code < 123) return true;
+      if (code <= 65535) return code >= 170 && nonASCIIidentifierStart.test(String.fromCharCode(code));
+      if (astral === false) return false;
+      return isInAstralSet(code, astralIdentifierStartCodes);
+    }
+    function isIdentifierChar(code, astral) {
+      if (code < 48) return code === 36;
+      if (code < 58) return true;
+      if (code < 65) return false;
+      if (code < 91) return true;
+      if (code < 97) return code === 95;
+      if (code < 123) return true;
+      if (code <= 65535) return code >= 170 && nonASCIIidentifier.test(String.fromCharCode(code));
+      if (astral === false) return false;
+      return isInAstralSet(code, astralIdentifierStartCodes) || isInAstralSet(code, astralIdentifierCodes);
+    }
+    function identifier() {
+      let ch2 = source.codePointAt(pos);
+      if (!isIdentifierStart(ch2, true) || ch2 === "\\")
+        return false;
+      pos += codePointLen(ch2);
+      while (ch2 = source.codePointAt(pos)) {
+        if (isIdentifierChar(ch2, true)) {
+          pos += codePointLen(ch2);
+        } else if (ch2 === "\\") {
+          return false;
+        } else {
+          break;
+        }
+      }
+      return true;
+    }
+    function codePointLen(ch2) {
+      if (ch2 < 65536) return 1;
+      return 2;
+    }
+    function codePointAtLast(bPos) {
+      const ch2 = source.charCodeAt(bPos);
+      if ((ch2 & 64512) === 56320)
+        return ((source.charCodeAt(bPos - 1) & 1023) << 10 | ch2 & 1023) + 65536;
+      return ch2;
+    }
+    function esmSyntaxErr(msg) {
+      return Object.assign(new Error(msg), { code: "ERR_LEXER_ESM_SYNTAX" });
+    }
+    function throwIfImportStatement() {
+      const startPos = pos;
+      pos += 6;
+      const ch2 = commentWhitespace();
+      switch (ch2) {
+        // dynamic import
+        case 40:
+          openTokenPosStack[openTokenDepth++] = startPos;
+          return;
+        // import.meta
+        case 46:
+          throw esmSyntaxErr("Unexpected import.meta in CJS module.");
+        default:
+          if (pos === startPos + 6)
+            break;
+        case 34:
+        case 39:
+        case 123:
+        case 42:
+          if (openTokenDepth !== 0) {
+            pos--;
+            return;
+          }
+          throw esmSyntaxErr("Unexpected import statement in CJS module.");
+      }
+    }
+    function throwIfExportStatement() {
+      pos += 6;
+      const curPos = pos;
+      const ch2 = commentWhitespace();
+      if (pos === curPos && !isPunctuator(ch2))
+        return;
+      throw esmSyntaxErr("Unexpected export statement in CJS module.");
+    }
+    function commentWhitespace() {
+      let ch2;
+      do {
+        ch2 = source.charCodeAt(pos);
+        if (ch2 === 47) {
+          const next_ch = source.charCodeAt(pos + 1);
+          if (next_ch === 47)
+            lineComment();
+          else if (next_ch === 42)
+            blockComment();
+          else
+            return ch2;
+        } else if (!isBrOrWs(ch2)) {
+          return ch2;
+        }
+      } while (pos++ < end);
+      return ch2;
+    }
+    function templateString() {
+      while (pos++ < end) {
+        const ch2 = source.charCodeAt(pos);
+        if (ch2 === 36 && source.charCodeAt(pos + 1) === 123) {
+          pos++;
+          templateStack[templateStackDepth++] = templateDepth;
+          templateDepth = ++openTokenDepth;
+          return;
+        }
+        if (ch2 === 96)
+          return;
+        if (ch2 === 92)
+          pos++;
+      }
+      syntaxError();
+    }
+    function blockComment() {
+      pos++;
+      while (pos++ < end) {
+        const ch2 = source.charCodeAt(pos);
+        if (ch2 === 42 && source.charCodeAt(pos + 1) === 47) {
+          pos++;
+          return;
+        }
+      }
+    }
+    function lineComment() {
+      while (pos++ < end) {
+        const ch2 = source.charCodeAt(pos);
+        if (ch2 === 10 || ch2 === 13)
+          return;
+      }
+    }
+    function stringLiteral(quote) {
+      while (pos++ < end) {
+        let ch2 = source.charCodeAt(pos);
+        if (ch2 === quote)
+          return;
+        if (ch2 === 92) {
+          ch2 = source.charCodeAt(++pos);
+          if (ch2 === 13 && source.charCodeAt(pos + 1) === 10)
+            pos++;
+        } else if (isBr(ch2))
+          break;
+      }
+      throw new Error("Unterminated string.");
+    }
+    function regexCharacterClass() {
+      while (pos++ < end) {
+        let ch2 = source.charCodeAt(pos);
+        if (ch2 === 93)
+          return ch2;
+        if (ch2 === 92)
+          pos++;
+        else if (ch2 === 10 || ch2 === 13)
+          break;
+      }
+      throw new Error("Syntax error reading regular expression class.");
+    }
+    function regularExpression() {
+      while (pos++ < end) {
+        let ch2 = source.charCodeAt(pos);
+        if (ch2 === 47)
+          return;
+        if (ch2 === 91)
+          ch2 = regexCharacterClass();
+        else if (ch2 === 92)
+          pos++;
+        else if (ch2 === 10 || ch2 === 13)
+          break;
+      }
+      throw new Error("Syntax error reading regular expression.");
+    }
+    function isBr(c) {
+      return c === 13 || c === 10;
+    }
+    function isBrOrWs(c) {
+      return c > 8 && c < 14 || c === 32 || c === 160;
+    }
+    function isBrOrWsOrPunctuatorNotDot(c) {
+      return c > 8 && c < 14 || c === 32 || c === 160 || isPunctuator(c) && c !== 46;
+    }
+    function keywordStart(pos2) {
+      return pos2 === 0 || isBrOrWsOrPunctuatorNotDot(source.charCodeAt(pos2 - 1));
+    }
+    function readPrecedingKeyword(pos2, match) {
+      if (pos2 < match.length - 1)
+        return false;
+      return source.startsWith(match, pos2 - match.length + 1) && (pos2 === 0 || isBrOrWsOrPunctuatorNotDot(source.charCodeAt(pos2 - match.length)));
+    }
+    function readPrecedingKeyword1(pos2, ch2) {
+      return source.charCodeAt(pos2) === ch2 && (pos2 === 0 || isBrOrWsOrPunctuatorNotDot(source.charCodeAt(pos2 - 1)));
+    }
+    function isExpressionKeyword(pos2) {
+      switch (source.charCodeAt(pos2)) {
+        case 100:
+          switch (source.charCodeAt(pos2 - 1)) {
+            case 105:
+              return readPrecedingKeyword(pos2 - 2, "vo");
+            case 108:
+              return readPrecedingKeyword(pos2 - 2, "yie");
+            default:
+              return false;
+          }
+        case 101:
+          switch (source.charCodeAt(pos2 - 1)) {
+            case 115:
+              switch (source.charCodeAt(pos2 - 2)) {
+                case 108:
+                  return readPrecedingKeyword1(
+                    pos2 - 3,
+                    101
+                    /*e*/
+                  );
+                case 97:
+                  return readPrecedingKeyword1(
+                    pos2 - 3,
+                    99
+                    /*c*/
+                  );
+                default:
+                  return false;
+              }
+            case 116:
+              return readPrecedingKeyword(pos2 - 2, "dele");
+            default:
+              return false;
+          }
+        case 102:
+          if (source.charCodeAt(pos2 - 1) !== 111 || source.charCodeAt(pos2 - 2) !== 101)
+            return false;
+          switch (source.charCodeAt(pos2 - 3)) {
+            case 99:
+              return readPrecedingKeyword(pos2 - 4, "instan");
+            case 112:
+              return readPrecedingKeyword(pos2 - 4, "ty");
+            default:
+              return false;
+          }
+        case 110:
+          return readPrecedingKeyword1(
+            pos2 - 1,
+            105
+            /*i*/
+          ) || readPrecedingKeyword(pos2 - 1, "retur");
+        case 111:
+          return readPrecedingKeyword1(
+            pos2 - 1,
+            100
+            /*d*/
+          );
+        case 114:
+          return readPrecedingKeyword(pos2 - 1, "debugge");
+        case 116:
+          return readPrecedingKeyword(pos2 - 1, "awai");
+        case 119:
+          switch (source.charCodeAt(pos2 - 1)) {
+            case 101:
+              return readPrecedingKeyword1(
+                pos2 - 2,
+                110
+                /*n*/
+              );
+            case 111:
+              return readPrecedingKeyword(pos2 - 2, "thr");
+            default:
+              return false;
+          }
+      }
+      return false;
+    }
+    function isParenKeyword(curPos) {
+      return source.charCodeAt(curPos) === 101 && source.startsWith("whil", curPos - 4) || source.charCodeAt(curPos) === 114 && source.startsWith("fo", curPos - 2) || source.charCodeAt(curPos - 1) === 105 && source.charCodeAt(curPos) === 102;
+    }
+    function isPunctuator(ch2) {
+      return ch2 === 33 || ch2 === 37 || ch2 === 38 || ch2 > 39 && ch2 < 48 || ch2 > 57 && ch2 < 64 || ch2 === 91 || ch2 === 93 || ch2 === 94 || ch2 > 122 && ch2 < 127;
+    }
+    function isExpressionPunctuator(ch2) {
+      return ch2 === 33 || ch2 === 37 || ch2 === 38 || ch2 > 39 && ch2 < 47 && ch2 !== 41 || ch2 > 57 && ch2 < 64 || ch2 === 91 || ch2 === 94 || ch2 > 122 && ch2 < 127 && ch2 !== 125;
+    }
+    function isExpressionTerminator(curPos) {
+      switch (source.charCodeAt(curPos)) {
+        case 62:
+          return source.charCodeAt(curPos - 1) === 61;
+        case 59:
+        case 41:
+          return true;
+        case 104:
+          return source.startsWith("catc", curPos - 4);
+        case 121:
+          return source.startsWith("finall", curPos - 6);
+        case 101:
+          return source.startsWith("els", curPos - 3);
+      }
+      return false;
+    }
+    var initPromise = Promise.resolve();
+    module2.exports.init = () => initPromise;
+    module2.exports.initSync = () => {
+    };
+    module2.exports.parse = parseCJS;
+  }
+});
+
 // node_modules/events/events.js
 var require_events = __commonJS({
   "node_modules/events/events.js"(exports2, module2) {
@@ -16459,6 +17724,8 @@ var require_url = __commonJS({
 module.exports = {
   assert: () => require_assert(),
   buffer: () => require_buffer(),
+  // Finds the export names of a CommonJS module imported from an ES module, as Node does.
+  cjs_module_lexer: () => require_lexer(),
   events: () => require_events(),
   path: () => require_path_browserify(),
   punycode: () => require_punycode(),

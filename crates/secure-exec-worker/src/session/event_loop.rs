@@ -63,7 +63,7 @@ pub(super) fn run_to_completion(
         // No timer left (-1), or a value the guest broke (NaN).
         let no_timer = delay.is_nan() || delay < 0.0;
         if no_timer && !background && !host_calls {
-            return Ending::Finished;
+            return unsettled_entry(scope, filename).unwrap_or(Ending::Finished);
         }
         // Sleep until the timer is due, waking early for a stop, and often while V8 works in
         // the background. Long waits are cut so a stop is never missed for long.
@@ -123,6 +123,9 @@ fn run_main(
     execute: &v1::Execute,
     filename: &str,
 ) -> Option<Ending> {
+    if execute.format == "module" || filename.ends_with(".mjs") {
+        return run_module(scope, hooks, &execute.code, filename);
+    }
     v8::tc_scope!(let tc, scope);
     let Some(code) = v8::String::new(tc, &execute.code) else {
         return Some(Ending::Threw("RangeError: the code is longer than V8 strings allow".into()));
@@ -141,7 +144,14 @@ fn run_main(
         v8::script_compiler::CompileOptions::NoCompileOptions,
         v8::script_compiler::NoCacheReason::NoReason,
     );
-    let Some(function) = compiled else { return Some(caught(tc)) };
+    let Some(function) = compiled else {
+        // Node runs a `.js` entry whose syntax only an ES module allows as one.
+        if execute.format.is_empty() && needs_module(tc) {
+            tc.reset();
+            return run_module(tc, hooks, &execute.code, filename);
+        }
+        return Some(caught(tc));
+    };
 
     let module = v8::Local::new(tc, &hooks.module);
     let exports_key = v8::String::new(tc, "exports")?;
@@ -157,6 +167,56 @@ fn run_main(
         Some(_) => None,
         None => Some(caught(tc)),
     }
+}
+
+/// The syntax errors that mean the code is an ES module (Node's detection looks for the same).
+const MODULE_SYNTAX: [&str; 4] = [
+    "Cannot use import statement outside a module",
+    "Unexpected token 'export'",
+    "Cannot use 'import.meta' outside a module",
+    "await is only valid in async functions and the top level bodies of modules",
+];
+
+fn needs_module(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>) -> bool {
+    let Some(exception) = tc.exception() else { return false };
+    let Some(message) = exception.to_string(tc) else { return false };
+    let message = message.to_rust_string_lossy(tc);
+    MODULE_SYNTAX.iter().any(|marker| message.contains(marker))
+}
+
+/// Runs the entry as an ES module (through the loader in `node.js`). `Some` if it failed to
+/// start; its evaluation goes on in the event loop.
+fn run_module(
+    scope: &mut v8::PinScope<'_, '_>,
+    hooks: &Hooks,
+    code: &str,
+    filename: &str,
+) -> Option<Ending> {
+    v8::tc_scope!(let tc, scope);
+    let Some(code) = v8::String::new(tc, code) else {
+        return Some(Ending::Threw("RangeError: the code is longer than V8 strings allow".into()));
+    };
+    let name = v8::String::new(tc, filename)?;
+    let run = v8::Local::new(tc, &hooks.run_module);
+    let undefined = v8::undefined(tc);
+    match run.call(tc, undefined.into(), &[code.into(), name.into()]) {
+        Some(_) => None,
+        None => Some(caught(tc)),
+    }
+}
+
+/// A top-level await that never settled: Node warns and exits with 13.
+fn unsettled_entry(scope: &mut v8::PinScope<'_, '_>, filename: &str) -> Option<Ending> {
+    let entry = scope.get_slot::<SessionState>()?.modules.entry.clone()?;
+    let entry = v8::Local::new(scope, entry);
+    if entry.state() != v8::PromiseState::Pending {
+        return None;
+    }
+    let warning = format!("Warning: Detected unsettled top-level await at file://{filename}\n");
+    if let Some(state) = scope.get_slot_mut::<SessionState>() {
+        state.output.write(v1::Stream::Stderr, warning, true);
+    }
+    Some(Ending::Stopped(Stop::Exit(13)))
 }
 
 /// Turns what a TryCatch saw into an ending (a termination shows as no exception).

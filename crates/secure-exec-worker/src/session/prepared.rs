@@ -6,7 +6,7 @@ use super::Admitter;
 
 use crate::budget::MemoryBudget;
 use crate::control::Control;
-use crate::guest::{self, Hooks, HostCalls};
+use crate::guest::{self, Hooks, HostCalls, ModuleTable};
 use crate::output::Output;
 use crate::state::SessionState;
 
@@ -41,7 +41,10 @@ impl Prepared {
             started: std::time::Instant::now(),
             rejections: Vec::new(),
             host: HostCalls::default(),
+            modules: ModuleTable::default(),
+            load_node: None,
         });
+        guest::configure_isolate(&mut isolate);
         control.attach_isolate(isolate.thread_safe_handle());
         let environment = {
             v8::scope!(let scope, &mut isolate);

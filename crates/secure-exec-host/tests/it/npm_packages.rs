@@ -1,0 +1,114 @@
+//! Real npm packages, installed from the committed lockfile (tests/fixtures/npm) with `npm ci`
+//! into target/, loaded by the guest from a mounted node_modules and compared with Node.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use secure_exec_host::{
+    ExecOptions, ExecResult, HostDir, NodeRuntime, NodeRuntimeOptions, SystemDriver,
+};
+
+use crate::oracle::{self, TempDir};
+use crate::support;
+
+/// Installs the fixture once per lockfile and returns the directory holding node_modules.
+pub(crate) fn installed() -> PathBuf {
+    static INSTALL: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let mut done = INSTALL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(dir) = done.as_ref() {
+        return dir.clone();
+    }
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npm");
+    let lock = std::fs::read_to_string(fixture.join("package-lock.json")).unwrap();
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/npm-fixture");
+    std::fs::create_dir_all(&target).unwrap();
+    let target = std::fs::canonicalize(target).unwrap();
+    let stamp = target.join("installed-lock.json");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(lock.as_str()) {
+        for name in ["package.json", "package-lock.json"] {
+            std::fs::copy(fixture.join(name), target.join(name)).unwrap();
+        }
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&target)
+            .status()
+            .unwrap_or_else(|err| panic!("`npm` is needed to install the test packages: {err}"));
+        assert!(status.success(), "npm ci failed: {status}");
+        std::fs::write(&stamp, &lock).unwrap();
+    }
+    *done = Some(target.clone());
+    target
+}
+
+/// A project of `files` next to the installed node_modules (linked in, read-only to tests).
+fn project(files: &[(&str, &str)]) -> TempDir {
+    let dir = TempDir::new("npm").with_files(files);
+    std::os::unix::fs::symlink(installed().join("node_modules"), dir.path().join("node_modules"))
+        .unwrap();
+    dir
+}
+
+const CJS: &str = r#"
+const semver = require('semver');
+console.log(semver.satisfies('1.2.3', '^1.0.0'), semver.inc('1.2.3', 'minor'), semver.sort(['1.10.0', '1.2.0', '1.9.9']).join(','), semver.valid('x'));
+const _ = require('lodash');
+console.log(_.chunk([1, 2, 3, 4, 5], 2), _.camelCase('Foo Bar'), _.uniq([1, 1, 2]), _.get({ a: { b: [1, { c: 3 }] } }, 'a.b[1].c'), _.template('hi <%= who %>')({ who: 'you' }));
+const { z } = require('zod');
+const schema = z.object({ a: z.number().int(), tags: z.array(z.string()).optional() });
+console.log(schema.safeParse({ a: 1 }).success, schema.safeParse({ a: 'x' }).success, schema.safeParse({ a: 1.5 }).error.issues[0].code);
+const { v4, validate, v5, version } = require('uuid');
+console.log(validate(v4()), version(v4()), v5('hello', v5.URL));
+import('nanoid').then(({ customAlphabet, nanoid }) => console.log(customAlphabet('a', 5)(), nanoid().length));
+"#;
+
+const ESM: &str = r#"
+import { customAlphabet, nanoid } from 'nanoid';
+import semver from 'semver';
+import _ from 'lodash';
+import { z } from 'zod';
+import { v5, validate } from 'uuid';
+console.log(customAlphabet('xy', 4)().length, nanoid(10).length, semver.gt('2.0.0', '1.9.9'), _.kebabCase('Foo Bar'), z.string().email().safeParse('a@b.co').success, validate(v5('x', v5.DNS)));
+"#;
+
+/// The project read-write at /app, the installed packages read-only at /app/node_modules
+/// (the project's link to them leads out of its mount, so the guest could not follow it).
+pub(crate) fn runtime(v8: &secure_exec_host::V8Runtime, project: &Path) -> NodeRuntime {
+    NodeRuntime::new(NodeRuntimeOptions {
+        v8_runtime: Some(v8.clone()),
+        system: SystemDriver::default()
+            .mount(oracle::GUEST_DIR, HostDir::read_write(project))
+            .mount("/app/node_modules", HostDir::read_only(installed().join("node_modules")))
+            .with_cwd(oracle::GUEST_DIR),
+        ..Default::default()
+    })
+}
+
+async fn guest(
+    v8: &secure_exec_host::V8Runtime,
+    dir: &Path,
+    entry: &str,
+    code: &str,
+) -> ExecResult {
+    let options = ExecOptions { filename: Some(format!("/app/{entry}")), ..Default::default() };
+    runtime(v8, dir).exec_with(code, options).await.unwrap()
+}
+
+async fn same_as_node_with_packages(entry: &str, code: &str) {
+    let v8 = support::spawn().await;
+    let dir = project(&[(entry, code)]);
+    let (status, expected, stderr) = oracle::node_in(dir.path(), entry);
+    assert_eq!(status, 0, "node failed: {stderr}");
+    let r = guest(&v8, dir.path(), entry, code).await;
+    assert_eq!(r.error_code, None, "{:?}\nstdout so far:\n{}", r.error_message, r.stdout);
+    assert_eq!(r.stdout, expected);
+}
+
+#[tokio::test]
+async fn semver_lodash_zod_uuid_and_an_esm_only_package_work_as_in_node_from_commonjs() {
+    same_as_node_with_packages("main.js", CJS).await;
+}
+
+#[tokio::test]
+async fn the_same_packages_work_as_in_node_from_an_es_module() {
+    same_as_node_with_packages("main.mjs", ESM).await;
+}
