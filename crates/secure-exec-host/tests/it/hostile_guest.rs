@@ -495,3 +495,54 @@ fn the_worker_agrees_to_the_smaller_frame_limit() {
     worker.socket_shutdown();
     assert!(worker.wait().success());
 }
+
+/// Modules nested deeper than any parser's stack: required, imported, imported as CommonJS
+/// (its export names read by the lexer), as JSON, and as a package.json the host reads. Each
+/// is an error in the guest; the worker and the host live on.
+#[tokio::test]
+async fn deeply_nested_modules_are_errors_in_the_guest_never_a_crash() {
+    use crate::oracle::{self, TempDir};
+    const DEPTH: usize = 100_000;
+    let parens = format!("module.exports = {}1{};", "(".repeat(DEPTH), ")".repeat(DEPTH));
+    let arrays = format!("export default {}{};", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let calls = format!("exports.x = {}0{};", "f(".repeat(DEPTH), ")".repeat(DEPTH));
+    let json = format!("{}{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let package = format!(r#"{{"name": "deep", "main": "index.js", "x": {}{}}}"#, "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let dir = TempDir::new("deep").with_files(&[
+        ("parens.js", &parens),
+        ("arrays.mjs", &arrays),
+        ("calls.cjs", &calls),
+        ("deep.json", &json),
+        ("node_modules/deep/package.json", &package),
+        ("node_modules/deep/index.js", "module.exports = 'reached';"),
+    ]);
+    let v8 = support::spawn().await;
+    let pid = v8.pid();
+    let rt = oracle::runtime_in(&v8, dir.path());
+    let attempts = [
+        "require('./parens.js')",
+        "await import('./arrays.mjs')",
+        "await import('./calls.cjs')",
+        "require('./calls.cjs')",
+        "require('./deep.json')",
+        "await import('./deep.json', { with: { type: 'json' } })",
+        "require('deep')",
+    ];
+    for attempt in attempts {
+        let code = format!(
+            "import {{ createRequire }} from 'module'; const require = createRequire(import.meta.url);\n\
+             try {{ {attempt}; console.log('loaded'); }} catch (e) {{ console.log(e.name, e.code || '') }}"
+        );
+        let options = ExecOptions { filename: Some("/app/main.mjs".into()), ..Default::default() };
+        let r = rt.exec_with(&code, options).await.unwrap();
+        assert_eq!(r.error_code, None, "{attempt}: {:?}", r.error_message);
+        let line = r.stdout.trim();
+        assert!(
+            line.starts_with("RangeError") || line.starts_with("SyntaxError") || line.starts_with("Error ERR_INVALID_PACKAGE_CONFIG") || line == "loaded",
+            "{attempt}: {line}"
+        );
+    }
+    assert_eq!(v8.pid(), pid, "the worker lived through every one");
+    let r = rt.exec("console.log('alive')").await.unwrap();
+    assert_eq!(r.stdout, "alive\n");
+}
