@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use secure_exec_host::{
-    ErrorCode, ExecOptions, NodeRuntime, NodeRuntimeOptions, Registry, RegistryOptions, Topology,
-    V8Runtime, V8RuntimeOptions,
+    ErrorCode, ExecOptions, HostDir, NodeRuntime, NodeRuntimeOptions, Registry, RegistryOptions,
+    SystemDriver, Topology, V8Runtime, V8RuntimeOptions,
 };
 use serde_json::{Value, json};
 
@@ -42,6 +42,7 @@ struct Plan {
     sequential_sessions: usize,
     overshoot_runs: usize,
     crash_runs: usize,
+    module_runs: usize,
 }
 
 #[tokio::main]
@@ -68,6 +69,7 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
             sequential_sessions: 300,
             overshoot_runs: 5,
             crash_runs: 3,
+            module_runs: 40,
         }
     } else {
         Plan {
@@ -77,6 +79,7 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
             sequential_sessions: 1000,
             overshoot_runs: 20,
             crash_runs: 10,
+            module_runs: 200,
         }
     };
     let mut figures = Vec::new();
@@ -247,6 +250,10 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
     figures.push(ms("memory-limit stop time (median)", percentile(&mut stops, 50.0), None));
     v8.dispose().await;
 
+    // Modules: a session that loads a package from a mounted node_modules, and the cost of one
+    // host call.
+    modules(&mut figures, &plan).await?;
+
     // Crash: SIGKILL of the worker to ERR_V8_PROCESS_CRASH in the caller's hands.
     let mut crashes = Vec::new();
     for _ in 0..plan.crash_runs {
@@ -294,6 +301,94 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
         return compare(&figures, &path);
     }
     Ok(true)
+}
+
+/// The npm packages of the module figures, installed from the test fixture's lockfile with
+/// `npm ci` into target/npm-fixture (once per lockfile).
+fn npm_packages() -> Result<PathBuf, AnyError> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let fixture = root.join("tests/fixtures/npm");
+    let target = root.join("../../target/npm-fixture");
+    std::fs::create_dir_all(&target)?;
+    let lock = std::fs::read_to_string(fixture.join("package-lock.json"))?;
+    let stamp = target.join("installed-lock.json");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(lock.as_str()) {
+        for name in ["package.json", "package-lock.json"] {
+            std::fs::copy(fixture.join(name), target.join(name))?;
+        }
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&target)
+            .status()
+            .map_err(|err| format!("`npm` is needed for the module figures: {err}"))?;
+        if !status.success() {
+            return Err(format!("npm ci failed: {status}").into());
+        }
+        std::fs::write(&stamp, &lock)?;
+    }
+    Ok(std::fs::canonicalize(target.join("node_modules"))?)
+}
+
+async fn modules(figures: &mut Vec<Figure>, plan: &Plan) -> Result<(), AnyError> {
+    let packages = npm_packages()?;
+    let v8 = V8Runtime::spawn(V8RuntimeOptions::default()).await?;
+    let rt = NodeRuntime::new(NodeRuntimeOptions {
+        v8_runtime: Some(v8.clone()),
+        system: SystemDriver::default()
+            .mount("/app/node_modules", HostDir::read_only(&packages))
+            .with_cwd("/app"),
+        ..Default::default()
+    });
+    warm_up(&rt).await?;
+    let entry = || ExecOptions { filename: Some("/app/main.js".into()), ..Default::default() };
+    for (label50, label99, code) in [
+        ("require('semver') p50", "require('semver') p99", "require('semver').valid('1.2.3')"),
+        ("require('lodash') p50", "require('lodash') p99", "require('lodash').chunk([1, 2], 1)"),
+        ("require('zod') p50", "require('zod') p99", "require('zod').z.string().parse('x')"),
+        (
+            "import nanoid (ESM) p50",
+            "import nanoid (ESM) p99",
+            "import('nanoid').then((m) => m.nanoid())",
+        ),
+    ] {
+        let mut times = Vec::with_capacity(plan.module_runs);
+        for run in 0..plan.module_runs + 3 {
+            let started = Instant::now();
+            let r = rt.exec_with(code, entry()).await?;
+            if r.code != 0 {
+                return Err(format!("{code}: {:?}", r.error_message).into());
+            }
+            // The first sessions fill the worker's code caches.
+            if run >= 3 {
+                times.push(started.elapsed());
+            }
+        }
+        let goal = if label50.starts_with("require") { Some(5.0) } else { None };
+        figures.push(ms(label50, percentile(&mut times, 50.0), goal));
+        figures.push(ms(label99, percentile(&mut times, 99.0), None));
+    }
+    // One host call: 2,000 statSync calls in one session, per call.
+    let calls = 2000;
+    let code = format!(
+        "const fs = require('fs'); fs.writeFileSync('/f', 'x'); \
+         const t = performance.now(); for (let i = 0; i < {calls}; i++) fs.statSync('/f'); \
+         console.log((performance.now() - t) / {calls})"
+    );
+    let mut per_call = Vec::new();
+    for _ in 0..5 {
+        let r = rt.exec(&code).await?;
+        let ms: f64 = r.stdout.trim().parse().map_err(|_| format!("no timing: {r:?}"))?;
+        per_call.push(Duration::from_secs_f64(ms / 1000.0));
+    }
+    figures.push(Figure {
+        name: "host call round trip (statSync)",
+        value: percentile(&mut per_call, 50.0).as_secs_f64() * 1e6,
+        unit: "µs",
+        lower_is_better: true,
+        goal: None,
+    });
+    v8.dispose().await;
+    Ok(())
 }
 
 fn on(v8: &V8Runtime) -> NodeRuntime {

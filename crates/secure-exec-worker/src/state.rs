@@ -26,4 +26,10 @@ pub(crate) struct SessionState {
     pub(crate) modules: ModuleTable,
     /// The prelude's `loadNode`, for an `import()` that comes before any `require`.
     pub(crate) load_node: Option<v8::Global<v8::Function>>,
+    /// What the session compiled without a code-cache entry (made after its result).
+    pub(crate) uncached: Vec<(crate::guest::code_cache::Key, crate::guest::code_cache::Compiled)>,
+    /// Guest-environment scripts (node.js, vendor.js, web.js) this session compiled first,
+    /// whose code caches are made after its result.
+    pub(crate) script_caches:
+        Vec<(v8::Global<v8::UnboundScript>, &'static std::sync::OnceLock<Vec<u8>>)>,
 }

@@ -12,21 +12,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use secure_exec_proto::limits;
 use secure_exec_proto::v1::{self, host_message, worker_message};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::process::Child;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 use super::delivery::Delivery;
 use super::exit::{describe_exit, reap, terminate};
+use super::host_calls::CallQueue;
 use super::spawn::{HostCodec, Spawned, StderrTail};
 use super::{Process, ProcessState};
 use crate::ErrorCode;
 use crate::options::{OutputCallback, OutputStream};
 use crate::result::{Report, SessionMetrics};
-use crate::world::{self, SessionWorld};
+use crate::world::SessionWorld;
 
 /// The request id of heartbeat stats requests (`stats()` calls count up from 1).
 const HEARTBEAT_REQUEST: u64 = 0;
@@ -36,9 +36,6 @@ const EXIT_PATIENCE: Duration = Duration::from_millis(100);
 const STDERR_PATIENCE: Duration = Duration::from_millis(100);
 /// Slack over the output cap for the worker's truncation marker.
 const MARKER_SLACK: usize = 256;
-/// Blocking-pool threads one session's host calls may occupy at once, so that one session's
-/// slow filesystem cannot starve the others.
-const THREADS_PER_SESSION: usize = 8;
 
 fn take_waiters(
     disposing: &mut Option<(Vec<oneshot::Sender<()>>, tokio::time::Instant)>,
@@ -89,10 +86,8 @@ struct InFlight {
     stderr: String,
     deadline: Instant,
     world: Arc<SessionWorld>,
-    /// Host calls the session may still have in flight.
-    calls: Arc<Semaphore>,
-    /// Blocking-pool threads the session's calls may occupy at once.
-    threads: Arc<Semaphore>,
+    /// The session's host calls.
+    calls: Arc<CallQueue>,
 }
 
 impl InFlight {
@@ -313,9 +308,12 @@ impl Actor {
                     stdout: String::new(),
                     stderr: String::new(),
                     deadline,
+                    calls: CallQueue::new(
+                        Arc::clone(&session.world),
+                        self.outbox.clone(),
+                        self.process.info.max_frame_len,
+                    ),
                     world: session.world,
-                    calls: Arc::new(Semaphore::new(limits::MAX_HOST_CALLS_IN_FLIGHT)),
-                    threads: Arc::new(Semaphore::new(THREADS_PER_SESSION)),
                 };
                 if self.process.state() != ProcessState::Ready {
                     // Raced a dispose into the queue: the worker is already shutting down.
@@ -403,49 +401,13 @@ impl Actor {
         Ok(())
     }
 
-    /// Serves a session's host call on the blocking pool; the reply goes straight to the
-    /// writer. Calls past the session's bound are refused at once.
+    /// Queues a session's host call for the blocking pool (see `host_calls.rs`).
     fn on_host_call(&mut self, call: v1::HostCall) -> Result<(), String> {
         let flight = self
             .sessions
             .get(&call.session_id)
             .ok_or_else(|| format!("a host call for unknown session {}", call.session_id))?;
-        let (session_id, call_id) = (call.session_id, call.call_id);
-        let Ok(permit) = Arc::clone(&flight.calls).try_acquire_owned() else {
-            self.send(host_message::Kind::HostReply(v1::HostReply {
-                session_id,
-                call_id,
-                error_code: "ERR_HOST_CALL_LIMIT".into(),
-                error_message: format!(
-                    "a session may have at most {} host calls in flight",
-                    limits::MAX_HOST_CALLS_IN_FLIGHT
-                ),
-                ..Default::default()
-            }));
-            return Ok(());
-        };
-        let world = Arc::clone(&flight.world);
-        let threads = Arc::clone(&flight.threads);
-        let outbox = self.outbox.clone();
-        let data_cap = limits::host_data_cap(self.process.info.max_frame_len);
-        tokio::spawn(async move {
-            let _permit = permit;
-            let Ok(_thread) = threads.acquire_owned().await else { return };
-            if world.ended() {
-                return;
-            }
-            let served =
-                tokio::task::spawn_blocking(move || world::serve(&world, call.op, data_cap)).await;
-            let mut reply = served.unwrap_or_else(|err| v1::HostReply {
-                error_code: "EIO".into(),
-                error_message: format!("i/o error (the host's filesystem failed: {err})"),
-                ..Default::default()
-            });
-            reply.session_id = session_id;
-            reply.call_id = call_id;
-            let _ =
-                outbox.send(v1::HostMessage { kind: Some(host_message::Kind::HostReply(reply)) });
-        });
+        flight.calls.submit(call);
         Ok(())
     }
 

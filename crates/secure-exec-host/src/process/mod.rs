@@ -8,6 +8,7 @@ mod actor;
 mod budget;
 mod delivery;
 mod exit;
+mod host_calls;
 mod locate;
 mod spawn;
 

@@ -507,7 +507,11 @@ async fn deeply_nested_modules_are_errors_in_the_guest_never_a_crash() {
     let arrays = format!("export default {}{};", "[".repeat(DEPTH), "]".repeat(DEPTH));
     let calls = format!("exports.x = {}0{};", "f(".repeat(DEPTH), ")".repeat(DEPTH));
     let json = format!("{}{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
-    let package = format!(r#"{{"name": "deep", "main": "index.js", "x": {}{}}}"#, "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let package = format!(
+        r#"{{"name": "deep", "main": "index.js", "x": {}{}}}"#,
+        "[".repeat(DEPTH),
+        "]".repeat(DEPTH)
+    );
     let dir = TempDir::new("deep").with_files(&[
         ("parens.js", &parens),
         ("arrays.mjs", &arrays),
@@ -538,7 +542,10 @@ async fn deeply_nested_modules_are_errors_in_the_guest_never_a_crash() {
         assert_eq!(r.error_code, None, "{attempt}: {:?}", r.error_message);
         let line = r.stdout.trim();
         assert!(
-            line.starts_with("RangeError") || line.starts_with("SyntaxError") || line.starts_with("Error ERR_INVALID_PACKAGE_CONFIG") || line == "loaded",
+            line.starts_with("RangeError")
+                || line.starts_with("SyntaxError")
+                || line.starts_with("Error ERR_INVALID_PACKAGE_CONFIG")
+                || line == "loaded",
             "{attempt}: {line}"
         );
     }

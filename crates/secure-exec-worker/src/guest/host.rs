@@ -47,6 +47,10 @@ pub(crate) struct HostCalls {
     pending: HashSet<u64>,
     /// Reply bytes by call id, until the guest takes them.
     data: HashMap<u64, Vec<u8>>,
+    /// Calls sent ahead (`hostSend`) whose replies wait for `hostWait`.
+    parked: HashSet<u64>,
+    /// Replies to parked calls that arrived while the event loop ran.
+    parked_replies: HashMap<u64, v1::HostReply>,
 }
 
 impl HostCalls {
@@ -55,14 +59,23 @@ impl HostCalls {
         !self.pending.is_empty()
     }
 
-    /// Takes `id` off the pending set; `false` for a reply nobody waits for.
-    pub(crate) fn settle(&mut self, id: u64) -> bool {
-        self.pending.remove(&id)
+    /// Takes `id` off the pending set; `false` for a reply nobody waits for. A reply to a
+    /// call sent ahead is kept for its `hostWait`.
+    pub(crate) fn settle(&mut self, reply: v1::HostReply) -> Option<v1::HostReply> {
+        if self.pending.remove(&reply.call_id) {
+            return Some(reply);
+        }
+        if self.parked.contains(&reply.call_id) {
+            self.parked_replies.insert(reply.call_id, reply);
+        }
+        None
     }
 }
 
 pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v8::Object>) {
     set_function(scope, natives, "hostCall", host_call_native);
+    set_function(scope, natives, "hostSend", host_send);
+    set_function(scope, natives, "hostWait", host_wait);
     set_function(scope, natives, "takeData", take_data);
     set_function(scope, natives, "takeText", take_text);
     if let Some(key) = v8::String::new(scope, "hostChunk") {
@@ -71,12 +84,83 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
     }
 }
 
+/// How a call's reply is awaited.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The session thread blocks until the reply.
+    Blocking,
+    /// The reply goes to the prelude's `hostReply` from the event loop.
+    Async,
+    /// Sent ahead; the reply waits for `hostWait(id)`.
+    Ahead,
+}
+
 /// `hostCall(op, path, to, data, offset, length, flags, async)`: a blocking call returns the
 /// reply (see [`reply_object`]); an async one returns its id.
 fn host_call_native(
     scope: &mut v8::PinScope<'_, '_>,
     args: v8::FunctionCallbackArguments<'_>,
+    rv: v8::ReturnValue<'_>,
+) {
+    let mode = if args.get(7).boolean_value(scope) { Mode::Async } else { Mode::Blocking };
+    call_host(scope, &args, rv, mode);
+}
+
+/// `hostSend(op, path, to, data, offset, length, flags)`: sends a call ahead of need (module
+/// prefetch) and returns its id for `hostWait`.
+fn host_send(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    rv: v8::ReturnValue<'_>,
+) {
+    call_host(scope, &args, rv, Mode::Ahead);
+}
+
+/// `hostWait(id)`: the reply to a call sent ahead, blocking until it is here.
+fn host_wait(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
     mut rv: v8::ReturnValue<'_>,
+) {
+    let id = args.get(0).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+    let session = state(scope);
+    if !session.host.parked.remove(&id) {
+        return throw_type_error(scope, "no call was sent ahead with this id");
+    }
+    let reply = match session.host.parked_replies.remove(&id) {
+        Some(reply) => Ok(reply),
+        None => {
+            let control = std::sync::Arc::clone(&session.control);
+            control.wait_reply(id, Duration::from_millis(MAX_TIME_MS))
+        }
+    };
+    answer(scope, reply, &mut rv);
+}
+
+fn answer(
+    scope: &mut v8::PinScope<'_, '_>,
+    reply: Result<v1::HostReply, Unanswered>,
+    rv: &mut v8::ReturnValue<'_>,
+) {
+    match reply {
+        Ok(reply) => {
+            if let Some(object) = reply_object(scope, reply) {
+                rv.set(object.into());
+            }
+        }
+        // The stop has already asked V8 to terminate; returning lets it.
+        Err(Unanswered::Stopped(_)) => {}
+        Err(Unanswered::TimedOut) => {
+            throw_coded(scope, "ERR_HOST_CALL_TIMEOUT", "the host did not answer a call");
+        }
+    }
+}
+
+fn call_host(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: &v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+    mode: Mode,
 ) {
     let op = args.get(0).int32_value(scope).unwrap_or(0);
     let path = args.get(1).to_rust_string_lossy(scope);
@@ -93,7 +177,6 @@ fn host_call_native(
     let offset = args.get(4).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
     let length = args.get(5).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
     let flags = args.get(6).uint32_value(scope).unwrap_or(0);
-    let asynchronous = args.get(7).boolean_value(scope);
 
     let call = if op == OP_RESOLVE {
         host_call::Op::Resolve(v1::ResolveCall {
@@ -126,7 +209,8 @@ fn host_call_native(
     };
 
     let session = state(scope);
-    if asynchronous && session.host.pending.len() >= MAX_HOST_CALLS_IN_FLIGHT {
+    let outstanding = session.host.pending.len() + session.host.parked.len();
+    if mode != Mode::Blocking && outstanding >= MAX_HOST_CALLS_IN_FLIGHT {
         let message = format!(
             "ERR_HOST_CALL_LIMIT: a session may have at most {MAX_HOST_CALLS_IN_FLIGHT} host calls \
              in flight"
@@ -144,22 +228,19 @@ fn host_call_native(
         // The connection is gone; the session is being shut down.
         return;
     }
-    if asynchronous {
-        session.host.pending.insert(id);
-        rv.set_double(id as f64);
-        return;
-    }
-    let control = std::sync::Arc::clone(&session.control);
-    match control.wait_reply(id, Duration::from_millis(MAX_TIME_MS)) {
-        Ok(reply) => {
-            if let Some(object) = reply_object(scope, reply) {
-                rv.set(object.into());
-            }
+    match mode {
+        Mode::Async => {
+            session.host.pending.insert(id);
+            rv.set_double(id as f64);
         }
-        // The stop has already asked V8 to terminate; returning lets it.
-        Err(Unanswered::Stopped(_)) => {}
-        Err(Unanswered::TimedOut) => {
-            throw_coded(scope, "ERR_HOST_CALL_TIMEOUT", "the host did not answer a call");
+        Mode::Ahead => {
+            session.host.parked.insert(id);
+            rv.set_double(id as f64);
+        }
+        Mode::Blocking => {
+            let control = std::sync::Arc::clone(&session.control);
+            let reply = control.wait_reply(id, Duration::from_millis(MAX_TIME_MS));
+            answer(scope, reply, &mut rv);
         }
     }
 }

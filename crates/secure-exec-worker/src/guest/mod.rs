@@ -13,6 +13,7 @@ use secure_exec_proto::v1;
 use crate::control::Stop;
 pub(crate) use crate::state::SessionState;
 
+pub(crate) mod code_cache;
 mod host;
 mod modules;
 mod web;
@@ -308,7 +309,7 @@ fn load_script(
     mut rv: v8::ReturnValue<'_>,
     code: &str,
     name: &str,
-    cache: &OnceLock<Vec<u8>>,
+    cache: &'static OnceLock<Vec<u8>>,
 ) {
     let first = cache.get().is_none();
     let Ok((script, function)) = compile_cached(scope, code, name, cache) else { return };
@@ -317,9 +318,10 @@ fn load_script(
     let passed: Vec<_> = (0..args.length()).map(|i| args.get(i)).collect();
     let Some(result) = function.call(scope, undefined.into(), &passed) else { return };
     if first {
-        if let Some(data) = script.get_unbound_script(scope).create_code_cache() {
-            let _ = cache.set(data.to_vec());
-        }
+        // The cache is made once the session is over, so that it holds the functions the
+        // session compiled as it used the script, not only its top level.
+        let script = v8::Global::new(scope, script.get_unbound_script(scope));
+        state(scope).script_caches.push((script, cache));
     }
     rv.set(result);
 }
@@ -364,19 +366,39 @@ fn compile_function<'s>(
 ) {
     let Ok(source) = v8::Local::<v8::String>::try_from(args.get(0)) else { return };
     let Ok(name) = v8::Local::<v8::String>::try_from(args.get(1)) else { return };
+    let key = code_cache::key(code_cache::Kind::Function, &source.to_rust_string_lossy(scope));
+    let cached = key.as_ref().and_then(code_cache::get);
     let origin = script_origin(scope, name.into());
-    let mut source = v8::script_compiler::Source::new(source, Some(&origin));
+    let mut source = match &cached {
+        Some(data) => v8::script_compiler::Source::new_with_cached_data(
+            source,
+            Some(&origin),
+            v8::script_compiler::CachedData::new(data),
+        ),
+        None => v8::script_compiler::Source::new(source, Some(&origin)),
+    };
+    let options = if cached.is_some() {
+        v8::script_compiler::CompileOptions::ConsumeCodeCache
+    } else {
+        v8::script_compiler::CompileOptions::NoCompileOptions
+    };
     let params: Vec<_> = CJS_PARAMS.iter().filter_map(|p| v8::String::new(scope, p)).collect();
-    if let Some(function) = v8::script_compiler::compile_function(
+    let Some(function) = v8::script_compiler::compile_function(
         scope,
         &mut source,
         &params,
         &[],
-        v8::script_compiler::CompileOptions::NoCompileOptions,
+        options,
         v8::script_compiler::NoCacheReason::NoReason,
-    ) {
-        rv.set(function.into());
+    ) else {
+        return;
+    };
+    let rejected = source.get_cached_data().is_some_and(|data| data.rejected());
+    if let Some(key) = key.filter(|_| cached.is_none() || rejected) {
+        let global = v8::Global::new(scope, function);
+        state(scope).uncached.push((key, code_cache::Compiled::Function(global)));
     }
+    rv.set(function.into());
 }
 
 /// `exit(code)`: ends the session now with `code`.

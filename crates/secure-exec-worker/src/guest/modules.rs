@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use super::code_cache;
 use super::web::throw_type_error;
 use super::{new_string, set_function, state};
 
@@ -100,10 +101,37 @@ fn compile_module<'s>(
         return throw_type_error(scope, "module path must be a string");
     };
     let path = name.to_rust_string_lossy(scope);
+    let key = code_cache::key(code_cache::Kind::Module, &source.to_rust_string_lossy(scope));
+    let cached = key.as_ref().and_then(code_cache::get);
     let origin =
         v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, None, false, false, true, None);
-    let mut source = v8::script_compiler::Source::new(source, Some(&origin));
-    let Some(module) = v8::script_compiler::compile_module(scope, &mut source) else { return };
+    let mut source = match &cached {
+        Some(data) => v8::script_compiler::Source::new_with_cached_data(
+            source,
+            Some(&origin),
+            v8::script_compiler::CachedData::new(data),
+        ),
+        None => v8::script_compiler::Source::new(source, Some(&origin)),
+    };
+    let options = if cached.is_some() {
+        v8::script_compiler::CompileOptions::ConsumeCodeCache
+    } else {
+        v8::script_compiler::CompileOptions::NoCompileOptions
+    };
+    let Some(module) = v8::script_compiler::compile_module2(
+        scope,
+        &mut source,
+        options,
+        v8::script_compiler::NoCacheReason::NoReason,
+    ) else {
+        return;
+    };
+    let rejected = source.get_cached_data().is_some_and(|data| data.rejected());
+    if let Some(key) = key.filter(|_| cached.is_none() || rejected) {
+        let script = module.get_unbound_module_script(scope);
+        let global = v8::Global::new(scope, script);
+        state(scope).uncached.push((key, code_cache::Compiled::Module(global)));
+    }
     let requests = module.get_module_requests();
     let mut listed = Vec::with_capacity(requests.length());
     for i in 0..requests.length() {

@@ -30,6 +30,7 @@
   const StringPrototypeLastIndexOf = String.prototype.lastIndexOf;
   const StringPrototypeIncludes = String.prototype.includes;
   const StringPrototypeSplit = String.prototype.split;
+  const StringPrototypeMatchAll = String.prototype.matchAll;
   const JSONParse = JSON.parse;
   const PromiseCtor = Promise;
   const PromisePrototypeThen = Promise.prototype.then;
@@ -712,6 +713,59 @@
     }
   }
 
+  // ---------------------------------------------------------------- prefetch
+  // Every module is a host call; one after another they cost a round trip each. So before a
+  // module runs, the literal `require('...')` calls in its source are sent ahead, all at once
+  // (the host answers them in parallel), and `require` takes the answer when it gets there.
+  // A scan, not a parse: a miss costs nothing but the unused answer.
+  const MAX_AHEAD = 32;
+  const prefetched = new SafeMap();
+  let aheadDisabled = false;
+
+  function sendAhead(table, key, request) {
+    if (aheadDisabled || call(MapPrototypeHas, table, key)) return;
+    try {
+      call(MapPrototypeSet, table, key, ReflectApply(native.hostSend, undefined, request));
+    } catch {
+      // Too many calls in flight: load the rest one at a time.
+      aheadDisabled = true;
+    }
+  }
+
+  // The answer to a call sent ahead for `key`, if there was one.
+  function takeAhead(table, key) {
+    const id = call(MapPrototypeGet, table, key);
+    if (id === undefined) return undefined;
+    call(MapPrototypeDelete, table, key);
+    const reply = native.hostWait(id);
+    if (reply === undefined) throw new ErrorCtor('the session was stopped');
+    return reply;
+  }
+
+  function dropData(reply) {
+    if (reply.size > 0) native.takeData(reply.id, new Uint8ArrayCtor(0));
+  }
+
+  function prefetchRequires(filename, source) {
+    const dir = dirname(filename);
+    const pattern = /\brequire\s*\(\s*(['"])([^'"\\\n]{1,512})\1\s*\)/g;
+    let sent = 0;
+    for (const match of call(StringPrototypeMatchAll, source, pattern)) {
+      const id = match[2];
+      let builtin;
+      try {
+        builtin = builtinName(id);
+      } catch {
+        continue;
+      }
+      if (builtin !== undefined) continue;
+      const key = dir + '\u0000' + id;
+      if (call(MapPrototypeHas, resolved, key)) continue;
+      if (++sent > MAX_AHEAD) break;
+      sendAhead(prefetched, key, [OP.RESOLVE, id, dir, undefined, 0, 0, FLAG.LOAD]);
+    }
+  }
+
   // ---------------------------------------------------------------- modules
   // Modules the sandbox cannot offer: requiring one throws ERR_NOT_SUPPORTED naming it.
   const UNSUPPORTED = ['child_process', 'cluster', 'dgram', 'diagnostics_channel', 'dns',
@@ -1055,8 +1109,17 @@
     const dir = parent && parent.filename ? dirname(parent.filename) : session.cwd;
     const key = dir + '\u0000' + id;
     const known = call(MapPrototypeGet, resolved, key);
-    if (known !== undefined && moduleCache[known] !== undefined) return moduleCache[known].exports;
-    const reply = resolveFrom(parent, id, true);
+    const ahead = takeAhead(prefetched, key);
+    if (known !== undefined && moduleCache[known] !== undefined) {
+      if (ahead !== undefined) dropData(ahead);
+      return moduleCache[known].exports;
+    }
+    let reply;
+    if (ahead !== undefined && !ahead.error) {
+      reply = ahead;
+    } else {
+      reply = resolveFrom(parent, id, true);
+    }
     if (reply.format === 'builtin') return requireBuiltin(builtinName(reply.path));
     const filename = reply.path;
     call(MapPrototypeSet, resolved, key, filename);
@@ -1124,6 +1187,7 @@
     // A `#!` line is a comment to Node.
     if (call(StringPrototypeStartsWith, body, '#!')) body = '//' + body;
     const compiled = native.compileFunction(body, filename);
+    prefetchRequires(filename, body);
     const require = makeRequire(module);
     call(compiled, module.exports, module.exports, require, module, filename, dirname(filename));
   }
@@ -1148,6 +1212,8 @@
   const esmRecords = new SafeMap();
   // Where a specifier from a directory resolved before.
   const esmResolved = new SafeMap();
+  // Resolutions sent ahead for the next wave of a graph.
+  const esmAhead = new SafeMap();
 
   function fileHref(path) {
     let encoded = '';
@@ -1287,8 +1353,13 @@
     const key = dir + '\u0000' + specifier;
     let path = call(MapPrototypeGet, esmResolved, key);
     let record = path === undefined ? undefined : call(MapPrototypeGet, esmRecords, path);
-    if (record !== undefined) return record;
-    const reply = hostSync([OP.RESOLVE, specifier, dir, undefined, 0, 0, FLAG.ESM | FLAG.LOAD]);
+    const ahead = takeAhead(esmAhead, key);
+    if (record !== undefined) {
+      if (ahead !== undefined) dropData(ahead);
+      return record;
+    }
+    const reply = ahead !== undefined && !ahead.error ? ahead
+      : hostSync([OP.RESOLVE, specifier, dir, undefined, 0, 0, FLAG.ESM | FLAG.LOAD]);
     if (reply.error) throw esmNotFound(reply, specifier, parentPath);
     if (reply.format === 'builtin') return builtinRecord(builtinName(reply.path));
     path = reply.path;
@@ -1305,17 +1376,38 @@
   }
 
   // Resolves and compiles every module the graph under `root` needs, and links them.
+  // A wave at a time: every request of the wave's modules is sent at once, so loading a graph
+  // costs about as many round trips as it is deep.
   function linkGraph(root) {
-    const pending = [root];
-    while (pending.length > 0) {
-      const record = pending.pop();
-      if (record.linked) continue;
-      for (const [specifier, type] of record.requests) {
-        const dependency = esmRecordFor(specifier, record.path, type);
-        native.linkModule(record.id, specifier, dependency.id);
-        if (!dependency.linked) call(ArrayPrototypePush, pending, dependency);
+    let wave = [root];
+    while (wave.length > 0) {
+      for (const record of wave) {
+        if (record.linked) continue;
+        const dir = dirname(record.path);
+        for (const [specifier] of record.requests) {
+          let builtin;
+          try {
+            builtin = builtinName(specifier);
+          } catch {
+            continue;
+          }
+          if (builtin !== undefined) continue;
+          const key = dir + '\u0000' + specifier;
+          if (call(MapPrototypeHas, esmResolved, key)) continue;
+          sendAhead(esmAhead, key, [OP.RESOLVE, specifier, dir, undefined, 0, 0, FLAG.ESM | FLAG.LOAD]);
+        }
       }
-      record.linked = true;
+      const next = [];
+      for (const record of wave) {
+        if (record.linked) continue;
+        for (const [specifier, type] of record.requests) {
+          const dependency = esmRecordFor(specifier, record.path, type);
+          native.linkModule(record.id, specifier, dependency.id);
+          if (!dependency.linked) call(ArrayPrototypePush, next, dependency);
+        }
+        record.linked = true;
+      }
+      wave = next;
     }
   }
 

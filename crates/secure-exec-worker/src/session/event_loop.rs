@@ -98,11 +98,10 @@ fn deliver_replies(
     let replies = control.take_replies();
     let mut delivered = false;
     for reply in replies {
-        let wanted =
-            scope.get_slot_mut::<SessionState>().is_some_and(|s| s.host.settle(reply.call_id));
-        if !wanted {
+        let Some(reply) = scope.get_slot_mut::<SessionState>().and_then(|s| s.host.settle(reply))
+        else {
             continue;
-        }
+        };
         v8::scope!(let inner, scope);
         let id = v8::Number::new(inner, reply.call_id as f64);
         let Some(object) = guest::reply_object(inner, reply) else { continue };

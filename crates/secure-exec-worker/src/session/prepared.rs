@@ -43,6 +43,8 @@ impl Prepared {
             host: HostCalls::default(),
             modules: ModuleTable::default(),
             load_node: None,
+            uncached: Vec::new(),
+            script_caches: Vec::new(),
         });
         guest::configure_isolate(&mut isolate);
         control.attach_isolate(isolate.thread_safe_handle());

@@ -59,6 +59,7 @@ pub(super) fn main(
     // isolate is gone.
     control.detach_isolate();
     prepared.isolate.cancel_terminate_execution();
+    crate::guest::code_cache::fill(&mut prepared.isolate);
     drop(prepared);
     Arc::clone(admitter).finished(id);
 }

@@ -1,0 +1,126 @@
+//! Serving a session's host calls off the I/O thread.
+//!
+//! Each session has a queue; up to [`THREADS_PER_SESSION`] threads of the blocking pool drain
+//! it, and each reply goes straight to the connection's writer. Nothing here runs on the
+//! driver thread but `submit`, which only queues: a slow filesystem (the embedder's, or a
+//! network mount) delays its own session's calls and no one else's I/O. A call beyond the
+//! session's bound on calls in flight is answered at once with `ERR_HOST_CALL_LIMIT`.
+
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use secure_exec_proto::limits;
+use secure_exec_proto::v1::{self, host_message};
+use tokio::sync::mpsc;
+
+use crate::world::{self, SessionWorld};
+
+/// Blocking-pool threads one session's calls may occupy at once, so that one session cannot
+/// take the whole pool.
+const THREADS_PER_SESSION: usize = 8;
+
+/// One session's host calls.
+pub(crate) struct CallQueue {
+    world: Arc<SessionWorld>,
+    outbox: mpsc::UnboundedSender<v1::HostMessage>,
+    data_cap: usize,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    waiting: VecDeque<v1::HostCall>,
+    /// Threads draining the queue.
+    draining: usize,
+    /// Calls received and not yet answered.
+    in_flight: usize,
+}
+
+fn send(outbox: &mpsc::UnboundedSender<v1::HostMessage>, reply: v1::HostReply) {
+    // The writer only goes away with the connection, and then nobody waits for the reply.
+    let _ = outbox.send(v1::HostMessage { kind: Some(host_message::Kind::HostReply(reply)) });
+}
+
+impl CallQueue {
+    pub(crate) fn new(
+        world: Arc<SessionWorld>,
+        outbox: mpsc::UnboundedSender<v1::HostMessage>,
+        max_frame_len: usize,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            world,
+            outbox,
+            data_cap: limits::host_data_cap(max_frame_len),
+            state: Mutex::new(State::default()),
+        })
+    }
+
+    /// Queues `call`, starting a thread to drain the queue if the session may have another.
+    pub(crate) fn submit(self: &Arc<Self>, call: v1::HostCall) {
+        let start = {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if state.in_flight >= limits::MAX_HOST_CALLS_IN_FLIGHT {
+                drop(state);
+                send(
+                    &self.outbox,
+                    v1::HostReply {
+                        session_id: call.session_id,
+                        call_id: call.call_id,
+                        error_code: "ERR_HOST_CALL_LIMIT".into(),
+                        error_message: format!(
+                            "a session may have at most {} host calls in flight",
+                            limits::MAX_HOST_CALLS_IN_FLIGHT
+                        ),
+                        ..Default::default()
+                    },
+                );
+                return;
+            }
+            state.in_flight += 1;
+            state.waiting.push_back(call);
+            let start = state.draining < THREADS_PER_SESSION;
+            if start {
+                state.draining += 1;
+            }
+            start
+        };
+        if start {
+            let queue = Arc::clone(self);
+            tokio::task::spawn_blocking(move || queue.drain());
+        }
+    }
+
+    fn drain(&self) {
+        loop {
+            let call = {
+                let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+                match state.waiting.pop_front() {
+                    Some(call) => call,
+                    None => {
+                        state.draining -= 1;
+                        return;
+                    }
+                }
+            };
+            let (session_id, call_id) = (call.session_id, call.call_id);
+            // A session that has its result needs no more answers.
+            let reply = (!self.world.ended()).then(|| {
+                let served = catch_unwind(AssertUnwindSafe(|| {
+                    world::serve(&self.world, call.op, self.data_cap)
+                }));
+                served.unwrap_or_else(|_| v1::HostReply {
+                    error_code: "EIO".into(),
+                    error_message: "i/o error (the host's filesystem failed)".into(),
+                    ..Default::default()
+                })
+            });
+            self.state.lock().unwrap_or_else(PoisonError::into_inner).in_flight -= 1;
+            if let Some(mut reply) = reply {
+                reply.session_id = session_id;
+                reply.call_id = call_id;
+                send(&self.outbox, reply);
+            }
+        }
+    }
+}

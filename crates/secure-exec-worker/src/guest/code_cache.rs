@@ -1,0 +1,118 @@
+//! Compiled code of guest modules, shared by every session of the worker and keyed by the
+//! SHA-256 of the source (with what kind of compile it was).
+//!
+//! Every session is a fresh isolate, so without this each one would parse and compile every
+//! module it loads again. V8's code cache holds bytecode and the literals of the source, never
+//! values a session computed, and it is looked up by the whole source's hash: a session gets
+//! cached code only for the very source it asked to compile, so nothing passes between
+//! sessions but work. (V8 itself checks only the source's length, which is why the key is a
+//! cryptographic hash.)
+//!
+//! Caches are made from what a session compiled after its result is sent, before its isolate
+//! is disposed, so that they also hold the functions its run compiled lazily; making them is
+//! off every session's latency path.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sha2::{Digest, Sha256};
+
+use crate::state::SessionState;
+
+/// Bytes of cached code the worker keeps; the oldest entries go first.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// Sources shorter than this compile faster than a cache is looked up.
+const MIN_SOURCE: usize = 64;
+
+/// What a cache entry was compiled as: the same source compiled as a CommonJS function and as
+/// a module gives different code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Function,
+    Module,
+}
+
+pub(crate) type Key = [u8; 32];
+
+#[derive(Default)]
+struct Store {
+    entries: HashMap<Key, Arc<[u8]>>,
+    order: VecDeque<Key>,
+    bytes: usize,
+}
+
+static STORE: Mutex<Option<Store>> = Mutex::new(None);
+
+/// Something a session compiled without a cache entry, to make one from.
+#[derive(Debug)]
+pub(crate) enum Compiled {
+    Function(v8::Global<v8::Function>),
+    Module(v8::Global<v8::UnboundModuleScript>),
+}
+
+/// The key of `source` compiled as `kind`, or `None` for sources too small to be worth one.
+pub(crate) fn key(kind: Kind, source: &str) -> Option<Key> {
+    if source.len() < MIN_SOURCE {
+        return None;
+    }
+    let mut hash = Sha256::new();
+    hash.update([kind as u8]);
+    hash.update(source.as_bytes());
+    Some(hash.finalize().into())
+}
+
+pub(crate) fn get(key: &Key) -> Option<Arc<[u8]>> {
+    let store = STORE.lock().unwrap_or_else(PoisonError::into_inner);
+    store.as_ref().and_then(|s| s.entries.get(key).cloned())
+}
+
+fn put(key: Key, data: &[u8]) {
+    if data.len() > MAX_BYTES / 4 {
+        return;
+    }
+    let mut guard = STORE.lock().unwrap_or_else(PoisonError::into_inner);
+    let store = guard.get_or_insert_with(Store::default);
+    if store.entries.contains_key(&key) {
+        return;
+    }
+    while store.bytes + data.len() > MAX_BYTES {
+        let Some(oldest) = store.order.pop_front() else { break };
+        if let Some(gone) = store.entries.remove(&oldest) {
+            store.bytes -= gone.len();
+        }
+    }
+    store.bytes += data.len();
+    store.order.push_back(key);
+    store.entries.insert(key, Arc::from(data));
+}
+
+/// Makes cache entries of what the session compiled without one. Called once its result is
+/// out; the isolate must no longer be terminating.
+pub(crate) fn fill(isolate: &mut v8::OwnedIsolate) {
+    let (pending, scripts) = match isolate.get_slot_mut::<SessionState>() {
+        Some(state) => {
+            (std::mem::take(&mut state.uncached), std::mem::take(&mut state.script_caches))
+        }
+        None => return,
+    };
+    if pending.is_empty() && scripts.is_empty() {
+        return;
+    }
+    v8::scope!(let scope, isolate);
+    for (script, cache) in scripts {
+        if cache.get().is_none() {
+            if let Some(data) = v8::Local::new(scope, script).create_code_cache() {
+                let _ = cache.set(data.to_vec());
+            }
+        }
+    }
+    for (key, compiled) in pending {
+        let data = match compiled {
+            Compiled::Function(function) => v8::Local::new(scope, function).create_code_cache(),
+            Compiled::Module(script) => v8::Local::new(scope, script).create_code_cache(),
+        };
+        if let Some(data) = data {
+            put(key, &data);
+        }
+    }
+}
