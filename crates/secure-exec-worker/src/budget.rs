@@ -72,6 +72,11 @@ impl MemoryBudget {
     /// beside `heap_used` and the live buffers. If not, the session is stopped with
     /// `ERR_MEMORY_LIMIT`, as the heap limit would stop it: V8 lets a native create a string
     /// past the limit without calling the near-heap-limit callback.
+    /// ArrayBuffer bytes the session holds.
+    pub(crate) fn buffer_bytes(&self) -> usize {
+        self.buffers.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn admit(&self, heap_used: usize, bytes: usize) -> bool {
         let buffers = self.buffers.load(Ordering::Relaxed);
         if heap_used.saturating_add(buffers).saturating_add(bytes) > self.limit {

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use secure_exec_host::{ErrorCode, ExecOptions, NodeRuntime, NodeRuntimeOptions, V8Runtime};
+use secure_exec_host::{
+    ErrorCode, ExecOptions, FileSystem, MemFs, NodeRuntime, NodeRuntimeOptions, SystemDriver,
+    V8Runtime, WriteMode,
+};
 
 /// Resources at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,14 +26,38 @@ pub(crate) struct Resources {
 pub(crate) struct Report {
     pub(crate) sessions: u64,
     pub(crate) elapsed: Duration,
-    pub(crate) kinds: [u64; 6],
+    pub(crate) kinds: [u64; 7],
     pub(crate) before: Resources,
     pub(crate) after: Resources,
     pub(crate) failures: Vec<String>,
 }
 
-pub(crate) const KIND_NAMES: [&str; 6] =
-    ["ok", "exception", "memory limit", "CPU limit", "timeout", "run exports"];
+pub(crate) const KIND_NAMES: [&str; 7] =
+    ["ok", "exception", "memory limit", "CPU limit", "timeout", "run exports", "modules, fs"];
+
+/// A small package tree every module session loads: CommonJS requiring CommonJS and JSON, and
+/// an ES module importing both.
+fn library() -> MemFs {
+    let lib = MemFs::new();
+    let files: [(&str, &str); 5] = [
+        ("pkg/package.json", r#"{ "name": "pkg", "main": "main.js" }"#),
+        (
+            "pkg/main.js",
+            "const { twice } = require('./util'); module.exports = { twice, data: require('./data.json') };",
+        ),
+        ("pkg/util.js", "exports.twice = (n) => n * 2;"),
+        ("pkg/data.json", r#"{ "answer": 42 }"#),
+        (
+            "esm.mjs",
+            "import pkg from './pkg/main.js'; export const four = pkg.twice(2); export default pkg.data.answer;",
+        ),
+    ];
+    let _ = lib.create_dir(std::path::Path::new("pkg"));
+    for (path, text) in files {
+        let _ = lib.write(std::path::Path::new(path), text.as_bytes(), WriteMode::default());
+    }
+    lib
+}
 
 fn count(path: &str) -> usize {
     std::fs::read_dir(path).map_or(0, |dir| dir.count())
@@ -78,7 +105,8 @@ async fn settled(mut tasks: usize) -> usize {
 
 async fn one(rt: &NodeRuntime, i: u64) -> Result<usize, String> {
     let kind = match i % 10 {
-        0..=4 => 0,
+        0..=3 => 0,
+        4 => 6,
         5 => 1,
         6 => 2,
         7 => 3,
@@ -134,6 +162,17 @@ async fn one(rt: &NodeRuntime, i: u64) -> Result<usize, String> {
                 return fail(format!("{r:?}"));
             }
         }
+        6 => {
+            let code = format!(
+                "const fs = require('fs'); const pkg = require('/lib/pkg'); \
+                 fs.writeFileSync('/out.txt', String(pkg.twice({i}))); \
+                 import('/lib/esm.mjs').then((m) => console.log(fs.readFileSync('/out.txt', 'utf8'), m.four, m.default, pkg.data.answer));"
+            );
+            let r = rt.exec(&code).await.map_err(|e| e.to_string())?;
+            if (r.code, r.stdout.as_str()) != (0, format!("{} 4 42 42\n", i * 2).as_str()) {
+                return fail(format!("{r:?}"));
+            }
+        }
         _ => {
             let r = rt
                 .run(&format!("module.exports = {{ i: {i}, list: [1, 2, 3] }}"))
@@ -153,8 +192,11 @@ pub(crate) async fn soak(sessions: u64, concurrency: u64) -> Report {
         Ok(v8) => v8,
         Err(err) => panic!("cannot start a worker: {err}"),
     };
-    let rt =
-        NodeRuntime::new(NodeRuntimeOptions { v8_runtime: Some(v8.clone()), ..Default::default() });
+    let rt = NodeRuntime::new(NodeRuntimeOptions {
+        v8_runtime: Some(v8.clone()),
+        system: SystemDriver::default().mount("/lib", library()),
+        ..Default::default()
+    });
     let mut failures = Vec::new();
     // Warm up every kind once, so first-use allocations are not counted as growth.
     for i in 0..20 {
@@ -167,7 +209,7 @@ pub(crate) async fn soak(sessions: u64, concurrency: u64) -> Report {
         Err(err) => panic!("{err}"),
     };
     let next = Arc::new(AtomicU64::new(0));
-    let kinds: Arc<[AtomicU64; 6]> = Arc::new(Default::default());
+    let kinds: Arc<[AtomicU64; 7]> = Arc::new(Default::default());
     let started = Instant::now();
     let callers: Vec<_> = (0..concurrency)
         .map(|_| {

@@ -23,6 +23,9 @@
   const MapPrototypeSet = Map.prototype.set;
   const MapPrototypeDelete = Map.prototype.delete;
   const MapPrototypeEntries = Map.prototype.entries;
+  const MapPrototypeClear = Map.prototype.clear;
+  // The Node release whose API the guest world follows.
+  const NODE_VERSION = '22.12.0';
   const MapPrototypeGetSize = ObjectGetOwnPropertyDescriptor(Map.prototype, 'size').get;
   const SetPrototypeValues = Set.prototype.values;
   const SetPrototypeGetSize = ObjectGetOwnPropertyDescriptor(Set.prototype, 'size').get;
@@ -550,9 +553,103 @@
     nextTick(callback, ...args) {
       queueMicrotask(() => ReflectApply(callback, undefined, args));
     },
-    stdout: { write: (chunk) => { native.print(STDOUT, StringCtor(chunk)); return true; } },
-    stderr: { write: (chunk) => { native.print(STDERR, StringCtor(chunk)); return true; } },
+    stdout: { write: (chunk) => { native.print(STDOUT, StringCtor(chunk)); return true; }, isTTY: false },
+    stderr: { write: (chunk) => { native.print(STDERR, StringCtor(chunk)); return true; }, isTTY: false },
+    // Honest values for a sandbox: a Node-compatible runtime with no host identity to show.
+    platform: 'linux',
+    arch: 'x64',
+    version: 'v' + NODE_VERSION,
+    versions: ObjectFreeze({ node: NODE_VERSION, v8: native.v8Version, 'secure-exec': native.workerVersion }),
+    release: ObjectFreeze({ name: 'node' }),
+    pid: 1,
+    ppid: 0,
+    title: 'node',
+    argv0: 'node',
+    execArgv: [],
+    execPath: '/usr/local/bin/node',
+    features: ObjectFreeze({}),
+    config: ObjectFreeze({ variables: ObjectFreeze({}) }),
+    umask: () => 0o022,
+    uptime: () => native.now() / 1000,
+    hrtime(previous) {
+      const ms = native.now();
+      let seconds = MathFloor(ms / 1000);
+      let nanos = MathFloor((ms - seconds * 1000) * 1e6);
+      if (previous !== undefined) {
+        seconds -= previous[0];
+        nanos -= previous[1];
+        if (nanos < 0) { seconds -= 1; nanos += 1e9; }
+      }
+      return [seconds, nanos];
+    },
+    cpuUsage(previous) {
+      const [cpu] = native.usage();
+      const user = previous === undefined ? cpu : cpu - previous.user;
+      return { user, system: 0 };
+    },
+    memoryUsage() {
+      const [, used, total, buffers] = native.usage();
+      return { rss: total + buffers, heapTotal: total, heapUsed: used, external: buffers, arrayBuffers: buffers };
+    },
+    emitWarning(warning, type, code) {
+      if (type !== null && typeof type === 'object') ({ type, code } = type);
+      let error = warning;
+      if (typeof warning === 'string') {
+        error = new ErrorCtor(warning);
+        error.name = typeof type === 'string' ? type : 'Warning';
+        if (code !== undefined) error.code = code;
+      }
+      // As in Node: printed, and the 'warning' event emitted, on the next tick.
+      process.nextTick(() => {
+        const prefix = error.code === undefined ? '' : '[' + error.code + '] ';
+        const flag = error.name === 'DeprecationWarning' ? '--trace-deprecation' : '--trace-warnings';
+        native.print(STDERR, '(node:1) ' + prefix + error.name + ': ' + error.message +
+          '\n(Use `node ' + flag + ' ...` to show where the warning was created)\n');
+        processEmit('warning', error);
+      });
+    },
   };
+  process.hrtime.bigint = () => BigInt(MathFloor(native.now() * 1e6));
+  process.memoryUsage.rss = () => process.memoryUsage().rss;
+  // `process` is an event emitter in Node; here it keeps listeners and calls them when
+  // emitted, but the sandbox itself emits only 'warning'.
+  const processListeners = new SafeMap();
+  function processEmit(event, ...args) {
+    const listeners = call(MapPrototypeGet, processListeners, event);
+    if (listeners === undefined || listeners.length === 0) return false;
+    for (const listener of [...listeners]) ReflectApply(listener, process, args);
+    return true;
+  }
+  function addListener(event, listener, once) {
+    const listeners = call(MapPrototypeGet, processListeners, event) || [];
+    const wrapped = once ? function (...args) { removeListener(event, wrapped); return ReflectApply(listener, this, args); } : listener;
+    wrapped.listener = listener;
+    call(ArrayPrototypePush, listeners, wrapped);
+    call(MapPrototypeSet, processListeners, event, listeners);
+    return process;
+  }
+  function removeListener(event, listener) {
+    const listeners = call(MapPrototypeGet, processListeners, event);
+    if (listeners !== undefined) {
+      const at = listeners.findIndex((l) => l === listener || l.listener === listener);
+      if (at >= 0) listeners.splice(at, 1);
+    }
+    return process;
+  }
+  process.on = process.addListener = (event, listener) => addListener(event, listener, false);
+  process.prependListener = process.on;
+  process.once = (event, listener) => addListener(event, listener, true);
+  process.off = process.removeListener = removeListener;
+  process.removeAllListeners = (event) => {
+    if (event === undefined) call(MapPrototypeClear, processListeners);
+    else call(MapPrototypeDelete, processListeners, event);
+    return process;
+  };
+  process.emit = processEmit;
+  process.listeners = (event) => [...(call(MapPrototypeGet, processListeners, event) || [])];
+  process.listenerCount = (event) => (call(MapPrototypeGet, processListeners, event) || []).length;
+  process.setMaxListeners = () => process;
+  process.getMaxListeners = () => 10;
   ObjectDefineProperty(process, Symbol.toStringTag, { value: 'process' });
 
   const module = { exports: {}, id: '.', filename: '', loaded: false, children: [], paths: [] };

@@ -33,6 +33,14 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
     set_function(scope, natives, "randomFill", random_fill);
     set_function(scope, natives, "digest", digest);
     set_function(scope, natives, "now", now);
+    set_function(scope, natives, "usage", usage);
+    for (key, value) in
+        [("v8Version", v8::V8::get_version()), ("workerVersion", env!("CARGO_PKG_VERSION"))]
+    {
+        if let (Ok(key), Ok(value)) = (new_string(scope, key), new_string(scope, value)) {
+            natives.set(scope, key.into(), value.into());
+        }
+    }
 }
 
 /// Whether the session has been stopped (a limit, a cancel), callable while the session's
@@ -482,6 +490,29 @@ fn hash_in_pieces<D: sha1::Digest>(input: &[u8], halted: &dyn Fn() -> bool) -> O
 }
 
 /// `now()`: milliseconds since the session started, in steps of 0.1 ms.
+/// `usage()`: `[cpu, heapUsed, heapTotal, buffers]`: the session thread's CPU time in
+/// microseconds (in the clock's steps), its V8 heap and ArrayBuffer bytes.
+fn usage(
+    scope: &mut v8::PinScope<'_, '_>,
+    _args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let mut time = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec into the value we own.
+    let cpu = if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) } == 0 {
+        let micros = time.tv_sec as u128 * 1_000_000 + time.tv_nsec as u128 / 1000;
+        (micros - micros % CLOCK_RESOLUTION_US) as f64
+    } else {
+        0.0
+    };
+    let stats = scope.get_heap_statistics();
+    let buffers = state(scope).budget.buffer_bytes() as f64;
+    let values = [cpu, stats.used_heap_size() as f64, stats.total_heap_size() as f64, buffers];
+    let values: Vec<v8::Local<'_, v8::Value>> =
+        values.iter().map(|n| v8::Number::new(scope, *n).into()).collect();
+    rv.set(v8::Array::new_with_elements(scope, &values).into());
+}
+
 fn now(
     scope: &mut v8::PinScope<'_, '_>,
     _args: v8::FunctionCallbackArguments<'_>,
