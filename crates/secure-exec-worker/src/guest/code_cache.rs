@@ -61,6 +61,23 @@ pub(crate) fn key(kind: Kind, source: &str) -> Option<Key> {
     Some(hash.finalize().into())
 }
 
+/// The source to compile `text` from, with `cached` code if there is some, and the compile
+/// option that goes with it.
+pub(crate) fn source(
+    text: v8::Local<'_, v8::String>,
+    origin: &v8::ScriptOrigin<'_>,
+    cached: Option<&[u8]>,
+) -> (v8::script_compiler::Source, v8::script_compiler::CompileOptions) {
+    use v8::script_compiler::{CachedData, CompileOptions, Source};
+    match cached {
+        Some(bytes) => (
+            Source::new_with_cached_data(text, Some(origin), CachedData::new(bytes)),
+            CompileOptions::ConsumeCodeCache,
+        ),
+        None => (Source::new(text, Some(origin)), CompileOptions::NoCompileOptions),
+    }
+}
+
 pub(crate) fn get(key: &Key) -> Option<Arc<[u8]>> {
     let store = STORE.lock().unwrap_or_else(PoisonError::into_inner);
     store.as_ref().and_then(|s| s.entries.get(key).cloned())

@@ -66,20 +66,7 @@ fn compile_cached<'s>(
     let code = new_string(scope, code)?;
     let name = new_string(scope, name)?;
     let origin = script_origin(scope, name.into());
-    let cached = cache.get();
-    let mut source = match cached {
-        Some(bytes) => v8::script_compiler::Source::new_with_cached_data(
-            code,
-            Some(&origin),
-            v8::script_compiler::CachedData::new(bytes),
-        ),
-        None => v8::script_compiler::Source::new(code, Some(&origin)),
-    };
-    let options = if cached.is_some() {
-        v8::script_compiler::CompileOptions::ConsumeCodeCache
-    } else {
-        v8::script_compiler::CompileOptions::NoCompileOptions
-    };
+    let (mut source, options) = code_cache::source(code, &origin, cache.get().map(Vec::as_slice));
     let script = v8::script_compiler::compile(
         scope,
         &mut source,
@@ -369,19 +356,7 @@ fn compile_function<'s>(
     let key = code_cache::key(code_cache::Kind::Function, &source.to_rust_string_lossy(scope));
     let cached = key.as_ref().and_then(code_cache::get);
     let origin = script_origin(scope, name.into());
-    let mut source = match &cached {
-        Some(data) => v8::script_compiler::Source::new_with_cached_data(
-            source,
-            Some(&origin),
-            v8::script_compiler::CachedData::new(data),
-        ),
-        None => v8::script_compiler::Source::new(source, Some(&origin)),
-    };
-    let options = if cached.is_some() {
-        v8::script_compiler::CompileOptions::ConsumeCodeCache
-    } else {
-        v8::script_compiler::CompileOptions::NoCompileOptions
-    };
+    let (mut source, options) = code_cache::source(source, &origin, cached.as_deref());
     let params: Vec<_> = CJS_PARAMS.iter().filter_map(|p| v8::String::new(scope, p)).collect();
     let Some(function) = v8::script_compiler::compile_function(
         scope,

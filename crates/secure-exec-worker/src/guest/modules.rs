@@ -105,19 +105,7 @@ fn compile_module<'s>(
     let cached = key.as_ref().and_then(code_cache::get);
     let origin =
         v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, None, false, false, true, None);
-    let mut source = match &cached {
-        Some(data) => v8::script_compiler::Source::new_with_cached_data(
-            source,
-            Some(&origin),
-            v8::script_compiler::CachedData::new(data),
-        ),
-        None => v8::script_compiler::Source::new(source, Some(&origin)),
-    };
-    let options = if cached.is_some() {
-        v8::script_compiler::CompileOptions::ConsumeCodeCache
-    } else {
-        v8::script_compiler::CompileOptions::NoCompileOptions
-    };
+    let (mut source, options) = code_cache::source(source, &origin, cached.as_deref());
     let Some(module) = v8::script_compiler::compile_module2(
         scope,
         &mut source,

@@ -746,21 +746,26 @@
     if (reply.size > 0) native.takeData(reply.id, new Uint8ArrayCtor(0));
   }
 
+  // The key under which `specifier` from `dir` is sent ahead; undefined when it needs no host
+  // call (a built-in, or resolved before).
+  function aheadKey(dir, specifier, known) {
+    try {
+      if (builtinName(specifier) !== undefined) return undefined;
+    } catch {
+      return undefined;
+    }
+    const key = dir + '\u0000' + specifier;
+    return call(MapPrototypeHas, known, key) ? undefined : key;
+  }
+
   function prefetchRequires(filename, source) {
     const dir = dirname(filename);
     const pattern = /\brequire\s*\(\s*(['"])([^'"\\\n]{1,512})\1\s*\)/g;
     let sent = 0;
     for (const match of call(StringPrototypeMatchAll, source, pattern)) {
       const id = match[2];
-      let builtin;
-      try {
-        builtin = builtinName(id);
-      } catch {
-        continue;
-      }
-      if (builtin !== undefined) continue;
-      const key = dir + '\u0000' + id;
-      if (call(MapPrototypeHas, resolved, key)) continue;
+      const key = aheadKey(dir, id, resolved);
+      if (key === undefined) continue;
       if (++sent > MAX_AHEAD) break;
       sendAhead(prefetched, key, [OP.RESOLVE, id, dir, undefined, 0, 0, FLAG.LOAD]);
     }
@@ -1385,15 +1390,8 @@
         if (record.linked) continue;
         const dir = dirname(record.path);
         for (const [specifier] of record.requests) {
-          let builtin;
-          try {
-            builtin = builtinName(specifier);
-          } catch {
-            continue;
-          }
-          if (builtin !== undefined) continue;
-          const key = dir + '\u0000' + specifier;
-          if (call(MapPrototypeHas, esmResolved, key)) continue;
+          const key = aheadKey(dir, specifier, esmResolved);
+          if (key === undefined) continue;
           sendAhead(esmAhead, key, [OP.RESOLVE, specifier, dir, undefined, 0, 0, FLAG.ESM | FLAG.LOAD]);
         }
       }
