@@ -718,7 +718,7 @@
   // module runs, the literal `require('...')` calls in its source are sent ahead, all at once
   // (the host answers them in parallel), and `require` takes the answer when it gets there.
   // A scan, not a parse: a miss costs nothing but the unused answer.
-  const MAX_AHEAD = 32;
+  const MAX_AHEAD = 48;
   const prefetched = new SafeMap();
   let aheadDisabled = false;
 
