@@ -758,18 +758,57 @@
     return call(MapPrototypeHas, known, key) ? undefined : key;
   }
 
-  function prefetchRequires(filename, source) {
-    const dir = dirname(filename);
+  // Walks the literal requires ahead of execution, a level at a time: every request of a level
+  // goes out together and the answers' sources are scanned for the next level, so by the time
+  // the modules run, their files are here. Bounded per walk; sources are kept as strings (on
+  // the session's own heap) until their module loads.
+  const MAX_WALK = 256;
+  const ready = new SafeMap();
+  const scanned = new SafeMap();
+
+  function literalRequires(source) {
     const pattern = /\brequire\s*\(\s*(['"])([^'"\\\n]{1,512})\1\s*\)/g;
-    let sent = 0;
+    const ids = [];
     for (const match of call(StringPrototypeMatchAll, source, pattern)) {
-      const id = match[2];
-      const key = aheadKey(dir, id, resolved);
-      if (key === undefined) continue;
-      if (++sent > MAX_AHEAD) break;
-      sendAhead(prefetched, key, [OP.RESOLVE, id, dir, undefined, 0, 0, FLAG.LOAD]);
+      call(ArrayPrototypePush, ids, match[2]);
+      if (ids.length >= MAX_AHEAD) break;
+    }
+    return ids;
+  }
+
+  function prefetchRequires(filename, source) {
+    call(MapPrototypeSet, scanned, filename, true);
+    let level = [[filename, source]];
+    let walked = 0;
+    while (level.length > 0 && walked < MAX_WALK && !aheadDisabled) {
+      const sent = [];
+      for (const [file, text] of level) {
+        const dir = dirname(file);
+        for (const id of literalRequires(text)) {
+          const key = aheadKey(dir, id, resolved);
+          if (key === undefined || call(MapPrototypeHas, ready, key)) continue;
+          if (call(MapPrototypeHas, prefetched, key)) continue;
+          sendAhead(prefetched, key, [OP.RESOLVE, id, dir, undefined, 0, 0, FLAG.LOAD]);
+          if (call(MapPrototypeHas, prefetched, key)) call(ArrayPrototypePush, sent, key);
+        }
+      }
+      level = [];
+      for (const key of sent) {
+        const reply = takeAhead(prefetched, key);
+        let text;
+        if (!reply.error && reply.format === 'commonjs' && moduleCache[reply.path] === undefined) {
+          text = reply.size > 0 ? native.takeText(reply.id) : '';
+          walked++;
+          if (!call(MapPrototypeHas, scanned, reply.path)) {
+            call(MapPrototypeSet, scanned, reply.path, true);
+            call(ArrayPrototypePush, level, [reply.path, text]);
+          }
+        }
+        call(MapPrototypeSet, ready, key, { reply, text });
+      }
     }
   }
+
 
   // ---------------------------------------------------------------- modules
   // Modules the sandbox cannot offer: requiring one throws ERR_NOT_SUPPORTED naming it.
@@ -1114,15 +1153,25 @@
     const dir = parent && parent.filename ? dirname(parent.filename) : session.cwd;
     const key = dir + '\u0000' + id;
     const known = call(MapPrototypeGet, resolved, key);
-    const ahead = takeAhead(prefetched, key);
+    // An answer the walk already has, else one sent ahead, else a call now.
+    let early = call(MapPrototypeGet, ready, key);
+    if (early !== undefined) call(MapPrototypeDelete, ready, key);
+    else {
+      const reply = takeAhead(prefetched, key);
+      if (reply !== undefined) early = { reply, text: undefined };
+    }
+    const release = () => {
+      if (early !== undefined && early.text === undefined) dropData(early.reply);
+    };
     if (known !== undefined && moduleCache[known] !== undefined) {
-      if (ahead !== undefined) dropData(ahead);
+      release();
       return moduleCache[known].exports;
     }
     let reply;
-    if (ahead !== undefined && !ahead.error) {
-      reply = ahead;
+    if (early !== undefined && !early.reply.error) {
+      reply = early.reply;
     } else {
+      early = undefined;
       reply = resolveFrom(parent, id, true);
     }
     if (reply.format === 'builtin') return requireBuiltin(builtinName(reply.path));
@@ -1130,10 +1179,13 @@
     call(MapPrototypeSet, resolved, key, filename);
     const cached = moduleCache[filename];
     if (cached !== undefined) {
-      native.takeData(reply.id, new Uint8ArrayCtor(0));
+      if (early !== undefined) release();
+      else dropData(reply);
       return cached.exports;
     }
-    const source = reply.size > 0 ? native.takeText(reply.id) : '';
+    let source;
+    if (early !== undefined && early.text !== undefined) source = early.text;
+    else source = reply.size > 0 ? native.takeText(reply.id) : '';
     const module = new Module(filename, parent);
     moduleCache[filename] = module;
     try {
@@ -1192,7 +1244,7 @@
     // A `#!` line is a comment to Node.
     if (call(StringPrototypeStartsWith, body, '#!')) body = '//' + body;
     const compiled = native.compileFunction(body, filename);
-    prefetchRequires(filename, body);
+    if (!call(MapPrototypeHas, scanned, filename)) prefetchRequires(filename, body);
     const require = makeRequire(module);
     call(compiled, module.exports, module.exports, require, module, filename, dirname(filename));
   }
