@@ -7,7 +7,8 @@
 //!   directory, so it never replaces the normal worker), then the fault matrix.
 //! - `lint`: `cargo fmt --check` and clippy with warnings denied, also on feature-gated code.
 //! - `ci`: lint, test, and the benchmark regression check.
-//! - `bench [--check] [--quick]`: the performance figures (see docs/performance.md).
+//! - `bench [--check] [--quick] [--scale]`: the performance figures, or with `--scale` how
+//!   throughput grows with worker processes (see docs/performance.md).
 //! - `soak [--sessions N]`: many mixed sessions on one worker, watching for leaks.
 //! - `builtins [--check]`: bundles the pinned npm implementations of Node's built-in modules
 //!   (xtask/builtins) into the worker's `vendor.js`; `--check` fails if the committed bundle
@@ -27,8 +28,9 @@ tasks:
   crash-test            fault-injection worker and the crash matrix
   lint                  cargo fmt --check, clippy -D warnings
   ci                    lint, test, bench --check --quick
-  bench [--check] [--quick]
-                        performance figures; --check compares with bench/baseline.json
+  bench [--check] [--quick] [--scale]
+                        performance figures; --check compares with bench/baseline.json;
+                        --scale: throughput for 1..16 worker processes, CPU per session
   soak [--sessions N]   mixed sessions on one worker; prints resource figures
   builtins [--check]    bundle xtask/builtins into the worker's vendor.js (needs npm);
                         --check fails if the committed bundle is stale

@@ -4,7 +4,8 @@
 //! so that `cargo xtask bench --check` can tell a regression from a failure to measure).
 //!
 //! Prints a table and writes `results.json` to `$SECURE_EXEC_BENCH_DIR` (default
-//! `target/bench`).
+//! `target/bench`). `--scale` measures how throughput grows with worker processes instead (see
+//! docs/performance.md) and writes its own `results.json`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,15 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     let check = args.iter().any(|a| a == "--check");
+    if args.iter().any(|a| a == "--scale") {
+        return match scale(quick).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("bench: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match bench(quick, check).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(REGRESSION_EXIT),
@@ -407,6 +417,17 @@ async fn throughput(
     callers: usize,
     window: Duration,
 ) -> Result<f64, AnyError> {
+    let (done, elapsed) = sessions_in(runtimes, callers, window).await?;
+    Ok(done as f64 / elapsed.as_secs_f64())
+}
+
+/// Trivial sessions completed by `callers` tasks over `runtimes` in about `window`, and how
+/// long they took.
+async fn sessions_in(
+    runtimes: Vec<NodeRuntime>,
+    callers: usize,
+    window: Duration,
+) -> Result<(u64, Duration), AnyError> {
     let done = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let stop = Instant::now() + window;
@@ -436,7 +457,125 @@ async fn throughput(
         )
         .into());
     }
-    Ok(done.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64())
+    Ok((done.load(Ordering::Relaxed), elapsed))
+}
+
+/// One row of the scaling table.
+struct ScaleRow {
+    processes: usize,
+    callers: usize,
+    rate: f64,
+    host_cpu_us: f64,
+    worker_cpu_us: f64,
+}
+
+/// CPU time (user + system) of this process so far, in microseconds.
+fn own_cpu_us() -> f64 {
+    // SAFETY: getrusage fills the struct we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; RUSAGE_SELF covers every thread of this process.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let us = |t: libc::timeval| t.tv_sec as f64 * 1e6 + t.tv_usec as f64;
+    us(usage.ru_utime) + us(usage.ru_stime)
+}
+
+/// CPU time (user + system) of process `pid` so far, in microseconds.
+fn process_cpu_us(pid: u32) -> f64 {
+    // SAFETY: sysconf reads a constant.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
+    // The command name may hold spaces: fields count from the closing parenthesis.
+    let Some(rest) = stat.rfind(')').map(|at| &stat[at + 2..]) else { return 0.0 };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (field(11) + field(12)) / ticks * 1e6
+}
+
+async fn scale_row(
+    processes: usize,
+    callers: usize,
+    window: Duration,
+) -> Result<ScaleRow, AnyError> {
+    let mut workers = Vec::with_capacity(processes);
+    for _ in 0..processes {
+        workers.push(V8Runtime::spawn(V8RuntimeOptions::default()).await?);
+    }
+    let runtimes: Vec<NodeRuntime> = workers.iter().map(on).collect();
+    for rt in &runtimes {
+        warm_up(rt).await?;
+    }
+    let pids: Vec<u32> = workers.iter().map(|w| w.info().pid).collect();
+    let worker_before: f64 = pids.iter().map(|&pid| process_cpu_us(pid)).sum();
+    let host_before = own_cpu_us();
+    let (done, elapsed) = sessions_in(runtimes, callers, window).await?;
+    let host = own_cpu_us() - host_before;
+    let worker: f64 = pids.iter().map(|&pid| process_cpu_us(pid)).sum::<f64>() - worker_before;
+    for worker in workers {
+        worker.dispose().await;
+    }
+    let sessions = done.max(1) as f64;
+    Ok(ScaleRow {
+        processes,
+        callers,
+        rate: done as f64 / elapsed.as_secs_f64(),
+        host_cpu_us: host / sessions,
+        worker_cpu_us: worker / sessions,
+    })
+}
+
+/// Throughput of trivial sessions for 1, 2, 4, 8 and 16 worker processes (up to the core
+/// count), 128 callers spread over them, with the host's and the workers' CPU time per
+/// session; and the same for one caller on one process ("alone"), the cost of a session
+/// without contention.
+async fn scale(quick: bool) -> Result<(), AnyError> {
+    let window = if quick { Duration::from_secs(2) } else { Duration::from_secs(5) };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut rows = vec![scale_row(1, 1, window).await?];
+    for processes in [1, 2, 4, 8, 16] {
+        if processes == 1 || processes <= cores {
+            rows.push(scale_row(processes, 128, window).await?);
+        }
+    }
+    println!(
+        "\n| {:>9} | {:>7} | {:>10} | {:>21} | {:>23} |",
+        "processes", "callers", "execs/s", "host CPU µs / session", "worker CPU µs / session"
+    );
+    println!(
+        "|{}|{}|{}|{}|{}|",
+        "-".repeat(11),
+        "-".repeat(9),
+        "-".repeat(12),
+        "-".repeat(23),
+        "-".repeat(25)
+    );
+    for row in &rows {
+        println!(
+            "| {:>9} | {:>7} | {:>10.0} | {:>21.0} | {:>23.0} |",
+            row.processes, row.callers, row.rate, row.host_cpu_us, row.worker_cpu_us
+        );
+    }
+    println!();
+    let results = json!({
+        "machine": machine(),
+        "quick": quick,
+        "window_s": window.as_secs_f64(),
+        "scale": rows.iter().map(|r| json!({
+            "processes": r.processes,
+            "callers": r.callers,
+            "execs_per_s": round(r.rate),
+            "host_cpu_us_per_session": round(r.host_cpu_us),
+            "worker_cpu_us_per_session": round(r.worker_cpu_us),
+        })).collect::<Vec<_>>(),
+    });
+    let dir = std::env::var_os("SECURE_EXEC_BENCH_DIR")
+        .map_or_else(|| PathBuf::from("target/bench"), PathBuf::from);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(&results)?)?;
+    println!("wrote {}", dir.join("results.json").display());
+    Ok(())
 }
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
