@@ -87,8 +87,9 @@ fn module_of<'s>(scope: &mut v8::PinScope<'s, '_>, id: usize) -> v8::Local<'s, v
     v8::Local::new(scope, global)
 }
 
-/// `compileModule(source, path)`: `[id, requests]`, each request `[specifier, type]` (the
-/// `type` import attribute, or undefined). A syntax error is thrown.
+/// `compileModule(source, path, url)`: `[id, requests]`, each request `[specifier, type]` (the
+/// `type` import attribute, or undefined). Stack traces name the module by `url` (a `file://`
+/// URL, as in Node). A syntax error is thrown.
 fn compile_module<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     args: v8::FunctionCallbackArguments<'s>,
@@ -101,6 +102,7 @@ fn compile_module<'s>(
         return throw_type_error(scope, "module path must be a string");
     };
     let path = name.to_rust_string_lossy(scope);
+    let name = v8::Local::<v8::String>::try_from(args.get(2)).unwrap_or(name);
     let key = code_cache::key(code_cache::Kind::Module, &source.to_rust_string_lossy(scope));
     let cached = key.as_ref().and_then(code_cache::get);
     let origin =

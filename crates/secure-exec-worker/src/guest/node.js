@@ -1391,7 +1391,7 @@
         'Module "' + fileHref(path) + '" is not of type "json"');
     }
     if (format === 'module') {
-      const [id, requests] = native.compileModule(source, path);
+      const [id, requests] = native.compileModule(source, path, fileHref(path));
       return { id, path, requests, linked: false };
     }
     if (format === 'commonjs') {
@@ -1462,7 +1462,7 @@
   }
 
   function runEntryModule(source, filename) {
-    const [id, requests] = native.compileModule(source, filename);
+    const [id, requests] = native.compileModule(source, filename, fileHref(filename));
     const record = { id, path: filename, requests, linked: false };
     call(MapPrototypeSet, esmRecords, filename, record);
     linkGraph(record);
@@ -1476,8 +1476,13 @@
 
   function importDynamic(specifier, referrer, type) {
     return new PromiseCtor((resolve, reject) => {
-      const parentPath = typeof referrer === 'string' && call(StringPrototypeStartsWith, referrer, '/')
-        ? referrer : session.cwd + '/[eval]';
+      // A module names itself by its file URL, a CommonJS script by its path.
+      let parentPath = session.cwd + '/[eval]';
+      if (typeof referrer === 'string' && call(StringPrototypeStartsWith, referrer, 'file://')) {
+        parentPath = decodeURIComponent(call(StringPrototypeSlice, referrer, 7));
+      } else if (typeof referrer === 'string' && call(StringPrototypeStartsWith, referrer, '/')) {
+        parentPath = referrer;
+      }
       const record = esmRecordFor(StringCtor(specifier), parentPath, type);
       if (record.requests !== undefined) linkGraph(record);
       native.instantiateModule(record.id);
