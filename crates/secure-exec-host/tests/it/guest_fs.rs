@@ -97,6 +97,38 @@ log(back.length, back[back.length - 1], back.equals(big), fs.readFileSync('data/
 })();
 "#;
 
+const STREAM_SCRIPT: &str = r#"
+const fs = require('fs');
+const { pipeline } = require('stream');
+const w = fs.createWriteStream('out.txt');
+w.write('hello ');
+w.write(Buffer.from('stream '));
+w.end('world\n', () => {
+  console.log('finished', w.bytesWritten, fs.readFileSync('out.txt', 'utf8').trim());
+  const r = fs.createReadStream('out.txt', { encoding: 'utf8', highWaterMark: 4 });
+  const chunks = [];
+  r.on('data', (c) => chunks.push(c));
+  r.on('end', () => {
+    console.log('read', chunks.length, chunks.join('|'), r.bytesRead);
+    fs.createReadStream('missing.txt').on('error', (e) => {
+      console.log('error', e.code, e.syscall, e.message);
+      pipeline(fs.createReadStream('out.txt', { start: 6, end: 11 }), fs.createWriteStream('part.txt'), (err) => {
+        console.log('pipeline', err, fs.readFileSync('part.txt', 'utf8'));
+        const a = fs.createWriteStream('out.txt', { flags: 'a' });
+        a.end('more\n', () => console.log(JSON.stringify(fs.readFileSync('out.txt', 'utf8'))));
+      });
+    });
+  });
+});
+w.on('close', () => console.log('write closed'));
+"#;
+
+#[tokio::test]
+async fn fs_streams_behave_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", STREAM_SCRIPT)], "main.js").await;
+}
+
 #[tokio::test]
 async fn fs_behaves_as_in_node() {
     let v8 = support::spawn().await;

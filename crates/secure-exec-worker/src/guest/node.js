@@ -694,6 +694,99 @@
   }
   promises.open = (path, flags) => promised(openOp(path, flags)).then((fd) => new FileHandle(fd));
 
+  // Streams over the same host calls: each read or write a call of its own (a chunk at most),
+  // in order, so a stream never holds more than its high-water mark.
+  fs.createReadStream = function createReadStream(path, opts) {
+    const { Readable } = requireBuiltin('stream');
+    const o = options(opts, {});
+    const shown = typeof path === 'string' || path === null || path === undefined ? path : toPathString(path);
+    const file = o.fd !== undefined ? descriptor(o.fd, 'read').path : resolvePath(toPathString(path));
+    let position = typeof o.start === 'number' ? o.start : 0;
+    const end = typeof o.end === 'number' ? o.end : Infinity;
+    const highWaterMark = o.highWaterMark || 64 * 1024;
+    const stream = new Readable({
+      highWaterMark,
+      encoding: o.encoding,
+      emitClose: o.emitClose !== false,
+      construct(callback) {
+        // Opens (here: finds) the file first, as Node's stream does, so a missing file is an
+        // 'error' even when nobody reads.
+        hostAsync([OP.STAT, file, '', undefined, 0, 0, 0], (reply) => {
+          callback(reply.error ? fsError(reply, 'open', shown) : undefined);
+        });
+      },
+      read(size) {
+        let want = size || highWaterMark;
+        if (want > CHUNK) want = CHUNK;
+        if (end - position + 1 < want) want = end - position + 1;
+        if (want <= 0) {
+          this.push(null);
+          return;
+        }
+        hostAsync([OP.READ, file, '', undefined, position, want, 0], (reply) => {
+          if (reply.error) {
+            this.destroy(reply.error === 'EISDIR' ? fsError(reply, 'read') : fsError(reply, 'open', shown));
+            return;
+          }
+          const bytes = takeBytes(reply);
+          position += bytes.byteLength;
+          stream.bytesRead += bytes.byteLength;
+          this.push(bytes.byteLength === 0 ? null : toBuffer(bytes));
+        });
+      },
+    });
+    stream.path = shown;
+    stream.bytesRead = 0;
+    stream.pending = false;
+    return stream;
+  };
+
+  fs.createWriteStream = function createWriteStream(path, opts) {
+    const { Writable } = requireBuiltin('stream');
+    const o = options(opts, { flags: 'w', encoding: 'utf8' });
+    const shown = toPathString(path);
+    const file = resolvePath(shown);
+    const mode = openMode(o.flags);
+    let position = typeof o.start === 'number' ? o.start : undefined;
+    const stream = new Writable({
+      decodeStrings: true,
+      defaultEncoding: o.encoding,
+      emitClose: o.emitClose !== false,
+      construct(callback) {
+        // Creates (or truncates) the file as open(2) would, before the first write.
+        const flags = (mode.append || position !== undefined ? FLAG.APPEND : 0) |
+          (mode.exclusive ? FLAG.EXCLUSIVE : 0);
+        hostAsync([OP.WRITE, file, '', undefined, 0, 0, flags], (reply) => {
+          callback(reply.error ? fsError(reply, 'open', shown) : undefined);
+        });
+      },
+      write(chunk, encoding, callback) {
+        const bytes = dataBytes(chunk, encoding);
+        let done = 0;
+        const next = () => {
+          const end = done + CHUNK < bytes.byteLength ? done + CHUNK : bytes.byteLength;
+          const flags = position === undefined ? FLAG.APPEND : FLAG.POSITIONED | FLAG.MUST_EXIST;
+          hostAsync([OP.WRITE, file, '', bytes.subarray(done, end), position || 0, 0, flags], (reply) => {
+            if (reply.error) {
+              callback(fsError(reply, 'write'));
+              return;
+            }
+            stream.bytesWritten += end - done;
+            if (position !== undefined) position += end - done;
+            done = end;
+            if (done < bytes.byteLength) next();
+            else callback();
+          });
+        };
+        next();
+      },
+    });
+    stream.path = shown;
+    stream.bytesWritten = 0;
+    stream.pending = false;
+    return stream;
+  };
+
   fs.constants = ObjectFreeze({ F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1, COPYFILE_EXCL: 1,
     COPYFILE_FICLONE: 2, COPYFILE_FICLONE_FORCE: 4, O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2,
     O_CREAT: 64, O_EXCL: 128, O_TRUNC: 512, O_APPEND: 1024, S_IFMT: 0o170000,
@@ -704,7 +797,7 @@
   fs.Dirent = Dirent;
   fs.promises = promises;
   for (const name of ['watch', 'watchFile', 'unwatchFile', 'symlink', 'link', 'chmod', 'chown',
-    'utimes', 'mkdtemp', 'opendir', 'cp', 'createReadStream', 'createWriteStream']) {
+    'utimes', 'mkdtemp', 'opendir', 'cp']) {
     if (fs[name] === undefined) {
       const fail = () => { throw notSupported('fs.' + name + '()'); };
       fs[name] = fail;
