@@ -127,3 +127,41 @@ fn rust_log_turns_on_the_hosts_diagnostics() {
     let quiet = cli(&["exec", "-e", "1"], None);
     assert_eq!(text(&quiet.stderr), "", "no diagnostics unless asked for");
 }
+
+#[test]
+fn volumes_mount_host_directories_and_a_file_inside_one_runs_at_its_guest_path() {
+    let root = std::env::temp_dir().join(format!("secure-exec-cli-volumes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let proj = root.join("proj");
+    let out_dir = root.join("out");
+    std::fs::create_dir_all(proj.join("node_modules/greet")).unwrap();
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(proj.join("node_modules/greet/index.js"), "module.exports = (n) => 'hi ' + n;")
+        .unwrap();
+    std::fs::write(proj.join("lib.js"), "exports.name = 'lib';").unwrap();
+    std::fs::write(
+        proj.join("main.js"),
+        "const fs = require('fs');\n\
+         console.log(require('greet')(require('./lib').name), __filename, process.cwd());\n\
+         fs.writeFileSync('/out/result.txt', 'written');\n\
+         try { fs.writeFileSync('/app/nope.txt', 'x'); } catch (e) { console.log(e.code); }\n",
+    )
+    .unwrap();
+    let proj_arg = format!("{}:/app", proj.display());
+    let out_arg = format!("{}:/out:rw", out_dir.display());
+    let main = proj.join("main.js");
+    let out = cli(
+        &["exec", "-v", &proj_arg, "-v", &out_arg, "--cwd", "/app", main.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hi lib /app/main.js /app\nEROFS\n");
+    assert_eq!(std::fs::read_to_string(out_dir.join("result.txt")).unwrap(), "written");
+    assert!(!proj.join("nope.txt").exists());
+    // Without a volume nothing of the host is there.
+    let out = cli(&["exec", "-e", "console.log(require('fs').readdirSync('/'))"], None);
+    assert_eq!(text(&out.stdout), "[]\n");
+    let out = cli(&["exec", "-v", "relative-guest:app", "-e", "1"], None);
+    assert_eq!(out.status.code(), Some(2), "a bad volume is a usage error");
+    std::fs::remove_dir_all(&root).unwrap();
+}
