@@ -127,6 +127,7 @@ log(require('process') === process, typeof process.cwd(), typeof Buffer, Buffer 
 log(process.platform, process.arch, typeof process.version, process.release.name, typeof process.hrtime.bigint(), process.hrtime().length);
 log(Object.keys(process.memoryUsage()).sort().join(','), process.execArgv.length, typeof process.uptime(), process.listenerCount('nothing'), typeof process.cpuUsage().user);
 process.once('custom', (v) => log('custom event', v)); log(process.emit('custom', 7), process.emit('custom', 8));
+process.on('exit', (code) => { log('exit event', code); setTimeout(() => log('never'), 0); Promise.resolve().then(() => log('a promise job still runs')); });
 "#;
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;

@@ -44,6 +44,8 @@ pub(crate) struct Hooks {
     pub(crate) session: v8::Global<v8::Object>,
     /// `runModule(source, filename)`: runs the entry as an ES module.
     pub(crate) run_module: v8::Global<v8::Function>,
+    /// `emitExit()`: runs the guest's 'exit' listeners when its work is done.
+    pub(crate) emit_exit: v8::Global<v8::Function>,
 }
 
 /// The prelude compiled once, as V8 code cache: later sessions skip parsing and compiling it.
@@ -133,6 +135,7 @@ pub(crate) fn install<'s>(
     state(scope).load_node = Some(load_node);
     Ok(Hooks {
         run_module: hook(scope, hooks, "runModule")?,
+        emit_exit: hook(scope, hooks, "emitExit")?,
         module: hook(scope, hooks, "module")?,
         process: hook(scope, hooks, "process")?,
         require: hook(scope, hooks, "require")?,

@@ -548,7 +548,10 @@
     argv: [],
     exitCode: undefined,
     exit(code) {
-      native.exit(code === undefined ? process.exitCode : code);
+      if (code !== undefined) process.exitCode = code;
+      // As in Node, 'exit' listeners run before the process ends (once).
+      emitExit();
+      native.exit(process.exitCode);
     },
     nextTick(callback, ...args) {
       queueMicrotask(() => ReflectApply(callback, undefined, args));
@@ -646,6 +649,13 @@
     return process;
   };
   process.emit = processEmit;
+  let exiting = false;
+  // The end of the session: 'exit' listeners run, synchronously, once.
+  function emitExit() {
+    if (exiting) return;
+    exiting = true;
+    processEmit('exit', process.exitCode === undefined ? 0 : process.exitCode);
+  }
   process.listeners = (event) => [...(call(MapPrototypeGet, processListeners, event) || [])];
   process.listenerCount = (event) => (call(MapPrototypeGet, processListeners, event) || []).length;
   process.setMaxListeners = () => process;
@@ -949,5 +959,5 @@
   }
 
   return { module, process, require, nextTimer, fireTimer, inspect, warmUp, hostReply, session,
-    loadNode, runModule };
+    loadNode, runModule, emitExit };
 })

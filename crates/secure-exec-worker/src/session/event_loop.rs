@@ -63,7 +63,19 @@ pub(super) fn run_to_completion(
         // No timer left (-1), or a value the guest broke (NaN).
         let no_timer = delay.is_nan() || delay < 0.0;
         if no_timer && !background && !host_calls {
-            return unsettled_entry(scope, filename).unwrap_or(Ending::Finished);
+            if let Some(ending) = unsettled_entry(scope, filename) {
+                return ending;
+            }
+            // Nothing is left: the guest's 'exit' listeners run, then the promise jobs they
+            // queued; timers they set never fire. As in Node.
+            let emit_exit = v8::Local::new(scope, &hooks.emit_exit);
+            if let Err(ending) = call(scope, emit_exit, &[]) {
+                return check(scope, control, ending);
+            }
+            if let Some(ending) = after_macrotask(scope, control) {
+                return ending;
+            }
+            return Ending::Finished;
         }
         // Sleep until the timer is due, waking early for a stop, and often while V8 works in
         // the background. Long waits are cut so a stop is never missed for long.
