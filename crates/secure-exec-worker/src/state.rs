@@ -26,6 +26,8 @@ pub(crate) struct SessionState {
     pub(crate) modules: ModuleTable,
     /// The prelude's `loadNode`, for an `import()` that comes before any `require`.
     pub(crate) load_node: Option<v8::Global<v8::Function>>,
+    /// The prelude's `runTicks`: `process.nextTick` callbacks, run before promise jobs.
+    pub(crate) run_ticks: Option<v8::Global<v8::Function>>,
     /// What the session compiled without a code-cache entry (made after its result).
     pub(crate) uncached: Vec<(crate::guest::code_cache::Key, crate::guest::code_cache::Compiled)>,
     /// Guest-environment scripts (node.js, vendor.js, web.js) this session compiled first,

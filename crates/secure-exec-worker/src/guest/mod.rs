@@ -133,6 +133,8 @@ pub(crate) fn install<'s>(
     }
     let load_node: v8::Global<v8::Function> = hook(scope, hooks, "loadNode")?;
     state(scope).load_node = Some(load_node);
+    let run_ticks: v8::Global<v8::Function> = hook(scope, hooks, "runTicks")?;
+    state(scope).run_ticks = Some(run_ticks);
     Ok(Hooks {
         run_module: hook(scope, hooks, "runModule")?,
         emit_exit: hook(scope, hooks, "emitExit")?,

@@ -31,6 +31,7 @@
   const StringPrototypeIncludes = String.prototype.includes;
   const StringPrototypeSplit = String.prototype.split;
   const StringPrototypeMatchAll = String.prototype.matchAll;
+  const StringPrototypeReplace = String.prototype.replace;
   const JSONParse = JSON.parse;
   const PromiseCtor = Promise;
   const PromisePrototypeThen = Promise.prototype.then;
@@ -929,10 +930,23 @@
     if (vendor === undefined) vendor = native.loadVendor(process);
     return vendor[name]();
   }
-  for (const name of ['buffer', 'events', 'punycode', 'querystring', 'string_decoder', 'stream',
-    'assert']) {
+  for (const name of ['events', 'punycode', 'string_decoder', 'stream', 'assert']) {
     registerBuiltin(name, () => npm(name));
   }
+  registerBuiltin('querystring', () => {
+    const qs = ObjectAssign({}, npm('querystring'));
+    // Node's escape keeps what encodeURIComponent keeps; unescape forgives malformed input.
+    qs.escape = (text) => encodeURIComponent(StringCtor(text));
+    qs.unescape = (text) => {
+      try {
+        return decodeURIComponent(StringCtor(text));
+      } catch {
+        return unescape(StringCtor(text));
+      }
+    };
+    return qs;
+  });
+  registerBuiltin('buffer', () => withBase64url(npm('buffer')));
   registerBuiltin('path', () => npm('path'));
   registerBuiltin('path/posix', () => requireBuiltin('path').posix);
   registerBuiltin('assert/strict', () => requireBuiltin('assert').strict);
@@ -942,6 +956,18 @@
     // Formatting as console.log does it (the prelude's), not the older one of the npm package.
     util.inspect = prelude.inspect;
     util.format = prelude.format;
+    // Node's custom-promisify symbol is a registered one (the npm package keeps its own).
+    const custom = SymbolFor('nodejs.util.promisify.custom');
+    const promisify = util.promisify;
+    util.promisify = function (original) {
+      if (typeof original === 'function' && typeof original[custom] === 'function') {
+        return original[custom];
+      }
+      return promisify(original);
+    };
+    util.promisify.custom = custom;
+    util.TextEncoder = prelude.loadWeb().TextEncoder;
+    util.TextDecoder = prelude.loadWeb().TextDecoder;
     util.isDeepStrictEqual = (a, b) => {
       try {
         requireBuiltin('assert').deepStrictEqual(a, b);
@@ -1019,6 +1045,37 @@
     constants: ObjectFreeze({ signals: ObjectFreeze({}), errno: ObjectFreeze({}), priority: ObjectFreeze({}) }),
   }));
   registerBuiltin('crypto', () => makeCrypto());
+
+  // Node's Buffer knows 'base64url' (base64 with - and _, unpadded); the npm one does not.
+  function withBase64url(module) {
+    const B = module.Buffer;
+    const isUrl = (encoding) => typeof encoding === 'string' && encoding.toLowerCase() === 'base64url';
+    const toBase64 = (text) => call(StringPrototypeReplace, call(StringPrototypeReplace, text, /-/g, '+'), /_/g, '/');
+    const { toString, write } = B.prototype;
+    const { from, byteLength, isEncoding } = B;
+    B.prototype.toString = function (encoding, start, end) {
+      if (!isUrl(encoding)) return ReflectApply(toString, this, arguments);
+      const text = call(toString, this, 'base64', start, end);
+      return call(StringPrototypeReplace, call(StringPrototypeReplace,
+        call(StringPrototypeReplace, text, /\+/g, '-'), /\//g, '_'), /=+$/, '');
+    };
+    B.prototype.write = function (string, offset, length, encoding) {
+      if (isUrl(encoding)) return call(write, this, toBase64(string), offset, length, 'base64');
+      if (isUrl(length)) return call(write, this, toBase64(string), offset, 'base64');
+      if (isUrl(offset)) return call(write, this, toBase64(string), 'base64');
+      return ReflectApply(write, this, arguments);
+    };
+    B.from = function (value, encoding, length) {
+      if (typeof value === 'string' && isUrl(encoding)) return call(from, B, toBase64(value), 'base64');
+      return ReflectApply(from, B, arguments);
+    };
+    B.byteLength = function (value, encoding) {
+      if (typeof value === 'string' && isUrl(encoding)) return call(byteLength, B, toBase64(value), 'base64');
+      return ReflectApply(byteLength, B, arguments);
+    };
+    B.isEncoding = (encoding) => isUrl(encoding) || call(isEncoding, B, encoding);
+    return module;
+  }
 
   // ---------------------------------------------------------------- crypto
   function makeCrypto() {

@@ -44,8 +44,10 @@
   const StringPrototypeSplit = String.prototype.split;
   const ArrayPrototypeJoin = Array.prototype.join;
   const ArrayPrototypePush = Array.prototype.push;
+  const ArrayPrototypeSplice = Array.prototype.splice;
   const ArrayPrototypeMap = Array.prototype.map;
   const PromiseResolve = Promise.resolve.bind(Promise);
+  const PromiseCtor = Promise;
   const PromisePrototypeThen = Promise.prototype.then;
   const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8Array.prototype);
   const TypedArrayLength = ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, 'length').get;
@@ -541,6 +543,39 @@
     });
   }
 
+  // ---------------------------------------------------------------- process.nextTick
+  // Node's tick queue: after every macrotask the worker calls `runTicks` and runs promise jobs,
+  // in turn, until both are empty, so ticks run before promise jobs, as in Node. Pairs of
+  // (callback, args) in one flat array.
+  const ticks = [];
+  let tickHead = 0;
+  function runTicks() {
+    if (tickHead >= ticks.length) return false;
+    while (tickHead < ticks.length) {
+      const callback = ticks[tickHead];
+      const args = ticks[tickHead + 1];
+      ticks[tickHead] = undefined;
+      ticks[tickHead + 1] = undefined;
+      tickHead += 2;
+      // A tick that schedules a tick forever must cost CPU, not memory: drop what has run.
+      if (tickHead >= 4096) {
+        call(ArrayPrototypeSplice, ticks, 0, tickHead);
+        tickHead = 0;
+      }
+      try {
+        ReflectApply(callback, undefined, args);
+      } catch (err) {
+        ticks.length = 0;
+        tickHead = 0;
+        native.reportError(err);
+        return true;
+      }
+    }
+    ticks.length = 0;
+    tickHead = 0;
+    return true;
+  }
+
   // ---------------------------------------------------------------- process, module
   // `env`, `argv` and `module.filename` are filled in when the session is assigned.
   const process = {
@@ -554,7 +589,11 @@
       native.exit(process.exitCode);
     },
     nextTick(callback, ...args) {
-      queueMicrotask(() => ReflectApply(callback, undefined, args));
+      if (typeof callback !== 'function') {
+        throw new TypeErrorCtor('The "callback" argument must be of type function. Received ' +
+          inspect(callback));
+      }
+      call(ArrayPrototypePush, ticks, callback, args);
     },
     stdout: { write: (chunk) => { native.print(STDOUT, StringCtor(chunk)); return true; }, isTTY: false },
     stderr: { write: (chunk) => { native.print(STDERR, StringCtor(chunk)); return true; }, isTTY: false },
@@ -902,6 +941,12 @@
   define('setTimeout', (callback, delay, ...args) => addTimer(callback, delay, args, false));
   define('setInterval', (callback, delay, ...args) => addTimer(callback, delay, args, true));
   define('setImmediate', (callback, ...args) => addTimer(callback, 0, args, false));
+  // `util.promisify(setTimeout)` gives the promise form, as in Node.
+  const PROMISIFY = Symbol.for('nodejs.util.promisify.custom');
+  globalObject.setTimeout[PROMISIFY] = (delay, value) =>
+    new PromiseCtor((resolve) => addTimer(() => resolve(value), delay, [], false));
+  globalObject.setImmediate[PROMISIFY] = (value) =>
+    new PromiseCtor((resolve) => addTimer(() => resolve(value), 0, [], false));
   define('clearTimeout', clearTimer);
   define('clearInterval', clearTimer);
   define('clearImmediate', clearTimer);
@@ -959,5 +1004,5 @@
   }
 
   return { module, process, require, nextTimer, fireTimer, inspect, warmUp, hostReply, session,
-    loadNode, runModule, emitExit };
+    loadNode, runModule, emitExit, runTicks };
 })

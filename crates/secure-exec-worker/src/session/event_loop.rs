@@ -278,9 +278,26 @@ fn after_macrotask(scope: &mut v8::PinScope<'_, '_>, control: &Control) -> Optio
     if let Some(stop) = control.stopped() {
         return Some(check(scope, control, Ending::Stopped(stop)));
     }
-    scope.perform_microtask_checkpoint();
-    if let Some(stop) = control.stopped() {
-        return Some(check(scope, control, Ending::Stopped(stop)));
+    // Ticks, then promise jobs, until neither is left: Node's order.
+    let run_ticks = scope.get_slot::<SessionState>().and_then(|s| s.run_ticks.clone());
+    loop {
+        let ran = match &run_ticks {
+            Some(run_ticks) => {
+                let run_ticks = v8::Local::new(scope, run_ticks);
+                match call(scope, run_ticks, &[]) {
+                    Ok(ran) => ran.is_true(),
+                    Err(ending) => return Some(check(scope, control, ending)),
+                }
+            }
+            None => false,
+        };
+        scope.perform_microtask_checkpoint();
+        if let Some(stop) = control.stopped() {
+            return Some(check(scope, control, Ending::Stopped(stop)));
+        }
+        if !ran {
+            break;
+        }
     }
     let stats = scope.get_heap_statistics();
     control.record_heap(stats.used_heap_size(), stats.total_heap_size());

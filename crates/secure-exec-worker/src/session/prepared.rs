@@ -43,6 +43,7 @@ impl Prepared {
             host: HostCalls::default(),
             modules: ModuleTable::default(),
             load_node: None,
+            run_ticks: None,
             uncached: Vec::new(),
             script_caches: Vec::new(),
         });
