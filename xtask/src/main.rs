@@ -30,7 +30,8 @@ tasks:
   ci                    lint, test, bench --check --quick
   bench [--check] [--quick] [--scale]
                         performance figures; --check compares with bench/baseline.json;
-                        --scale: throughput for 1..16 worker processes, CPU per session
+                        --scale [--processes 1,16]: throughput for 1..16 worker
+                        processes (or those listed), CPU per session
   soak [--sessions N]   mixed sessions on one worker; prints resource figures
   builtins [--check]    bundle xtask/builtins into the worker's vendor.js (needs npm);
                         --check fails if the committed bundle is stale

@@ -52,7 +52,13 @@ async fn main() -> ExitCode {
     let quick = args.iter().any(|a| a == "--quick");
     let check = args.iter().any(|a| a == "--check");
     if args.iter().any(|a| a == "--scale") {
-        return match scale(quick).await {
+        // `--processes 1,16` measures only those rows.
+        let only: Option<Vec<usize>> = args
+            .iter()
+            .position(|a| a == "--processes")
+            .and_then(|at| args.get(at + 1))
+            .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+        return match scale(quick, only).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("bench: {err}");
@@ -530,14 +536,18 @@ async fn scale_row(
 /// count), 128 callers spread over them, with the host's and the workers' CPU time per
 /// session; and the same for one caller on one process ("alone"), the cost of a session
 /// without contention.
-async fn scale(quick: bool) -> Result<(), AnyError> {
+async fn scale(quick: bool, only: Option<Vec<usize>>) -> Result<(), AnyError> {
     let window = if quick { Duration::from_secs(2) } else { Duration::from_secs(5) };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut rows = vec![scale_row(1, 1, window).await?];
-    for processes in [1, 2, 4, 8, 16] {
-        if processes == 1 || processes <= cores {
-            rows.push(scale_row(processes, 128, window).await?);
-        }
+    let mut rows = Vec::new();
+    if only.is_none() {
+        rows.push(scale_row(1, 1, window).await?);
+    }
+    let counts = only.unwrap_or_else(|| {
+        [1, 2, 4, 8, 16].into_iter().filter(|&n| n == 1 || n <= cores).collect()
+    });
+    for processes in counts {
+        rows.push(scale_row(processes, 128, window).await?);
     }
     println!(
         "\n| {:>9} | {:>7} | {:>10} | {:>21} | {:>23} |",
