@@ -906,23 +906,77 @@
 
   // ---------------------------------------------------------------- modules
   // Modules the sandbox cannot offer: requiring one throws ERR_NOT_SUPPORTED naming it.
-  const UNSUPPORTED = ['child_process', 'cluster', 'dgram', 'diagnostics_channel', 'dns',
-    'dns/promises', 'http', 'http2', 'https', 'inspector', 'net', 'repl', 'tls', 'trace_events',
-    'v8', 'vm', 'wasi', 'worker_threads'];
+  // Modules the sandbox cannot offer load (packages that require them at the top still
+  // work), but every function in them throws ERR_NOT_SUPPORTED naming the module; the few pure
+  // values they hold are real.
+  const UNSUPPORTED = {
+    async_hooks: ['AsyncLocalStorage', 'AsyncResource', 'createHook', 'executionAsyncId', 'triggerAsyncId'],
+    child_process: ['ChildProcess', 'exec', 'execFile', 'execFileSync', 'execSync', 'fork', 'spawn', 'spawnSync'],
+    cluster: ['fork', 'setupPrimary', 'setupMaster', 'disconnect'],
+    dgram: ['createSocket', 'Socket'],
+    diagnostics_channel: ['channel', 'hasSubscribers', 'subscribe', 'unsubscribe', 'tracingChannel'],
+    dns: ['lookup', 'lookupService', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCname', 'resolveMx', 'resolveNs', 'resolveSrv', 'resolveTxt', 'reverse', 'setServers', 'getServers', 'Resolver'],
+    'dns/promises': ['lookup', 'lookupService', 'resolve', 'resolve4', 'resolve6', 'reverse', 'Resolver'],
+    http: ['Agent', 'ClientRequest', 'IncomingMessage', 'OutgoingMessage', 'Server', 'ServerResponse', 'createServer', 'get', 'request'],
+    http2: ['connect', 'createServer', 'createSecureServer'],
+    https: ['Agent', 'Server', 'createServer', 'get', 'request'],
+    inspector: ['open', 'close', 'url', 'waitForDebugger', 'Session'],
+    net: ['BlockList', 'Server', 'Socket', 'SocketAddress', 'connect', 'createConnection', 'createServer'],
+    readline: ['Interface', 'clearLine', 'clearScreenDown', 'createInterface', 'cursorTo', 'emitKeypressEvents', 'moveCursor'],
+    repl: ['start', 'REPLServer'],
+    tls: ['SecureContext', 'Server', 'TLSSocket', 'connect', 'createSecureContext', 'createServer'],
+    trace_events: ['createTracing', 'getEnabledCategories'],
+    v8: ['cachedDataVersionTag', 'deserialize', 'getHeapSnapshot', 'getHeapStatistics', 'serialize', 'setFlagsFromString', 'writeHeapSnapshot'],
+    vm: ['Script', 'compileFunction', 'createContext', 'isContext', 'runInContext', 'runInNewContext', 'runInThisContext'],
+    wasi: ['WASI'],
+    worker_threads: ['MessageChannel', 'MessagePort', 'Worker', 'BroadcastChannel', 'receiveMessageOnPort', 'markAsUntransferable'],
+    zlib: ['createDeflate', 'createGunzip', 'createGzip', 'createInflate', 'createUnzip', 'deflate', 'deflateSync', 'gunzip', 'gunzipSync', 'gzip', 'gzipSync', 'inflate', 'inflateSync', 'unzip', 'unzipSync', 'brotliCompress', 'brotliCompressSync', 'brotliDecompress', 'brotliDecompressSync'],
+  };
+  // The values that are real in those modules.
+  const UNSUPPORTED_VALUES = {
+    cluster: { isMaster: true, isPrimary: true, isWorker: false, workers: {}, settings: {} },
+    net: {
+      isIP: (input) => (isIPv4(input) ? 4 : isIPv6(input) ? 6 : 0),
+      isIPv4: (input) => isIPv4(input),
+      isIPv6: (input) => isIPv6(input),
+    },
+    worker_threads: { isMainThread: true, parentPort: null, workerData: null, threadId: 0, resourceLimits: {}, SHARE_ENV: Symbol('SHARE_ENV') },
+  };
+
+  function isIPv4(input) {
+    return typeof input === 'string' &&
+      /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(input);
+  }
+
+  function isIPv6(input) {
+    if (typeof input !== 'string' || !call(StringPrototypeIncludes, input, ':')) return false;
+    try {
+      return new (prelude.loadWeb().URL)('http://[' + input + ']/').hostname.length > 2;
+    } catch {
+      return false;
+    }
+  }
+
+  function unavailableModule(name) {
+    const module = {};
+    for (const member of UNSUPPORTED[name]) {
+      module[member] = function () {
+        throw codedError(ErrorCtor, 'ERR_NOT_SUPPORTED', name + '.' + member + '() is not ' +
+          "available in secure-exec: the sandbox cannot offer the '" + name + "' module");
+      };
+    }
+    return ObjectAssign(module, UNSUPPORTED_VALUES[name] || {});
+  }
+
   const builtinFactories = new SafeMap();
   const builtinCache = new SafeMap();
   function registerBuiltin(name, factory) { call(MapPrototypeSet, builtinFactories, name, factory); }
 
+  for (const name of ObjectKeys(UNSUPPORTED)) registerBuiltin(name, () => unavailableModule(name));
   registerBuiltin('fs', () => fs);
   registerBuiltin('fs/promises', () => promises);
   registerBuiltin('process', () => process);
   registerBuiltin('module', () => moduleBuiltin);
-  for (const name of UNSUPPORTED) {
-    registerBuiltin(name, () => {
-      throw codedError(ErrorCtor, 'ERR_NOT_SUPPORTED', "The '" + name + "' module is not " +
-        'available in secure-exec (the sandbox cannot offer it)');
-    });
-  }
   // Well-kept npm implementations, bundled (vendor.js), built on first use; the glue below
   // fits them to Node's module shapes and adds what the sandbox answers itself.
   let vendor;
@@ -1014,6 +1068,8 @@
     },
   }));
   registerBuiltin('perf_hooks', () => ({ performance: prelude.loadWeb().performance }));
+  registerBuiltin('console', () => globalThis.console);
+  registerBuiltin('constants', () => ObjectAssign({}, requireBuiltin('os').constants, fs.constants));
   registerBuiltin('tty', () => {
     const noTerminal = () => { throw notSupported('A terminal'); };
     return { isatty: () => false, ReadStream: noTerminal, WriteStream: noTerminal };
