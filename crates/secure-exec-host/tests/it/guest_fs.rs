@@ -368,13 +368,18 @@ async fn time_blocked_on_the_host_counts_toward_the_timeout_but_not_cpu_time() {
     let v8 = support::spawn().await;
     let rt =
         with_system(&v8, SystemDriver::default().mount("/slow", slow(Duration::from_millis(600))));
-    let options = ExecOptions { cpu_time_limit_ms: Some(100), ..Default::default() };
     let code = "const fs = require('fs'); console.log(fs.readFileSync('/slow/f.txt', 'utf8'), fs.readFileSync('/slow/f.txt').length)";
+    // A first session compiles the module loader and the built-ins; the worker keeps their
+    // code, so the measured session's own CPU time is small even on a slow machine.
+    let warm = rt.exec(code).await.unwrap();
+    assert_eq!(warm.error_code, None, "{:?}", warm.error_message);
+    let options = ExecOptions { cpu_time_limit_ms: Some(300), ..Default::default() };
     let r = rt.exec_with(code, options).await.unwrap();
     assert_eq!(r.error_code, None, "{:?}", r.error_message);
     assert_eq!(r.stdout, "slow bytes 10\n");
+    // 1.2 s spent waiting on the host is wall time, none of it CPU time.
     assert!(r.metrics.wall_time >= Duration::from_millis(1200), "{:?}", r.metrics);
-    assert!(r.metrics.cpu_time < Duration::from_millis(100), "{:?}", r.metrics);
+    assert!(r.metrics.cpu_time < Duration::from_millis(300), "{:?}", r.metrics);
 }
 
 #[tokio::test]
