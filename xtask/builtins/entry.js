@@ -6,6 +6,8 @@ module.exports = {
   // Finds the export names of a CommonJS module imported from an ES module, as Node does.
   cjs_module_lexer: () => require('cjs-module-lexer'),
   events: () => require('events/'),
+  // zlib's deflate and inflate, ported to JavaScript (the `zlib` module's engine).
+  pako: () => require('pako'),
   path: () => require('path-browserify'),
   punycode: () => require('punycode/'),
   querystring: () => require('querystring-es3'),

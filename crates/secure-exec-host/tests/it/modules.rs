@@ -269,3 +269,40 @@ async fn a_js_entry_is_an_es_module_by_its_package_type_or_its_syntax() {
         r.error_message
     );
 }
+
+/// `zlib` (pako) against Node's: data compressed by Node's own zlib decompresses the same,
+/// every round trip holds, errors carry Node's codes, callbacks, promisify and streams work.
+#[tokio::test]
+async fn zlib_behaves_as_in_node() {
+    let made = std::process::Command::new("node")
+        .args(["-e", "process.stdout.write(require('zlib').gzipSync('hello from node gzip '.repeat(20)).toString('base64'))"])
+        .output()
+        .expect("`node` is needed as the oracle for these tests (it is on CI)");
+    let gzipped = String::from_utf8(made.stdout).unwrap();
+    let script = format!(
+        r#"
+const zlib = require('zlib');
+const text = 'hello world '.repeat(100);
+const fromNode = Buffer.from('{gzipped}', 'base64');
+console.log(zlib.gunzipSync(fromNode).toString().length, zlib.unzipSync(fromNode).toString().slice(0, 22));
+for (const [c, d] of [['gzipSync', 'gunzipSync'], ['deflateSync', 'inflateSync'], ['deflateRawSync', 'inflateRawSync'], ['deflateSync', 'unzipSync'], ['gzipSync', 'unzipSync']]) {{
+  console.log(c, d, zlib[d](zlib[c](text)).toString() === text, zlib[c](text).length < text.length);
+}}
+try {{ zlib.inflateSync(Buffer.from('not compressed')); }} catch (e) {{ console.log(e.code, e.errno, e.message); }}
+console.log(typeof zlib.constants.Z_BEST_COMPRESSION, zlib.constants.Z_SYNC_FLUSH);
+zlib.gzip(text, (err, buf) => zlib.gunzip(buf, (err2, back) => {{
+  console.log('callbacks', err, err2, back.toString() === text);
+  require('util').promisify(zlib.deflate)(text).then((b) => {{
+    console.log('promisified', zlib.inflateSync(b).toString() === text);
+    const {{ pipeline, Readable, Writable }} = require('stream');
+    const out = [];
+    pipeline(Readable.from([Buffer.from(text.slice(0, 500)), Buffer.from(text.slice(500))]), zlib.createGzip(), zlib.createGunzip(),
+      new Writable({{ write(c, e, cb) {{ out.push(c); cb(); }} }}),
+      (err) => console.log('streams', err, Buffer.concat(out).toString() === text));
+  }});
+}}));
+"#
+    );
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", &script)], "main.js").await;
+}

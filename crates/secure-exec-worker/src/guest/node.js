@@ -930,7 +930,6 @@
     vm: ['Script', 'compileFunction', 'createContext', 'isContext', 'runInContext', 'runInNewContext', 'runInThisContext'],
     wasi: ['WASI'],
     worker_threads: ['MessageChannel', 'MessagePort', 'Worker', 'BroadcastChannel', 'receiveMessageOnPort', 'markAsUntransferable'],
-    zlib: ['createDeflate', 'createGunzip', 'createGzip', 'createInflate', 'createUnzip', 'deflate', 'deflateSync', 'gunzip', 'gunzipSync', 'gzip', 'gzipSync', 'inflate', 'inflateSync', 'unzip', 'unzipSync', 'brotliCompress', 'brotliCompressSync', 'brotliDecompress', 'brotliDecompressSync'],
   };
   // The values that are real in those modules.
   const UNSUPPORTED_VALUES = {
@@ -1101,6 +1100,7 @@
     constants: ObjectFreeze({ signals: ObjectFreeze({}), errno: ObjectFreeze({}), priority: ObjectFreeze({}) }),
   }));
   registerBuiltin('crypto', () => makeCrypto());
+  registerBuiltin('zlib', () => makeZlib());
 
   // Node's Buffer knows 'base64url' (base64 with - and _, unpadded); the npm one does not.
   function withBase64url(module) {
@@ -1131,6 +1131,91 @@
     };
     B.isEncoding = (encoding) => isUrl(encoding) || call(isEncoding, B, encoding);
     return module;
+  }
+
+  // ---------------------------------------------------------------- zlib
+  // Deflate, gzip and their inverses by pako (zlib ported to JavaScript), in Node's shapes:
+  // `*Sync`, callbacks, and Transform streams. Brotli is not offered.
+  function makeZlib() {
+    const pako = npm('pako');
+    const { Transform } = requireBuiltin('stream');
+    const ERRORS = { 'incorrect header check': -3, 'invalid stored block lengths': -3,
+      'unexpected end of file': -5, 'invalid distance too far back': -3 };
+    function zlibError(message) {
+      const text = typeof message === 'string' ? message : (message && message.message) || 'zlib error';
+      const errno = ERRORS[text] === undefined ? -3 : ERRORS[text];
+      const err = new ErrorCtor(text);
+      err.errno = errno;
+      err.code = errno === -5 ? 'Z_BUF_ERROR' : 'Z_DATA_ERROR';
+      return err;
+    }
+    function bytes(data) {
+      if (data instanceof ArrayBuffer) return new Uint8ArrayCtor(data);
+      return dataBytes(data, 'utf8', 'buffer');
+    }
+    const isGzip = (input) => input.length > 1 && input[0] === 0x1f && input[1] === 0x8b;
+    const ENGINES = {
+      deflate: [(input, o) => pako.deflate(input, o), (o) => new pako.Deflate(o)],
+      inflate: [(input, o) => pako.inflate(input, o), (o) => new pako.Inflate(o)],
+      gzip: [(input, o) => pako.gzip(input, o), (o) => new pako.Deflate(ObjectAssign({ gzip: true }, o))],
+      gunzip: [(input, o) => pako.ungzip(input, o), (o) => new pako.Inflate(o)],
+      deflateRaw: [(input, o) => pako.deflateRaw(input, o), (o) => new pako.Deflate(ObjectAssign({ raw: true }, o))],
+      inflateRaw: [(input, o) => pako.inflateRaw(input, o), (o) => new pako.Inflate(ObjectAssign({ raw: true }, o))],
+      unzip: [(input, o) => (isGzip(input) ? pako.ungzip(input, o) : pako.inflate(input, o)), (o) => new pako.Inflate(o)],
+    };
+    const zlib = { constants: ObjectFreeze(ObjectAssign({}, pako.constants)) };
+    for (const name of ObjectKeys(ENGINES)) {
+      const [once, streaming] = ENGINES[name];
+      const run = (data, opts) => {
+        let out;
+        try {
+          out = once(bytes(data), opts || {});
+        } catch (err) {
+          throw zlibError(err);
+        }
+        return toBuffer(out);
+      };
+      zlib[name + 'Sync'] = run;
+      zlib[name] = (data, opts, callback) => {
+        if (typeof opts === 'function') { callback = opts; opts = {}; }
+        let result;
+        let failure = null;
+        try {
+          result = run(data, opts);
+        } catch (err) {
+          failure = err;
+        }
+        prelude.setImmediate(() => callback(failure, result));
+      };
+      const className = name[0].toUpperCase() + name.slice(1);
+      zlib['create' + className] = (opts) => {
+        const engine = streaming(opts || {});
+        const chunks = [];
+        engine.onData = (chunk) => call(ArrayPrototypePush, chunks, toBuffer(chunk));
+        const drain = (stream) => {
+          while (chunks.length > 0) stream.push(chunks.shift());
+        };
+        return new Transform({
+          transform(chunk, encoding, callback) {
+            if (!engine.push(bytes(chunk), false) && engine.err) return callback(zlibError(engine.msg));
+            drain(this);
+            callback();
+          },
+          flush(callback) {
+            if (!engine.push(new Uint8ArrayCtor(0), true) && engine.err) return callback(zlibError(engine.msg));
+            drain(this);
+            callback();
+          },
+        });
+      };
+    }
+    for (const name of ['brotliCompress', 'brotliDecompress']) {
+      const fail = () => { throw notSupported('zlib.' + name + '() (Brotli)'); };
+      zlib[name] = fail;
+      zlib[name + 'Sync'] = fail;
+      zlib['create' + name[0].toUpperCase() + name.slice(1)] = fail;
+    }
+    return zlib;
   }
 
   // ---------------------------------------------------------------- crypto
