@@ -305,11 +305,7 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
             "lower_is_better": f.lower_is_better, "goal": f.goal,
         })).collect::<Vec<_>>(),
     });
-    let dir = std::env::var_os("SECURE_EXEC_BENCH_DIR")
-        .map_or_else(|| PathBuf::from("target/bench"), PathBuf::from);
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(&results)?)?;
-    println!("wrote {}", dir.join("results.json").display());
+    write_results(&results)?;
 
     if check {
         let path = std::env::var_os("SECURE_EXEC_BENCH_BASELINE")
@@ -404,6 +400,16 @@ async fn modules(figures: &mut Vec<Figure>, plan: &Plan) -> Result<(), AnyError>
         goal: None,
     });
     v8.dispose().await;
+    Ok(())
+}
+
+/// Writes `results.json` to `$SECURE_EXEC_BENCH_DIR` (default `target/bench`).
+fn write_results(results: &Value) -> Result<(), AnyError> {
+    let dir = std::env::var_os("SECURE_EXEC_BENCH_DIR")
+        .map_or_else(|| PathBuf::from("target/bench"), PathBuf::from);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(results)?)?;
+    println!("wrote {}", dir.join("results.json").display());
     Ok(())
 }
 
@@ -580,11 +586,7 @@ async fn scale(quick: bool, only: Option<Vec<usize>>) -> Result<(), AnyError> {
             "worker_cpu_us_per_session": round(r.worker_cpu_us),
         })).collect::<Vec<_>>(),
     });
-    let dir = std::env::var_os("SECURE_EXEC_BENCH_DIR")
-        .map_or_else(|| PathBuf::from("target/bench"), PathBuf::from);
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(&results)?)?;
-    println!("wrote {}", dir.join("results.json").display());
+    write_results(&results)?;
     Ok(())
 }
 

@@ -85,15 +85,14 @@ struct InFlight {
     stdout: String,
     stderr: String,
     deadline: Instant,
-    world: Arc<SessionWorld>,
-    /// The session's host calls.
+    /// The session's host calls (and its world).
     calls: Arc<CallQueue>,
 }
 
 impl InFlight {
     /// Reports the session's end, after its output if a callback is still receiving it.
     fn complete(self, mut report: Report) {
-        self.world.end();
+        self.calls.end();
         report.stdout = self.stdout;
         report.stderr = self.stderr;
         match self.delivery {
@@ -309,11 +308,10 @@ impl Actor {
                     stderr: String::new(),
                     deadline,
                     calls: CallQueue::new(
-                        Arc::clone(&session.world),
+                        session.world,
                         self.outbox.clone(),
                         self.process.info.max_frame_len,
                     ),
-                    world: session.world,
                 };
                 if self.process.state() != ProcessState::Ready {
                     // Raced a dispose into the queue: the worker is already shutting down.

@@ -56,6 +56,11 @@ impl CallQueue {
         })
     }
 
+    /// The session has its result: calls still queued are not carried out.
+    pub(crate) fn end(&self) {
+        self.world.end();
+    }
+
     /// Queues `call`, starting a thread to drain the queue if the session may have another.
     pub(crate) fn submit(self: &Arc<Self>, call: v1::HostCall) {
         let start = {

@@ -79,20 +79,7 @@ impl oxc_resolver::FileSystem for WorldFs {
     }
 
     fn read_to_string(&self, path: &Path) -> io::Result<String> {
-        let path = guest_path(path)?;
-        let (data, _) = self.mounts()?.read(&path, 0, MAX_PACKAGE_JSON + 1).map_err(fs_error)?;
-        if data.len() > MAX_PACKAGE_JSON {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{path} is too large")));
-        }
-        let text = String::from_utf8(data)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8"))?;
-        if too_deep(&text, MAX_JSON_DEPTH) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{path} nests deeper than {MAX_JSON_DEPTH} levels"),
-            ));
-        }
-        Ok(text)
+        package_json_text(self.mounts()?, &guest_path(path)?)
     }
 
     fn metadata(&self, path: &Path) -> io::Result<FileMetadata> {
@@ -266,19 +253,38 @@ impl Resolvers {
     }
 }
 
+/// The text of the JSON file at `path`, refused (`InvalidData`) if it is larger, deeper or
+/// other than UTF-8 as no real `package.json` is, before any JSON parser sees it.
+fn package_json_text(mounts: &MountTable, path: &str) -> io::Result<String> {
+    let (data, _) = mounts.read(path, 0, MAX_PACKAGE_JSON + 1).map_err(fs_error)?;
+    if data.len() > MAX_PACKAGE_JSON {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{path} is too large")));
+    }
+    let text = String::from_utf8(data)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8"))?;
+    if too_deep(&text, MAX_JSON_DEPTH) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{path} nests deeper than {MAX_JSON_DEPTH} levels"),
+        ));
+    }
+    Ok(text)
+}
+
 /// The `"type"` of the package.json nearest to `dir` (walking up), if one says.
 pub(crate) fn package_type(mounts: &MountTable, dir: &str) -> Option<String> {
     let mut dir = normalize(dir).ok()?;
     loop {
         let file =
             if dir == "/" { "/package.json".to_owned() } else { format!("{dir}/package.json") };
-        if let Ok((data, _)) = mounts.read(&file, 0, MAX_PACKAGE_JSON + 1) {
-            let text = String::from_utf8(data).ok()?;
-            if text.len() > MAX_PACKAGE_JSON || too_deep(&text, MAX_JSON_DEPTH) {
-                return None;
+        match package_json_text(mounts, &file) {
+            Ok(text) => {
+                let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+                return value.get("type").and_then(|t| t.as_str()).map(str::to_owned);
             }
-            let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-            return value.get("type").and_then(|t| t.as_str()).map(str::to_owned);
+            // There but unreadable as a package.json: no type to be had from it.
+            Err(err) if err.kind() == io::ErrorKind::InvalidData => return None,
+            Err(_) => {}
         }
         if dir == "/" {
             return None;

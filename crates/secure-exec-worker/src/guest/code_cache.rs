@@ -78,6 +78,24 @@ pub(crate) fn source(
     }
 }
 
+/// Keeps what a session compiled for an entry to be made after its result, unless the cache
+/// already served it (V8 accepted the cached code).
+pub(crate) fn remember(
+    scope: &mut v8::PinScope<'_, '_>,
+    key: Option<Key>,
+    consumed: bool,
+    source: &v8::script_compiler::Source,
+    compiled: impl FnOnce(&mut v8::PinScope<'_, '_>) -> Compiled,
+) {
+    let rejected = source.get_cached_data().is_some_and(|data| data.rejected());
+    if let Some(key) = key.filter(|_| !consumed || rejected) {
+        let compiled = compiled(scope);
+        if let Some(state) = scope.get_slot_mut::<SessionState>() {
+            state.uncached.push((key, compiled));
+        }
+    }
+}
+
 pub(crate) fn get(key: &Key) -> Option<Arc<[u8]>> {
     let store = STORE.lock().unwrap_or_else(PoisonError::into_inner);
     store.as_ref().and_then(|s| s.entries.get(key).cloned())

@@ -373,11 +373,9 @@ fn compile_function<'s>(
     ) else {
         return;
     };
-    let rejected = source.get_cached_data().is_some_and(|data| data.rejected());
-    if let Some(key) = key.filter(|_| cached.is_none() || rejected) {
-        let global = v8::Global::new(scope, function);
-        state(scope).uncached.push((key, code_cache::Compiled::Function(global)));
-    }
+    code_cache::remember(scope, key, cached.is_some(), &source, |scope| {
+        code_cache::Compiled::Function(v8::Global::new(scope, function))
+    });
     rv.set(function.into());
 }
 

@@ -116,12 +116,10 @@ fn compile_module<'s>(
     ) else {
         return;
     };
-    let rejected = source.get_cached_data().is_some_and(|data| data.rejected());
-    if let Some(key) = key.filter(|_| cached.is_none() || rejected) {
+    code_cache::remember(scope, key, cached.is_some(), &source, |scope| {
         let script = module.get_unbound_module_script(scope);
-        let global = v8::Global::new(scope, script);
-        state(scope).uncached.push((key, code_cache::Compiled::Module(global)));
-    }
+        code_cache::Compiled::Module(v8::Global::new(scope, script))
+    });
     let requests = module.get_module_requests();
     let mut listed = Vec::with_capacity(requests.length());
     for i in 0..requests.length() {

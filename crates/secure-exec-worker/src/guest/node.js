@@ -1430,8 +1430,13 @@
     }
   }
 
+  // Where a module's relative requires start.
+  function moduleDir(parent) {
+    return parent && parent.filename ? dirname(parent.filename) : session.cwd;
+  }
+
   function resolveFrom(parent, id, load) {
-    const dir = parent && parent.filename ? dirname(parent.filename) : session.cwd;
+    const dir = moduleDir(parent);
     const reply = hostSync([OP.RESOLVE, id, dir, undefined, 0, 0, load ? FLAG.LOAD : 0]);
     if (reply.error) throw notFound(reply, id, parent);
     return reply;
@@ -1441,7 +1446,7 @@
     validateId(id);
     const builtin = builtinName(id);
     if (builtin !== undefined) return requireBuiltin(builtin);
-    const dir = parent && parent.filename ? dirname(parent.filename) : session.cwd;
+    const dir = moduleDir(parent);
     const key = dir + '\u0000' + id;
     const known = call(MapPrototypeGet, resolved, key);
     // An answer the walk already has, else one sent ahead, else a call now.
