@@ -15,4 +15,6 @@ module.exports = {
   string_decoder: () => require('string_decoder/'),
   url: () => require('url/'),
   util: () => require('util/'),
+  // WHATWG streams (ReadableStream, ...), under fetch's bodies and `stream/web`.
+  web_streams: () => require('web-streams-polyfill'),
 };

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use secure_exec_host::{
-    ExecOptions, HostDir, NodeRuntime, NodeRuntimeOptions, OutputStream, SystemDriver, V8Runtime,
-    V8RuntimeOptions,
+    ExecOptions, HostDir, NetPolicy, NodeRuntime, NodeRuntimeOptions, OutputStream, SystemDriver,
+    V8Runtime, V8RuntimeOptions,
 };
 
 /// Exit status when the host could not run the code at all (no worker, bad options).
@@ -72,6 +72,22 @@ struct Source {
     /// holds it, else `/`).
     #[arg(long, value_name = "GUEST_PATH")]
     cwd: Option<String>,
+    /// Let the guest reach the network. Alone: any public host (loopback, private and
+    /// link-local addresses stay denied unless listed); `--allow-net=HOST[:PORT],...`: only
+    /// those (`api.example.com`, `*.example.com:443`, `127.0.0.1:8080`, `10.0.0.0/8`). The
+    /// list only after `=`, so `--allow-net script.js` runs script.js. Repeatable.
+    #[arg(
+        long = "allow-net",
+        value_name = "HOST[:PORT],...",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "*"
+    )]
+    allow_net: Vec<String>,
+    /// The network policy as a JSON file (rules and per-session bounds); `--allow-net` rules
+    /// are added to it.
+    #[arg(long, value_name = "FILE")]
+    net_policy: Option<PathBuf>,
     /// The worker executable (default: SECURE_EXEC_WORKER, beside this program, or PATH).
     #[arg(long, value_name = "PATH")]
     worker: Option<PathBuf>,
@@ -171,6 +187,18 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         };
         let at = if volume.guest.is_empty() { "/" } else { volume.guest.as_str() };
         system = system.mount(at, dir);
+    }
+    if let Some(path) = &source.net_policy {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the network policy {}", path.display()))?;
+        let policy: NetPolicy = serde_json::from_str(&text)
+            .with_context(|| format!("network policy {}", path.display()))?;
+        system = system.with_net_policy(policy);
+    }
+    for list in &source.allow_net {
+        for rule in NetPolicy::parse_list(list).context("--allow-net")? {
+            system = system.allow_net(rule);
+        }
     }
     let here = std::env::current_dir().ok().and_then(|dir| std::fs::canonicalize(dir).ok());
     let cwd = match (&source.cwd, here.and_then(|dir| guest_path(&source.volumes, &dir))) {

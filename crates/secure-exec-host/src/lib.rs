@@ -27,6 +27,7 @@
 
 mod driver;
 mod error;
+mod net;
 mod node;
 mod options;
 mod process;
@@ -42,6 +43,11 @@ pub use error::{Error, ErrorCode};
 pub fn io_tasks() -> usize {
     driver::alive_tasks()
 }
+pub use net::policy::{
+    DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_MAX_REQUESTS,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS,
+};
+pub use net::{HostPattern, NetFilter, NetPolicy, NetRequest, NetRule, NetRuleError};
 pub use node::NodeRuntime;
 pub use options::{
     DEFAULT_MAX_EXPORTS_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_SESSIONS,

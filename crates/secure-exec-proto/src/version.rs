@@ -13,8 +13,11 @@ pub const FRAME_LIMIT_AGREED: u32 = 2;
 /// Sessions ask the host for files and modules (`HostCall`, `HostReply`).
 pub const HOST_CALLS: u32 = 3;
 
+/// Sessions ask the host to make network requests for them (`NetCall`).
+pub const NET_CALLS: u32 = 4;
+
 /// The version this build speaks.
-pub const CURRENT: u32 = HOST_CALLS;
+pub const CURRENT: u32 = NET_CALLS;
 
 /// Whether a peer speaking `version` can talk to this build.
 ///

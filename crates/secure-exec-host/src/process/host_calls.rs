@@ -83,6 +83,11 @@ impl CallQueue {
                 return;
             }
             state.in_flight += 1;
+            if let Some(v1::host_call::Op::Net(net)) = call.op {
+                drop(state);
+                self.serve_net(call.session_id, call.call_id, net);
+                return;
+            }
             state.waiting.push_back(call);
             let start = state.draining < THREADS_PER_SESSION;
             if start {
@@ -94,6 +99,20 @@ impl CallQueue {
             let queue = Arc::clone(self);
             tokio::task::spawn_blocking(move || queue.drain());
         }
+    }
+
+    /// A network call runs as a task on the I/O thread: it waits on sockets, never on files.
+    fn serve_net(self: &Arc<Self>, session_id: u64, call_id: u64, call: v1::NetCall) {
+        let queue = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut reply = queue.world.net().serve(call, queue.data_cap).await;
+            queue.state.lock().unwrap_or_else(PoisonError::into_inner).in_flight -= 1;
+            if !queue.world.ended() {
+                reply.session_id = session_id;
+                reply.call_id = call_id;
+                send(&queue.outbox, reply);
+            }
+        });
     }
 
     fn drain(&self) {

@@ -35,7 +35,8 @@ pub(crate) fn serve(
     let answer = match op {
         Some(host_call::Op::Fs(call)) => fs_call(world, call, data_cap),
         Some(host_call::Op::Resolve(call)) => resolve(world, &call, data_cap),
-        None => Err(Failure {
+        // Network calls are served on the I/O thread (`CallQueue::serve_net`), never here.
+        Some(host_call::Op::Net(_)) | None => Err(Failure {
             code: "ERR_INVALID_ARG_VALUE".into(),
             message: "an empty host call".into(),
         }),

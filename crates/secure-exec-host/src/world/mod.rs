@@ -25,6 +25,7 @@ pub use memfs::{DEFAULT_MEMFS_QUOTA, MemFs};
 pub(crate) use calls::serve;
 
 use crate::Error;
+use crate::net::{NetFilter, NetPolicy, NetRule, NetSession};
 use mounts::{Mount, MountTable, normalize};
 
 /// Default bound on the bytes one session may read through host calls: 1 GiB.
@@ -32,9 +33,9 @@ pub const DEFAULT_MAX_READ_BYTES: u64 = 1024 * 1024 * 1024;
 /// Default bound on the bytes one session may write through host calls: 256 MiB.
 pub const DEFAULT_MAX_WRITE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// The world a session's guest sees: its filesystems and working directory. Deny by default:
-/// [`SystemDriver::default()`] shows no host path at all, only an empty in-memory filesystem
-/// at `/`, fresh for every session.
+/// The world a session's guest sees: its filesystems, working directory and network. Deny by
+/// default: [`SystemDriver::default()`] shows no host path at all, only an empty in-memory
+/// filesystem at `/`, fresh for every session, and reaches no host on the network.
 ///
 /// ```
 /// use secure_exec_host::{HostDir, MemFs, SystemDriver};
@@ -43,7 +44,8 @@ pub const DEFAULT_MAX_WRITE_BYTES: u64 = 256 * 1024 * 1024;
 /// let driver = SystemDriver::default()
 ///     .mount("/app", HostDir::read_only("."))
 ///     .mount("/workspace", workspace.clone())
-///     .with_cwd("/app");
+///     .with_cwd("/app")
+///     .allow_net("api.example.com:443".parse().unwrap());
 /// # let _ = driver;
 /// ```
 #[derive(Debug, Clone)]
@@ -54,6 +56,18 @@ pub struct SystemDriver {
     cwd: String,
     max_read_bytes: u64,
     max_write_bytes: u64,
+    net: Arc<NetPolicy>,
+    net_filter: Filter,
+}
+
+/// The embedder's network filter, if any.
+#[derive(Clone, Default)]
+struct Filter(Option<NetFilter>);
+
+impl std::fmt::Debug for Filter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Some(..)" } else { "None" })
+    }
 }
 
 impl Default for SystemDriver {
@@ -65,6 +79,8 @@ impl Default for SystemDriver {
             cwd: "/".to_owned(),
             max_read_bytes: DEFAULT_MAX_READ_BYTES,
             max_write_bytes: DEFAULT_MAX_WRITE_BYTES,
+            net: Arc::new(NetPolicy::default()),
+            net_filter: Filter::default(),
         }
     }
 }
@@ -117,6 +133,36 @@ impl SystemDriver {
         self
     }
 
+    /// Adds a rule to the network policy (nothing is reachable without one):
+    /// `allow_net(NetRule::host(HostPattern::Any))` admits any public host, and
+    /// `"127.0.0.1:8080".parse()` one local port. See [`NetPolicy`] for what a rule admits.
+    pub fn allow_net(mut self, rule: NetRule) -> Self {
+        Arc::make_mut(&mut self.net).allow.push(rule);
+        self
+    }
+
+    /// Replaces the network policy: its rules and its per-session bounds.
+    pub fn with_net_policy(mut self, policy: NetPolicy) -> Self {
+        self.net = Arc::new(policy);
+        self
+    }
+
+    /// An embedder's check on every request (and every redirect hop) the rules admitted:
+    /// returning `false` refuses it with `ERR_ACCESS_DENIED`. It can narrow the policy, never
+    /// widen it. It runs on the host's I/O thread: keep it quick.
+    pub fn with_net_filter<F>(mut self, filter: F) -> Self
+    where
+        F: Fn(&crate::NetRequest<'_>) -> bool + Send + Sync + 'static,
+    {
+        self.net_filter = Filter(Some(Arc::new(filter)));
+        self
+    }
+
+    /// The network policy.
+    pub fn net_policy(&self) -> &NetPolicy {
+        &self.net
+    }
+
     /// The guest's working directory.
     pub fn cwd(&self) -> &str {
         &self.cwd
@@ -149,6 +195,7 @@ impl SystemDriver {
             max_read: self.max_read_bytes,
             max_written: self.max_write_bytes,
             ended: AtomicBool::new(false),
+            net: NetSession::new(Arc::clone(&self.net), self.net_filter.0.clone()),
         })
     }
 }
@@ -168,12 +215,19 @@ pub(crate) struct SessionWorld {
     max_read: u64,
     max_written: u64,
     ended: AtomicBool,
+    net: NetSession,
 }
 
 impl SessionWorld {
     /// The session has its result: calls still queued for it are not carried out.
     pub(crate) fn end(&self) {
         self.ended.store(true, Ordering::Relaxed);
+        self.net.end();
+    }
+
+    /// The session's network requests.
+    pub(crate) fn net(&self) -> &NetSession {
+        &self.net
     }
 
     pub(crate) fn ended(&self) -> bool {

@@ -75,6 +75,7 @@ impl HostCalls {
 pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v8::Object>) {
     set_function(scope, natives, "hostCall", host_call_native);
     set_function(scope, natives, "hostSend", host_send);
+    set_function(scope, natives, "netCall", net_call);
     set_function(scope, natives, "hostWait", host_wait);
     set_function(scope, natives, "takeData", take_data);
     set_function(scope, natives, "takeText", take_text);
@@ -104,6 +105,63 @@ fn host_call_native(
 ) {
     let mode = if args.get(7).boolean_value(scope) { Mode::Async } else { Mode::Blocking };
     call_host(scope, &args, rv, mode);
+}
+
+/// `netCall(op, handle, method, url, headers, body, redirect, raw)`: one step of a network
+/// request (`headers` a flat array of names and values); always asynchronous, returns the
+/// call's id.
+fn net_call(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let op = args.get(0).int32_value(scope).unwrap_or(0);
+    if v1::NetOp::try_from(op).is_err() {
+        return throw_type_error(scope, "unknown network operation");
+    }
+    let handle = args.get(1).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+    let method = args.get(2).to_rust_string_lossy(scope);
+    let url = args.get(3).to_rust_string_lossy(scope);
+    let mut headers = Vec::new();
+    if let Ok(list) = v8::Local::<v8::Array>::try_from(args.get(4)) {
+        let mut size = 0;
+        for i in (0..list.length().saturating_sub(1)).step_by(2) {
+            let (Some(name), Some(value)) =
+                (list.get_index(scope, i), list.get_index(scope, i + 1))
+            else {
+                return;
+            };
+            let header = v1::Header {
+                name: name.to_rust_string_lossy(scope),
+                value: value.to_rust_string_lossy(scope),
+            };
+            size += header.name.len() + header.value.len();
+            if size > HOST_IO_CHUNK {
+                return throw_range_error(scope, "the request headers are too large");
+            }
+            headers.push(header);
+        }
+    }
+    let Some(body) = chunk_arg(scope, args.get(5)) else { return };
+    let redirect = args.get(6).int32_value(scope).unwrap_or(0);
+    let raw = args.get(7).boolean_value(scope);
+    let call =
+        host_call::Op::Net(v1::NetCall { op, handle, method, url, headers, body, redirect, raw });
+    send_call(scope, call, Mode::Async, &mut rv);
+}
+
+/// The bytes of a view argument (at most one chunk), empty for `undefined`; `None` after
+/// throwing.
+fn chunk_arg(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<'_, v8::Value>) -> Option<Vec<u8>> {
+    if value.is_undefined() {
+        return Some(Vec::new());
+    }
+    let source = view(scope, value)?;
+    if source.byte_length() > HOST_IO_CHUNK {
+        throw_range_error(scope, "a host call carries at most one chunk of data");
+        return None;
+    }
+    Some(bytes_mut(scope, source).to_vec())
 }
 
 /// `hostSend(op, path, to, data, offset, length, flags)`: sends a call ahead of need (module
@@ -165,15 +223,7 @@ fn call_host(
     let op = args.get(0).int32_value(scope).unwrap_or(0);
     let path = args.get(1).to_rust_string_lossy(scope);
     let to = args.get(2).to_rust_string_lossy(scope);
-    let data = if args.get(3).is_undefined() {
-        Vec::new()
-    } else {
-        let Some(source) = view(scope, args.get(3)) else { return };
-        if source.byte_length() > HOST_IO_CHUNK {
-            return throw_range_error(scope, "a host call carries at most one chunk of data");
-        }
-        bytes_mut(scope, source).to_vec()
-    };
+    let Some(data) = chunk_arg(scope, args.get(3)) else { return };
     let offset = args.get(4).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
     let length = args.get(5).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
     let flags = args.get(6).uint32_value(scope).unwrap_or(0);
@@ -208,6 +258,16 @@ fn call_host(
         })
     };
 
+    send_call(scope, call, mode, &mut rv);
+}
+
+/// Sends `call` and, for a blocking one, waits for its reply.
+fn send_call(
+    scope: &mut v8::PinScope<'_, '_>,
+    call: host_call::Op,
+    mode: Mode,
+    rv: &mut v8::ReturnValue<'_>,
+) {
     let session = state(scope);
     let outstanding = session.host.pending.len() + session.host.parked.len();
     if mode != Mode::Blocking && outstanding >= MAX_HOST_CALLS_IN_FLIGHT {
@@ -240,7 +300,7 @@ fn call_host(
         Mode::Blocking => {
             let control = std::sync::Arc::clone(&session.control);
             let reply = control.wait_reply(id, Duration::from_millis(MAX_TIME_MS));
-            answer(scope, reply, &mut rv);
+            answer(scope, reply, rv);
         }
     }
 }
@@ -312,6 +372,35 @@ pub(crate) fn reply_object<'s>(
         let kinds = v8::Array::new_with_elements(scope, &kinds);
         set(scope, "names", names.into());
         set(scope, "kinds", kinds.into());
+    }
+    if let Some(head) = reply.response {
+        let status = v8::Number::new(scope, f64::from(head.status));
+        set(scope, "status", status.into());
+        let text = new_string(scope, &head.status_text).ok()?;
+        set(scope, "statusText", text.into());
+        let mut pairs = Vec::with_capacity(head.headers.len() * 2);
+        for header in &head.headers {
+            pairs.push(new_string(scope, &header.name).ok()?.into());
+            pairs.push(new_string(scope, &header.value).ok()?.into());
+        }
+        let headers = v8::Array::new_with_elements(scope, &pairs);
+        set(scope, "headers", headers.into());
+        let url = new_string(scope, &head.url).ok()?;
+        set(scope, "url", url.into());
+        let redirected = v8::Boolean::new(scope, head.redirected);
+        set(scope, "redirected", redirected.into());
+    }
+    if reply.eof {
+        let eof = v8::Boolean::new(scope, true);
+        set(scope, "eof", eof.into());
+    }
+    if !reply.addresses.is_empty() {
+        let mut addresses = Vec::with_capacity(reply.addresses.len());
+        for address in &reply.addresses {
+            addresses.push(new_string(scope, address).ok()?.into());
+        }
+        let addresses = v8::Array::new_with_elements(scope, &addresses);
+        set(scope, "addresses", addresses.into());
     }
     let path = new_string(scope, &reply.path).ok()?;
     set(scope, "path", path.into());

@@ -25,6 +25,7 @@ const PRELUDE: &str = include_str!("prelude.js");
 const WEB: &str = include_str!("web.js");
 const NODE: &str = include_str!("node.js");
 const VENDOR: &str = include_str!("vendor.js");
+const NET: &str = include_str!("net.js");
 
 /// The parameters of a CommonJS module's function, in Node's order.
 pub(crate) const CJS_PARAMS: [&str; 5] =
@@ -56,6 +57,8 @@ static WEB_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 static NODE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 /// The same for `vendor.js`.
 static VENDOR_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+/// The same for `net.js`.
+static NET_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 
 /// Compiles `code` (from the code cache in `cache` once there is one) and runs it; returns the
 /// script and what it evaluated to.
@@ -108,6 +111,7 @@ pub(crate) fn install<'s>(
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);
+    set_function(scope, natives, "loadNet", load_net);
     set_function(scope, natives, "compileFunction", compile_function);
     let undefined = v8::undefined(scope);
 
@@ -346,6 +350,16 @@ fn load_vendor(
     rv: v8::ReturnValue<'_>,
 ) {
     load_script(scope, &args, rv, VENDOR, "secure-exec:vendor", &VENDOR_CACHE);
+}
+
+/// `loadNet(natives, deps)`: fetch, the http(s) clients and dns (`net.js`), built the first
+/// time the guest touches one.
+fn load_net(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    rv: v8::ReturnValue<'_>,
+) {
+    load_script(scope, &args, rv, NET, "secure-exec:net", &NET_CACHE);
 }
 
 /// `compileFunction(source, filename)`: a CommonJS module body compiled as a function of

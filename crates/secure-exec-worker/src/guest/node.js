@@ -915,11 +915,7 @@
     cluster: ['fork', 'setupPrimary', 'setupMaster', 'disconnect'],
     dgram: ['createSocket', 'Socket'],
     diagnostics_channel: ['channel', 'hasSubscribers', 'subscribe', 'unsubscribe', 'tracingChannel'],
-    dns: ['lookup', 'lookupService', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCname', 'resolveMx', 'resolveNs', 'resolveSrv', 'resolveTxt', 'reverse', 'setServers', 'getServers', 'Resolver'],
-    'dns/promises': ['lookup', 'lookupService', 'resolve', 'resolve4', 'resolve6', 'reverse', 'Resolver'],
-    http: ['Agent', 'ClientRequest', 'IncomingMessage', 'OutgoingMessage', 'Server', 'ServerResponse', 'createServer', 'get', 'request'],
     http2: ['connect', 'createServer', 'createSecureServer'],
-    https: ['Agent', 'Server', 'createServer', 'get', 'request'],
     inspector: ['open', 'close', 'url', 'waitForDebugger', 'Session'],
     net: ['BlockList', 'Server', 'Socket', 'SocketAddress', 'connect', 'createConnection', 'createServer'],
     readline: ['Interface', 'clearLine', 'clearScreenDown', 'createInterface', 'cursorTo', 'emitKeypressEvents', 'moveCursor'],
@@ -986,6 +982,22 @@
   for (const name of ['events', 'punycode', 'string_decoder', 'stream', 'assert']) {
     registerBuiltin(name, () => npm(name));
   }
+  // The network (net.js): fetch and its classes, the http(s) clients, dns.lookup, web streams.
+  let netModule;
+  function net() {
+    if (netModule === undefined) {
+      netModule = native.loadNet(native, {
+        netAsync: prelude.netAsync, process, web: prelude.loadWeb(), streams: npm('web_streams'),
+        require: requireBuiltin, setTimeout: prelude.setTimeout, clearTimeout: prelude.clearTimeout,
+      });
+    }
+    return netModule;
+  }
+  registerBuiltin('http', () => net().httpModule('http:'));
+  registerBuiltin('https', () => net().httpModule('https:'));
+  registerBuiltin('dns', () => net().dns);
+  registerBuiltin('dns/promises', () => net().dns.promises);
+  registerBuiltin('stream/web', () => net().streamWeb);
   registerBuiltin('querystring', () => {
     const qs = ObjectAssign({}, npm('querystring'));
     // Node's escape keeps what encodeURIComponent keeps; unescape forgives malformed input.
@@ -1840,5 +1852,5 @@
   moduleBuiltin.Module.createRequire = moduleBuiltin.createRequire;
   moduleBuiltin.Module._cache = moduleCache;
 
-  return { mainRequire, requireBuiltin, runEntryModule, fs };
+  return { mainRequire, requireBuiltin, runEntryModule, fs, net };
 })

@@ -720,6 +720,12 @@
     call(MapPrototypeSet, hostWaiters, id, callback);
     return id;
   }
+  // A network call (net.js): always asynchronous.
+  function netAsync(args, callback) {
+    const id = ReflectApply(native.netCall, undefined, args);
+    call(MapPrototypeSet, hostWaiters, id, callback);
+    return id;
+  }
   function hostReply(id, reply) {
     const callback = call(MapPrototypeGet, hostWaiters, id);
     call(MapPrototypeDelete, hostWaiters, id);
@@ -731,7 +737,7 @@
   let node;
   function loadNode() {
     if (node === undefined) {
-      node = native.loadNode(native, { process, module, session, hostAsync, inspect, format,
+      node = native.loadNode(native, { process, module, session, hostAsync, netAsync, inspect, format,
         queueMicrotask, loadWeb: () => loadWeb(),
         setTimeout: (callback, delay, ...args) => addTimer(callback, delay, args, false),
         setImmediate: (callback, ...args) => addTimer(callback, 0, args, false),
@@ -958,29 +964,40 @@
     'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'atob', 'btoa', 'structuredClone',
     'crypto', 'performance'];
   const lazyGetters = new SafeMap();
-  let web;
-  function loadWeb() {
-    if (web === undefined) {
-      web = native.loadWeb(native);
-      for (const key of WEB_GLOBALS) {
-        const descriptor = ObjectGetOwnPropertyDescriptor(globalObject, key);
-        if (descriptor !== undefined && descriptor.get === call(MapPrototypeGet, lazyGetters, key)) {
-          define(key, web[key]);
+  // Defines `keys` as accessors that call `load()` once and put its values in their place.
+  function lazyGlobals(keys, load) {
+    let values;
+    const loadAll = () => {
+      if (values === undefined) {
+        values = load();
+        for (const key of keys) {
+          const descriptor = ObjectGetOwnPropertyDescriptor(globalObject, key);
+          if (descriptor !== undefined && descriptor.get === call(MapPrototypeGet, lazyGetters, key)) {
+            define(key, values[key]);
+          }
         }
       }
+      return values;
+    };
+    for (const key of keys) {
+      const get = () => loadAll()[key];
+      call(MapPrototypeSet, lazyGetters, key, get);
+      ObjectDefineProperty(globalObject, key, {
+        get,
+        set(value) { define(key, value); },
+        configurable: true,
+        enumerable: false,
+      });
     }
-    return web;
+    return loadAll;
   }
-  for (const key of WEB_GLOBALS) {
-    const get = () => loadWeb()[key];
-    call(MapPrototypeSet, lazyGetters, key, get);
-    ObjectDefineProperty(globalObject, key, {
-      get,
-      set(value) { define(key, value); },
-      configurable: true,
-      enumerable: false,
-    });
-  }
+  const loadWeb = lazyGlobals(WEB_GLOBALS, () => native.loadWeb(native));
+  // fetch and what goes with it (net.js, built with the module loader, whose Buffer and
+  // streams it uses).
+  const NET_GLOBALS = ['fetch', 'Headers', 'Request', 'Response', 'FormData', 'Blob', 'File',
+    'ReadableStream', 'ReadableStreamDefaultReader', 'WritableStream', 'TransformStream',
+    'ByteLengthQueuingStrategy', 'CountQueuingStrategy'];
+  lazyGlobals(NET_GLOBALS, () => loadNode().net());
 
   // Node's `Buffer` global, built (with the module loader) on first use.
   ObjectDefineProperty(globalObject, 'Buffer', {
