@@ -6,6 +6,7 @@
 // Helpers outside #[test] functions unwrap too: any failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod http_server;
 mod oracle;
 mod support;
 
@@ -19,6 +20,7 @@ mod hostile_guest;
 mod hostile_worker;
 mod limits;
 mod modules;
+mod network;
 mod npm_packages;
 mod process;
 mod registry;

@@ -62,32 +62,49 @@ pub(crate) fn node_in(dir: &Path, entry: &str) -> (i32, String, String) {
 
 /// A runtime that sees `dir` read-write at [`GUEST_DIR`], working there.
 pub(crate) fn runtime_in(v8: &V8Runtime, dir: &Path) -> NodeRuntime {
+    runtime_with(v8, dir, SystemDriver::default())
+}
+
+/// [`runtime_in`] with `base` (a network policy, say) under the mount.
+fn runtime_with(v8: &V8Runtime, dir: &Path, base: SystemDriver) -> NodeRuntime {
     NodeRuntime::new(NodeRuntimeOptions {
         v8_runtime: Some(v8.clone()),
-        system: SystemDriver::default()
-            .mount(GUEST_DIR, HostDir::read_write(dir))
-            .with_cwd(GUEST_DIR),
+        system: base.mount(GUEST_DIR, HostDir::read_write(dir)).with_cwd(GUEST_DIR),
         ..Default::default()
     })
 }
 
 /// Runs `entry` of the project in `dir` through the guest.
 pub(crate) async fn guest_in(v8: &V8Runtime, dir: &Path, entry: &str) -> ExecResult {
+    guest_with(v8, dir, entry, SystemDriver::default()).await
+}
+
+async fn guest_with(v8: &V8Runtime, dir: &Path, entry: &str, base: SystemDriver) -> ExecResult {
     let code = std::fs::read_to_string(dir.join(entry)).unwrap();
     let options =
         ExecOptions { filename: Some(format!("{GUEST_DIR}/{entry}")), ..Default::default() };
-    runtime_in(v8, dir).exec_with(&code, options).await.unwrap()
+    runtime_with(v8, dir, base).exec_with(&code, options).await.unwrap()
 }
 
 /// Runs the project through Node and through the guest, each in a copy of its own, and
 /// checks that they print the same (host paths in Node's output read as the guest's).
 pub(crate) async fn same_as_node(v8: &V8Runtime, files: &[(&str, &str)], entry: &str) -> String {
+    same_as_node_with(v8, files, entry, SystemDriver::default()).await
+}
+
+/// [`same_as_node`] with the guest's world built on `base`.
+pub(crate) async fn same_as_node_with(
+    v8: &V8Runtime,
+    files: &[(&str, &str)],
+    entry: &str,
+    base: SystemDriver,
+) -> String {
     let for_node = TempDir::new("node").with_files(files);
     let for_guest = TempDir::new("guest").with_files(files);
     let (code, stdout, stderr) = node_in(for_node.path(), entry);
     assert_eq!(code, 0, "node failed: {stderr}");
     let expected = stdout.replace(&for_node.path().display().to_string(), GUEST_DIR);
-    let r = guest_in(v8, for_guest.path(), entry).await;
+    let r = guest_with(v8, for_guest.path(), entry, base).await;
     assert_eq!(r.error_code, None, "{:?}\nstdout so far:\n{}", r.error_message, r.stdout);
     let (got, want): (Vec<&str>, Vec<&str>) =
         (r.stdout.lines().collect(), expected.lines().collect());
