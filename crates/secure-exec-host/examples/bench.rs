@@ -14,10 +14,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use secure_exec_host::{
-    ErrorCode, ExecOptions, HostDir, NodeRuntime, NodeRuntimeOptions, Registry, RegistryOptions,
-    SystemDriver, Topology, V8Runtime, V8RuntimeOptions,
+    ErrorCode, ExecOptions, HostDir, NetPolicy, NodeRuntime, NodeRuntimeOptions, Registry,
+    RegistryOptions, SystemDriver, Topology, V8Runtime, V8RuntimeOptions,
 };
 use serde_json::{Value, json};
+
+// The integration tests' local HTTP server, for the network figures.
+#[allow(dead_code)]
+#[path = "../tests/it/http_server.rs"]
+mod http_server;
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -270,6 +275,9 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
     // host call.
     modules(&mut figures, &plan).await?;
 
+    // Network: fetches through the host from a local server.
+    network(&mut figures, &plan).await?;
+
     // Crash: SIGKILL of the worker to ERR_V8_PROCESS_CRASH in the caller's hands.
     let mut crashes = Vec::new();
     for _ in 0..plan.crash_runs {
@@ -397,6 +405,80 @@ async fn modules(figures: &mut Vec<Figure>, plan: &Plan) -> Result<(), AnyError>
         value: percentile(&mut per_call, 50.0).as_secs_f64() * 1e6,
         unit: "µs",
         lower_is_better: true,
+        goal: None,
+    });
+    v8.dispose().await;
+    Ok(())
+}
+
+/// The overhead of a fetch through the host against a local server: one request's round trip
+/// inside a session, a whole session that makes one, and the rate a large body streams at.
+async fn network(figures: &mut Vec<Figure>, plan: &Plan) -> Result<(), AnyError> {
+    let server = http_server::Server::start();
+    let v8 = V8Runtime::spawn(V8RuntimeOptions::default()).await?;
+    let policy = NetPolicy {
+        allow: NetPolicy::parse_list(&format!("127.0.0.1:{}", server.port))?,
+        max_requests: 100_000,
+        max_response_bytes: 1 << 30,
+        ..NetPolicy::default()
+    };
+    let rt = NodeRuntime::new(NodeRuntimeOptions {
+        v8_runtime: Some(v8.clone()),
+        system: SystemDriver::default().with_net_policy(policy),
+        ..Default::default()
+    });
+    warm_up(&rt).await?;
+    let url = server.url("/json");
+    let module = || ExecOptions { filename: Some("/bench.mjs".into()), ..Default::default() };
+
+    // Round trips inside one session, each timed by the guest.
+    let requests = plan.module_runs.max(100);
+    let code = format!(
+        "const times = []; for (let i = 0; i < {requests} + 5; i++) {{ \
+           const t = performance.now(); await (await fetch('{url}')).text(); \
+           if (i >= 5) times.push(performance.now() - t); }} \
+         times.sort((a, b) => a - b); console.log(times[times.length >> 1]);"
+    );
+    let r = rt.exec_with(&code, module()).await?;
+    let p50: f64 = r.stdout.trim().parse().map_err(|_| format!("no timing: {r:?}"))?;
+    figures.push(ms("fetch round trip p50 (local)", Duration::from_secs_f64(p50 / 1000.0), None));
+
+    // Whole sessions that make one request.
+    let code = format!("const r = await fetch('{url}'); await r.json();");
+    let mut times = Vec::with_capacity(plan.module_runs);
+    for run in 0..plan.module_runs + 3 {
+        let started = Instant::now();
+        let r = rt.exec_with(&code, module()).await?;
+        if r.code != 0 {
+            return Err(format!("fetch session: {:?}", r.error_message).into());
+        }
+        if run >= 3 {
+            times.push(started.elapsed());
+        }
+    }
+    figures.push(ms("session with one fetch p50", percentile(&mut times, 50.0), None));
+
+    // A large body, streamed through the guest.
+    let bytes: u64 = 64 << 20;
+    let url = server.url(&format!("/big?n={bytes}"));
+    let code = format!(
+        "const r = await fetch('{url}'); let n = 0; const t = performance.now(); \
+         for await (const piece of r.body) n += piece.length; \
+         if (n !== {bytes}) throw new Error('short body: ' + n); \
+         console.log(performance.now() - t);"
+    );
+    let mut rates = Vec::new();
+    for _ in 0..3 {
+        let r = rt.exec_with(&code, module()).await?;
+        let took: f64 = r.stdout.trim().parse().map_err(|_| format!("no timing: {r:?}"))?;
+        rates.push(bytes as f64 / 1e6 / (took / 1000.0));
+    }
+    rates.sort_by(f64::total_cmp);
+    figures.push(Figure {
+        name: "fetch body streamed (64 MiB)",
+        value: rates[rates.len() / 2],
+        unit: "MB/s",
+        lower_is_better: false,
         goal: None,
     });
     v8.dispose().await;

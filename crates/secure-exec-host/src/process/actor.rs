@@ -86,13 +86,23 @@ struct InFlight {
     stderr: String,
     deadline: Instant,
     /// The session's host calls (and its world).
-    calls: Arc<CallQueue>,
+    calls: Calls,
+}
+
+/// A session's host calls, ended however the session leaves the actor: its result, a crash,
+/// or the actor itself going away (its open network requests are cancelled then too).
+struct Calls(Arc<CallQueue>);
+
+impl Drop for Calls {
+    fn drop(&mut self) {
+        self.0.end();
+    }
 }
 
 impl InFlight {
     /// Reports the session's end, after its output if a callback is still receiving it.
     fn complete(self, mut report: Report) {
-        self.calls.end();
+        self.calls.0.end();
         report.stdout = self.stdout;
         report.stderr = self.stderr;
         match self.delivery {
@@ -307,11 +317,11 @@ impl Actor {
                     stdout: String::new(),
                     stderr: String::new(),
                     deadline,
-                    calls: CallQueue::new(
+                    calls: Calls(CallQueue::new(
                         session.world,
                         self.outbox.clone(),
                         self.process.info.max_frame_len,
-                    ),
+                    )),
                 };
                 if self.process.state() != ProcessState::Ready {
                     // Raced a dispose into the queue: the worker is already shutting down.
@@ -405,7 +415,7 @@ impl Actor {
             .sessions
             .get(&call.session_id)
             .ok_or_else(|| format!("a host call for unknown session {}", call.session_id))?;
-        flight.calls.submit(call);
+        flight.calls.0.submit(call);
         Ok(())
     }
 

@@ -96,10 +96,16 @@ async fn process_env_is_empty_unless_given() {
 #[tokio::test]
 async fn nothing_of_the_host_world_is_visible() {
     let out = stdout_of(
-        "console.log(typeof fetch, typeof process.binding, typeof process.dlopen, typeof XMLHttpRequest, typeof gc)",
+        "console.log(typeof process.binding, typeof process.dlopen, typeof XMLHttpRequest, typeof gc)",
     )
     .await;
-    assert_eq!(out, "undefined undefined undefined undefined undefined\n");
+    assert_eq!(out, "undefined undefined undefined undefined\n");
+    // fetch is there, and reaches nothing without a network rule (tests/it/network.rs).
+    let out = stdout_of(
+        "fetch('https://example.com/').catch((e) => console.log(e.code, e.message.includes('example.com:443')))",
+    )
+    .await;
+    assert_eq!(out, "ERR_ACCESS_DENIED true\n");
 }
 
 #[tokio::test]

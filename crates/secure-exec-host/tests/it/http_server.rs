@@ -3,6 +3,10 @@
 //!
 //! Routes: `/json`, `/echo` (the request back as JSON), `/big?n=BYTES`, `/redirect?to=URL`,
 //! `/slow` (sends a little, then holds the connection open until the client closes it).
+//! Also the bench's server for the network figures.
+
+// A fixture: a failure to bind or accept is a failed test or bench run.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

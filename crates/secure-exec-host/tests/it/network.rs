@@ -36,8 +36,14 @@ fn on(v8: &V8Runtime, system: SystemDriver) -> NodeRuntime {
 }
 
 async fn module(rt: &NodeRuntime, code: &str) -> ExecResult {
+    module_on(rt, code, server()).await
+}
+
+/// Runs `code` as an ES module with `PORT` replaced by `server`'s port. Tests that count the
+/// requests a server sees use one of their own: tests run in parallel.
+async fn module_on(rt: &NodeRuntime, code: &str, server: &Server) -> ExecResult {
     let options = ExecOptions { filename: Some("/main.mjs".into()), ..Default::default() };
-    rt.exec_with(&code.replace("PORT", &server().port.to_string()), options).await.unwrap()
+    rt.exec_with(&code.replace("PORT", &server.port.to_string()), options).await.unwrap()
 }
 
 /// Prints what a failed fetch says: `code` and whether the message names the target.
@@ -116,8 +122,8 @@ console.log(await dns.promises.lookup('localhost', { family: 4 }));
 async fn nothing_is_reachable_without_a_rule() {
     let v8 = spawn().await;
     let rt = on(&v8, SystemDriver::default());
-    let before = server().requests();
-    let r = module(
+    let own = Server::start();
+    let r = module_on(
         &rt,
         &format!(
             "{REPORT}
@@ -128,10 +134,11 @@ const dns = await import('node:dns');
 dns.lookup('localhost', (e) => console.log('dns', e.code));
 "
         ),
+        &own,
     )
     .await;
     assert_eq!(r.error_code, None, "{:?}", r.error_message);
-    let port = server().port;
+    let port = own.port;
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(
         lines[0],
@@ -146,7 +153,7 @@ dns.lookup('localhost', (e) => console.log('dns', e.code));
         r.stdout
     );
     assert_eq!(lines[2], "dns ERR_ACCESS_DENIED");
-    assert_eq!(server().requests(), before, "a denied request reached the server");
+    assert_eq!(own.requests(), 0, "a denied request reached the server");
     v8.dispose().await;
 }
 
@@ -154,8 +161,8 @@ dns.lookup('localhost', (e) => console.log('dns', e.code));
 async fn any_public_host_still_refuses_loopback_and_private_addresses() {
     let v8 = spawn().await;
     let rt = on(&v8, SystemDriver::default().allow_net(NetRule::host(HostPattern::Any)));
-    let before = server().requests();
-    let r = module(
+    let own = Server::start();
+    let r = module_on(
         &rt,
         &format!(
             "{REPORT}
@@ -168,6 +175,7 @@ await attempt('http://10.0.0.1/');
 await attempt('file:///etc/passwd');
 "
         ),
+        &own,
     )
     .await;
     assert_eq!(r.error_code, None, "{:?}", r.error_message);
@@ -186,7 +194,7 @@ await attempt('file:///etc/passwd');
         lines[4]
     );
     assert!(lines[6].starts_with("TypeError ERR_INVALID_URL_SCHEME"), "{}", lines[6]);
-    assert_eq!(server().requests(), before, "a denied request reached the server");
+    assert_eq!(own.requests(), 0, "a denied request reached the server");
     v8.dispose().await;
 }
 
@@ -302,6 +310,21 @@ catch (e) { console.log(e.name); }
     .await;
     assert_eq!(r.error_code, None, "{:?}", r.error_message);
     assert_eq!(r.stdout, "start\nAbortError\nAbortError\n");
+    wait_until(Duration::from_secs(10), || closed.load(Ordering::SeqCst) > before).await;
+
+    // The same while the body is read whole (straight from the host, no stream).
+    let before = closed.load(Ordering::SeqCst);
+    let r = module(
+        &rt,
+        "
+const controller = new AbortController();
+const response = await fetch('http://127.0.0.1:PORT/slow', { signal: controller.signal });
+setTimeout(() => controller.abort(), 50);
+try { await response.text(); } catch (e) { console.log(e.name); }
+",
+    )
+    .await;
+    assert_eq!(r.stdout, "AbortError\n", "{:?}", r.error_message);
     wait_until(Duration::from_secs(10), || closed.load(Ordering::SeqCst) > before).await;
 
     let before = closed.load(Ordering::SeqCst);

@@ -11,9 +11,15 @@
 
   // `require` of `buffer`, `events` and `stream` waits for the first http request: the stream
   // module itself looks for the `Blob` global, which is defined here.
-  const { netAsync, web, streams, process, setTimeout, clearTimeout } = deps;
+  const { netAsync, web, process, setTimeout, clearTimeout } = deps;
   const { URL, URLSearchParams, TextEncoder, TextDecoder, DOMException, AbortController } = web;
-  const { ReadableStream } = streams;
+  // The WHATWG streams library (npm), loaded only when a stream is asked for: `await
+  // response.json()` reads the body straight from the host without one.
+  let streamsModule;
+  function streams() {
+    if (streamsModule === undefined) streamsModule = deps.streams();
+    return streamsModule;
+  }
   const ObjectDefineProperty = Object.defineProperty;
   const ObjectFreeze = Object.freeze;
   const ObjectKeys = Object.keys;
@@ -120,7 +126,7 @@
   }
 
   function streamOfBytes(bytes) {
-    return new ReadableStream({
+    return new (streams().ReadableStream)({
       type: 'bytes',
       start(controller) {
         if (bytes.length > 0) controller.enqueue(bytes.slice());
@@ -132,7 +138,7 @@
   // A response body from the host: pulled one piece per read, closed when cancelled.
   function streamOfHandle(handle, signal) {
     let done = false;
-    const stream = new ReadableStream({
+    const stream = new (streams().ReadableStream)({
       async pull(controller) {
         try {
           const { bytes, eof } = await read(handle);
@@ -178,9 +184,11 @@
       return { bytes: blobBytes(init), stream: null, type: init.type || null };
     }
     if (init instanceof FormData) return encodeFormData(init);
-    if (init instanceof ReadableStream) return { bytes: null, stream: init, type: null };
-    if (init !== null && typeof init === 'object' && typeof init[Symbol.asyncIterator] === 'function') {
-      return { bytes: null, stream: ReadableStream.from(init), type: null };
+    if (typeof init === 'object' && typeof init.getReader === 'function') {
+      return { bytes: null, stream: init, type: null };
+    }
+    if (typeof init === 'object' && typeof init[Symbol.asyncIterator] === 'function') {
+      return { bytes: null, stream: streams().ReadableStream.from(init), type: null };
     }
     return { bytes: encoder.encode(StringCtor(init)), stream: null, type: 'text/plain;charset=UTF-8' };
   }
@@ -192,6 +200,11 @@
     get body() {
       const state = bodies.get(this);
       if (state.stream === null && state.bytes !== null) state.stream = streamOfBytes(state.bytes);
+      if (state.stream === null && state.handle !== undefined) {
+        state.stream = state.used ? streamOfBytes(new Uint8ArrayCtor(0)) : streamOfHandle(state.handle, state.signal);
+        if (state.used) state.stream.getReader();
+        state.handle = undefined;
+      }
       return state.stream;
     }
     get bodyUsed() {
@@ -229,6 +242,7 @@
       throw new TypeErrorCtor('Body is unusable: Body has already been read');
     }
     state.used = true;
+    if (state.stream === null && state.handle !== undefined) return drain(state.handle, state.signal);
     if (state.stream === null) return state.bytes === null ? new Uint8ArrayCtor(0) : state.bytes;
     const reader = state.stream.getReader();
     const chunks = [];
@@ -241,6 +255,38 @@
       total += chunk.length;
     }
     return concat(chunks, total);
+  }
+
+  // A response body read whole, straight from the host.
+  async function drain(handle, signal) {
+    let closed = false;
+    const onAbort = () => {
+      if (!closed) close(handle);
+      closed = true;
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const chunks = [];
+    let total = 0;
+    try {
+      for (;;) {
+        if (signal.aborted) throw signal.reason;
+        let piece;
+        try {
+          piece = await read(handle);
+        } catch (err) {
+          closed = true;
+          throw signal.aborted ? signal.reason : err;
+        }
+        chunks.push(piece.bytes);
+        total += piece.bytes.length;
+        if (piece.eof) {
+          closed = true;
+          return concat(chunks, total);
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   function mixBody(Ctor) {
@@ -589,6 +635,8 @@
       if (state.used || (state.stream !== null && state.stream.locked)) {
         throw new TypeErrorCtor('Response.clone: Body has already been consumed.');
       }
+      // A body still at the host becomes a stream, to be split in two.
+      if (state.handle !== undefined) void this.body;
       const copy = new Response(null, { status: 200 });
       const mine = responseState.get(this);
       responseState.set(copy, { ...mine, headers: new Headers(mine.headers) });
@@ -700,7 +748,7 @@
           close(used);
           bodies.set(response, { bytes: null, stream: null, used: false });
         } else {
-          bodies.set(response, { bytes: null, stream: streamOfHandle(used, signal), used: false });
+          bodies.set(response, { bytes: null, stream: null, handle: used, signal, used: false });
         }
         resolve(response);
       })().catch((err) => {
@@ -740,9 +788,10 @@
     'REBIND', 'REPORT', 'SEARCH', 'SOURCE', 'SUBSCRIBE', 'TRACE', 'UNBIND', 'UNLINK',
     'UNLOCK', 'UNSUBSCRIBE'];
 
-  function notSupported(what) {
-    return coded(ErrorCtor, 'ERR_NOT_SUPPORTED', what + ' is not available in secure-exec: ' +
-      'the sandbox makes requests through the host and cannot listen');
+  function notSupported(module, member) {
+    return coded(ErrorCtor, 'ERR_NOT_SUPPORTED', module + '.' + member + '() is not available ' +
+      "in secure-exec: the sandbox's '" + module + "' module is a client (its requests go " +
+      'through the host) and cannot listen');
   }
 
   // The classes of the http(s) modules, made on first use (see `deps` above).
@@ -1041,7 +1090,7 @@
       },
     };
     for (const name of ['createServer', 'Server', 'ServerResponse', 'OutgoingMessage']) {
-      module[name] = function () { throw notSupported(protocol.slice(0, -1) + '.' + name + '()'); };
+      module[name] = function () { throw notSupported(protocol.slice(0, -1), name); };
     }
     return module;
   }
@@ -1111,15 +1160,16 @@
     return dns;
   }
 
-  const streamWeb = ObjectFreeze({ ...streams });
-
   return {
     fetch, Headers, Request, Response, FormData, Blob, File,
-    ReadableStream, ReadableStreamDefaultReader: streams.ReadableStreamDefaultReader,
-    WritableStream: streams.WritableStream, TransformStream: streams.TransformStream,
-    ByteLengthQueuingStrategy: streams.ByteLengthQueuingStrategy,
-    CountQueuingStrategy: streams.CountQueuingStrategy,
-    httpModule, dns: dnsModule(), streamWeb,
+    get ReadableStream() { return streams().ReadableStream; },
+    get ReadableStreamDefaultReader() { return streams().ReadableStreamDefaultReader; },
+    get WritableStream() { return streams().WritableStream; },
+    get TransformStream() { return streams().TransformStream; },
+    get ByteLengthQueuingStrategy() { return streams().ByteLengthQueuingStrategy; },
+    get CountQueuingStrategy() { return streams().CountQueuingStrategy; },
+    get streamWeb() { return ObjectFreeze({ ...streams() }); },
+    httpModule, dns: dnsModule(),
     DOMException,
   };
 });

@@ -987,7 +987,7 @@
   function net() {
     if (netModule === undefined) {
       netModule = native.loadNet(native, {
-        netAsync: prelude.netAsync, process, web: prelude.loadWeb(), streams: npm('web_streams'),
+        netAsync: prelude.netAsync, process, web: prelude.loadWeb(), streams: () => npm('web_streams'),
         require: requireBuiltin, setTimeout: prelude.setTimeout, clearTimeout: prelude.clearTimeout,
       });
     }

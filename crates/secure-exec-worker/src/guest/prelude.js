@@ -957,31 +957,25 @@
   define('clearInterval', clearTimer);
   define('clearImmediate', clearTimer);
   define('queueMicrotask', queueMicrotask);
-  // The web platform globals (web.js) are built on first use: until then each is an accessor
-  // that loads them all and puts plain values in place of the accessors still there. A guest
-  // that assigns one first just gets its own value.
+  // The web platform globals (web.js) are built on first use.
   const WEB_GLOBALS = ['DOMException', 'Event', 'EventTarget', 'AbortController', 'AbortSignal',
     'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'atob', 'btoa', 'structuredClone',
     'crypto', 'performance'];
-  const lazyGetters = new SafeMap();
-  // Defines `keys` as accessors that call `load()` once and put its values in their place.
+  // Defines `keys` as accessors that call `load()` once; each puts its plain value in its own
+  // place on first use (a guest that assigns one first just gets its own value).
   function lazyGlobals(keys, load) {
     let values;
     const loadAll = () => {
-      if (values === undefined) {
-        values = load();
-        for (const key of keys) {
-          const descriptor = ObjectGetOwnPropertyDescriptor(globalObject, key);
-          if (descriptor !== undefined && descriptor.get === call(MapPrototypeGet, lazyGetters, key)) {
-            define(key, values[key]);
-          }
-        }
-      }
+      if (values === undefined) values = load();
       return values;
     };
     for (const key of keys) {
-      const get = () => loadAll()[key];
-      call(MapPrototypeSet, lazyGetters, key, get);
+      const get = () => {
+        const value = loadAll()[key];
+        const descriptor = ObjectGetOwnPropertyDescriptor(globalObject, key);
+        if (descriptor !== undefined && descriptor.get === get) define(key, value);
+        return value;
+      };
       ObjectDefineProperty(globalObject, key, {
         get,
         set(value) { define(key, value); },
