@@ -333,8 +333,7 @@ try { await response.text(); } catch (e) { console.log(e.name); }
         filename: Some("/t.mjs".into()),
         ..Default::default()
     };
-    let code = "const r = await fetch('http://127.0.0.1:PORT/slow'); await r.text();"
-        .replace("PORT", &server().port.to_string());
+    let code = format!("const r = await fetch('{}'); await r.text();", server().url("/slow"));
     let r = rt.exec_with(&code, options).await.unwrap();
     assert_eq!(r.error_code, Some(ErrorCode::Timeout), "{:?}", r.error_message);
     wait_until(Duration::from_secs(10), || closed.load(Ordering::SeqCst) > before).await;

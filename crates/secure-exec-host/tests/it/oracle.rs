@@ -74,11 +74,7 @@ fn runtime_with(v8: &V8Runtime, dir: &Path, base: SystemDriver) -> NodeRuntime {
     })
 }
 
-/// Runs `entry` of the project in `dir` through the guest.
-pub(crate) async fn guest_in(v8: &V8Runtime, dir: &Path, entry: &str) -> ExecResult {
-    guest_with(v8, dir, entry, SystemDriver::default()).await
-}
-
+/// Runs `entry` of the project in `dir` through the guest, its world built on `base`.
 async fn guest_with(v8: &V8Runtime, dir: &Path, entry: &str, base: SystemDriver) -> ExecResult {
     let code = std::fs::read_to_string(dir.join(entry)).unwrap();
     let options =
