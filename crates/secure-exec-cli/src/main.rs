@@ -88,6 +88,10 @@ struct Source {
     /// are added to it.
     #[arg(long, value_name = "FILE")]
     net_policy: Option<PathBuf>,
+    /// Root certificates (PEM) the guest's `https` requests trust besides Mozilla's
+    /// (repeatable).
+    #[arg(long, value_name = "FILE")]
+    net_ca_file: Vec<PathBuf>,
     /// The worker executable (default: SECURE_EXEC_WORKER, beside this program, or PATH).
     #[arg(long, value_name = "PATH")]
     worker: Option<PathBuf>,
@@ -194,6 +198,11 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         let policy: NetPolicy = serde_json::from_str(&text)
             .with_context(|| format!("network policy {}", path.display()))?;
         system = system.with_net_policy(policy);
+    }
+    for path in &source.net_ca_file {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("cannot read the certificates {}", path.display()))?;
+        system = system.with_net_root_certificates(pem);
     }
     for list in &source.allow_net {
         for rule in NetPolicy::parse_list(list).context("--allow-net")? {

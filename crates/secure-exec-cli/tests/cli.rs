@@ -165,3 +165,62 @@ fn volumes_mount_host_directories_and_a_file_inside_one_runs_at_its_guest_path()
     assert_eq!(out.status.code(), Some(2), "a bad volume is a usage error");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// A one-route HTTP server on 127.0.0.1 (std only): answers every request with `hello`.
+fn hello_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+    let port = listener.local_addr().expect("its address").port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match std::io::Read::read(&mut stream, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello",
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn allow_net_takes_its_list_only_after_equals() {
+    let port = hello_server();
+    let dir = std::env::temp_dir().join(format!("secure-exec-cli-net-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("fetch.mjs");
+    std::fs::write(
+        &script,
+        format!(
+            "try {{ console.log(await (await fetch('http://127.0.0.1:{port}/')).text()); }} \
+             catch (e) {{ console.log(e.code, e.message); }}"
+        ),
+    )
+    .unwrap();
+    let script = script.to_str().unwrap();
+    // Alone, `--allow-net` admits public hosts only: the script runs, and loopback is refused.
+    let out = cli(&["exec", "--allow-net", script], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("ERR_ACCESS_DENIED "), "{stdout}");
+    assert!(stdout.contains(&format!("127.0.0.1:{port}")), "{stdout}");
+    // Named, it is reachable.
+    let out = cli(&["exec", &format!("--allow-net=127.0.0.1:{port}"), script], None);
+    assert_eq!(text(&out.stdout), "hello\n", "{}", text(&out.stderr));
+    // A policy file works the same way.
+    let policy = dir.join("policy.json");
+    std::fs::write(&policy, format!(r#"{{"allow":[{{"host":"127.0.0.1","ports":[{port}]}}]}}"#))
+        .unwrap();
+    let out = cli(&["exec", "--net-policy", policy.to_str().unwrap(), script], None);
+    assert_eq!(text(&out.stdout), "hello\n", "{}", text(&out.stderr));
+    // A bad rule is a usage error before anything runs.
+    let out = cli(&["exec", "--allow-net=exa mple.com", "-e", "1"], None);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("exa mple.com"), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -9,9 +9,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
+use rustls::ClientConfig;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use super::policy::{MAX_REDIRECTS, NetPolicy, NetRequest};
-use super::{Failure, NetFilter};
+use super::{Failure, Reach};
 
 /// What the guest asked for, checked for form but not yet for policy.
 pub(crate) struct Outgoing {
@@ -39,14 +42,13 @@ pub(crate) struct Arrived {
 
 /// Makes the request, following redirects as `redirect` says.
 pub(crate) async fn send(
-    policy: &NetPolicy,
-    filter: Option<&NetFilter>,
+    reach: &Reach,
     mut out: Outgoing,
     timeout: Duration,
 ) -> Result<Arrived, Failure> {
     let mut redirected = false;
     for _ in 0..=MAX_REDIRECTS {
-        let response = hop(policy, filter, &out, timeout).await?;
+        let response = hop(reach, &out, timeout).await?;
         let status = response.status();
         let location = response.headers().get(header::LOCATION).cloned();
         let (true, Some(location)) = (status.is_redirection(), location) else {
@@ -103,11 +105,11 @@ fn follow(out: &mut Outgoing, status: StatusCode, next: Url) {
 
 /// One hop: checks, resolution, connection.
 async fn hop(
-    policy: &NetPolicy,
-    filter: Option<&NetFilter>,
+    reach: &Reach,
     out: &Outgoing,
     timeout: Duration,
 ) -> Result<reqwest::Response, Failure> {
+    let policy = &*reach.policy;
     let url = &out.url;
     let scheme = url.scheme();
     if scheme != "http" && scheme != "https" {
@@ -130,7 +132,7 @@ async fn hop(
     let request =
         NetRequest { method: out.method.as_str(), scheme, host: &host, port, path: &path };
     policy.check_url(&request).map_err(Failure::denied)?;
-    if let Some(filter) = filter
+    if let Some(filter) = &reach.filter
         && !filter(&request)
     {
         return Err(Failure::denied(super::policy::Denied(format!(
@@ -140,7 +142,10 @@ async fn hop(
     let addresses = addresses(policy, &request).await?;
 
     let mut client = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls_config()?.clone())
+        .tls_backend_preconfigured(match &reach.tls {
+            Some(tls) => ClientConfig::clone(tls),
+            None => default_tls()?.clone(),
+        })
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .referer(false)
@@ -246,17 +251,37 @@ impl reqwest::dns::Resolve for NoLookups {
     }
 }
 
-/// TLS for every request: rustls with ring and Mozilla's root certificates, built once.
-fn tls_config() -> Result<&'static rustls::ClientConfig, Failure> {
-    static CONFIG: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
-    let config = CONFIG.get_or_init(|| {
-        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
-            .map_err(|err| err.to_string())
-    });
+/// TLS for requests: rustls with ring and Mozilla's root certificates (webpki-roots), plus
+/// `extra` roots the embedder trusts.
+pub(crate) fn tls_config(extra: &[CertificateDer<'static>]) -> Result<ClientConfig, String> {
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    for cert in extra {
+        roots
+            .add(cert.clone())
+            .map_err(|err| format!("a root certificate is not usable: {err}"))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
+        .map_err(|err| err.to_string())
+}
+
+/// The certificates of a PEM file.
+pub(crate) fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<_, _>>()
+        .map_err(|err| format!("root certificates: {err}"))?;
+    if certs.is_empty() {
+        return Err("root certificates: no PEM certificate found".into());
+    }
+    Ok(certs)
+}
+
+/// [`tls_config`] with Mozilla's roots only, built once.
+fn default_tls() -> Result<&'static ClientConfig, Failure> {
+    static CONFIG: OnceLock<Result<ClientConfig, String>> = OnceLock::new();
+    let config = CONFIG.get_or_init(|| tls_config(&[]));
     config.as_ref().map_err(|err| Failure::new("ERR_NET_FAILED", format!("TLS set-up: {err}")))
 }
 

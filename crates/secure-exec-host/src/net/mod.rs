@@ -11,6 +11,8 @@
 mod fetch;
 pub(crate) mod policy;
 
+pub(crate) use fetch::{pem_certificates, tls_config};
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -51,10 +53,28 @@ impl Failure {
     }
 }
 
+/// What decides where a session's requests may go, and how they are made: the policy, the
+/// embedder's filter, and TLS roots beyond Mozilla's if the embedder trusts more.
+#[derive(Clone, Default)]
+pub(crate) struct Reach {
+    pub(crate) policy: Arc<NetPolicy>,
+    pub(crate) filter: Option<NetFilter>,
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl std::fmt::Debug for Reach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reach")
+            .field("policy", &self.policy)
+            .field("filter", &self.filter.is_some())
+            .field("extra_roots", &self.tls.is_some())
+            .finish()
+    }
+}
+
 /// One session's requests.
 pub(crate) struct NetSession {
-    policy: Arc<NetPolicy>,
-    filter: Option<NetFilter>,
+    reach: Reach,
     /// Cancelled when the session ends: every request of the session stops.
     ended: CancellationToken,
     state: Mutex<State>,
@@ -63,7 +83,7 @@ pub(crate) struct NetSession {
 
 impl std::fmt::Debug for NetSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NetSession").field("policy", &self.policy).finish_non_exhaustive()
+        f.debug_struct("NetSession").field("reach", &self.reach).finish_non_exhaustive()
     }
 }
 
@@ -94,10 +114,9 @@ enum Stage {
 type Answer = Result<v1::HostReply, Failure>;
 
 impl NetSession {
-    pub(crate) fn new(policy: Arc<NetPolicy>, filter: Option<NetFilter>) -> Self {
+    pub(crate) fn new(reach: Reach) -> Self {
         Self {
-            policy,
-            filter,
+            reach,
             ended: CancellationToken::new(),
             state: Mutex::new(State::default()),
             received: AtomicU64::new(0),
@@ -115,7 +134,7 @@ impl NetSession {
     }
 
     fn timeout(&self) -> Duration {
-        Duration::from_millis(self.policy.request_timeout_ms.max(1))
+        Duration::from_millis(self.reach.policy.request_timeout_ms.max(1))
     }
 
     /// Carries out one call; `data_cap` bounds the bytes a reply carries.
@@ -151,7 +170,7 @@ impl NetSession {
         if state.handles.contains_key(&handle) {
             return Err(Failure::new("ERR_INVALID_ARG_VALUE", "the request handle is in use"));
         }
-        let limit = self.policy.max_concurrent_requests;
+        let limit = self.reach.policy.max_concurrent_requests;
         if state.handles.len() >= limit as usize {
             return Err(Failure::new(
                 "ERR_NET_CONCURRENCY_LIMIT",
@@ -168,10 +187,17 @@ impl NetSession {
         if !state.handles.contains_key(&handle) {
             self.open(&mut state, handle, Stage::Uploading(Vec::new()))?;
         }
-        let limit = self.policy.max_request_body_bytes;
+        let limit = self.reach.policy.max_request_body_bytes;
+        // Bodies not yet sent wait in the host's memory: all of a session's together are held
+        // to one body's bound, so open uploads cannot multiply it.
+        let waiting: usize = state
+            .handles
+            .values()
+            .map(|r| if let Stage::Uploading(so_far) = &r.stage { so_far.len() } else { 0 })
+            .sum();
         let too_large = match state.handles.get_mut(&handle).map(|r| &mut r.stage) {
             Some(Stage::Uploading(so_far)) => {
-                let too_large = (so_far.len() + body.len()) as u64 > limit;
+                let too_large = (waiting + body.len()) as u64 > limit;
                 if !too_large {
                     so_far.extend_from_slice(body);
                 }
@@ -202,14 +228,14 @@ impl NetSession {
                 }
                 None => Vec::new(),
             };
-            let limit = self.policy.max_requests;
+            let limit = self.reach.policy.max_requests;
             if state.requests >= limit {
                 return Err(Failure::new(
                     "ERR_NET_REQUEST_LIMIT",
                     format!("a session may make at most {limit} requests"),
                 ));
             }
-            let out = outgoing(call, uploaded, self.policy.max_request_body_bytes)?;
+            let out = outgoing(call, uploaded, self.reach.policy.max_request_body_bytes)?;
             self.open(&mut state, out.1, Stage::Fetching)?;
             state.requests += 1;
             let request = state.handles.get_mut(&out.1).ok_or_else(closed)?;
@@ -221,7 +247,7 @@ impl NetSession {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             _ => out.url.to_string(),
         };
-        let sent = fetch::send(&self.policy, self.filter.as_ref(), out, self.timeout());
+        let sent = fetch::send(&self.reach, out, self.timeout());
         let arrived = tokio::select! {
             arrived = sent => arrived,
             () = stop.cancelled() => Err(closed()),
@@ -318,7 +344,7 @@ impl NetSession {
                 return Err(failure);
             }
         };
-        let limit = self.policy.max_response_bytes;
+        let limit = self.reach.policy.max_response_bytes;
         let total =
             self.received.fetch_add(data.len() as u64, Ordering::Relaxed) + data.len() as u64;
         if total > limit {
@@ -342,10 +368,10 @@ impl NetSession {
         // Any port, scheme and method: `dns.lookup` says nothing of what follows.
         let request = NetRequest { method: "", scheme: "", host: &host, port: 0, path: "" };
         if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-            self.policy.check_address(&request, ip).map_err(Failure::denied)?;
+            self.reach.policy.check_address(&request, ip).map_err(Failure::denied)?;
             return Ok(v1::HostReply { addresses: vec![ip.to_string()], ..Default::default() });
         }
-        self.policy.check_url(&request).map_err(Failure::denied)?;
+        self.reach.policy.check_url(&request).map_err(Failure::denied)?;
         let resolved = tokio::select! {
             resolved = fetch::lookup(&host, 0) => resolved?,
             () = self.ended.cancelled() => return Err(closed()),
@@ -356,7 +382,7 @@ impl NetSession {
         let mut addresses = Vec::new();
         let mut denial = None;
         for address in resolved {
-            match self.policy.check_address(&request, address.ip()) {
+            match self.reach.policy.check_address(&request, address.ip()) {
                 Ok(()) => addresses.push(address.ip().to_string()),
                 Err(denied) => {
                     denial.get_or_insert(denied);

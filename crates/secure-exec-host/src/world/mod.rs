@@ -25,7 +25,7 @@ pub use memfs::{DEFAULT_MEMFS_QUOTA, MemFs};
 pub(crate) use calls::serve;
 
 use crate::Error;
-use crate::net::{NetFilter, NetPolicy, NetRule, NetSession};
+use crate::net::{NetPolicy, NetRule, NetSession, Reach};
 use mounts::{Mount, MountTable, normalize};
 
 /// Default bound on the bytes one session may read through host calls: 1 GiB.
@@ -56,18 +56,9 @@ pub struct SystemDriver {
     cwd: String,
     max_read_bytes: u64,
     max_write_bytes: u64,
-    net: Arc<NetPolicy>,
-    net_filter: Filter,
-}
-
-/// The embedder's network filter, if any.
-#[derive(Clone, Default)]
-struct Filter(Option<NetFilter>);
-
-impl std::fmt::Debug for Filter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "Some(..)" } else { "None" })
-    }
+    net: Reach,
+    /// The embedder's extra TLS roots so far.
+    net_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for SystemDriver {
@@ -79,8 +70,8 @@ impl Default for SystemDriver {
             cwd: "/".to_owned(),
             max_read_bytes: DEFAULT_MAX_READ_BYTES,
             max_write_bytes: DEFAULT_MAX_WRITE_BYTES,
-            net: Arc::new(NetPolicy::default()),
-            net_filter: Filter::default(),
+            net: Reach::default(),
+            net_roots: Vec::new(),
         }
     }
 }
@@ -137,13 +128,13 @@ impl SystemDriver {
     /// `allow_net(NetRule::host(HostPattern::Any))` admits any public host, and
     /// `"127.0.0.1:8080".parse()` one local port. See [`NetPolicy`] for what a rule admits.
     pub fn allow_net(mut self, rule: NetRule) -> Self {
-        Arc::make_mut(&mut self.net).allow.push(rule);
+        Arc::make_mut(&mut self.net.policy).allow.push(rule);
         self
     }
 
     /// Replaces the network policy: its rules and its per-session bounds.
     pub fn with_net_policy(mut self, policy: NetPolicy) -> Self {
-        self.net = Arc::new(policy);
+        self.net.policy = Arc::new(policy);
         self
     }
 
@@ -154,13 +145,27 @@ impl SystemDriver {
     where
         F: Fn(&crate::NetRequest<'_>) -> bool + Send + Sync + 'static,
     {
-        self.net_filter = Filter(Some(Arc::new(filter)));
+        self.net.filter = Some(Arc::new(filter));
+        self
+    }
+
+    /// Root certificates (PEM) to trust for `https` besides Mozilla's, such as a company's
+    /// own CA. Certificates that do not parse make sessions fail with `ERR_INVALID_OPTIONS`.
+    pub fn with_net_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
+        let built = crate::net::pem_certificates(pem.as_ref()).and_then(|mut certs| {
+            self.net_roots.append(&mut certs);
+            crate::net::tls_config(&self.net_roots)
+        });
+        match built {
+            Ok(config) => self.net.tls = Some(Arc::new(config)),
+            Err(why) => self.problems.push(why),
+        }
         self
     }
 
     /// The network policy.
     pub fn net_policy(&self) -> &NetPolicy {
-        &self.net
+        &self.net.policy
     }
 
     /// The guest's working directory.
@@ -195,7 +200,7 @@ impl SystemDriver {
             max_read: self.max_read_bytes,
             max_written: self.max_write_bytes,
             ended: AtomicBool::new(false),
-            net: NetSession::new(Arc::clone(&self.net), self.net_filter.0.clone()),
+            net: NetSession::new(self.net.clone()),
         })
     }
 }

@@ -373,3 +373,37 @@ await held[1].body.cancel();
     assert_eq!(r.stdout, "ERR_NET_CONCURRENCY_LIMIT\n200\n");
     v8.dispose().await;
 }
+
+#[tokio::test]
+async fn request_bodies_travel_in_pieces_and_are_bounded() {
+    let v8 = spawn().await;
+    let policy = NetPolicy {
+        allow: NetPolicy::parse_list(&format!("127.0.0.1:{}", server().port)).unwrap(),
+        max_request_body_bytes: 2 * 1024 * 1024,
+        ..NetPolicy::default()
+    };
+    let rt = on(&v8, SystemDriver::default().with_net_policy(policy));
+    let r = module(
+        &rt,
+        "
+const post = (n) => fetch('http://127.0.0.1:PORT/echo', { method: 'POST', body: new Uint8Array(n) });
+console.log((await (await post(1536 * 1024)).json()).length);
+try { await post(3 * 1024 * 1024); } catch (e) { console.log(e.code); }
+console.log((await (await post(10)).json()).length);
+",
+    )
+    .await;
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    assert_eq!(r.stdout, "1572864\nERR_NET_REQUEST_LIMIT\n10\n");
+    v8.dispose().await;
+}
+
+#[tokio::test]
+async fn unusable_root_certificates_are_invalid_options() {
+    let v8 = spawn().await;
+    let rt = on(&v8, SystemDriver::default().with_net_root_certificates("not a certificate"));
+    let err = rt.exec("1").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidOptions, "{err}");
+    assert!(err.to_string().contains("root certificates"), "{err}");
+    v8.dispose().await;
+}
