@@ -108,8 +108,25 @@ enum Stage {
     /// Sent; the head has not arrived.
     Fetching,
     /// The body, read piece by piece.
-    Open(Arc<tokio::sync::Mutex<BoxStream<'static, reqwest::Result<Bytes>>>>, String, u16),
+    Open(Arc<OpenBody>),
 }
+
+/// A response body being read.
+struct OpenBody {
+    body: tokio::sync::Mutex<Body>,
+    /// Where it comes from, for messages.
+    host: String,
+    port: u16,
+}
+
+struct Body {
+    stream: BoxStream<'static, reqwest::Result<Bytes>>,
+    /// What the last read took off the stream and could not carry.
+    leftover: Bytes,
+}
+
+/// The most one READ reply carries (the frame's own cap may be lower).
+const READ_PIECE: usize = 256 * 1024;
 
 type Answer = Result<v1::HostReply, Failure>;
 
@@ -282,22 +299,19 @@ impl NetSession {
         let host = response.url().host_str().unwrap_or_default().to_owned();
         let port = response.url().port_or_known_default().unwrap_or(0);
         let request = state.handles.get_mut(&handle).ok_or_else(closed)?;
-        let body = arrived.response.bytes_stream().boxed();
-        request.stage = Stage::Open(Arc::new(tokio::sync::Mutex::new(body)), host, port);
+        let body = Body { stream: arrived.response.bytes_stream().boxed(), leftover: Bytes::new() };
+        request.stage =
+            Stage::Open(Arc::new(OpenBody { body: tokio::sync::Mutex::new(body), host, port }));
         Ok(v1::HostReply { response: Some(head), ..Default::default() })
     }
 
     async fn read(&self, handle: u64, data_cap: usize) -> Answer {
-        let (body, stop, deadline, host, port) = {
+        let (open, stop, deadline) = {
             let state = self.state();
             match state.handles.get(&handle) {
-                Some(Request { stop, stage: Stage::Open(body, host, port), deadline }) => (
-                    Arc::clone(body),
-                    stop.clone(),
-                    deadline.unwrap_or_else(Instant::now),
-                    host.clone(),
-                    *port,
-                ),
+                Some(Request { stop, stage: Stage::Open(open), deadline }) => {
+                    (Arc::clone(open), stop.clone(), deadline.unwrap_or_else(Instant::now))
+                }
                 Some(_) => {
                     return Err(Failure::new(
                         "ERR_INVALID_ARG_VALUE",
@@ -307,25 +321,34 @@ impl NetSession {
                 None => return Err(closed()),
             }
         };
+        let (host, port) = (open.host.as_str(), open.port);
+        let want = data_cap.min(READ_PIECE);
         let read = async {
-            let mut body = body.lock().await;
+            let mut body = open.body.lock().await;
             let mut data = Vec::new();
-            // Waits for one piece, then takes what else is already here, up to a reply's worth.
-            let mut next = body.next().await;
+            let mut piece = std::mem::take(&mut body.leftover);
+            // Waits for the first bytes, then takes what else is already here, up to `want`.
             loop {
-                match next {
-                    Some(Ok(piece)) => {
-                        data.extend_from_slice(&piece);
-                        if data.len() >= data_cap.min(256 * 1024) {
-                            return Ok((data, false));
-                        }
+                if !piece.is_empty() {
+                    let take = piece.len().min(want - data.len());
+                    data.extend_from_slice(&piece.split_to(take));
+                    if data.len() >= want {
+                        body.leftover = piece;
+                        return Ok((data, false));
                     }
-                    Some(Err(err)) => return Err(fetch::failure(&err, &host, port)),
-                    None => return Ok((data, true)),
                 }
-                match body.next().now_or_never() {
-                    Some(piece) => next = piece,
-                    None => return Ok((data, false)),
+                let next = if data.is_empty() {
+                    body.stream.next().await
+                } else {
+                    match body.stream.next().now_or_never() {
+                        Some(next) => next,
+                        None => return Ok((data, false)),
+                    }
+                };
+                match next {
+                    Some(Ok(next)) => piece = next,
+                    Some(Err(err)) => return Err(fetch::failure(&err, host, port)),
+                    None => return Ok((data, true)),
                 }
             }
         };
