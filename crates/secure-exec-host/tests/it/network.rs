@@ -27,6 +27,14 @@ fn allow_server() -> SystemDriver {
         .allow_net(format!("localhost:{port}").parse().unwrap())
 }
 
+/// A policy that admits the test server's address and port, with default bounds.
+fn server_policy() -> NetPolicy {
+    NetPolicy {
+        allow: NetPolicy::parse_list(&format!("127.0.0.1:{}", server().port)).unwrap(),
+        ..NetPolicy::default()
+    }
+}
+
 fn on(v8: &V8Runtime, system: SystemDriver) -> NodeRuntime {
     NodeRuntime::new(NodeRuntimeOptions {
         v8_runtime: Some(v8.clone()),
@@ -110,6 +118,9 @@ await new Promise((resolve, reject) => {
 });
 const dns = await import('node:dns');
 console.log(await dns.promises.lookup('localhost', { family: 4 }));
+const data = await fetch('data:,Hello%2C%20World%21');
+console.log(data.status, data.headers.get('content-type'), await data.text());
+console.log(await (await fetch('data:application/json;base64,eyJhIjoxfQ==')).json());
 "#
     .replace("PORT", &server().port.to_string());
     let out =
@@ -351,11 +362,7 @@ try { await response.text(); } catch (e) { console.log(e.name); }
 #[tokio::test]
 async fn concurrent_requests_are_bounded() {
     let v8 = spawn().await;
-    let policy = NetPolicy {
-        allow: NetPolicy::parse_list(&format!("127.0.0.1:{}", server().port)).unwrap(),
-        max_concurrent_requests: 2,
-        ..NetPolicy::default()
-    };
+    let policy = NetPolicy { max_concurrent_requests: 2, ..server_policy() };
     let rt = on(&v8, SystemDriver::default().with_net_policy(policy));
     let r = module(
         &rt,
@@ -377,11 +384,7 @@ await held[1].body.cancel();
 #[tokio::test]
 async fn request_bodies_travel_in_pieces_and_are_bounded() {
     let v8 = spawn().await;
-    let policy = NetPolicy {
-        allow: NetPolicy::parse_list(&format!("127.0.0.1:{}", server().port)).unwrap(),
-        max_request_body_bytes: 2 * 1024 * 1024,
-        ..NetPolicy::default()
-    };
+    let policy = NetPolicy { max_request_body_bytes: 2 * 1024 * 1024, ..server_policy() };
     let rt = on(&v8, SystemDriver::default().with_net_policy(policy));
     let r = module(
         &rt,

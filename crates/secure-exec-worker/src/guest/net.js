@@ -244,7 +244,12 @@
     state.used = true;
     if (state.stream === null && state.handle !== undefined) return drain(state.handle, state.signal);
     if (state.stream === null) return state.bytes === null ? new Uint8ArrayCtor(0) : state.bytes;
-    const reader = state.stream.getReader();
+    return readAll(state.stream);
+  }
+
+  // Every byte of a stream (strings encoded as UTF-8).
+  async function readAll(stream) {
+    const reader = stream.getReader();
     const chunks = [];
     let total = 0;
     for (;;) {
@@ -681,17 +686,50 @@
   async function requestBytes(state) {
     if (state.bytes !== null) return state.bytes;
     if (state.stream === null) return undefined;
-    const reader = state.stream.getReader();
-    const chunks = [];
-    let total = 0;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      const chunk = typeof value === 'string' ? encoder.encode(value) : toBytes(value);
-      chunks.push(chunk);
-      total += chunk.length;
+    return readAll(state.stream);
+  }
+
+  // The response to a `data:` URL (`data:[type][;base64],payload`).
+  function dataResponse(url) {
+    const comma = url.indexOf(',');
+    if (comma === -1) throw coded(TypeErrorCtor, 'ERR_INVALID_URL', 'invalid data: URL');
+    let type = url.slice(5, comma).trim();
+    let payload = url.slice(comma + 1);
+    const base64 = /;\s*base64\s*$/i.test(type);
+    if (base64) type = type.replace(/;\s*base64\s*$/i, '');
+    let bytes;
+    if (base64) {
+      const text = web.atob(decodeURIComponent(payload).replace(/[\t\n\f\r ]/g, ''));
+      bytes = new Uint8ArrayCtor(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    } else {
+      const hash = payload.indexOf('#');
+      if (hash !== -1) payload = payload.slice(0, hash);
+      bytes = percentDecodeBytes(payload);
     }
-    return concat(chunks, total);
+    if (type === '' || type.startsWith(';')) type = 'text/plain' + (type || ';charset=US-ASCII');
+    const response = new Response(bytes, { status: 200, headers: { 'content-type': type } });
+    const state = responseState.get(response);
+    state.statusText = 'OK';
+    state.url = url;
+    state.type = 'basic';
+    return response;
+  }
+
+  function percentDecodeBytes(text) {
+    const raw = encoder.encode(text);
+    const out = new Uint8ArrayCtor(raw.length);
+    let n = 0;
+    for (let i = 0; i < raw.length; i++) {
+      const hex = raw[i] === 0x25 && i + 2 < raw.length ? String.fromCharCode(raw[i + 1], raw[i + 2]) : '';
+      if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+        out[n++] = parseInt(hex, 16);
+        i += 2;
+      } else {
+        out[n++] = raw[i];
+      }
+    }
+    return out.subarray(0, n);
   }
 
   function fetch(input, init = undefined) {
@@ -714,6 +752,16 @@
       };
       signal.addEventListener('abort', onAbort, { once: true });
       const scheme = url.slice(0, url.indexOf(':'));
+      if (scheme === 'data') {
+        // A data: URL is answered here, as Node does, without the host.
+        settled = true;
+        try {
+          resolve(dataResponse(url));
+        } catch (err) {
+          reject(fetchFailed(err));
+        }
+        return;
+      }
       if (scheme !== 'http' && scheme !== 'https') {
         settled = true;
         reject(fetchFailed(coded(TypeErrorCtor, 'ERR_INVALID_URL_SCHEME',
