@@ -198,6 +198,26 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
         lower_is_better: true,
         goal: None,
     });
+
+    // A worker that ran 50 sessions and then sat quiet for 5 s (its spares retire after 3 s).
+    let quiet = V8Runtime::spawn(V8RuntimeOptions::default()).await?;
+    let quiet_rt = on(&quiet);
+    for _ in 0..50 {
+        if quiet_rt.exec("JSON.stringify({ a: [1, 2, 3] })").await?.code != 0 {
+            return Err("a session before the quiet period failed".into());
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    figures.push(mb("worker RSS after 5 s quiet", quiet.stats().await?.rss_bytes, goal(12.0)));
+    if let Some(private) = anonymous_bytes(quiet.info().pid) {
+        figures.push(mb("worker private memory after 5 s quiet", private, None));
+    }
+    let started = Instant::now();
+    if quiet_rt.exec("1").await?.code != 0 {
+        return Err("the first session after the quiet period failed".into());
+    }
+    figures.push(ms("first exec after quiet", started.elapsed(), None));
+    quiet.dispose().await;
     for session in idle_sessions {
         let _ = session.await??;
     }
@@ -576,6 +596,14 @@ fn own_cpu_us() -> f64 {
 }
 
 /// CPU time (user + system) of process `pid` so far, in microseconds.
+/// The process's anonymous (private, not file-backed) memory, from /proc.
+fn anonymous_bytes(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let line = text.lines().find(|line| line.starts_with("Anonymous:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
 fn process_cpu_us(pid: u32) -> f64 {
     // SAFETY: sysconf reads a constant.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;

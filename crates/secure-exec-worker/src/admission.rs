@@ -10,7 +10,9 @@
 //! Spares: up to [`SPARES`] threads that have already created an isolate and context with the
 //! guest environment, for the memory limit most recently asked for, each waiting to become a
 //! session. A spare has never run guest code and is used once, so no state passes between
-//! sessions; it only moves isolate creation ahead of demand.
+//! sessions; it only moves isolate creation ahead of demand. A spare that waits 3 s unused
+//! retires (a quiet worker holds no isolates, and gives the memory back); the next session
+//! creates its own isolate and spares are made again behind it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
@@ -291,5 +293,35 @@ impl Admitter for Admission {
 
     fn finished(self: Arc<Self>, id: u64) {
         self.release(id);
+    }
+
+    fn retire(&self, control: &Arc<Control>) -> bool {
+        let mut state = lock(&self.state);
+        match state.spares.iter().position(|spare| Arc::ptr_eq(&spare.control, control)) {
+            Some(index) => {
+                state.spares.remove(index);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn retired(&self) {
+        let state = lock(&self.state);
+        if state.spares.is_empty() && state.running.is_empty() {
+            drop(state);
+            // The worker is quiet: hand the memory its isolates freed back to the system
+            // instead of keeping it in the allocator's arenas.
+            release_free_memory();
+        }
+    }
+}
+
+/// Returns the allocator's free memory to the system.
+fn release_free_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; any thread may call it.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

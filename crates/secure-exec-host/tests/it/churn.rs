@@ -69,3 +69,22 @@ async fn sessions_with_other_memory_limits_than_the_spares_work() {
         assert_eq!(r.stdout, "ok\n", "limit {limit}");
     }
 }
+
+/// A quiet worker retires its spare isolates (their threads end) and makes them again when
+/// work comes back; sessions on either side of the quiet period run normally.
+#[tokio::test]
+async fn spares_retire_when_the_worker_is_quiet_and_come_back_with_work() {
+    let (rt, v8) = support::runtime().await;
+    assert_eq!(rt.exec("console.log(1)").await.unwrap().stdout, "1\n");
+    let pid = v8.pid().unwrap();
+    let threads = || std::fs::read_dir(format!("/proc/{pid}/task")).unwrap().count();
+    // Spares are made right behind a session: let them finish starting.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let busy = threads();
+    // Spares retire after 3 s unused.
+    support::wait_until(std::time::Duration::from_secs(10), || threads() <= busy - 2).await;
+    for _ in 0..3 {
+        assert_eq!(rt.exec("console.log(2)").await.unwrap().stdout, "2\n");
+    }
+    support::wait_until(std::time::Duration::from_secs(10), || threads() >= busy).await;
+}

@@ -32,6 +32,12 @@ pub(crate) trait Admitter: Send + Sync {
     fn frame_len(&self) -> usize;
     /// Called once the session's result is sent and its isolate disposed: its slot is free.
     fn finished(self: Arc<Self>, id: u64);
+    /// A spare that waited [`SPARE_IDLE`](thread) unassigned asks to retire: `true` if it was
+    /// still a spare (it then disposes its isolate and calls [`Admitter::retired`]), `false` if
+    /// it is being assigned a session right now.
+    fn retire(&self, control: &Arc<Control>) -> bool;
+    /// A retired spare's isolate is gone.
+    fn retired(&self);
 }
 
 /// What one running session is: shared by the event loop and result building, so that they

@@ -22,6 +22,10 @@ use crate::watchdog;
 
 /// How long an opened session waits for its `Execute`.
 const EXECUTE_WAIT: Duration = Duration::from_secs(30);
+/// How long a spare waits for a session before it retires, giving its isolate's memory back:
+/// a worker that sits quiet holds no prepared isolates (the next session creates its own, and
+/// spares are made again behind it).
+const SPARE_IDLE: Duration = Duration::from_secs(3);
 
 /// The whole life of a session thread.
 pub(super) fn main(
@@ -32,9 +36,11 @@ pub(super) fn main(
 ) {
     let _live = crate::threads::enter();
     let mut prepared = Prepared::new(memory_limit, control, admitter.as_ref());
-    let Some(open) = wait_for_assignment(inbox, control) else {
+    let Some(open) = wait_for_assignment(inbox, control, admitter.as_ref()) else {
         // A spare retired unused: dispose quietly.
         control.detach_isolate();
+        drop(prepared);
+        admitter.retired();
         return;
     };
     let id = open.session_id;
@@ -69,8 +75,10 @@ pub(super) fn main(
 /// got to it must still report its result.
 fn wait_for_assignment(
     inbox: &std::sync::mpsc::Receiver<Input>,
-    control: &Control,
+    control: &Arc<Control>,
+    admitter: &dyn Admitter,
 ) -> Option<v1::OpenSession> {
+    let mut may_retire = true;
     loop {
         match inbox.try_recv() {
             Ok(Input::Assign(open)) => return Some(*open),
@@ -81,10 +89,22 @@ fn wait_for_assignment(
         if control.stopped().is_some() {
             return None;
         }
-        match inbox.recv() {
+        let waited = if may_retire {
+            inbox.recv_timeout(SPARE_IDLE)
+        } else {
+            inbox.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        };
+        match waited {
             Ok(Input::Assign(open)) => return Some(*open),
             Ok(Input::Wake | Input::Execute(_)) => continue,
-            Err(_) => return None,
+            Err(RecvTimeoutError::Timeout) => {
+                if admitter.retire(control) {
+                    return None;
+                }
+                // Taken for a session just now: its assignment is on the way.
+                may_retire = false;
+            }
+            Err(RecvTimeoutError::Disconnected) => return None,
         }
     }
 }
