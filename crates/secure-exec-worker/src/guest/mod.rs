@@ -126,14 +126,15 @@ pub(crate) fn install<'s>(
     let hooks =
         v8::Local::<v8::Object>::try_from(hooks).map_err(|_| "prelude returned no object")?;
     if PRELUDE_CACHE.get().is_none() {
-        // Made after a warm-up, so the functions that formatting output needs (compiled
-        // lazily, on first use) are in the cache too.
+        // Functions compile lazily, on first use, and the cache holds only compiled ones: it
+        // is made after a warm-up (formatting output) and after this isolate's session has
+        // run (`code_cache::fill`: the event loop's hooks, exit, results), so that later
+        // sessions compile none of the prelude again.
         let warm_up: v8::Global<v8::Function> = hook(scope, hooks, "warmUp")?;
         let warm_up = v8::Local::new(scope, &warm_up);
         warm_up.call(scope, undefined.into(), &[]).ok_or("prelude warm-up failed")?;
-        if let Some(data) = script.get_unbound_script(scope).create_code_cache() {
-            let _ = PRELUDE_CACHE.set(data.to_vec());
-        }
+        let script = v8::Global::new(scope, script.get_unbound_script(scope));
+        state(scope).script_caches.push((script, &PRELUDE_CACHE));
     }
     let load_node: v8::Global<v8::Function> = hook(scope, hooks, "loadNode")?;
     state(scope).load_node = Some(load_node);
