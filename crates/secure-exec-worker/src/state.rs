@@ -28,6 +28,9 @@ pub(crate) struct SessionState {
     pub(crate) load_node: Option<v8::Global<v8::Function>>,
     /// The prelude's `runTicks`: `process.nextTick` callbacks, run before promise jobs.
     pub(crate) run_ticks: Option<v8::Global<v8::Function>>,
+    /// The prelude's `dispatchUncaught(error, promise)`: hands an error nobody caught to the
+    /// guest's 'uncaughtException' / 'unhandledRejection' listeners; true if one took it.
+    pub(crate) dispatch_uncaught: Option<v8::Global<v8::Function>>,
     /// What the session compiled without a code-cache entry (made after its result).
     pub(crate) uncached: Vec<(crate::guest::code_cache::Key, crate::guest::code_cache::Compiled)>,
     /// Guest-environment scripts (node.js, vendor.js, web.js) this session compiled first,

@@ -306,3 +306,29 @@ zlib.gzip(text, (err, buf) => zlib.gunzip(buf, (err2, back) => {{
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", &script)], "main.js").await;
 }
+
+#[tokio::test]
+async fn uncaught_exception_and_unhandled_rejection_listeners_keep_the_process_going() {
+    let v8 = support::spawn().await;
+    let script = "
+process.on('uncaughtException', (err, origin) => console.log('caught', err.message, origin));
+process.on('unhandledRejection', (reason, promise) =>
+  console.log('rejected', reason.message, promise instanceof Promise));
+Promise.reject(new Error('nobody handles this'));
+queueMicrotask(() => { throw new Error('in a microtask'); });
+setTimeout(() => { throw new Error('in a timer'); }, 1);
+setTimeout(() => {
+  process.removeAllListeners('unhandledRejection');
+  Promise.reject(new Error('to the uncaughtException listener'));
+  setTimeout(() => console.log('still running', process.exitCode), 1);
+}, 20);
+throw new Error('at the top level');
+";
+    oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
+    // Without listeners the first one ends the session, as before.
+    let rt = support::on(&v8);
+    let r = rt.exec("setTimeout(() => { throw new Error('boom') }, 1)").await.unwrap();
+    assert_eq!(r.code, 1);
+    assert!(r.error_message.unwrap_or_default().contains("boom"));
+    v8.dispose().await;
+}

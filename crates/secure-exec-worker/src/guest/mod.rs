@@ -140,6 +140,8 @@ pub(crate) fn install<'s>(
     state(scope).load_node = Some(load_node);
     let run_ticks: v8::Global<v8::Function> = hook(scope, hooks, "runTicks")?;
     state(scope).run_ticks = Some(run_ticks);
+    let dispatch: v8::Global<v8::Function> = hook(scope, hooks, "dispatchUncaught")?;
+    state(scope).dispatch_uncaught = Some(dispatch);
     Ok(Hooks {
         run_module: hook(scope, hooks, "runModule")?,
         emit_exit: hook(scope, hooks, "emitExit")?,

@@ -539,7 +539,7 @@
     }
     // An exception in a microtask is an uncaught exception, not a rejected promise.
     call(PromisePrototypeThen, PromiseResolve(), () => {
-      try { callback(); } catch (err) { native.reportError(err); }
+      try { callback(); } catch (err) { if (!dispatchUncaught(err)) native.reportError(err); }
     });
   }
 
@@ -565,6 +565,7 @@
       try {
         ReflectApply(callback, undefined, args);
       } catch (err) {
+        if (dispatchUncaught(err)) continue;
         ticks.length = 0;
         tickHead = 0;
         native.reportError(err);
@@ -688,6 +689,15 @@
     return process;
   };
   process.emit = processEmit;
+  // Node's 'uncaughtException' and 'unhandledRejection': an error nobody caught goes to the
+  // listeners, and the session goes on. The worker calls this before it would end the session
+  // over such an error (`promise` given for a rejection); a listener that throws ends it with
+  // its own error.
+  function dispatchUncaught(err, promise) {
+    if (promise !== undefined && processEmit('unhandledRejection', err, promise)) return true;
+    const origin = promise !== undefined ? 'unhandledRejection' : 'uncaughtException';
+    return processEmit('uncaughtException', err, origin);
+  }
   let exiting = false;
   // The end of the session: 'exit' listeners run, synchronously, once.
   function emitExit() {
@@ -1015,5 +1025,6 @@
   }
 
   return { module, process, require, nextTimer, fireTimer, inspect, warmUp, hostReply, session,
+    dispatchUncaught,
     loadNode, runModule, emitExit, runTicks };
 })

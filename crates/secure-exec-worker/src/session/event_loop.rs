@@ -174,9 +174,18 @@ fn run_main(
     };
     let dirname = v8::String::new(tc, dirname)?;
     let args = [exports, require.into(), module.into(), name.into(), dirname.into()];
-    match function.call(tc, exports, &args) {
-        Some(_) => None,
-        None => Some(caught(tc)),
+    if function.call(tc, exports, &args).is_some() {
+        return None;
+    }
+    // A throw from the top level goes to 'uncaughtException' listeners too, as in Node.
+    match tc.exception() {
+        Some(exception) if !tc.has_terminated() => {
+            let exception = v8::Global::new(tc, exception);
+            tc.reset();
+            let exception = v8::Local::new(tc, &exception);
+            offer(tc, exception, None).err()
+        }
+        _ => Some(caught(tc)),
     }
 }
 
@@ -241,18 +250,64 @@ fn caught(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>)
     }
 }
 
-/// Calls `function` with a TryCatch. `Err` carries how it ended if it threw or was stopped.
+/// Calls `function` with a TryCatch. `Err` carries how it ended if it threw (and no
+/// 'uncaughtException' listener took the error) or was stopped.
 fn call<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     function: v8::Local<'s, v8::Function>,
     args: &[v8::Local<'s, v8::Value>],
 ) -> Result<v8::Local<'s, v8::Value>, Ending> {
-    v8::tc_scope!(let tc, scope);
-    let undefined = v8::undefined(tc);
-    match function.call(tc, undefined.into(), args) {
-        Some(value) => Ok(value),
-        None => Err(caught(tc)),
-    }
+    let exception = {
+        v8::tc_scope!(let tc, scope);
+        let undefined = v8::undefined(tc);
+        match function.call(tc, undefined.into(), args) {
+            Some(value) => return Ok(value),
+            None if tc.has_terminated() => return Err(caught(tc)),
+            None => match tc.exception() {
+                Some(exception) => v8::Global::new(tc, exception),
+                None => return Err(caught(tc)),
+            },
+        }
+    };
+    let exception = v8::Local::new(scope, &exception);
+    offer(scope, exception, None).map(|()| v8::undefined(scope).into())
+}
+
+/// Offers an error nobody caught (with its promise, for an unhandled rejection) to the
+/// guest's process listeners: `Ok` if one took it and the session goes on, else how the
+/// session ends.
+fn offer(
+    scope: &mut v8::PinScope<'_, '_>,
+    error: v8::Local<'_, v8::Value>,
+    promise: Option<v8::Local<'_, v8::Promise>>,
+) -> Result<(), Ending> {
+    let dispatch = scope.get_slot::<SessionState>().and_then(|s| s.dispatch_uncaught.clone());
+    let described = |scope: &mut v8::PinScope<'_, '_>| {
+        let text = guest::describe(scope, error);
+        match promise {
+            Some(_) => {
+                let text = text.strip_prefix("Uncaught ").unwrap_or(&text).to_owned();
+                Ending::Threw(format!("Uncaught (in promise) {text}"))
+            }
+            None => Ending::Threw(text),
+        }
+    };
+    let Some(dispatch) = dispatch else { return Err(described(scope)) };
+    let dispatch = v8::Local::new(scope, &dispatch);
+    let taken = {
+        v8::tc_scope!(let tc, scope);
+        let undefined = v8::undefined(tc);
+        let promise: v8::Local<'_, v8::Value> = match promise {
+            Some(promise) => promise.into(),
+            None => v8::undefined(tc).into(),
+        };
+        match dispatch.call(tc, undefined.into(), &[error, promise]) {
+            Some(taken) => taken.is_true(),
+            // A listener that throws ends the session with its own error.
+            None => return Err(caught(tc)),
+        }
+    };
+    if taken { Ok(()) } else { Err(described(scope)) }
 }
 
 /// A stop recorded on the control outranks what the guest saw: a terminated call shows up as a
@@ -308,11 +363,12 @@ fn after_macrotask(scope: &mut v8::PinScope<'_, '_>, control: &Control) -> Optio
         }
         None => Vec::new(),
     };
-    if let Some((_, reason)) = rejections.into_iter().next() {
+    for (promise, reason) in rejections {
+        let promise = v8::Local::new(scope, &promise);
         let reason = v8::Local::new(scope, &reason);
-        let text = guest::describe(scope, reason);
-        let text = text.strip_prefix("Uncaught ").unwrap_or(&text).to_owned();
-        return Some(Ending::Threw(format!("Uncaught (in promise) {text}")));
+        if let Err(ending) = offer(scope, reason, Some(promise)) {
+            return Some(check(scope, control, ending));
+        }
     }
     None
 }

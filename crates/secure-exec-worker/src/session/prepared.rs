@@ -44,6 +44,7 @@ impl Prepared {
             modules: ModuleTable::default(),
             load_node: None,
             run_ticks: None,
+            dispatch_uncaught: None,
             uncached: Vec::new(),
             script_caches: Vec::new(),
         });
