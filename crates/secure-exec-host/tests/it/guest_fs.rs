@@ -426,3 +426,38 @@ async fn sixteen_sessions_make_host_calls_at_once_and_each_gets_its_own_answers(
     }
     assert!(most.load(Ordering::SeqCst) > 1, "calls ran concurrently on the blocking pool");
 }
+
+#[tokio::test]
+async fn mkdtemp_cp_and_opendir_match_node() {
+    let v8 = support::spawn().await;
+    let script = r#"const fs = require('fs');
+const path = require('path');
+const base = fs.mkdtempSync(path.join(process.cwd(), 'tmp-'));
+console.log(path.basename(base).length, path.basename(base).startsWith('tmp-'));
+fs.mkdirSync(base + '/src/sub', { recursive: true });
+fs.writeFileSync(base + '/src/a.txt', 'A');
+fs.writeFileSync(base + '/src/sub/b.txt', 'B');
+try { fs.cpSync(base + '/src', base + '/dst'); } catch (e) { console.log(e.code); }
+fs.cpSync(base + '/src', base + '/dst', { recursive: true });
+console.log(fs.readdirSync(base + '/dst', { recursive: true }).sort(), fs.readFileSync(base + '/dst/sub/b.txt', 'utf8'));
+fs.cpSync(base + '/src/a.txt', base + '/one.txt');
+console.log(fs.readFileSync(base + '/one.txt', 'utf8'));
+const dir = fs.opendirSync(base + '/src');
+const names = [];
+let entry;
+while ((entry = dir.readSync()) !== null) names.push(entry.name + ':' + entry.isDirectory());
+dir.closeSync();
+console.log(names.sort());
+(async () => {
+  const d = await fs.promises.opendir(base + '/dst');
+  const seen = [];
+  for await (const e of d) seen.push(e.name);
+  console.log(seen.sort());
+  const t = await fs.promises.mkdtemp(base + '/p-');
+  console.log(fs.statSync(t).isDirectory());
+  fs.mkdtemp(base + '/c-', (err, p) => { console.log(err, fs.existsSync(p)); fs.rmSync(base, { recursive: true }); });
+})();
+"#;
+    oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
+    v8.dispose().await;
+}

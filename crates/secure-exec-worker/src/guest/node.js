@@ -23,6 +23,7 @@
   const ArrayPrototypePush = Array.prototype.push;
   const ArrayPrototypeJoin = Array.prototype.join;
   const ArrayPrototypeSlice = Array.prototype.slice;
+  const ArrayPrototypeShift = Array.prototype.shift;
   const StringPrototypeSlice = String.prototype.slice;
   const StringPrototypeStartsWith = String.prototype.startsWith;
   const StringPrototypeCharCodeAt = String.prototype.charCodeAt;
@@ -594,6 +595,122 @@
     return undefined;
   }
 
+  // A directory `prefix` + six random characters, made exclusively (another name on a clash).
+  function* mkdtempOp(prefix) {
+    const shown = toPathString(prefix, 'prefix');
+    const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+    const random = new Uint8ArrayCtor(6);
+    for (let attempt = 0; ; attempt++) {
+      prelude.loadWeb().crypto.getRandomValues(random);
+      let name = shown;
+      for (const byte of random) name += CHARS[byte % CHARS.length];
+      const reply = yield [OP.MKDIR, resolvePath(name), '', undefined, 0, 0, 0];
+      if (!reply.error) return name;
+      if (reply.error !== 'EEXIST' || attempt >= 100) throw fsError(reply, 'mkdtemp', shown + 'XXXXXX');
+    }
+  }
+
+  // `fs.cp`: a file, or with `recursive` a whole tree, copied entry by entry.
+  function* cpOp(src, dest, opts) {
+    const from = toPathString(src, 'src');
+    const to = toPathString(dest, 'dest');
+    const stat = yield [OP.STAT, resolvePath(from), '', undefined, 0, 0, 0];
+    if (stat.error) throw fsError(stat, 'cp', from);
+    if (stat.stat[0] === KIND.DIRECTORY) {
+      if (!opts.recursive) {
+        const err = codedError(ErrorCtor, 'ERR_FS_EISDIR', 'Recursive option is required to ' +
+          'copy a directory: cp returned EISDIR (' + from + ' is a directory (not copied)) ' + from);
+        err.errno = 21;
+        err.syscall = 'cp';
+        err.path = from;
+        throw err;
+      }
+      yield* mkdirOp(to, { recursive: true });
+      const entries = yield* readdirOp(from, { withFileTypes: true });
+      for (const entry of entries) {
+        yield* cpOp(from + '/' + entry.name, to + '/' + entry.name, opts);
+      }
+      return undefined;
+    }
+    const force = opts.force !== false;
+    const reply = yield [OP.COPY, resolvePath(from), resolvePath(to), undefined, 0, 0,
+      force ? 0 : FLAG.EXCLUSIVE];
+    if (reply.error && !(reply.error === 'EEXIST' && !opts.errorOnExist)) {
+      throw fsError(reply, 'cp', from, to);
+    }
+    return undefined;
+  }
+
+  // `fs.opendir`: a directory's entries, read at open, handed out one at a time.
+  class Dir {
+    #entries;
+    #closed = false;
+    constructor(path, entries) {
+      this.path = path;
+      this.#entries = entries;
+    }
+    #next() {
+      if (this.#closed) {
+        throw codedError(ErrorCtor, 'ERR_DIR_CLOSED', 'Directory handle was closed');
+      }
+      return this.#entries.length === 0 ? null : call(ArrayPrototypeShift, this.#entries);
+    }
+    readSync() { return this.#next(); }
+    read(callback) {
+      if (typeof callback === 'function') {
+        let entry;
+        try {
+          entry = this.#next();
+        } catch (err) {
+          prelude.queueMicrotask(() => callback(err));
+          return undefined;
+        }
+        prelude.queueMicrotask(() => callback(null, entry));
+        return undefined;
+      }
+      try {
+        return PromiseCtor.resolve(this.#next());
+      } catch (err) {
+        return PromiseCtor.reject(err);
+      }
+    }
+    closeSync() {
+      if (this.#closed) throw codedError(ErrorCtor, 'ERR_DIR_CLOSED', 'Directory handle was closed');
+      this.#closed = true;
+    }
+    close(callback) {
+      let failure = null;
+      try {
+        this.closeSync();
+      } catch (err) {
+        failure = err;
+      }
+      if (typeof callback === 'function') {
+        prelude.queueMicrotask(() => callback(failure));
+        return undefined;
+      }
+      return failure === null ? PromiseCtor.resolve() : PromiseCtor.reject(failure);
+    }
+    async *entries() {
+      try {
+        for (;;) {
+          const entry = this.#next();
+          if (entry === null) return;
+          yield entry;
+        }
+      } finally {
+        if (!this.#closed) this.#closed = true;
+      }
+    }
+    [Symbol.asyncIterator]() { return this.entries(); }
+  }
+
+  function* opendirOp(path) {
+    const shown = toPathString(path);
+    const entries = yield* readdirOp(shown, { withFileTypes: true });
+    return new Dir(shown, entries);
+  }
+
   // ---------------------------------------------------------------- fs module
   function lastCallback(args, name) {
     const callback = args[args.length - 1];
@@ -644,6 +761,9 @@
   define('realpath', ([path]) => realpathOp(path));
   define('readlink', ([path]) => readlinkOp(path));
   define('truncate', ([path, len]) => truncateOp(path, len));
+  define('mkdtemp', ([prefix]) => mkdtempOp(prefix));
+  define('cp', ([src, dest, opts]) => cpOp(src, dest, options(opts, { recursive: false })));
+  define('opendir', ([path]) => opendirOp(path));
   define('open', ([path, flags]) => openOp(path, flags), { promise: false });
   define('read', ([fd, buffer, offset, length, position]) =>
     readOp(fd, buffer, offset, length, position), { promise: false });
