@@ -161,3 +161,25 @@ async fn the_default_shared_runtime_runs_code() {
     assert!(first.same_process(&second), "both default runtimes use the one shared process");
     assert_eq!(ErrorCode::V8ProcessCrash.as_str(), "ERR_V8_PROCESS_CRASH");
 }
+
+/// Where console.log breaks lines and how it groups long arrays into columns, as Node does.
+#[tokio::test]
+async fn console_breaks_lines_and_groups_arrays_as_node_does() {
+    let v8 = support::spawn().await;
+    let script = r#"console.log({ a: 'x'.repeat(60) }); console.log({ a: 'x'.repeat(62) }); console.log({ a: 'x'.repeat(63) }); console.log([ 'x'.repeat(63) ]); console.log({ b: { a: 'x'.repeat(50) } }); console.log({ b: { a: 'x'.repeat(56) } });
+console.log({ method: 'POST', body: '{"a":1}', ct: 'application/json', ua: 'axios/1.21.1' });
+console.log([1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30]);
+console.log({ list: ['alpha', 'beta', 'gamma', 'delta'], nested: { deep: { deeper: { deepest: 1 } } } });
+console.log(new Map([['key-one', { value: 1 }], ['key-two', { value: 2 }], ['key-three', { value: 3 }]]));
+console.log([1,2,3,4,5,6,7]);
+console.log(['apple', 'banana', 'cherry', 'date', 'elderberry', 'fig', 'grape', 'honeydew']);
+console.log(Array.from({ length: 120 }, (_, i) => i * 3));
+console.log(new Uint8Array(20));
+console.log({ rows: [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12], [13, 14]] });
+console.log([1.5, -2, 300, 4e21, 5, 6, 7, 8, NaN]);
+console.log(['a', 1, 'b', 2, 'c', 3, 'd', 4]);
+const arr = [1,2,3,4,5,6,7,8]; arr.extra = 'yes'; console.log(arr);
+"#;
+    crate::oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
+    v8.dispose().await;
+}

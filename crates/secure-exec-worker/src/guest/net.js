@@ -932,10 +932,14 @@
       _destroy(err, callback) {
         if (!this._done) {
           this._done = true;
-          this.aborted = err !== null;
           close(this._handle);
         }
-        callback(err);
+        if (!this.complete && !this.aborted) {
+          this.aborted = true;
+          this.emit('aborted');
+        }
+        // As Node: an error is emitted only if someone listens for one.
+        callback(this.listenerCount('error') > 0 ? err : null);
       }
       setTimeout(ms, callback) {
         if (callback !== undefined) this.once('timeout', callback);
@@ -1092,12 +1096,17 @@
             if (!this.destroyed) this.destroy(err);
           });
       }
+      // As Node: destroyed before its response, a request fails with 'socket hang up' (unless
+      // aborted); after it, the response is aborted and the request itself has no error.
       _destroy(err, callback) {
         if (this._timer !== undefined) clearTimeout(this._timer);
-        if (this._handle !== undefined && this.res === undefined) close(this._handle);
-        if (this.res !== undefined && !this.res.complete) this.res.destroy(err || connResetError());
-        if (err === null && this.res === undefined && !this.aborted) err = connResetError();
-        callback(err === null && this.aborted ? connResetError() : err);
+        if (this.res === undefined) {
+          if (this._handle !== undefined) close(this._handle);
+          callback(err || (this.aborted ? null : connResetError()));
+          return;
+        }
+        if (!this.res.complete) this.res.destroy(coded(ErrorCtor, 'ECONNRESET', 'aborted'));
+        callback(err);
       }
     }
 

@@ -38,6 +38,11 @@
   const NumberIsNaN = Number.isNaN;
   const MathMax = Math.max;
   const MathFloor = Math.floor;
+  const MathMin = Math.min;
+  const MathSqrt = Math.sqrt;
+  const MathRound = Math.round;
+  const StringPrototypePadStart = String.prototype.padStart;
+  const StringPrototypePadEnd = String.prototype.padEnd;
   const StringPrototypeReplace = String.prototype.replace;
   const StringPrototypeIncludes = String.prototype.includes;
   const StringPrototypeSlice = String.prototype.slice;
@@ -147,14 +152,88 @@
     try { return call(ErrorPrototypeToString, err); } catch { return '[Error]'; }
   }
 
-  function reduceToSingleLine(braces, entries, indentation) {
+  // Node's util.inspect groups the entries of an array of more than six into aligned columns
+  // (groupArrayElements): numbers padded at the start, anything else at the end.
+  function groupArrayElements(output, indentation, value) {
+    let totalLength = 0;
+    let maxLength = 0;
+    let outputLength = output.length;
+    // The "... more items" entry is not grouped.
+    if (MAX_ARRAY_ITEMS < output.length) outputLength--;
+    const separatorSpace = 2;
+    const dataLen = [];
+    for (let i = 0; i < outputLength; i++) {
+      const len = output[i].length;
+      dataLen[i] = len;
+      totalLength += len + separatorSpace;
+      if (maxLength < len) maxLength = len;
+    }
+    const actualMax = maxLength + separatorSpace;
+    if (actualMax * 3 + indentation < BREAK_LENGTH &&
+        (totalLength / actualMax > 5 || maxLength <= 6)) {
+      const averageBias = MathSqrt(actualMax - totalLength / output.length);
+      const biasedMax = MathMax(actualMax - 3 - averageBias, 1);
+      const columns = MathMin(
+        MathRound(MathSqrt(2.5 * biasedMax * outputLength) / biasedMax),
+        MathFloor((BREAK_LENGTH - indentation) / actualMax),
+        3 * 4,
+        15,
+      );
+      if (columns <= 1) return output;
+      const maxLineLength = [];
+      for (let i = 0; i < columns; i++) {
+        let lineLength = 0;
+        for (let j = i; j < output.length; j += columns) {
+          if (dataLen[j] > lineLength) lineLength = dataLen[j];
+        }
+        call(ArrayPrototypePush, maxLineLength, lineLength + separatorSpace);
+      }
+      let padStart = true;
+      for (let i = 0; i < output.length; i++) {
+        if (typeof value[i] !== 'number' && typeof value[i] !== 'bigint') {
+          padStart = false;
+          break;
+        }
+      }
+      const grouped = [];
+      for (let i = 0; i < outputLength; i += columns) {
+        const max = MathMin(i + columns, outputLength);
+        let line = '';
+        let j = i;
+        for (; j < max - 1; j++) {
+          const cell = output[j] + ', ';
+          line += padStart ? call(StringPrototypePadStart, cell, maxLineLength[j - i], ' ')
+            : call(StringPrototypePadEnd, cell, maxLineLength[j - i], ' ');
+        }
+        line += padStart
+          ? call(StringPrototypePadStart, output[j], maxLineLength[j - i] - separatorSpace, ' ')
+          : output[j];
+        call(ArrayPrototypePush, grouped, line);
+      }
+      if (MAX_ARRAY_ITEMS < output.length) call(ArrayPrototypePush, grouped, output[outputLength]);
+      return grouped;
+    }
+    return output;
+  }
+
+  function reduceToSingleLine(braces, entries, indentation, array) {
+    if (array !== undefined && entries.length > 6) {
+      const grouped = groupArrayElements(entries, indentation, array);
+      if (grouped.length !== entries.length) {
+        const pad = '\n' + ' '.repeat(indentation + 2);
+        return braces[0] + pad + call(ArrayPrototypeJoin, grouped, ',' + pad) + '\n' +
+          ' '.repeat(indentation) + braces[1];
+      }
+    }
     let total = entries.length + braces[0].length + indentation;
     let multiline = false;
     for (const entry of entries) {
       total += entry.length;
       if (call(StringPrototypeIncludes, entry, '\n')) multiline = true;
     }
-    if (!multiline && total + entries.length <= BREAK_LENGTH) {
+    // Node's test (util.inspect's isBelowBreakLength): the entries, a separator each, the
+    // indentation, the brace and 10 more must fit the break length.
+    if (!multiline && total + entries.length + 10 <= BREAK_LENGTH) {
       return braces[0] + ' ' + call(ArrayPrototypeJoin, entries, ', ') + ' ' + braces[1];
     }
     const pad = '\n' + ' '.repeat(indentation + 2);
@@ -300,7 +379,8 @@
         if (entries.length === 0) return prefix + '{}';
         braces = [prefix + '{', '}'];
       }
-      return reduceToSingleLine(braces, entries, indentation);
+      return reduceToSingleLine(braces, entries, indentation,
+        isArray || typedName !== undefined ? value : undefined);
     } finally {
       ctx.seen.pop();
     }
