@@ -73,9 +73,14 @@ console.log(customAlphabet('xy', 4)().length, nanoid(10).length, semver.gt('2.0.
 /// The project read-write at /app, the installed packages read-only at /app/node_modules
 /// (the project's link to them leads out of its mount, so the guest could not follow it).
 pub(crate) fn runtime(v8: &secure_exec_host::V8Runtime, project: &Path) -> NodeRuntime {
+    runtime_on(v8, project, SystemDriver::default())
+}
+
+/// [`runtime`] with the world built on `base` (a network policy).
+fn runtime_on(v8: &secure_exec_host::V8Runtime, project: &Path, base: SystemDriver) -> NodeRuntime {
     NodeRuntime::new(NodeRuntimeOptions {
         v8_runtime: Some(v8.clone()),
-        system: SystemDriver::default()
+        system: base
             .mount(oracle::GUEST_DIR, HostDir::read_write(project))
             .mount("/app/node_modules", HostDir::read_only(installed().join("node_modules")))
             .with_cwd(oracle::GUEST_DIR),
@@ -111,4 +116,41 @@ async fn semver_lodash_zod_uuid_and_an_esm_only_package_work_as_in_node_from_com
 #[tokio::test]
 async fn the_same_packages_work_as_in_node_from_an_es_module() {
     same_as_node_with_packages("main.mjs", ESM).await;
+}
+
+/// Common npm HTTP clients (axios over node:http with follow-redirects, node-fetch 2) against
+/// a local server, admitted by the network policy, print what they print in Node.
+#[tokio::test]
+async fn npm_http_clients_work_as_in_node() {
+    let server = crate::http_server::Server::start();
+    let code = r#"
+const axios = require('axios');
+const fetch = require('node-fetch');
+(async () => {
+  const base = 'http://127.0.0.1:PORT';
+  const r = await axios.get(base + '/json');
+  console.log('axios', r.status, r.data, r.headers['content-type']);
+  const posted = await axios.post(base + '/echo', { a: 1 });
+  console.log('axios post', posted.data.method, posted.data.body, posted.data.contentType);
+  const moved = await axios.get(base + '/redirect?to=/json');
+  console.log('axios redirect', moved.status, moved.data.hello);
+  try { await axios.get(base + '/missing'); } catch (e) { console.log('axios error', e.response.status, e.response.data); }
+  const n = await fetch(base + '/json');
+  console.log('node-fetch', n.status, n.headers.get('x-test'), await n.json());
+  const big = await fetch(base + '/big?n=300000');
+  console.log('node-fetch body', (await big.buffer()).length);
+})();
+"#
+    .replace("PORT", &server.port.to_string());
+    let v8 = support::spawn().await;
+    let dir = project(&[("main.js", code.as_str())]);
+    let (status, expected, stderr) = oracle::node_in(dir.path(), "main.js");
+    assert_eq!(status, 0, "node failed: {stderr}");
+    let rule = format!("127.0.0.1:{}", server.port).parse().unwrap();
+    let rt = runtime_on(&v8, dir.path(), SystemDriver::default().allow_net(rule));
+    let options = ExecOptions { filename: Some("/app/main.js".into()), ..Default::default() };
+    let r = rt.exec_with(&code, options).await.unwrap();
+    assert_eq!(r.error_code, None, "{:?}\nstdout so far:\n{}", r.error_message, r.stdout);
+    assert_eq!(r.stdout, expected);
+    v8.dispose().await;
 }
