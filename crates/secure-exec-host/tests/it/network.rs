@@ -121,6 +121,18 @@ console.log(await dns.promises.lookup('localhost', { family: 4 }));
 const data = await fetch('data:,Hello%2C%20World%21');
 console.log(data.status, data.headers.get('content-type'), await data.text());
 console.log(await (await fetch('data:application/json;base64,eyJhIjoxfQ==')).json());
+const parts = new FormData();
+parts.append('a', '1');
+parts.append('f', new Blob(['hello'], { type: 'text/plain' }), 'x.txt');
+const encoded = new Response(parts);
+const type = encoded.headers.get('content-type');
+const boundary = type.split('boundary=')[1];
+console.log(type.split(';')[0], JSON.stringify((await encoded.text()).split(boundary).join('B')));
+const blob = new Blob(['ab', new Uint8Array([99])], { type: 'Text/Plain' });
+console.log(blob.size, blob.type, await blob.text(), await blob.slice(1).text());
+const fromBlob = new Uint8Array(await new Response(blob).arrayBuffer());
+fromBlob[0] = 120;
+console.log(await blob.text());
 "#
     .replace("PORT", &server().port.to_string());
     let out =

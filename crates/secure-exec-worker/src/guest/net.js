@@ -11,7 +11,7 @@
 
   // `require` of `buffer`, `events` and `stream` waits for the first http request: the stream
   // module itself looks for the `Blob` global, which is defined here.
-  const { netAsync, web, process, setTimeout, clearTimeout } = deps;
+  const { netAsync, web, process, setTimeout, clearTimeout, concat } = deps;
   const { URL, URLSearchParams, TextEncoder, TextDecoder, DOMException, AbortController } = web;
   // The WHATWG streams library (npm), loaded only when a stream is asked for: `await
   // response.json()` reads the body straight from the host without one.
@@ -115,16 +115,6 @@
     return new Uint8ArrayCtor(view.buffer, view.byteOffset, view.byteLength);
   }
 
-  function concat(chunks, total) {
-    const out = new Uint8ArrayCtor(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
-  }
-
   function streamOfBytes(bytes) {
     return new (streams().ReadableStream)({
       type: 'bytes',
@@ -181,7 +171,7 @@
       return { bytes: toBytes(init).slice(), stream: null, type: null };
     }
     if (init instanceof Blob) {
-      return { bytes: blobBytes(init), stream: null, type: init.type || null };
+      return { bytes: blobBytes(init).slice(), stream: null, type: init.type || null };
     }
     if (init instanceof FormData) return encodeFormData(init);
     if (typeof init === 'object' && typeof init.getReader === 'function') {

@@ -1109,6 +1109,7 @@
       netModule = native.loadNet(native, {
         netAsync: prelude.netAsync, process, web: prelude.loadWeb(), streams: () => npm('web_streams'),
         require: requireBuiltin, setTimeout: prelude.setTimeout, clearTimeout: prelude.clearTimeout,
+        concat,
       });
     }
     return netModule;
