@@ -43,12 +43,13 @@ pub(crate) struct Arrived {
 /// Makes the request, following redirects as `redirect` says.
 pub(crate) async fn send(
     reach: &Reach,
+    clients: &Clients,
     mut out: Outgoing,
     timeout: Duration,
 ) -> Result<Arrived, Failure> {
     let mut redirected = false;
     for _ in 0..=MAX_REDIRECTS {
-        let response = hop(reach, &out, timeout).await?;
+        let response = hop(reach, clients, &out, timeout).await?;
         let status = response.status();
         let location = response.headers().get(header::LOCATION).cloned();
         let (true, Some(location)) = (status.is_redirection(), location) else {
@@ -106,6 +107,7 @@ fn follow(out: &mut Outgoing, status: StatusCode, next: Url) {
 /// One hop: checks, resolution, connection.
 async fn hop(
     reach: &Reach,
+    clients: &Clients,
     out: &Outgoing,
     timeout: Duration,
 ) -> Result<reqwest::Response, Failure> {
@@ -139,32 +141,82 @@ async fn hop(
             "network access to {host}:{port} is denied by the embedder's filter"
         ))));
     }
-    let addresses = addresses(policy, &request).await?;
-
-    let mut client = reqwest::Client::builder()
-        .tls_backend_preconfigured(match &reach.tls {
-            Some(tls) => ClientConfig::clone(tls),
-            None => default_tls()?.clone(),
+    let mut addresses = addresses(policy, &request).await?;
+    addresses.sort_unstable();
+    let key = ClientKey { host: host.clone(), addresses, raw: out.raw };
+    let client = clients.get_or_build(key, |key| {
+        let mut client = reqwest::Client::builder()
+            .tls_backend_preconfigured(match &reach.tls {
+                Some(tls) => ClientConfig::clone(tls),
+                None => default_tls()?.clone(),
+            })
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .referer(false)
+            .pool_max_idle_per_host(POOLED_PER_CLIENT)
+            .pool_idle_timeout(POOL_IDLE)
+            .gzip(!key.raw)
+            .deflate(!key.raw)
+            .timeout(timeout)
+            .dns_resolver(Arc::new(NoLookups));
+        if url.domain().is_some() {
+            client = client.resolve_to_addrs(&key.host, &key.addresses);
+        }
+        client.build().map_err(|err| {
+            Failure::new("ERR_NET_FAILED", format!("cannot set up the request: {err}"))
         })
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .referer(false)
-        .pool_max_idle_per_host(0)
-        .gzip(!out.raw)
-        .deflate(!out.raw)
-        .timeout(timeout)
-        .dns_resolver(Arc::new(NoLookups));
-    if url.domain().is_some() {
-        client = client.resolve_to_addrs(&host, &addresses);
-    }
-    let client = client.build().map_err(|err| {
-        Failure::new("ERR_NET_FAILED", format!("cannot set up the request: {err}"))
     })?;
     let mut request = client.request(out.method.clone(), url.clone()).headers(out.headers.clone());
     if !out.body.is_empty() {
         request = request.body(out.body.clone());
     }
     request.send().await.map_err(|err| failure(&err, &host, port))
+}
+
+/// Idle connections a session's client keeps, and for how long.
+const POOLED_PER_CLIENT: usize = 4;
+const POOL_IDLE: Duration = Duration::from_secs(10);
+/// Clients one session keeps (each pinned to one host and its admitted addresses).
+const MAX_CLIENTS: usize = 16;
+
+/// What a client is pinned to: connections it keeps alive go only to these addresses, which
+/// the policy admitted for this host, so reusing one is no way around a later check.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ClientKey {
+    host: String,
+    addresses: Vec<SocketAddr>,
+    raw: bool,
+}
+
+/// A session's clients, so that its requests to one host reuse connections (and TLS
+/// sessions). Every request is still checked and resolved first; only a client pinned to
+/// exactly the addresses admitted this time is reused. Dropped, with their connections, when
+/// the session ends.
+#[derive(Debug, Default)]
+pub(crate) struct Clients(std::sync::Mutex<std::collections::HashMap<ClientKey, reqwest::Client>>);
+
+impl Clients {
+    fn get_or_build(
+        &self,
+        key: ClientKey,
+        build: impl FnOnce(&ClientKey) -> Result<reqwest::Client, Failure>,
+    ) -> Result<reqwest::Client, Failure> {
+        let mut clients = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = clients.get(&key) {
+            return Ok(client.clone());
+        }
+        let client = build(&key)?;
+        if clients.len() >= MAX_CLIENTS {
+            clients.clear();
+        }
+        clients.insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// Drops every client, closing their idle connections.
+    pub(crate) fn clear(&self) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
 }
 
 /// The addresses a request may connect to: the URL's own address, or those the name resolves

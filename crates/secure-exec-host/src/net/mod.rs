@@ -79,6 +79,8 @@ pub(crate) struct NetSession {
     ended: CancellationToken,
     state: Mutex<State>,
     received: AtomicU64,
+    /// Clients kept for the session's hosts (connection reuse).
+    clients: fetch::Clients,
 }
 
 impl std::fmt::Debug for NetSession {
@@ -137,6 +139,7 @@ impl NetSession {
             ended: CancellationToken::new(),
             state: Mutex::new(State::default()),
             received: AtomicU64::new(0),
+            clients: fetch::Clients::default(),
         }
     }
 
@@ -144,6 +147,7 @@ impl NetSession {
     pub(crate) fn end(&self) {
         self.ended.cancel();
         self.state().handles.clear();
+        self.clients.clear();
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -264,7 +268,7 @@ impl NetSession {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             _ => out.url.to_string(),
         };
-        let sent = fetch::send(&self.reach, out, self.timeout());
+        let sent = fetch::send(&self.reach, &self.clients, out, self.timeout());
         let arrived = tokio::select! {
             arrived = sent => arrived,
             () = stop.cancelled() => Err(closed()),

@@ -20,6 +20,8 @@ pub(crate) struct Seen {
     pub(crate) requests: AtomicUsize,
     /// `/slow` connections the client closed.
     pub(crate) slow_closed: AtomicUsize,
+    /// Connections accepted.
+    pub(crate) connections: AtomicUsize,
 }
 
 pub(crate) struct Server {
@@ -141,9 +143,10 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-fn head(status: &str, headers: &[(&str, String)], length: usize) -> Vec<u8> {
+fn head(status: &str, headers: &[(&str, String)], length: usize, keep: bool) -> Vec<u8> {
+    let connection = if keep { "keep-alive" } else { "close" };
     let mut text =
-        format!("HTTP/1.1 {status}\r\nconnection: close\r\ncontent-length: {length}\r\n");
+        format!("HTTP/1.1 {status}\r\nconnection: {connection}\r\ncontent-length: {length}\r\n");
     for (name, value) in headers {
         text.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -151,8 +154,22 @@ fn head(status: &str, headers: &[(&str, String)], length: usize) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// Serves requests on one connection, keeping it alive between them unless the client asks
+/// not to (`/big` and `/slow` end it).
 async fn serve(mut socket: TcpStream, seen: Arc<Seen>) {
-    let Some(request) = read_request(&mut socket).await else { return };
+    seen.connections.fetch_add(1, Ordering::SeqCst);
+    loop {
+        let Some(request) = read_request(&mut socket).await else { return };
+        let keep = !request.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        if !respond(&mut socket, &request, &seen, keep).await || !keep {
+            let _ = socket.shutdown().await;
+            return;
+        }
+    }
+}
+
+/// Answers one request; `false` if the connection must end.
+async fn respond(socket: &mut TcpStream, request: &Request, seen: &Seen, keep: bool) -> bool {
     seen.requests.fetch_add(1, Ordering::SeqCst);
     let route = request.path.split('?').next().unwrap_or("").to_owned();
     let json = |value: serde_json::Value| value.to_string().into_bytes();
@@ -180,24 +197,24 @@ async fn serve(mut socket: TcpStream, seen: Arc<Seen>) {
         ),
         "/big" => {
             let n: usize = request.query("n").and_then(|n| n.parse().ok()).unwrap_or(0);
-            let _ = socket.write_all(&head("200 OK", &[], n)).await;
+            let _ = socket.write_all(&head("200 OK", &[], n, false)).await;
             let piece = vec![b'a'; 64 * 1024];
             let mut sent = 0;
             while sent < n {
                 let take = piece.len().min(n - sent);
                 if socket.write_all(&piece[..take]).await.is_err() {
-                    return;
+                    return false;
                 }
                 sent += take;
             }
-            return;
+            return false;
         }
         "/redirect" => {
             let to = request.query("to").unwrap_or_default();
             ("302 Found", vec![("location", to)], Vec::new())
         }
         "/slow" => {
-            let _ = socket.write_all(&head("200 OK", &[], 1_000_000)).await;
+            let _ = socket.write_all(&head("200 OK", &[], 1_000_000, false)).await;
             let _ = socket.write_all(b"start").await;
             // Holds the connection until the client closes it.
             let mut sink = [0u8; 1024];
@@ -208,11 +225,10 @@ async fn serve(mut socket: TcpStream, seen: Arc<Seen>) {
                 }
             }
             seen.slow_closed.fetch_add(1, Ordering::SeqCst);
-            return;
+            return false;
         }
         _ => ("404 Not Found", Vec::new(), b"nope".to_vec()),
     };
-    let _ = socket.write_all(&head(status, &headers, body.len())).await;
-    let _ = socket.write_all(&body).await;
-    let _ = socket.shutdown().await;
+    socket.write_all(&head(status, &headers, body.len(), keep)).await.is_ok()
+        && socket.write_all(&body).await.is_ok()
 }

@@ -422,3 +422,23 @@ async fn unusable_root_certificates_are_invalid_options() {
     assert!(err.to_string().contains("root certificates"), "{err}");
     v8.dispose().await;
 }
+
+#[tokio::test]
+async fn a_sessions_requests_to_one_host_reuse_its_connection_and_sessions_share_none() {
+    let v8 = spawn().await;
+    let own = Server::start();
+    let rule = format!("127.0.0.1:{}", own.port).parse().unwrap();
+    let rt = on(&v8, SystemDriver::default().allow_net(rule));
+    let code = "for (let i = 0; i < 5; i++) await (await fetch('http://127.0.0.1:PORT/json')).text();
+const http = await import('node:http');
+await new Promise((done) => http.get('http://127.0.0.1:PORT/json', (res) => res.resume().on('end', done)));";
+    let r = module_on(&rt, code, &own).await;
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    assert_eq!(own.requests(), 6);
+    // fetch's requests shared one connection; node:http (bodies left encoded) has its own.
+    assert_eq!(own.seen.connections.load(Ordering::SeqCst), 2);
+    let r = module_on(&rt, code, &own).await;
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    assert_eq!(own.seen.connections.load(Ordering::SeqCst), 4, "a session reused another's");
+    v8.dispose().await;
+}
