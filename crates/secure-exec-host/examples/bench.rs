@@ -391,18 +391,7 @@ async fn modules(figures: &mut Vec<Figure>, plan: &Plan) -> Result<(), AnyError>
             "import('nanoid').then((m) => m.nanoid())",
         ),
     ] {
-        let mut times = Vec::with_capacity(plan.module_runs);
-        for run in 0..plan.module_runs + 3 {
-            let started = Instant::now();
-            let r = rt.exec_with(code, entry()).await?;
-            if r.code != 0 {
-                return Err(format!("{code}: {:?}", r.error_message).into());
-            }
-            // The first sessions fill the worker's code caches.
-            if run >= 3 {
-                times.push(started.elapsed());
-            }
-        }
+        let mut times = timed_sessions(&rt, code, entry(), plan.module_runs).await?;
         let goal = if label50.starts_with("require") { Some(5.0) } else { None };
         figures.push(ms(label50, percentile(&mut times, 50.0), goal));
         figures.push(ms(label99, percentile(&mut times, 99.0), None));
@@ -465,17 +454,7 @@ async fn network(figures: &mut Vec<Figure>, plan: &Plan) -> Result<(), AnyError>
 
     // Whole sessions that make one request.
     let code = format!("const r = await fetch('{url}'); await r.json();");
-    let mut times = Vec::with_capacity(plan.module_runs);
-    for run in 0..plan.module_runs + 3 {
-        let started = Instant::now();
-        let r = rt.exec_with(&code, module()).await?;
-        if r.code != 0 {
-            return Err(format!("fetch session: {:?}", r.error_message).into());
-        }
-        if run >= 3 {
-            times.push(started.elapsed());
-        }
-    }
+    let mut times = timed_sessions(&rt, &code, module(), plan.module_runs).await?;
     figures.push(ms("session with one fetch p50", percentile(&mut times, 50.0), None));
 
     // A large body, streamed through the guest.
@@ -503,6 +482,28 @@ async fn network(figures: &mut Vec<Figure>, plan: &Plan) -> Result<(), AnyError>
     });
     v8.dispose().await;
     Ok(())
+}
+
+/// `runs` sessions of `code`, each timed from the call to its result, after 3 that fill the
+/// worker's code caches.
+async fn timed_sessions(
+    rt: &NodeRuntime,
+    code: &str,
+    options: ExecOptions,
+    runs: usize,
+) -> Result<Vec<Duration>, AnyError> {
+    let mut times = Vec::with_capacity(runs);
+    for run in 0..runs + 3 {
+        let started = Instant::now();
+        let r = rt.exec_with(code, options.clone()).await?;
+        if r.code != 0 {
+            return Err(format!("{code}: {:?}", r.error_message).into());
+        }
+        if run >= 3 {
+            times.push(started.elapsed());
+        }
+    }
+    Ok(times)
 }
 
 /// Writes `results.json` to `$SECURE_EXEC_BENCH_DIR` (default `target/bench`).

@@ -221,7 +221,7 @@ impl Clients {
 
 /// The addresses a request may connect to: the URL's own address, or those the name resolves
 /// to that the policy admits (at least one, or the request is denied).
-async fn addresses(
+pub(crate) async fn addresses(
     policy: &NetPolicy,
     request: &NetRequest<'_>,
 ) -> Result<Vec<SocketAddr>, Failure> {

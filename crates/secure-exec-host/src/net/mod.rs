@@ -236,12 +236,13 @@ impl NetSession {
     }
 
     async fn fetch(&self, call: v1::NetCall) -> Answer {
+        let handle = call.handle;
         let (out, stop) = {
             let mut state = self.state();
-            let uploaded = match state.handles.remove(&call.handle) {
+            let uploaded = match state.handles.remove(&handle) {
                 Some(Request { stage: Stage::Uploading(body), .. }) => body,
                 Some(other) => {
-                    state.handles.insert(call.handle, other);
+                    state.handles.insert(handle, other);
                     return Err(Failure::new(
                         "ERR_INVALID_ARG_VALUE",
                         "the request was already sent",
@@ -257,13 +258,12 @@ impl NetSession {
                 ));
             }
             let out = outgoing(call, uploaded, self.reach.policy.max_request_body_bytes)?;
-            self.open(&mut state, out.1, Stage::Fetching)?;
+            self.open(&mut state, handle, Stage::Fetching)?;
             state.requests += 1;
-            let request = state.handles.get_mut(&out.1).ok_or_else(closed)?;
+            let request = state.handles.get_mut(&handle).ok_or_else(closed)?;
             request.deadline = Some(Instant::now() + self.timeout());
             (out, request.stop.clone())
         };
-        let (out, handle) = out;
         let target = match (out.url.host_str(), out.url.port_or_known_default()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             _ => out.url.to_string(),
@@ -394,32 +394,17 @@ impl NetSession {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         // Any port, scheme and method: `dns.lookup` says nothing of what follows.
         let request = NetRequest { method: "", scheme: "", host: &host, port: 0, path: "" };
-        if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-            self.reach.policy.check_address(&request, ip).map_err(Failure::denied)?;
-            return Ok(v1::HostReply { addresses: vec![ip.to_string()], ..Default::default() });
-        }
-        self.reach.policy.check_url(&request).map_err(Failure::denied)?;
-        let resolved = tokio::select! {
-            resolved = fetch::lookup(&host, 0) => resolved?,
+        let policy = &*self.reach.policy;
+        policy.check_url(&request).map_err(Failure::denied)?;
+        let admitted = tokio::select! {
+            admitted = fetch::addresses(policy, &request) => admitted?,
             () = self.ended.cancelled() => return Err(closed()),
             () = tokio::time::sleep(self.timeout()) => {
                 return Err(Failure::new("ETIMEOUT", format!("queryA ETIMEOUT {host}")));
             }
         };
-        let mut addresses = Vec::new();
-        let mut denial = None;
-        for address in resolved {
-            match self.reach.policy.check_address(&request, address.ip()) {
-                Ok(()) => addresses.push(address.ip().to_string()),
-                Err(denied) => {
-                    denial.get_or_insert(denied);
-                }
-            }
-        }
-        match denial {
-            Some(denied) if addresses.is_empty() => Err(Failure::denied(denied)),
-            _ => Ok(v1::HostReply { addresses, ..Default::default() }),
-        }
+        let addresses = admitted.iter().map(|address| address.ip().to_string()).collect();
+        Ok(v1::HostReply { addresses, ..Default::default() })
     }
 }
 
@@ -431,12 +416,8 @@ fn body_too_large(limit: u64) -> Failure {
     Failure::new("ERR_NET_REQUEST_LIMIT", format!("a request body may have at most {limit} bytes"))
 }
 
-/// The request the call describes, with its handle.
-fn outgoing(
-    call: v1::NetCall,
-    mut body: Vec<u8>,
-    body_limit: u64,
-) -> Result<(Outgoing, u64), Failure> {
+/// The request the call describes.
+fn outgoing(call: v1::NetCall, mut body: Vec<u8>, body_limit: u64) -> Result<Outgoing, Failure> {
     let method = Method::from_bytes(call.method.as_bytes()).map_err(|_| {
         Failure::new("ERR_INVALID_ARG_VALUE", format!("{:?} is not a method", call.method))
     })?;
@@ -458,6 +439,5 @@ fn outgoing(
         Ok(RedirectMode::Error) => Redirect::Error,
         _ => Redirect::Follow,
     };
-    let out = Outgoing { method, url, headers, body: Bytes::from(body), redirect, raw: call.raw };
-    Ok((out, call.handle))
+    Ok(Outgoing { method, url, headers, body: Bytes::from(body), redirect, raw: call.raw })
 }

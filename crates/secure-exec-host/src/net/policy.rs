@@ -210,6 +210,21 @@ impl FromStr for HostPattern {
     }
 }
 
+impl HostPattern {
+    /// Whether this name pattern matches the host name `host` (lower case). Address patterns
+    /// match no name: they are checked on addresses.
+    fn names(&self, host: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Name(name) => name == host,
+            Self::Subdomains(parent) => host
+                .strip_suffix(parent.as_str())
+                .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+            Self::Addresses(_) => false,
+        }
+    }
+}
+
 impl fmt::Display for HostPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -326,14 +341,9 @@ impl NetPolicy {
         let named = self.allow.iter().any(|rule| {
             rule.admits_request(request)
                 && match &rule.host {
-                    HostPattern::Any => true,
-                    HostPattern::Name(name) => *name == request.host,
-                    HostPattern::Subdomains(parent) => request
-                        .host
-                        .strip_suffix(parent.as_str())
-                        .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
                     // Decided on the addresses the name resolves to.
                     HostPattern::Addresses(_) => true,
+                    names => names.names(request.host),
                 }
         });
         if named {
@@ -358,11 +368,7 @@ impl NetPolicy {
                     _ if special.is_some() => false,
                     HostPattern::Any => true,
                     _ if is_ip_host => false,
-                    HostPattern::Name(name) => *name == request.host,
-                    HostPattern::Subdomains(parent) => request
-                        .host
-                        .strip_suffix(parent.as_str())
-                        .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+                    names => names.names(request.host),
                 }
         });
         if admitted {

@@ -105,14 +105,21 @@ impl CallQueue {
     fn serve_net(self: &Arc<Self>, session_id: u64, call_id: u64, call: v1::NetCall) {
         let queue = Arc::clone(self);
         tokio::spawn(async move {
-            let mut reply = queue.world.net().serve(call, queue.data_cap).await;
-            queue.state.lock().unwrap_or_else(PoisonError::into_inner).in_flight -= 1;
-            if !queue.world.ended() {
-                reply.session_id = session_id;
-                reply.call_id = call_id;
-                send(&queue.outbox, reply);
-            }
+            let reply = queue.world.net().serve(call, queue.data_cap).await;
+            // A session that has its result needs no more answers.
+            queue.answered(session_id, call_id, (!queue.world.ended()).then_some(reply));
         });
+    }
+
+    /// A call is over: it no longer counts as in flight, and its reply, if the session still
+    /// wants one, goes to the writer.
+    fn answered(&self, session_id: u64, call_id: u64, reply: Option<v1::HostReply>) {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).in_flight -= 1;
+        if let Some(mut reply) = reply {
+            reply.session_id = session_id;
+            reply.call_id = call_id;
+            send(&self.outbox, reply);
+        }
     }
 
     fn drain(&self) {
@@ -139,12 +146,7 @@ impl CallQueue {
                     ..Default::default()
                 })
             });
-            self.state.lock().unwrap_or_else(PoisonError::into_inner).in_flight -= 1;
-            if let Some(mut reply) = reply {
-                reply.session_id = session_id;
-                reply.call_id = call_id;
-                send(&self.outbox, reply);
-            }
+            self.answered(session_id, call_id, reply);
         }
     }
 }

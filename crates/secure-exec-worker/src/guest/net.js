@@ -228,9 +228,7 @@
 
   async function consume(owner) {
     const state = bodies.get(owner);
-    if (state.used || (state.stream !== null && state.stream.locked)) {
-      throw new TypeErrorCtor('Body is unusable: Body has already been read');
-    }
+    if (unusable(state)) throw new TypeErrorCtor('Body is unusable: Body has already been read');
     state.used = true;
     if (state.stream === null && state.handle !== undefined) return drain(state.handle, state.signal);
     if (state.stream === null) return state.bytes === null ? new Uint8ArrayCtor(0) : state.bytes;
@@ -284,11 +282,40 @@
     }
   }
 
+  // A body read or being read (its stream locked) cannot be read or cloned again.
+  function unusable(state) {
+    return state.used || (state.stream !== null && state.stream.locked);
+  }
+
+  // The body of a clone of `owner` (`what`: 'Request' or 'Response'): the same bytes, or one
+  // branch of its stream, split in two (the other branch stays with `owner`).
+  function cloneBody(owner, what) {
+    const state = bodies.get(owner);
+    if (unusable(state)) throw new TypeErrorCtor(what + '.clone: Body has already been consumed.');
+    // A body still at the host becomes a stream, to be split in two.
+    if (state.handle !== undefined) void owner.body;
+    if (state.stream !== null && state.bytes === null) {
+      const [one, two] = state.stream.tee();
+      state.stream = one;
+      return { bytes: null, stream: two, used: false };
+    }
+    return { bytes: state.bytes, stream: null, used: false };
+  }
+
   function mixBody(Ctor) {
     for (const key of ['body', 'bodyUsed', 'arrayBuffer', 'bytes', 'text', 'json', 'blob', 'formData']) {
       ObjectDefineProperty(Ctor.prototype, key,
         Object.getOwnPropertyDescriptor(BodyMixin.prototype, key));
     }
+  }
+
+  // `set` on a list of [name, value] pairs (Headers, FormData): the new pair takes the place of
+  // the first with that name, the others with it go; at the end if there was none.
+  function replaceEntries(list, key, value) {
+    const at = list.findIndex((entry) => entry[0] === key);
+    const kept = list.filter((entry) => entry[0] !== key);
+    kept.splice(at === -1 ? kept.length : at, 0, [key, value]);
+    return kept;
   }
 
   // ---------------------------------------------------------------- Headers
@@ -327,11 +354,7 @@
     set(name, value) {
       const key = checkName(name);
       value = checkValue(value, name);
-      const list = headerLists.get(this);
-      const at = list.findIndex((entry) => entry[0] === key);
-      const kept = list.filter((entry) => entry[0] !== key);
-      kept.splice(at === -1 ? kept.length : at, 0, [key, value]);
-      headerLists.set(this, kept);
+      headerLists.set(this, replaceEntries(headerLists.get(this), key, value));
     }
     delete(name) {
       const key = checkName(name);
@@ -465,11 +488,7 @@
     append(name, value, filename) { formEntries.get(this).push([StringCtor(name), formValue(value, filename)]); }
     set(name, value, filename) {
       const key = StringCtor(name);
-      const list = formEntries.get(this);
-      const at = list.findIndex((entry) => entry[0] === key);
-      const kept = list.filter((entry) => entry[0] !== key);
-      kept.splice(at === -1 ? kept.length : at, 0, [key, formValue(value, filename)]);
-      formEntries.set(this, kept);
+      formEntries.set(this, replaceEntries(formEntries.get(this), key, formValue(value, filename)));
     }
     get(name) {
       const entry = formEntries.get(this).find((e) => e[0] === StringCtor(name));
@@ -580,17 +599,8 @@
     get keepalive() { return false; }
     get duplex() { return 'half'; }
     clone() {
-      const state = bodies.get(this);
-      if (state.used || (state.stream !== null && state.stream.locked)) {
-        throw new TypeErrorCtor('Request.clone: Body has already been consumed.');
-      }
-      let body = state.bytes;
-      if (state.stream !== null && state.bytes === null) {
-        const [one, two] = state.stream.tee();
-        state.stream = one;
-        body = two;
-      }
-      return new Request(this, { body: body === null ? undefined : body });
+      const body = cloneBody(this, 'Request');
+      return new Request(this, { body: body.stream ?? body.bytes ?? undefined });
     }
   }
   mixBody(Request);
@@ -626,22 +636,11 @@
     get redirected() { return responseState.get(this).redirected; }
     get type() { return responseState.get(this).type; }
     clone() {
-      const state = bodies.get(this);
-      if (state.used || (state.stream !== null && state.stream.locked)) {
-        throw new TypeErrorCtor('Response.clone: Body has already been consumed.');
-      }
-      // A body still at the host becomes a stream, to be split in two.
-      if (state.handle !== undefined) void this.body;
+      const body = cloneBody(this, 'Response');
       const copy = new Response(null, { status: 200 });
       const mine = responseState.get(this);
       responseState.set(copy, { ...mine, headers: new Headers(mine.headers) });
-      if (state.stream !== null && state.bytes === null) {
-        const [one, two] = state.stream.tee();
-        state.stream = one;
-        bodies.set(copy, { bytes: null, stream: two, used: false });
-      } else {
-        bodies.set(copy, { bytes: state.bytes, stream: null, used: false });
-      }
+      bodies.set(copy, body);
       return copy;
     }
     static json(data, init = {}) {

@@ -429,18 +429,23 @@
     return voidOp(OP.ACCESS, 'access', path, (mode & 2) !== 0 ? FLAG.WRITABLE : 0);
   }
 
+  // Node's ERR_FS_EISDIR (a system error of its own, not an errno one).
+  function isDirectoryError(what, syscall, why, path) {
+    const err = codedError(ErrorCtor, 'ERR_FS_EISDIR',
+      what + ': ' + syscall + ' returned EISDIR (' + why + ') ' + path);
+    err.errno = 21;
+    err.syscall = syscall;
+    err.path = path;
+    return err;
+  }
+
   function* rmOp(path, opts) {
     const flags = (opts.recursive ? FLAG.RECURSIVE : 0) | (opts.force ? FLAG.FORCE : 0);
     const shown = toPathString(path);
     const reply = yield [OP.RM, resolvePath(shown), '', undefined, 0, 0, flags];
     if (reply.error) {
       if (reply.error === 'EISDIR') {
-        const err = codedError(ErrorCtor, 'ERR_FS_EISDIR',
-          'Path is a directory: rm returned EISDIR (is a directory) ' + shown);
-        err.errno = 21;
-        err.syscall = 'rm';
-        err.path = shown;
-        throw err;
+        throw isDirectoryError('Path is a directory', 'rm', 'is a directory', shown);
       }
       throw fsError(reply, 'rm', shown);
     }
@@ -618,12 +623,8 @@
     if (stat.error) throw fsError(stat, 'cp', from);
     if (stat.stat[0] === KIND.DIRECTORY) {
       if (!opts.recursive) {
-        const err = codedError(ErrorCtor, 'ERR_FS_EISDIR', 'Recursive option is required to ' +
-          'copy a directory: cp returned EISDIR (' + from + ' is a directory (not copied)) ' + from);
-        err.errno = 21;
-        err.syscall = 'cp';
-        err.path = from;
-        throw err;
+        throw isDirectoryError('Recursive option is required to copy a directory', 'cp',
+          from + ' is a directory (not copied)', from);
       }
       yield* mkdirOp(to, { recursive: true });
       const entries = yield* readdirOp(from, { withFileTypes: true });

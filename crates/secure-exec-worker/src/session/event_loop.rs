@@ -178,15 +178,7 @@ fn run_main(
         return None;
     }
     // A throw from the top level goes to 'uncaughtException' listeners too, as in Node.
-    match tc.exception() {
-        Some(exception) if !tc.has_terminated() => {
-            let exception = v8::Global::new(tc, exception);
-            tc.reset();
-            let exception = v8::Local::new(tc, &exception);
-            offer(tc, exception, None).err()
-        }
-        _ => Some(caught(tc)),
-    }
+    offer_caught(tc).err()
 }
 
 /// The syntax errors that mean the code is an ES module (Node's detection looks for the same).
@@ -257,20 +249,28 @@ fn call<'s>(
     function: v8::Local<'s, v8::Function>,
     args: &[v8::Local<'s, v8::Value>],
 ) -> Result<v8::Local<'s, v8::Value>, Ending> {
-    let exception = {
-        v8::tc_scope!(let tc, scope);
-        let undefined = v8::undefined(tc);
-        match function.call(tc, undefined.into(), args) {
-            Some(value) => return Ok(value),
-            None if tc.has_terminated() => return Err(caught(tc)),
-            None => match tc.exception() {
-                Some(exception) => v8::Global::new(tc, exception),
-                None => return Err(caught(tc)),
-            },
+    v8::tc_scope!(let tc, scope);
+    let undefined = v8::undefined(tc);
+    match function.call(tc, undefined.into(), args) {
+        Some(value) => Ok(value),
+        None => offer_caught(tc).map(|()| undefined.into()),
+    }
+}
+
+/// What a TryCatch caught, offered to the guest's 'uncaughtException' listeners: `Ok` if one
+/// took it; else (or for a termination) how the session ends.
+fn offer_caught(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>,
+) -> Result<(), Ending> {
+    match tc.exception() {
+        Some(exception) if !tc.has_terminated() => {
+            let exception = v8::Global::new(tc, exception);
+            tc.reset();
+            let exception = v8::Local::new(tc, &exception);
+            offer(tc, exception, None)
         }
-    };
-    let exception = v8::Local::new(scope, &exception);
-    offer(scope, exception, None).map(|()| v8::undefined(scope).into())
+        _ => Err(caught(tc)),
+    }
 }
 
 /// Offers an error nobody caught (with its promise, for an unhandled rejection) to the
