@@ -437,7 +437,7 @@ console.log(path.basename(base).length, path.basename(base).startsWith('tmp-'));
 fs.mkdirSync(base + '/src/sub', { recursive: true });
 fs.writeFileSync(base + '/src/a.txt', 'A');
 fs.writeFileSync(base + '/src/sub/b.txt', 'B');
-try { fs.cpSync(base + '/src', base + '/dst'); } catch (e) { console.log(e.code); }
+try { fs.cpSync(base + '/src', base + '/dst'); } catch (e) { console.log(e.code, e.errno, e.syscall, e.message.split(base).join('BASE')); }
 fs.cpSync(base + '/src', base + '/dst', { recursive: true });
 console.log(fs.readdirSync(base + '/dst', { recursive: true }).sort(), fs.readFileSync(base + '/dst/sub/b.txt', 'utf8'));
 fs.cpSync(base + '/src/a.txt', base + '/one.txt');

@@ -430,10 +430,10 @@
   }
 
   // Node's ERR_FS_EISDIR (a system error of its own, not an errno one).
-  function isDirectoryError(what, syscall, why, path) {
+  function isDirectoryError(syscall, why, path, errno) {
     const err = codedError(ErrorCtor, 'ERR_FS_EISDIR',
-      what + ': ' + syscall + ' returned EISDIR (' + why + ') ' + path);
-    err.errno = 21;
+      'Path is a directory: ' + syscall + ' returned EISDIR (' + why + ') ' + path);
+    err.errno = errno;
     err.syscall = syscall;
     err.path = path;
     return err;
@@ -445,7 +445,7 @@
     const reply = yield [OP.RM, resolvePath(shown), '', undefined, 0, 0, flags];
     if (reply.error) {
       if (reply.error === 'EISDIR') {
-        throw isDirectoryError('Path is a directory', 'rm', 'is a directory', shown);
+        throw isDirectoryError('rm', 'is a directory', shown, 21);
       }
       throw fsError(reply, 'rm', shown);
     }
@@ -623,8 +623,8 @@
     if (stat.error) throw fsError(stat, 'cp', from);
     if (stat.stat[0] === KIND.DIRECTORY) {
       if (!opts.recursive) {
-        throw isDirectoryError('Recursive option is required to copy a directory', 'cp',
-          from + ' is a directory (not copied)', from);
+        // Node says EISDIR but gives EINVAL's number here.
+        throw isDirectoryError('cp', from + ' is a directory (not copied)', from, 22);
       }
       yield* mkdirOp(to, { recursive: true });
       const entries = yield* readdirOp(from, { withFileTypes: true });
