@@ -23,7 +23,7 @@ const MAX_RAISES: usize = 4;
 #[derive(Debug)]
 pub(crate) struct MemoryBudget {
     limit: usize,
-    /// Bytes in live ArrayBuffer backing stores.
+    /// Bytes in live ArrayBuffer backing stores, and module sources the session holds.
     buffers: AtomicUsize,
     /// Heap used at the last sample; buffers may use what the heap leaves of the budget.
     heap_sample: AtomicUsize,
@@ -84,6 +84,12 @@ impl MemoryBudget {
             return false;
         }
         true
+    }
+
+    /// Charges `len` bytes the session holds outside its heap until it ends (shared module
+    /// sources); false, and the session stopped, if they do not fit.
+    pub(crate) fn charge_held(&self, len: usize) -> bool {
+        self.charge(len)
     }
 
     fn charge(&self, len: usize) -> bool {

@@ -22,6 +22,8 @@ pub(crate) struct SessionState {
     pub(crate) rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
     /// Host calls in flight and reply bytes not yet taken.
     pub(crate) host: HostCalls,
+    /// The worker's shared module sources this session holds.
+    pub(crate) sources: crate::guest::SessionSources,
     /// The session's ES modules.
     pub(crate) modules: ModuleTable,
     /// The prelude's `loadNode`, for an `import()` that comes before any `require`.

@@ -141,23 +141,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use secure_exec_host::{
-    DirEntry, ErrorCode, ExecOptions, FileSystem, FsError, HostDir, MemFs, Metadata, NodeRuntime,
-    NodeRuntimeOptions, SystemDriver, WriteMode,
+    DirEntry, ErrorCode, ExecOptions, FileSystem, FsError, HostDir, MemFs, Metadata, SystemDriver,
+    WriteMode,
 };
-
-fn with_system(v8: &secure_exec_host::V8Runtime, system: SystemDriver) -> NodeRuntime {
-    NodeRuntime::new(NodeRuntimeOptions {
-        v8_runtime: Some(v8.clone()),
-        system,
-        ..Default::default()
-    })
-}
 
 #[tokio::test]
 async fn a_read_only_mount_refuses_every_change_with_erofs_and_the_host_is_untouched() {
     let v8 = support::spawn().await;
     let dir = TempDir::new("ro").with_files(&[("keep.txt", "original"), ("sub/x.txt", "x")]);
-    let rt = with_system(&v8, SystemDriver::default().mount("/ro", HostDir::read_only(dir.path())));
+    let rt = support::with_system(
+        &v8,
+        SystemDriver::default().mount("/ro", HostDir::read_only(dir.path())),
+    );
     let r = rt
         .exec(
             r#"
@@ -193,7 +188,7 @@ async fn a_read_only_mount_refuses_every_change_with_erofs_and_the_host_is_untou
 #[tokio::test]
 async fn the_default_root_is_fresh_for_every_session_and_has_a_quota() {
     let v8 = support::spawn().await;
-    let rt = with_system(&v8, SystemDriver::default().with_root_quota(1024 * 1024));
+    let rt = support::with_system(&v8, SystemDriver::default().with_root_quota(1024 * 1024));
     let r = rt
         .exec("require('fs').writeFileSync('/left.txt', 'x'); console.log(require('fs').readdirSync('/'))")
         .await
@@ -225,8 +220,9 @@ async fn the_default_root_is_fresh_for_every_session_and_has_a_quota() {
 async fn a_shared_memfs_is_one_workspace_for_every_runtime_given_it() {
     let v8 = support::spawn().await;
     let workspace = MemFs::new();
-    let writer = with_system(&v8, SystemDriver::default().mount("/ws", workspace.clone()));
-    let reader = with_system(&v8, SystemDriver::default().mount("/shared", workspace.clone()));
+    let writer = support::with_system(&v8, SystemDriver::default().mount("/ws", workspace.clone()));
+    let reader =
+        support::with_system(&v8, SystemDriver::default().mount("/shared", workspace.clone()));
     let r = writer.exec("require('fs').writeFileSync('/ws/note.txt', 'kept')").await.unwrap();
     assert_eq!(r.error_code, None, "{:?}", r.error_message);
     let r = reader
@@ -240,7 +236,10 @@ async fn a_shared_memfs_is_one_workspace_for_every_runtime_given_it() {
 #[tokio::test]
 async fn the_io_bounds_of_a_session_give_err_io_limit() {
     let v8 = support::spawn().await;
-    let rt = with_system(&v8, SystemDriver::default().with_io_limits(2 * 1024 * 1024, 1024 * 1024));
+    let rt = support::with_system(
+        &v8,
+        SystemDriver::default().with_io_limits(2 * 1024 * 1024, 1024 * 1024),
+    );
     let r = rt
         .exec(
             r#"
@@ -263,12 +262,14 @@ async fn the_io_bounds_of_a_session_give_err_io_limit() {
 #[tokio::test]
 async fn a_bad_mount_is_invalid_options_not_a_silent_empty_directory() {
     let v8 = support::spawn().await;
-    let rt =
-        with_system(&v8, SystemDriver::default().mount("/x", HostDir::read_only("/no/such/dir")));
+    let rt = support::with_system(
+        &v8,
+        SystemDriver::default().mount("/x", HostDir::read_only("/no/such/dir")),
+    );
     let err = rt.exec("1").await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidOptions);
     assert!(err.to_string().contains("/no/such/dir"), "{err}");
-    let rt = with_system(&v8, SystemDriver::default().mount("relative", MemFs::new()));
+    let rt = support::with_system(&v8, SystemDriver::default().mount("relative", MemFs::new()));
     assert_eq!(rt.exec("1").await.unwrap_err().code(), ErrorCode::InvalidOptions);
 }
 
@@ -338,7 +339,10 @@ fn slow(delay: Duration) -> SlowFs {
 #[tokio::test]
 async fn a_session_blocked_on_the_host_still_stops_at_once_for_its_timeout_and_cancel() {
     let v8 = support::spawn().await;
-    let rt = with_system(&v8, SystemDriver::default().mount("/slow", slow(Duration::from_secs(5))));
+    let rt = support::with_system(
+        &v8,
+        SystemDriver::default().mount("/slow", slow(Duration::from_secs(5))),
+    );
     let started = Instant::now();
     let options = ExecOptions { timeout_ms: Some(300), ..Default::default() };
     let r = rt.exec_with("require('fs').readFileSync('/slow/f.txt')", options).await.unwrap();
@@ -366,8 +370,10 @@ async fn a_session_blocked_on_the_host_still_stops_at_once_for_its_timeout_and_c
 #[tokio::test]
 async fn time_blocked_on_the_host_counts_toward_the_timeout_but_not_cpu_time() {
     let v8 = support::spawn().await;
-    let rt =
-        with_system(&v8, SystemDriver::default().mount("/slow", slow(Duration::from_millis(600))));
+    let rt = support::with_system(
+        &v8,
+        SystemDriver::default().mount("/slow", slow(Duration::from_millis(600))),
+    );
     let code = "const fs = require('fs'); console.log(fs.readFileSync('/slow/f.txt', 'utf8'), fs.readFileSync('/slow/f.txt').length)";
     // A first session compiles the module loader and the built-ins; the worker keeps their
     // code, so the measured session's own CPU time is small even on a slow machine.
@@ -385,7 +391,10 @@ async fn time_blocked_on_the_host_counts_toward_the_timeout_but_not_cpu_time() {
 #[tokio::test]
 async fn a_disposed_worker_ends_a_session_blocked_on_the_host() {
     let v8 = support::spawn().await;
-    let rt = with_system(&v8, SystemDriver::default().mount("/slow", slow(Duration::from_secs(5))));
+    let rt = support::with_system(
+        &v8,
+        SystemDriver::default().mount("/slow", slow(Duration::from_secs(5))),
+    );
     let running = tokio::spawn({
         let rt = rt.clone();
         async move { rt.exec("require('fs').readFileSync('/slow/f.txt')").await }
@@ -404,7 +413,7 @@ async fn sixteen_sessions_make_host_calls_at_once_and_each_gets_its_own_answers(
     let v8 = support::spawn().await;
     let fs = slow(Duration::from_millis(20));
     let most = Arc::clone(&fs.most);
-    let rt = with_system(&v8, SystemDriver::default().mount("/slow", fs));
+    let rt = support::with_system(&v8, SystemDriver::default().mount("/slow", fs));
     let mut tasks = Vec::new();
     for i in 0..16 {
         let rt = rt.clone();

@@ -332,3 +332,93 @@ throw new Error('at the top level');
     assert!(r.error_message.unwrap_or_default().contains("boom"));
     v8.dispose().await;
 }
+
+/// Sources of a kilobyte or more are shared by the worker's sessions (decoded once, keyed by
+/// their digest): Latin-1, UTF-16, a byte-order mark, a `#!` line and ES modules read as
+/// Node reads them, the first time and again from the shared copy.
+#[tokio::test]
+async fn large_sources_load_as_in_node_and_again_from_the_shared_copy() {
+    let pad = format!("// {}\n", "x".repeat(1100));
+    let files: Vec<(String, String)> = vec![
+        ("ascii.js".into(), format!("{pad}exports.text = 'plain'; exports.fn = function named() {{ return 'ascii body'; }};")),
+        ("latin1.js".into(), format!("{pad}exports.text = 'café déjà vu ½'; exports.fn = () => 'ü';")),
+        ("wide.js".into(), format!("{pad}exports.text = '日本語 😀 ∑'; exports.fn = function () {{ return '€ \\u{{1F600}}'; }};")),
+        ("bom.js".into(), format!("\u{FEFF}{pad}exports.text = 'bom ÿ';")),
+        ("shebang.js".into(), format!("#!/usr/bin/env node\n{pad}exports.text = 'shebang';")),
+        (
+            "requires.js".into(),
+            format!(
+                "{pad}// require('./not-here') in a comment is fetched ahead and never loaded\n\
+                 const a = require ( './ascii' );\nconst b = require(\"./latin1\");\n\
+                 const c = require('./wide'), d = require(`./bom`);\nconst e = require('./sh' + 'ebang');\n\
+                 exports.text = [a.text, b.text, c.text, d.text, e.text].join('|');"
+            ),
+        ),
+        ("esm.mjs".into(), format!("{pad}import wide from './wide.js';\nexport const text = 'é ' + wide.text;\nexport default function f() {{ return 'ß'; }}")),
+        (
+            "main.js".into(),
+            "const log = (...a) => console.log(...a);\n\
+             for (const name of ['./ascii', './latin1', './wide', './bom', './shebang', './requires']) {\n\
+               const m = require(name);\n\
+               log(name, m.text, m.fn ? m.fn.toString() : '-', m.fn ? m.fn() : '-');\n\
+             }\n\
+             const text = require('fs').readFileSync(__dirname + '/wide.js', 'utf8');\n\
+             log(text.length, text.includes(require('./wide').fn.toString()));\n\
+             import('./esm.mjs').then((m) => log(m.text, m.default.toString(), m.default()));\n"
+                .into(),
+        ),
+    ];
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, s)| (n.as_str(), s.as_str())).collect();
+    let v8 = support::spawn().await;
+    let first = oracle::same_as_node(&v8, &files, "main.js").await;
+    assert!(first.contains("日本語 😀 ∑") && first.contains("café"), "{first}");
+    let again = oracle::same_as_node(&v8, &files, "main.js").await;
+    assert_eq!(first, again);
+    v8.dispose().await;
+}
+
+/// The shared copy is found by content: a module rewritten between sessions on a shared
+/// read-write mount loads as it now is, and going back to an earlier text loads that again.
+#[tokio::test]
+async fn a_rewritten_module_loads_as_it_now_is() {
+    let v8 = support::spawn().await;
+    let workspace = secure_exec_host::MemFs::new();
+    let rt = support::with_system(
+        &v8,
+        secure_exec_host::SystemDriver::default().mount("/ws", workspace.clone()),
+    );
+    let pad = "y".repeat(2000);
+    for version in ["one", "two", "one", "three é", "three 日本"] {
+        let code = format!(
+            "const fs = require('fs');\n\
+             fs.writeFileSync('/ws/m.js', '// {pad}\\nexports.version = () => {version:?};');\n\
+             console.log(require('/ws/m.js').version());"
+        );
+        let r = rt.exec(&code).await.unwrap();
+        assert_eq!(r.error_code, None, "{:?}", r.error_message);
+        assert_eq!(r.stdout.trim(), version);
+    }
+    v8.dispose().await;
+}
+
+/// A session is charged for the module sources it holds: a source larger than its memory
+/// limit stops it with ERR_MEMORY_LIMIT, and the worker goes on serving.
+#[tokio::test]
+async fn a_module_source_counts_against_the_memory_limit() {
+    let big = format!("//{}\nexports.ok = 'loaded';", "z".repeat(6 * 1024 * 1024));
+    let dir = oracle::TempDir::new("big-source").with_files(&[("big.js", big.as_str())]);
+    let v8 = support::spawn().await;
+    let rt = support::with_system(
+        &v8,
+        secure_exec_host::SystemDriver::default()
+            .mount("/app", secure_exec_host::HostDir::read_only(dir.path())),
+    );
+    let code = "console.log('start'); console.log(require('/app/big.js').ok);";
+    let limit = |mb| secure_exec_host::ExecOptions { memory_limit: Some(mb), ..Default::default() };
+    let r = rt.exec_with(code, limit(4)).await.unwrap();
+    assert_eq!(r.error_code, Some(secure_exec_host::ErrorCode::MemoryLimit), "{r:?}");
+    assert_eq!(r.stdout, "start\n", "{r:?}");
+    let r = rt.exec_with(code, limit(128)).await.unwrap();
+    assert_eq!((r.error_code, r.stdout.as_str()), (None, "start\nloaded\n"), "{r:?}");
+    v8.dispose().await;
+}

@@ -28,6 +28,15 @@ pub(crate) fn on(v8: &V8Runtime) -> NodeRuntime {
     NodeRuntime::new(NodeRuntimeOptions { v8_runtime: Some(v8.clone()), ..Default::default() })
 }
 
+/// A runtime on `v8` whose world is `system`.
+pub(crate) fn with_system(v8: &V8Runtime, system: secure_exec_host::SystemDriver) -> NodeRuntime {
+    NodeRuntime::new(NodeRuntimeOptions {
+        v8_runtime: Some(v8.clone()),
+        system,
+        ..Default::default()
+    })
+}
+
 /// A runtime on `registry`'s process for tenant `key`.
 pub(crate) fn tenant(registry: &secure_exec_host::Registry, key: &str) -> NodeRuntime {
     NodeRuntime::new(NodeRuntimeOptions {

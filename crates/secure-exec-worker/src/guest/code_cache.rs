@@ -51,14 +51,30 @@ pub(crate) enum Compiled {
 }
 
 /// The key of `source` compiled as `kind`, or `None` for sources too small to be worth one.
-pub(crate) fn key(kind: Kind, source: &str) -> Option<Key> {
-    if source.len() < MIN_SOURCE {
-        return None;
+/// A module source the session took from the worker's shared sources is keyed by the digest
+/// it already has; any other string is hashed whole.
+pub(crate) fn key_of(
+    scope: &mut v8::PinScope<'_, '_>,
+    kind: Kind,
+    source: v8::Local<'_, v8::String>,
+) -> Option<Key> {
+    if let Some(shared) = super::sources::known(scope, source) {
+        return Some(key(kind, &[SHARED_MARK], shared.digest()));
     }
+    let text = source.to_rust_string_lossy(scope);
+    (text.len() >= MIN_SOURCE).then(|| key(kind, &[], text.as_bytes()))
+}
+
+/// Marks a key made from a source's digest rather than its text: the byte never occurs in
+/// UTF-8, so no text's key can equal a digest's.
+const SHARED_MARK: u8 = 0xFF;
+
+fn key(kind: Kind, mark: &[u8], bytes: &[u8]) -> Key {
     let mut hash = Sha256::new();
     hash.update([kind as u8]);
-    hash.update(source.as_bytes());
-    Some(hash.finalize().into())
+    hash.update(mark);
+    hash.update(bytes);
+    hash.finalize().into()
 }
 
 /// The source to compile `text` from, with `cached` code if there is some, and the compile

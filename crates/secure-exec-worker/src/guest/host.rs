@@ -17,7 +17,7 @@ use secure_exec_proto::limits::{HOST_IO_CHUNK, MAX_HOST_CALLS_IN_FLIGHT, MAX_TIM
 use secure_exec_proto::v1::{self, FsOp, host_call, worker_message};
 
 use super::web::{admit_string, bytes_mut, throw_range_error, throw_type_error, view};
-use super::{new_string, set_function, state};
+use super::{new_string, set_function, sources, state};
 use crate::control::Unanswered;
 
 /// The operation number the guest passes for module resolution (file operations use
@@ -429,7 +429,8 @@ fn take_data(
 }
 
 /// `takeText(id)`: a reply's bytes as a string (invalid UTF-8 becomes U+FFFD, as Node's
-/// `toString()` does).
+/// `toString()` does). Used for module sources: all but the smallest become strings over the
+/// worker's shared copy of the same text (`sources.rs`).
 fn take_text(
     scope: &mut v8::PinScope<'_, '_>,
     args: v8::FunctionCallbackArguments<'_>,
@@ -437,6 +438,16 @@ fn take_text(
 ) {
     let id = args.get(0).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
     let data = state(scope).host.data.remove(&id).unwrap_or_default();
+    if data.len() >= sources::MIN_SHARED {
+        match sources::take(scope, &data) {
+            Ok(text) => rv.set(text.into()),
+            Err(sources::Refused::Memory) => {}
+            Err(sources::Refused::TooLong) => {
+                throw_range_error(scope, "the file is longer than a string may be");
+            }
+        }
+        return;
+    }
     let text = String::from_utf8_lossy(&data);
     if !admit_string(scope, &text) {
         return;

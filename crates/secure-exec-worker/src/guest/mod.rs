@@ -16,16 +16,25 @@ pub(crate) use crate::state::SessionState;
 pub(crate) mod code_cache;
 mod host;
 mod modules;
+mod sources;
 mod web;
 
 pub(crate) use host::{HostCalls, reply_object};
 pub(crate) use modules::{ModuleTable, configure_isolate};
+pub(crate) use sources::SessionSources;
 
 const PRELUDE: &str = include_str!("prelude.js");
 const WEB: &str = include_str!("web.js");
 const NODE: &str = include_str!("node.js");
 const VENDOR: &str = include_str!("vendor.js");
 const NET: &str = include_str!("net.js");
+
+/// Whether the scripts above are all ASCII (`cargo xtask builtins` escapes everything else), so
+/// that sessions can hand them to V8 as external one-byte strings over the binary's own copy.
+fn scripts_are_ascii() -> bool {
+    static ASCII: OnceLock<bool> = OnceLock::new();
+    *ASCII.get_or_init(|| [PRELUDE, WEB, NODE, VENDOR, NET].iter().all(|s| s.is_ascii()))
+}
 
 /// The parameters of a CommonJS module's function, in Node's order.
 pub(crate) const CJS_PARAMS: [&str; 5] =
@@ -64,11 +73,16 @@ static NET_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 /// script and what it evaluated to.
 fn compile_cached<'s>(
     scope: &mut v8::PinScope<'s, '_>,
-    code: &str,
+    code: &'static str,
     name: &str,
     cache: &OnceLock<Vec<u8>>,
 ) -> Result<(v8::Local<'s, v8::Script>, v8::Local<'s, v8::Value>), String> {
-    let code = new_string(scope, code)?;
+    let code = if scripts_are_ascii() {
+        v8::String::new_external_onebyte_static(scope, code.as_bytes())
+            .ok_or_else(|| format!("{name} is too long for a string"))?
+    } else {
+        new_string(scope, code)?
+    };
     let name = new_string(scope, name)?;
     let origin = script_origin(scope, name.into());
     let (mut source, options) = code_cache::source(code, &origin, cache.get().map(Vec::as_slice));
@@ -108,6 +122,7 @@ pub(crate) fn install<'s>(
     web::install(scope, natives);
     host::install(scope, natives);
     modules::install(scope, natives);
+    sources::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);
@@ -306,7 +321,7 @@ fn load_script(
     scope: &mut v8::PinScope<'_, '_>,
     args: &v8::FunctionCallbackArguments<'_>,
     mut rv: v8::ReturnValue<'_>,
-    code: &str,
+    code: &'static str,
     name: &str,
     cache: &'static OnceLock<Vec<u8>>,
 ) {
@@ -375,7 +390,7 @@ fn compile_function<'s>(
 ) {
     let Ok(source) = v8::Local::<v8::String>::try_from(args.get(0)) else { return };
     let Ok(name) = v8::Local::<v8::String>::try_from(args.get(1)) else { return };
-    let key = code_cache::key(code_cache::Kind::Function, &source.to_rust_string_lossy(scope));
+    let key = code_cache::key_of(scope, code_cache::Kind::Function, source);
     let cached = key.as_ref().and_then(code_cache::get);
     let origin = script_origin(scope, name.into());
     let (mut source, options) = code_cache::source(source, &origin, cached.as_deref());

@@ -103,7 +103,7 @@ fn compile_module<'s>(
     };
     let path = name.to_rust_string_lossy(scope);
     let name = v8::Local::<v8::String>::try_from(args.get(2)).unwrap_or(name);
-    let key = code_cache::key(code_cache::Kind::Module, &source.to_rust_string_lossy(scope));
+    let key = code_cache::key_of(scope, code_cache::Kind::Module, source);
     let cached = key.as_ref().and_then(code_cache::get);
     let origin =
         v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, None, false, false, true, None);

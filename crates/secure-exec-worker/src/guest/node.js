@@ -932,8 +932,8 @@
   // Every module is a host call; one after another they cost a round trip each. So before a
   // module runs, the literal `require('...')` calls in its source are sent ahead, all at once
   // (the host answers them in parallel), and `require` takes the answer when it gets there.
-  // A scan, not a parse: a miss costs nothing but the unused answer.
-  const MAX_AHEAD = 48;
+  // A scan, not a parse (`native.literalRequires`, at most 48 per module, remembered per
+  // source by the worker): a miss costs nothing but the unused answer.
   const prefetched = new SafeMap();
   let aheadDisabled = false;
 
@@ -981,16 +981,6 @@
   const ready = new SafeMap();
   const scanned = new SafeMap();
 
-  function literalRequires(source) {
-    const pattern = /\brequire\s*\(\s*(['"])([^'"\\\n]{1,512})\1\s*\)/g;
-    const ids = [];
-    for (const match of call(StringPrototypeMatchAll, source, pattern)) {
-      call(ArrayPrototypePush, ids, match[2]);
-      if (ids.length >= MAX_AHEAD) break;
-    }
-    return ids;
-  }
-
   function prefetchRequires(filename, source) {
     call(MapPrototypeSet, scanned, filename, true);
     let level = [[filename, source]];
@@ -999,7 +989,7 @@
       const sent = [];
       for (const [file, text] of level) {
         const dir = dirname(file);
-        for (const id of literalRequires(text)) {
+        for (const id of native.literalRequires(text)) {
           const key = aheadKey(dir, id, resolved);
           if (key === undefined || call(MapPrototypeHas, ready, key)) continue;
           if (call(MapPrototypeHas, prefetched, key)) continue;

@@ -838,6 +838,8 @@
   function require(name) {
     return loadNode().mainRequire(name);
   }
+  // As in Node, before anything was required too (node.js replaces it when it loads).
+  module.require = require;
   function runModule(source, filename) {
     loadNode().runEntryModule(source, filename);
   }

@@ -42,6 +42,7 @@ impl Prepared {
             rejections: Vec::new(),
             host: HostCalls::default(),
             modules: ModuleTable::default(),
+            sources: Default::default(),
             load_node: None,
             run_ticks: None,
             dispatch_uncaught: None,
