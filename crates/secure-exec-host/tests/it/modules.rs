@@ -78,12 +78,14 @@ async fn commonjs_resolution_and_loading_match_node() {
 async fn builtin_modules_behave_as_in_node() {
     let script = r#"
 const log = (...a) => console.log(...a);
+log(typeof module.require);
 const path = require('node:path');
 log(path.join('/a/b', '../c', './d'), path.resolve('/x', 'y', '..', 'z'), path.extname('a.tar.gz'), path.parse('/home/u/f.txt').name);
 log(path.normalize('a//b/../c/.'), path.isAbsolute('x'), path.relative('/a/b/c', '/a/d'), path.posix === path, path.format({ dir: '/d', base: 'f' }));
 const util = require('util');
 log(util.format('%s:%d:%i:%j', 'a', 1.5, 2.9, { k: 1 }), util.inspect({ a: [1, { b: 2 }] }), util.isDeepStrictEqual({ a: 1 }, { a: 1 }));
 log(util.types.isPromise(Promise.resolve()), util.types.isRegExp(/x/), util.types.isUint8Array(new Uint8Array()));
+log(Object.keys(util).includes('TextDecoder'), util.TextEncoder === TextEncoder, new util.TextDecoder().decode(new Uint8Array([104, 105])));
 util.promisify((x, cb) => cb(null, x * 2))(21).then((v) => log('promisified', v));
 const EventEmitter = require('events');
 const e = new EventEmitter();

@@ -1143,8 +1143,8 @@
       return promisify(original);
     };
     util.promisify.custom = custom;
-    util.TextEncoder = prelude.loadWeb().TextEncoder;
-    util.TextDecoder = prelude.loadWeb().TextDecoder;
+    // The web globals (web.js) cost a session a few hundred microseconds: built when first used.
+    prelude.lazyProperties(util, ['TextEncoder', 'TextDecoder'], () => prelude.loadWeb(), true);
     util.isDeepStrictEqual = (a, b) => {
       try {
         requireBuiltin('assert').deepStrictEqual(a, b);

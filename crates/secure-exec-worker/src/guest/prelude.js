@@ -828,7 +828,7 @@
   function loadNode() {
     if (node === undefined) {
       node = native.loadNode(native, { process, module, session, hostAsync, netAsync, inspect, format,
-        queueMicrotask, loadWeb: () => loadWeb(),
+        queueMicrotask, loadWeb: () => loadWeb(), lazyProperties,
         setTimeout: (callback, delay, ...args) => addTimer(callback, delay, args, false),
         setImmediate: (callback, ...args) => addTimer(callback, 0, args, false),
         clearTimeout: clearTimer });
@@ -1053,37 +1053,40 @@
   const WEB_GLOBALS = ['DOMException', 'Event', 'EventTarget', 'AbortController', 'AbortSignal',
     'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'atob', 'btoa', 'structuredClone',
     'crypto', 'performance'];
-  // Defines `keys` as accessors that call `load()` once; each puts its plain value in its own
-  // place on first use (a guest that assigns one first just gets its own value).
-  function lazyGlobals(keys, load) {
+  // Defines `keys` of `target` as accessors that call `load()` once; each puts its plain value
+  // in its own place on first use (a guest that assigns one first just gets its own value).
+  function lazyProperties(target, keys, load, enumerable) {
     let values;
     const loadAll = () => {
       if (values === undefined) values = load();
       return values;
     };
+    const settle = (key, value) => ObjectDefineProperty(target, key, {
+      value, writable: true, configurable: true, enumerable,
+    });
     for (const key of keys) {
       const get = () => {
         const value = loadAll()[key];
-        const descriptor = ObjectGetOwnPropertyDescriptor(globalObject, key);
-        if (descriptor !== undefined && descriptor.get === get) define(key, value);
+        const descriptor = ObjectGetOwnPropertyDescriptor(target, key);
+        if (descriptor !== undefined && descriptor.get === get) settle(key, value);
         return value;
       };
-      ObjectDefineProperty(globalObject, key, {
+      ObjectDefineProperty(target, key, {
         get,
-        set(value) { define(key, value); },
+        set(value) { settle(key, value); },
         configurable: true,
-        enumerable: false,
+        enumerable,
       });
     }
     return loadAll;
   }
-  const loadWeb = lazyGlobals(WEB_GLOBALS, () => native.loadWeb(native));
+  const loadWeb = lazyProperties(globalObject, WEB_GLOBALS, () => native.loadWeb(native), false);
   // fetch and what goes with it (net.js, built with the module loader, whose Buffer and
   // streams it uses).
   const NET_GLOBALS = ['fetch', 'Headers', 'Request', 'Response', 'FormData', 'Blob', 'File',
     'ReadableStream', 'ReadableStreamDefaultReader', 'WritableStream', 'TransformStream',
     'ByteLengthQueuingStrategy', 'CountQueuingStrategy'];
-  lazyGlobals(NET_GLOBALS, () => loadNode().net());
+  lazyProperties(globalObject, NET_GLOBALS, () => loadNode().net(), false);
 
   // Node's `Buffer` global, built (with the module loader) on first use.
   ObjectDefineProperty(globalObject, 'Buffer', {
