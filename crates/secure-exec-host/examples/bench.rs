@@ -375,7 +375,7 @@ async fn modules(figures: &mut Vec<Figure>, plan: &Plan) -> Result<(), AnyError>
     let rt = NodeRuntime::new(NodeRuntimeOptions {
         v8_runtime: Some(v8.clone()),
         system: SystemDriver::default()
-            .mount("/app/node_modules", HostDir::read_only(&packages))
+            .mount("/app/node_modules", HostDir::frozen(&packages))
             .with_cwd("/app"),
         ..Default::default()
     });

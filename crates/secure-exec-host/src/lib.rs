@@ -58,6 +58,7 @@ pub use process::{ProcessState, ProcessStats, V8Runtime, WORKER_ENV, WORKER_NAME
 pub use registry::{ProcessEntry, Registry, RegistryOptions, TopologyKind};
 pub use result::{ExecResult, RunResult, SessionMetrics};
 pub use world::{
-    DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_WRITE_BYTES, DEFAULT_MEMFS_QUOTA, DirEntry, FileKind,
-    FileSystem, FsError, FsErrorCode, HostDir, MemFs, Metadata, SystemDriver, WriteMode,
+    DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_WRITE_BYTES, DEFAULT_MEMFS_QUOTA, DirEntry,
+    FROZEN_CONTENT_BYTES, FileKind, FileSystem, FsError, FsErrorCode, HostDir, MemFs, Metadata,
+    SystemDriver, WriteMode,
 };

@@ -15,6 +15,10 @@ pub(crate) fn init() {
         v8::icu::set_default_locale("en-US");
         // The guest gets no handle on the collector: `gc()` would let it probe heap timing.
         v8::V8::set_flags_from_string("--no-expose-gc");
+        // Sparkplug code is compiled on the session's own thread: a background compile that
+        // cannot allocate on a heap at its limit is a fatal out-of-memory of the whole process
+        // (the near-heap-limit callback serves only the isolate's own thread).
+        v8::V8::set_flags_from_string("--no-concurrent-sparkplug");
         // A fixed pool, counted, since the sandboxed worker cannot list its threads later.
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
         let platform = v8::new_default_platform(workers as u32, false).make_shared();

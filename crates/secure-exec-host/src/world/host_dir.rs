@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use cap_std::fs::{Dir, MetadataExt, OpenOptions};
 
+use super::frozen::FrozenCache;
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
 
 /// A host directory mounted into the guest's world, read-only or read-write.
@@ -15,11 +16,16 @@ use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, 
 /// resolved by cap-std beneath it, so neither `..` nor a symbolic link (relative or absolute)
 /// can reach anything outside it; such a path fails with `EACCES`. Native addons (`.node`
 /// files) are never loaded from it, whatever the mount allows.
+///
+/// A directory that will not change while it is mounted (a deployed application, an
+/// installed `node_modules`) is best mounted [`frozen`](Self::frozen): sessions then share
+/// what they learn of it and load modules from it without system calls.
 #[derive(Debug, Clone)]
 pub struct HostDir {
     dir: Result<Arc<Dir>, String>,
     path: PathBuf,
     writable: bool,
+    frozen: Option<Arc<FrozenCache>>,
 }
 
 impl HostDir {
@@ -33,11 +39,29 @@ impl HostDir {
         Self::open(path.as_ref(), true)
     }
 
+    /// The directory at `path`, read-only (`EROFS`), whose contents its embedder promises not
+    /// to change while it is mounted. What sessions learn of it — metadata, listings, link
+    /// targets, failures, and whole files read (up to [`FROZEN_CONTENT_BYTES`] in all) — is
+    /// kept by this value and its clones and shared by every session they serve, so that
+    /// resolving and loading modules from it costs no system calls after the first session.
+    /// If the directory does change, sessions may go on seeing what it was: mount such a
+    /// directory with [`read_only`](Self::read_only).
+    ///
+    /// [`FROZEN_CONTENT_BYTES`]: crate::FROZEN_CONTENT_BYTES
+    pub fn frozen(path: impl AsRef<Path>) -> Self {
+        Self { frozen: Some(Arc::new(FrozenCache::new())), ..Self::open(path.as_ref(), false) }
+    }
+
     fn open(path: &Path, writable: bool) -> Self {
         let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())
             .map(Arc::new)
             .map_err(|err| format!("cannot open host directory {}: {err}", path.display()));
-        Self { dir, path: path.to_path_buf(), writable }
+        Self { dir, path: path.to_path_buf(), writable, frozen: None }
+    }
+
+    /// Whether it was mounted with [`frozen`](Self::frozen).
+    pub fn is_frozen(&self) -> bool {
+        self.frozen.is_some()
     }
 
     /// The host path it was opened at.
@@ -92,8 +116,14 @@ fn convert(meta: &cap_std::fs::Metadata) -> Metadata {
     }
 }
 
-impl FileSystem for HostDir {
-    fn read(&self, path: &Path, offset: u64, len: usize) -> Result<(Vec<u8>, Metadata), FsError> {
+/// The reads of a directory, straight from the host.
+impl HostDir {
+    fn read_uncached(
+        &self,
+        path: &Path,
+        offset: u64,
+        len: usize,
+    ) -> Result<(Vec<u8>, Metadata), FsError> {
         let mut file = self.dir()?.open(rel(path))?;
         let meta = file.metadata()?;
         if meta.is_dir() {
@@ -103,6 +133,42 @@ impl FileSystem for HostDir {
         let mut data = Vec::with_capacity(len.min(meta.len().saturating_sub(offset) as usize));
         file.take(len as u64).read_to_end(&mut data)?;
         Ok((data, convert(&meta)))
+    }
+
+    fn metadata_uncached(&self, path: &Path, follow: bool) -> Result<Metadata, FsError> {
+        let dir = self.dir()?;
+        let meta = if follow { dir.metadata(rel(path))? } else { dir.symlink_metadata(rel(path))? };
+        Ok(convert(&meta))
+    }
+
+    fn read_dir_uncached(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
+        let mut entries = Vec::new();
+        for entry in self.dir()?.read_dir(rel(path))? {
+            let entry = entry?;
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            entries.push(DirEntry { name, kind: kind(entry.file_type()?) });
+        }
+        Ok(entries)
+    }
+
+    fn canonicalize_uncached(&self, path: &Path) -> Result<PathBuf, FsError> {
+        let resolved = self.dir()?.canonicalize(rel(path))?;
+        // cap-std answers relative to the directory, `.` for the root itself.
+        Ok(if resolved == Path::new(".") { PathBuf::new() } else { resolved })
+    }
+
+    fn read_link_uncached(&self, path: &Path) -> Result<PathBuf, FsError> {
+        Ok(self.dir()?.read_link_contents(rel(path))?)
+    }
+}
+
+impl FileSystem for HostDir {
+    fn read(&self, path: &Path, offset: u64, len: usize) -> Result<(Vec<u8>, Metadata), FsError> {
+        let read = || self.read_uncached(path, offset, len);
+        match &self.frozen {
+            Some(cache) => cache.read(path, offset, len, read),
+            None => read(),
+        }
     }
 
     fn write(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<(), FsError> {
@@ -134,21 +200,27 @@ impl FileSystem for HostDir {
     }
 
     fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
-        Ok(convert(&self.dir()?.metadata(rel(path))?))
+        let read = || self.metadata_uncached(path, true);
+        match &self.frozen {
+            Some(cache) => cache.metadata(path, true, read),
+            None => read(),
+        }
     }
 
     fn symlink_metadata(&self, path: &Path) -> Result<Metadata, FsError> {
-        Ok(convert(&self.dir()?.symlink_metadata(rel(path))?))
+        let read = || self.metadata_uncached(path, false);
+        match &self.frozen {
+            Some(cache) => cache.metadata(path, false, read),
+            None => read(),
+        }
     }
 
     fn read_dir(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
-        let mut entries = Vec::new();
-        for entry in self.dir()?.read_dir(rel(path))? {
-            let entry = entry?;
-            let Ok(name) = entry.file_name().into_string() else { continue };
-            entries.push(DirEntry { name, kind: kind(entry.file_type()?) });
+        let read = || self.read_dir_uncached(path);
+        match &self.frozen {
+            Some(cache) => cache.read_dir(path, read),
+            None => read(),
         }
-        Ok(entries)
     }
 
     fn create_dir(&self, path: &Path) -> Result<(), FsError> {
@@ -176,13 +248,19 @@ impl FileSystem for HostDir {
     }
 
     fn canonicalize(&self, path: &Path) -> Result<PathBuf, FsError> {
-        let resolved = self.dir()?.canonicalize(rel(path))?;
-        // cap-std answers relative to the directory, `.` for the root itself.
-        Ok(if resolved == Path::new(".") { PathBuf::new() } else { resolved })
+        let read = || self.canonicalize_uncached(path);
+        match &self.frozen {
+            Some(cache) => cache.canonicalize(path, read),
+            None => read(),
+        }
     }
 
     fn read_link(&self, path: &Path) -> Result<PathBuf, FsError> {
-        Ok(self.dir()?.read_link_contents(rel(path))?)
+        let read = || self.read_link_uncached(path);
+        match &self.frozen {
+            Some(cache) => cache.read_link(path, read),
+            None => read(),
+        }
     }
 
     fn read_only(&self) -> bool {

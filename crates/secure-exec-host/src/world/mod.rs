@@ -8,6 +8,7 @@
 //! wakes with the bytes.
 
 mod calls;
+mod frozen;
 mod fs;
 mod host_dir;
 mod memfs;
@@ -18,6 +19,7 @@ use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
+pub use frozen::FROZEN_CONTENT_BYTES;
 pub use fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
 pub use host_dir::HostDir;
 pub use memfs::{DEFAULT_MEMFS_QUOTA, MemFs};

@@ -185,6 +185,59 @@ async fn a_read_only_mount_refuses_every_change_with_erofs_and_the_host_is_untou
     assert!(!dir.path().join("new.txt").exists());
 }
 
+/// A frozen mount reads as a read-only one (and refuses writes the same way), and what its
+/// sessions learn of it is kept: a change made behind its back is not seen, as documented,
+/// where a read-only mount of the same directory sees it at once.
+#[tokio::test]
+async fn a_frozen_mount_is_read_only_and_keeps_what_sessions_learn_of_it() {
+    let v8 = support::spawn().await;
+    let pad = "p".repeat(3000);
+    let dir = TempDir::new("frozen").with_files(&[
+        ("node_modules/dep/package.json", r#"{ "name": "dep", "main": "lib/main.js" }"#),
+        ("node_modules/dep/lib/main.js", &format!("// {pad}\nexports.version = require('./v');")),
+        ("node_modules/dep/lib/v.js", "module.exports = 'one';"),
+        ("data.txt", "0123456789"),
+    ]);
+    let frozen = HostDir::frozen(dir.path());
+    assert!(frozen.is_frozen() && !HostDir::read_only(dir.path()).is_frozen());
+    let frozen_rt =
+        support::with_system(&v8, SystemDriver::default().mount("/app", frozen.clone()));
+    let read_only_rt = support::with_system(
+        &v8,
+        SystemDriver::default().mount("/app", HostDir::read_only(dir.path())),
+    );
+    let code = r#"
+        const fs = require('fs');
+        const fd = fs.openSync('/app/data.txt', 'r');
+        const part = Buffer.alloc(4);
+        fs.readSync(fd, part, 0, 4, 3);
+        console.log(require('/app/node_modules/dep').version, fs.readFileSync('/app/data.txt', 'utf8'),
+          part.toString(), fs.existsSync('/app/missing.js'), fs.readdirSync('/app').sort().join());
+        try { fs.writeFileSync('/app/data.txt', 'x'); } catch (e) { console.log(e.code); }
+    "#;
+    let before = "one 0123456789 3456 false data.txt,node_modules\nEROFS\n";
+    for rt in [&frozen_rt, &frozen_rt, &read_only_rt] {
+        let r = rt.exec(code).await.unwrap();
+        assert_eq!((r.error_code, r.stdout.as_str()), (None, before), "{:?}", r.error_message);
+    }
+    std::fs::write(dir.path().join("node_modules/dep/lib/v.js"), "module.exports = 'two';")
+        .unwrap();
+    std::fs::write(dir.path().join("data.txt"), "abcdefghij").unwrap();
+    std::fs::write(dir.path().join("missing.js"), "").unwrap();
+    let r = frozen_rt.exec(code).await.unwrap();
+    assert_eq!(r.stdout, before, "a frozen mount keeps what it learnt: {:?}", r.error_message);
+    let r = read_only_rt.exec(code).await.unwrap();
+    assert_eq!(r.stdout, "two abcdefghij defg true data.txt,missing.js,node_modules\nEROFS\n");
+    // A new frozen value of the directory starts afresh.
+    let fresh = support::with_system(
+        &v8,
+        SystemDriver::default().mount("/app", HostDir::frozen(dir.path())),
+    );
+    assert_eq!(fresh.exec(code).await.unwrap().stdout, r.stdout);
+    assert_eq!(std::fs::read_to_string(dir.path().join("data.txt")).unwrap(), "abcdefghij");
+    v8.dispose().await;
+}
+
 #[tokio::test]
 async fn the_default_root_is_fresh_for_every_session_and_has_a_quota() {
     let v8 = support::spawn().await;

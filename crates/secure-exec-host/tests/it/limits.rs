@@ -287,3 +287,25 @@ async fn a_zero_output_cap_is_invalid_options() {
         .unwrap_err();
     assert!(err.to_string().contains("max_output_bytes must be between"), "{err}");
 }
+
+/// Code compiled in the background while a session's heap is at its limit fails in its own
+/// session: a memory-limit stop, never a fatal out-of-memory of the worker the other sessions
+/// share (V8 compiles Sparkplug code on the session's own thread here: a background
+/// compiler's failed allocation would abort the process).
+#[tokio::test]
+async fn code_compiled_near_the_memory_limit_never_ends_the_worker() {
+    let (rt, v8) = support::runtime().await;
+    let pid = v8.pid();
+    let code = "const keep = []; let n = 0;\n\
+                function work(i) { let s = 0; for (let k = 0; k < 50; k++) s += (i * k) % 7; return s; }\n\
+                for (;;) { const f = new Function('x', 'let t = 0; for (let j = 0; j < 20; j++) t += x * j + ' + n + '; return t;');\n\
+                  for (let r = 0; r < 30; r++) f(r) + work(r); keep.push(f, 'v'.repeat(64) + n++); }";
+    for _ in 0..12 {
+        for limit in [4, 6, 8] {
+            let r = rt.exec_with(code, memory(limit)).await.unwrap();
+            assert_eq!(r.error_code, Some(ErrorCode::MemoryLimit), "{r:?}");
+        }
+    }
+    assert_eq!(v8.pid(), pid, "the worker survived");
+    still_serving(&rt).await;
+}
