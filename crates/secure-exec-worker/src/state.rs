@@ -33,6 +33,8 @@ pub(crate) struct SessionState {
     /// The prelude's `dispatchUncaught(error, promise)`: hands an error nobody caught to the
     /// guest's 'uncaughtException' / 'unhandledRejection' listeners; true if one took it.
     pub(crate) dispatch_uncaught: Option<v8::Global<v8::Function>>,
+    /// An 'uncaughtException' listener threw (the session ends with exit code 7).
+    pub(crate) listener_threw: bool,
     /// What the session compiled without a code-cache entry (made after its result).
     pub(crate) uncached: Vec<(crate::guest::code_cache::Key, crate::guest::code_cache::Compiled)>,
     /// Guest-environment scripts (node.js, vendor.js, web.js) this session compiled first,

@@ -327,8 +327,25 @@ setTimeout(() => {
 throw new Error('at the top level');
 ";
     oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
-    // Without listeners the first one ends the session, as before.
+    // What an 'unhandledRejection' listener throws goes to the 'uncaughtException' listeners.
+    let script = "
+process.on('uncaughtException', (e, origin) => console.log('uncaught', e.message, origin));
+process.on('unhandledRejection', () => { throw new Error('from the listener'); });
+Promise.reject(new Error('first'));
+setTimeout(() => console.log('still running', process.exitCode), 5);
+";
+    oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
+    // An 'uncaughtException' listener that throws ends the process with exit code 7.
+    let script = "process.on('uncaughtException', (e) => { console.log('saw', e.message); \
+                  throw new Error('again'); });\nthrow new Error('first');";
+    let dir = oracle::TempDir::new("code7").with_files(&[("main.js", script)]);
+    let (node_code, node_stdout, _) = oracle::node_in(dir.path(), "main.js");
     let rt = support::on(&v8);
+    let r = rt.exec(script).await.unwrap();
+    assert_eq!((r.code, r.stdout.as_str()), (node_code, node_stdout.as_str()), "{r:?}");
+    assert_eq!(r.code, 7);
+    assert!(r.error_message.unwrap_or_default().contains("Error: again"));
+    // Without listeners the first one ends the session, as before.
     let r = rt.exec("setTimeout(() => { throw new Error('boom') }, 1)").await.unwrap();
     assert_eq!(r.code, 1);
     assert!(r.error_message.unwrap_or_default().contains("boom"));

@@ -105,6 +105,7 @@ pub(crate) fn install<'s>(
     let natives = v8::Object::new(scope);
     set_function(scope, natives, "print", print);
     set_function(scope, natives, "exit", exit);
+    set_function(scope, natives, "listenerThrew", listener_threw);
     set_function(scope, natives, "reportError", report_error);
     set_function(scope, natives, "timerLimit", timer_limit);
     #[cfg(feature = "fault-injection")]
@@ -425,6 +426,16 @@ fn exit(
         value.integer_value(scope).and_then(|n| i32::try_from(n).ok()).unwrap_or(1)
     };
     state(scope).control.stop(Stop::Exit(code));
+}
+
+/// `listenerThrew()`: an 'uncaughtException' listener is throwing; the session ends with exit
+/// code 7 and that error, as Node's process does.
+fn listener_threw(
+    scope: &mut v8::PinScope<'_, '_>,
+    _args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    state(scope).listener_threw = true;
 }
 
 /// `timerLimit()`: the guest asked for one timer more than a session may keep pending.

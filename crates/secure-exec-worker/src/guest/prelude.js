@@ -774,9 +774,27 @@
   // over such an error (`promise` given for a rejection); a listener that throws ends it with
   // its own error.
   function dispatchUncaught(err, promise) {
-    if (promise !== undefined && processEmit('unhandledRejection', err, promise)) return true;
-    const origin = promise !== undefined ? 'unhandledRejection' : 'uncaughtException';
-    return processEmit('uncaughtException', err, origin);
+    if (promise !== undefined) {
+      let taken;
+      try {
+        taken = processEmit('unhandledRejection', err, promise);
+      } catch (thrown) {
+        // As in Node: what an 'unhandledRejection' listener throws is uncaught in its turn.
+        if (emitUncaught(thrown, 'uncaughtException')) return true;
+        throw thrown;
+      }
+      if (taken) return true;
+    }
+    return emitUncaught(err, promise !== undefined ? 'unhandledRejection' : 'uncaughtException');
+  }
+  // An 'uncaughtException' listener that throws ends the session with exit code 7, as Node.
+  function emitUncaught(err, origin) {
+    try {
+      return processEmit('uncaughtException', err, origin);
+    } catch (thrown) {
+      native.listenerThrew();
+      throw thrown;
+    }
   }
   let exiting = false;
   // The end of the session: 'exit' listeners run, synchronously, once.

@@ -23,6 +23,8 @@ pub(super) enum Ending {
     Finished,
     /// An exception nobody caught (described).
     Threw(String),
+    /// An exception an 'uncaughtException' listener threw (described): exit code 7.
+    ListenerThrew(String),
     /// Stopped from outside or by `process.exit`.
     Stopped(Stop),
 }
@@ -304,7 +306,13 @@ fn offer(
         match dispatch.call(tc, undefined.into(), &[error, promise]) {
             Some(taken) => taken.is_true(),
             // A listener that throws ends the session with its own error.
-            None => return Err(caught(tc)),
+            None => {
+                let listener = tc.get_slot_mut::<SessionState>().is_some_and(|s| s.listener_threw);
+                return Err(match caught(tc) {
+                    Ending::Threw(text) if listener => Ending::ListenerThrew(text),
+                    other => other,
+                });
+            }
         }
     };
     if taken { Ok(()) } else { Err(described(scope)) }

@@ -46,6 +46,7 @@ impl Prepared {
             load_node: None,
             run_ticks: None,
             dispatch_uncaught: None,
+            listener_threw: false,
             uncached: Vec::new(),
             script_caches: Vec::new(),
         });

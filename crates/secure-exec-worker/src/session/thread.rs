@@ -202,6 +202,7 @@ fn in_context(
     match ending {
         Ending::Stopped(stop) => stopped_verdict(stop, Some(limits)),
         Ending::Threw(message) => Verdict::error(1, errors::GUEST_EXCEPTION, message),
+        Ending::ListenerThrew(message) => Verdict::error(7, errors::GUEST_EXCEPTION, message),
         Ending::Finished => finish(scope, hooks, session),
     }
 }
