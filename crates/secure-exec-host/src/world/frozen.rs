@@ -22,14 +22,14 @@ const MAX_ENTRIES: usize = 65_536;
 
 /// A map that stops growing at [`MAX_ENTRIES`] (later answers are simply not kept).
 #[derive(Debug)]
-struct Answers<K, V>(Mutex<HashMap<K, V>>);
+pub(crate) struct Answers<K, V>(Mutex<HashMap<K, V>>);
 
 impl<K: Eq + Hash, V: Clone> Answers<K, V> {
     fn new() -> Self {
         Self(Mutex::new(HashMap::new()))
     }
 
-    fn get_or(&self, key: K, compute: impl FnOnce() -> V) -> V {
+    pub(crate) fn get_or(&self, key: K, compute: impl FnOnce() -> V) -> V {
         if let Some(known) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
             return known.clone();
         }
@@ -54,10 +54,10 @@ struct Contents {
 #[derive(Debug)]
 pub(crate) struct FrozenCache {
     /// By path and whether links were followed.
-    metadata: Answers<(PathBuf, bool), Result<Metadata, FsError>>,
-    listings: Answers<PathBuf, Result<Vec<DirEntry>, FsError>>,
-    links: Answers<PathBuf, Result<PathBuf, FsError>>,
-    canonical: Answers<PathBuf, Result<PathBuf, FsError>>,
+    pub(crate) metadata: Answers<(PathBuf, bool), Result<Metadata, FsError>>,
+    pub(crate) listings: Answers<PathBuf, Result<Vec<DirEntry>, FsError>>,
+    pub(crate) links: Answers<PathBuf, Result<PathBuf, FsError>>,
+    pub(crate) canonical: Answers<PathBuf, Result<PathBuf, FsError>>,
     contents: Mutex<Contents>,
 }
 
@@ -70,39 +70,6 @@ impl FrozenCache {
             canonical: Answers::new(),
             contents: Mutex::new(Contents { files: HashMap::new(), bytes: 0 }),
         }
-    }
-
-    pub(crate) fn metadata(
-        &self,
-        path: &Path,
-        follow: bool,
-        read: impl FnOnce() -> Result<Metadata, FsError>,
-    ) -> Result<Metadata, FsError> {
-        self.metadata.get_or((path.to_path_buf(), follow), read)
-    }
-
-    pub(crate) fn read_dir(
-        &self,
-        path: &Path,
-        read: impl FnOnce() -> Result<Vec<DirEntry>, FsError>,
-    ) -> Result<Vec<DirEntry>, FsError> {
-        self.listings.get_or(path.to_path_buf(), read)
-    }
-
-    pub(crate) fn read_link(
-        &self,
-        path: &Path,
-        read: impl FnOnce() -> Result<PathBuf, FsError>,
-    ) -> Result<PathBuf, FsError> {
-        self.links.get_or(path.to_path_buf(), read)
-    }
-
-    pub(crate) fn canonicalize(
-        &self,
-        path: &Path,
-        read: impl FnOnce() -> Result<PathBuf, FsError>,
-    ) -> Result<PathBuf, FsError> {
-        self.canonical.get_or(path.to_path_buf(), read)
     }
 
     /// `len` bytes of the file at `path` from `offset`, from what is kept or by `read` (the

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use cap_std::fs::{Dir, MetadataExt, OpenOptions};
 
-use super::frozen::FrozenCache;
+use super::frozen::{Answers, FrozenCache};
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
 
 /// A host directory mounted into the guest's world, read-only or read-write.
@@ -118,6 +118,19 @@ fn convert(meta: &cap_std::fs::Metadata) -> Metadata {
 
 /// The reads of a directory, straight from the host.
 impl HostDir {
+    /// `read()`, or for a frozen directory what it answered before under `key`.
+    fn answer<K: Eq + std::hash::Hash, T: Clone>(
+        &self,
+        answers: impl FnOnce(&FrozenCache) -> &Answers<K, Result<T, FsError>>,
+        key: impl FnOnce() -> K,
+        read: impl FnOnce() -> Result<T, FsError>,
+    ) -> Result<T, FsError> {
+        match &self.frozen {
+            Some(cache) => answers(cache).get_or(key(), read),
+            None => read(),
+        }
+    }
+
     fn read_uncached(
         &self,
         path: &Path,
@@ -200,27 +213,17 @@ impl FileSystem for HostDir {
     }
 
     fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
-        let read = || self.metadata_uncached(path, true);
-        match &self.frozen {
-            Some(cache) => cache.metadata(path, true, read),
-            None => read(),
-        }
+        let key = || (path.to_path_buf(), true);
+        self.answer(|c| &c.metadata, key, || self.metadata_uncached(path, true))
     }
 
     fn symlink_metadata(&self, path: &Path) -> Result<Metadata, FsError> {
-        let read = || self.metadata_uncached(path, false);
-        match &self.frozen {
-            Some(cache) => cache.metadata(path, false, read),
-            None => read(),
-        }
+        let key = || (path.to_path_buf(), false);
+        self.answer(|c| &c.metadata, key, || self.metadata_uncached(path, false))
     }
 
     fn read_dir(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
-        let read = || self.read_dir_uncached(path);
-        match &self.frozen {
-            Some(cache) => cache.read_dir(path, read),
-            None => read(),
-        }
+        self.answer(|c| &c.listings, || path.to_path_buf(), || self.read_dir_uncached(path))
     }
 
     fn create_dir(&self, path: &Path) -> Result<(), FsError> {
@@ -248,19 +251,11 @@ impl FileSystem for HostDir {
     }
 
     fn canonicalize(&self, path: &Path) -> Result<PathBuf, FsError> {
-        let read = || self.canonicalize_uncached(path);
-        match &self.frozen {
-            Some(cache) => cache.canonicalize(path, read),
-            None => read(),
-        }
+        self.answer(|c| &c.canonical, || path.to_path_buf(), || self.canonicalize_uncached(path))
     }
 
     fn read_link(&self, path: &Path) -> Result<PathBuf, FsError> {
-        let read = || self.read_link_uncached(path);
-        match &self.frozen {
-            Some(cache) => cache.read_link(path, read),
-            None => read(),
-        }
+        self.answer(|c| &c.links, || path.to_path_buf(), || self.read_link_uncached(path))
     }
 
     fn read_only(&self) -> bool {

@@ -12,11 +12,11 @@
 //! is disposed, so that they also hold the functions its run compiled lazily; making them is
 //! off every session's latency path.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use super::digest_store::DigestStore;
 use crate::state::SessionState;
 
 /// Bytes of cached code the worker keeps; the oldest entries go first.
@@ -32,16 +32,9 @@ pub(crate) enum Kind {
     Module,
 }
 
-pub(crate) type Key = [u8; 32];
+pub(crate) type Key = super::digest_store::Digest;
 
-#[derive(Default)]
-struct Store {
-    entries: HashMap<Key, Arc<[u8]>>,
-    order: VecDeque<Key>,
-    bytes: usize,
-}
-
-static STORE: Mutex<Option<Store>> = Mutex::new(None);
+static STORE: DigestStore<Arc<[u8]>> = DigestStore::new(MAX_BYTES);
 
 /// Something a session compiled without a cache entry, to make one from.
 #[derive(Debug)]
@@ -113,28 +106,13 @@ pub(crate) fn remember(
 }
 
 pub(crate) fn get(key: &Key) -> Option<Arc<[u8]>> {
-    let store = STORE.lock().unwrap_or_else(PoisonError::into_inner);
-    store.as_ref().and_then(|s| s.entries.get(key).cloned())
+    STORE.get(key)
 }
 
 fn put(key: Key, data: &[u8]) {
-    if data.len() > MAX_BYTES / 4 {
-        return;
+    if STORE.get(&key).is_none() {
+        STORE.insert(key, Arc::from(data), data.len());
     }
-    let mut guard = STORE.lock().unwrap_or_else(PoisonError::into_inner);
-    let store = guard.get_or_insert_with(Store::default);
-    if store.entries.contains_key(&key) {
-        return;
-    }
-    while store.bytes + data.len() > MAX_BYTES {
-        let Some(oldest) = store.order.pop_front() else { break };
-        if let Some(gone) = store.entries.remove(&oldest) {
-            store.bytes -= gone.len();
-        }
-    }
-    store.bytes += data.len();
-    store.order.push_back(key);
-    store.entries.insert(key, Arc::from(data));
 }
 
 /// Makes cache entries of what the session compiled without one. Called once its result is

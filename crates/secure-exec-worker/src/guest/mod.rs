@@ -14,6 +14,7 @@ use crate::control::Stop;
 pub(crate) use crate::state::SessionState;
 
 pub(crate) mod code_cache;
+mod digest_store;
 mod host;
 mod modules;
 mod sources;

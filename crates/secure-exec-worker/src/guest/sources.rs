@@ -14,29 +14,27 @@
 //! A session charges every distinct source it takes to its memory budget, once, and holds it
 //! until it ends: what it holds is what it is charged for, however often it takes it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::ffi::c_char;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
+
+use super::digest_store::{Digest, DigestStore};
 
 /// Sources shorter than this are made as ordinary strings: sharing saves little on them.
 pub(crate) const MIN_SHARED: usize = 1024;
 /// Bytes of source text the worker keeps shared; the oldest entries go first.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
-/// Larger sources are not kept for later sessions (they are still shared by their session).
-const MAX_ENTRY: usize = MAX_BYTES / 4;
 /// At most this many literal requires are taken from one source (the guest fetches them ahead).
 const MAX_REQUIRES: usize = 48;
 /// Longest specifier the scan takes.
 const MAX_SPECIFIER: usize = 512;
 
-pub(crate) type DigestBytes = [u8; 32];
-
 /// A decoded source.
 #[derive(Debug)]
 pub(crate) struct Source {
-    digest: DigestBytes,
+    digest: Digest,
     text: Text,
     requires: OnceLock<Vec<String>>,
 }
@@ -49,7 +47,7 @@ enum Text {
 }
 
 impl Source {
-    fn decode(digest: DigestBytes, bytes: &[u8]) -> Self {
+    fn decode(digest: Digest, bytes: &[u8]) -> Self {
         let text = String::from_utf8_lossy(bytes);
         let text = if text.chars().all(|c| u32::from(c) <= 0xFF) {
             // Each char is at most U+00FF, so the cast keeps it.
@@ -60,7 +58,7 @@ impl Source {
         Self { digest, text, requires: OnceLock::new() }
     }
 
-    pub(crate) fn digest(&self) -> &DigestBytes {
+    pub(crate) fn digest(&self) -> &Digest {
         &self.digest
     }
 
@@ -127,45 +125,17 @@ unsafe extern "C" fn release_utf16(data: *mut u16, len: usize) {
     drop(unsafe { Arc::from_raw(std::ptr::slice_from_raw_parts(data as *const u16, len)) });
 }
 
-#[derive(Default)]
-struct Store {
-    entries: HashMap<DigestBytes, Arc<Source>>,
-    order: VecDeque<DigestBytes>,
-    bytes: usize,
-}
-
-static STORE: Mutex<Option<Store>> = Mutex::new(None);
+static STORE: DigestStore<Arc<Source>> = DigestStore::new(MAX_BYTES);
 
 /// The shared source of `bytes`: decoded the first time these bytes are seen.
 fn shared(bytes: &[u8]) -> Arc<Source> {
-    let digest: DigestBytes = Sha256::digest(bytes).into();
-    let known = STORE
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .as_ref()
-        .and_then(|store| store.entries.get(&digest).cloned());
-    if let Some(source) = known {
+    let digest: Digest = Sha256::digest(bytes).into();
+    if let Some(source) = STORE.get(&digest) {
         return source;
     }
     let source = Arc::new(Source::decode(digest, bytes));
-    if source.size() > MAX_ENTRY {
-        return source;
-    }
-    let mut guard = STORE.lock().unwrap_or_else(PoisonError::into_inner);
-    let store = guard.get_or_insert_with(Store::default);
-    if let Some(raced) = store.entries.get(&digest) {
-        return Arc::clone(raced);
-    }
-    while store.bytes + source.size() > MAX_BYTES {
-        let Some(oldest) = store.order.pop_front() else { break };
-        if let Some(gone) = store.entries.remove(&oldest) {
-            store.bytes -= gone.size();
-        }
-    }
-    store.bytes += source.size();
-    store.order.push_back(digest);
-    store.entries.insert(digest, Arc::clone(&source));
-    source
+    let size = source.size();
+    STORE.insert(digest, source, size)
 }
 
 /// The sources a session took, by the address of their text.
