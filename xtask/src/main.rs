@@ -225,13 +225,35 @@ const VENDOR_JS: &str = "crates/secure-exec-worker/src/guest/vendor.js";
 
 /// Edits to the bundled packages: (why, code, replacement). Each must match exactly once, so a
 /// new pin that changes the code fails the task instead of keeping a stale edit.
-const BUNDLE_PATCHES: &[(&str, &str, &str)] = &[(
-    "get-intrinsic reads a property of null only to catch the TypeError it throws; V8 re-parses \
-     the enclosing function to word that error's message, which cost every session loading \
-     util or assert about 0.3 ms. Throwing a TypeError itself gives the same prototype chain",
-    "null.error;",
-    "throw new $TypeError();",
-)];
+const BUNDLE_PATCHES: &[(&str, &str, &str)] = &[
+    (
+        "get-intrinsic reads a property of null only to catch the TypeError it throws; V8 \
+         re-parses the enclosing function to word that error's message, which cost every session \
+         loading util or assert about 0.3 ms. Throwing a TypeError itself gives the same \
+         prototype chain",
+        "null.error;",
+        "throw new $TypeError();",
+    ),
+    (
+        "util.types is V8's own checks, as in Node (guest/types.rs), which the worker hands the \
+         bundle: the package's approximations (no isProxy, async generator functions not \
+         generator functions, look-alike errors taken for errors) cost a session 1 ms to load",
+        "exports2.types = require_types();",
+        "exports2.types = secureExecUtilTypes;",
+    ),
+    (
+        "keeps V8's isRegExp in util.types (the package puts its own over it)",
+        "exports2.types.isRegExp = isRegExp;",
+        "",
+    ),
+    ("keeps V8's isDate in util.types", "exports2.types.isDate = isDate;", ""),
+    (
+        "keeps V8's isNativeError in util.types (the package's takes any object whose prototype \
+         chain has Error.prototype)",
+        "exports2.types.isNativeError = isError;",
+        "",
+    ),
+];
 
 /// Installs the pinned packages of xtask/builtins (`npm ci`, no install scripts) and bundles
 /// them with esbuild into the worker's `vendor.js`, wrapped as a function the worker calls.
@@ -275,9 +297,9 @@ fn builtins(root: &Path, args: &[String]) -> anyhow::Result<()> {
          // well-kept npm implementations of Node's built-in modules, bundled by esbuild, with\n\
          // their licence comments. Do not edit; change the pins and run the task again.\n\
          //\n\
-         // A function of the guest's `process`, called the first time the guest requires one of\n\
-         // them (node.js); each module is built on its own first use.\n\
-         (function vendor(secureExecProcess) {{\n\
+         // A function of the guest's `process` and `util.types`, called the first time the guest\n\
+         // requires one of them (node.js); each module is built on its own first use.\n\
+         (function vendor(secureExecProcess, secureExecUtilTypes) {{\n\
          var global = globalThis, self = globalThis;\n\
          var module = {{ exports: {{}} }};\n\
          {body}\n\

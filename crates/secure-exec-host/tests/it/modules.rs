@@ -274,6 +274,35 @@ async fn a_js_entry_is_an_es_module_by_its_package_type_or_its_syntax() {
 
 /// `zlib` (pako) against Node's: data compressed by Node's own zlib decompresses the same,
 /// every round trip holds, errors carry Node's codes, callbacks, promisify and streams work.
+/// `util.types` makes V8's own checks, as Node's does: proxies, async generator functions and
+/// look-alike errors and promises are told apart the same way.
+#[tokio::test]
+async fn util_types_tell_values_apart_as_in_node() {
+    let script = r#"
+const t = require('util').types;
+const assert = require('assert');
+const names = Object.keys(t).sort();
+console.log(names.length, names.join(','), t.isProxy.name, t.isProxy.length);
+const values = {
+  proxy: new Proxy({}, {}), gen: function* () {}, agen: async function* () {}, afn: async () => {},
+  map: new Map(), mapIter: new Map().keys(), setIter: new Set().values(), bigObj: Object(1n),
+  date: new Date(), err: new TypeError('x'), fakeErr: Object.create(Error.prototype),
+  u8: new Uint8Array(2), dv: new DataView(new ArrayBuffer(2)), sab: new SharedArrayBuffer(2),
+  wm: new WeakMap(), args: (function () { return arguments; })(), prom: Promise.resolve(),
+  fakeProm: { then() {} }, re: /x/, strObj: new String('s'), sym: Object(Symbol('s')), num: 1,
+};
+for (const n of names) {
+  console.log(n, Object.entries(values).filter(([, v]) => t[n](v)).map(([k]) => k).join(' '));
+}
+import('node:path').then((ns) => console.log('namespace', t.isModuleNamespaceObject(ns)));
+assert.deepStrictEqual(new Map([[1, { a: [1] }]]), new Map([[1, { a: [1] }]]));
+try { assert.deepStrictEqual(new Date(0), new Date(1)); } catch (e) { console.log(e.code); }
+try { assert.deepStrictEqual([/a/g], [/a/i]); } catch (e) { console.log(e.code); }
+"#;
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
+}
+
 #[tokio::test]
 async fn zlib_behaves_as_in_node() {
     let made = std::process::Command::new("node")

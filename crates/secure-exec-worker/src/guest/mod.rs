@@ -18,6 +18,7 @@ mod digest_store;
 mod host;
 mod modules;
 mod sources;
+mod types;
 mod web;
 
 pub(crate) use host::{HostCalls, reply_object};
@@ -125,6 +126,7 @@ pub(crate) fn install<'s>(
     host::install(scope, natives);
     modules::install(scope, natives);
     sources::install(scope, natives);
+    types::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);

@@ -1087,8 +1087,19 @@
   // fits them to Node's module shapes and adds what the sandbox answers itself.
   let vendor;
   function npm(name) {
-    if (vendor === undefined) vendor = native.loadVendor(process);
+    if (vendor === undefined) vendor = native.loadVendor(process, utilTypes());
     return vendor[name]();
+  }
+  // `util.types`: V8's own checks (types.rs), as in Node; npm's util and assert use them too.
+  function utilTypes() {
+    const types = {};
+    const names = native.typeChecks();
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      // Length 0, as Node's natives declare no parameters.
+      types[name] = { [name]() { return native.isType(i, arguments[0]); } }[name];
+    }
+    return types;
   }
   for (const name of ['events', 'punycode', 'string_decoder', 'stream', 'assert']) {
     registerBuiltin(name, () => npm(name));

@@ -2,9 +2,9 @@
 // well-kept npm implementations of Node's built-in modules, bundled by esbuild, with
 // their licence comments. Do not edit; change the pins and run the task again.
 //
-// A function of the guest's `process`, called the first time the guest requires one of
-// them (node.js); each module is built on its own first use.
-(function vendor(secureExecProcess) {
+// A function of the guest's `process` and `util.types`, called the first time the guest
+// requires one of them (node.js); each module is built on its own first use.
+(function vendor(secureExecProcess, secureExecUtilTypes) {
 var global = globalThis, self = globalThis;
 var module = { exports: {} };
 var __getOwnPropNames = Object.getOwnPropertyNames;
@@ -2169,7 +2169,7 @@ var require_util = __commonJS({
       }
       return braces[0] + base + " " + output.join(", ") + " " + braces[1];
     }
-    exports2.types = require_types();
+    exports2.types = secureExecUtilTypes;
     function isArray(ar) {
       return Array.isArray(ar);
     }
@@ -2206,7 +2206,7 @@ var require_util = __commonJS({
       return isObject(re) && objectToString(re) === "[object RegExp]";
     }
     exports2.isRegExp = isRegExp;
-    exports2.types.isRegExp = isRegExp;
+    
     function isObject(arg) {
       return typeof arg === "object" && arg !== null;
     }
@@ -2215,12 +2215,12 @@ var require_util = __commonJS({
       return isObject(d) && objectToString(d) === "[object Date]";
     }
     exports2.isDate = isDate;
-    exports2.types.isDate = isDate;
+    
     function isError(e) {
       return isObject(e) && (objectToString(e) === "[object Error]" || e instanceof Error);
     }
     exports2.isError = isError;
-    exports2.types.isNativeError = isError;
+    
     function isFunction(arg) {
       return typeof arg === "function";
     }
