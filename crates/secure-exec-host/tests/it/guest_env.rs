@@ -35,7 +35,7 @@ async fn objects_print_readably() {
             "console.log(function named() {}, () => {}, class K {})",
             "[Function: named] [Function (anonymous)] [class K]",
         ),
-        ("const o = { x: 1 }; o.self = o; console.log(o)", "{ x: 1, self: [Circular *1] }"),
+        ("const o = { x: 1 }; o.self = o; console.log(o)", "<ref *1> { x: 1, self: [Circular *1] }"),
         ("console.log(-0, 10n, Symbol('s'), null, undefined)", "-0 10n Symbol(s) null undefined"),
         ("console.log(new Uint8Array([1, 2]))", "Uint8Array(2) [ 1, 2 ]"),
         ("class P { constructor() { this.x = 1 } } console.log(new P())", "P { x: 1 }"),
@@ -162,7 +162,8 @@ async fn the_default_shared_runtime_runs_code() {
     assert_eq!(ErrorCode::V8ProcessCrash.as_str(), "ERR_V8_PROCESS_CRASH");
 }
 
-/// Where console.log breaks lines and how it groups long arrays into columns, as Node does.
+/// Where console.log breaks lines, how it groups long arrays into columns and how it marks
+/// circular references (`<ref *1>` ... `[Circular *1]`), as Node does.
 #[tokio::test]
 async fn console_breaks_lines_and_groups_arrays_as_node_does() {
     let v8 = support::spawn().await;
@@ -179,6 +180,13 @@ console.log({ rows: [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12], [13, 14]
 console.log([1.5, -2, 300, 4e21, 5, 6, 7, 8, NaN]);
 console.log(['a', 1, 'b', 2, 'c', 3, 'd', 4]);
 const arr = [1,2,3,4,5,6,7,8]; arr.extra = 'yes'; console.log(arr);
+const b = { name: 'b' }; const c = { name: 'c', b }; b.c = c; b.me = b; console.log(b, [b]);
+const cyc = [1, 2]; cyc.push(cyc); console.log(cyc);
+const m = new Map(); m.set('m', m); console.log(m);
+function f() {} f.self = f; console.log(f);
+class K { constructor() { this.k = this; } } console.log(new K());
+const long = { aaaaaaaaaaaaaa: 1, bbbbbbbbbbbbbbbbbbb: 2, cccccccccccccccc: 3, dddd: 4 }; long.e = long; console.log(long);
+const x = {}; const y = { x }; x.y = y; console.log({ x, y });
 "#;
     crate::oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
     v8.dispose().await;

@@ -216,29 +216,47 @@
     return output;
   }
 
-  function reduceToSingleLine(braces, entries, indentation, array) {
+  // `base` goes before the braces: `<ref *1>` for an object a circular reference points at.
+  function reduceToSingleLine(braces, entries, indentation, array, base = '') {
+    const head = (base === '' ? '' : base + ' ') + braces[0];
     if (array !== undefined && entries.length > 6) {
       const grouped = groupArrayElements(entries, indentation, array);
       if (grouped.length !== entries.length) {
         const pad = '\n' + ' '.repeat(indentation + 2);
-        return braces[0] + pad + call(ArrayPrototypeJoin, grouped, ',' + pad) + '\n' +
+        return head + pad + call(ArrayPrototypeJoin, grouped, ',' + pad) + '\n' +
           ' '.repeat(indentation) + braces[1];
       }
     }
-    let total = entries.length + braces[0].length + indentation;
+    let total = entries.length + braces[0].length + base.length + indentation;
     let multiline = false;
     for (const entry of entries) {
       total += entry.length;
       if (call(StringPrototypeIncludes, entry, '\n')) multiline = true;
     }
     // Node's test (util.inspect's isBelowBreakLength): the entries, a separator each, the
-    // indentation, the brace and 10 more must fit the break length.
+    // indentation, the brace, the base and 10 more must fit the break length.
     if (!multiline && total + entries.length + 10 <= BREAK_LENGTH) {
-      return braces[0] + ' ' + call(ArrayPrototypeJoin, entries, ', ') + ' ' + braces[1];
+      return head + ' ' + call(ArrayPrototypeJoin, entries, ', ') + ' ' + braces[1];
     }
     const pad = '\n' + ' '.repeat(indentation + 2);
-    return braces[0] + pad + call(ArrayPrototypeJoin, entries, ',' + pad) + '\n' +
+    return head + pad + call(ArrayPrototypeJoin, entries, ',' + pad) + '\n' +
       ' '.repeat(indentation) + braces[1];
+  }
+
+  // As Node: objects a circular reference points at are numbered in the order the references
+  // are met; the reference reads `[Circular *N]` and the object itself `<ref *N>`.
+  function circularIndex(ctx, value) {
+    if (ctx.circular === undefined) ctx.circular = new SafeMap();
+    let index = call(MapPrototypeGet, ctx.circular, value);
+    if (index === undefined) {
+      index = call(MapPrototypeGetSize, ctx.circular) + 1;
+      call(MapPrototypeSet, ctx.circular, value, index);
+    }
+    return index;
+  }
+  function refOf(ctx, value) {
+    const index = ctx.circular === undefined ? undefined : call(MapPrototypeGet, ctx.circular, value);
+    return index === undefined ? '' : '<ref *' + index + '>';
   }
 
   function ownEntries(obj, ctx, depth, indentation, skipIndices) {
@@ -292,12 +310,17 @@
           : call(StringPrototypeReplace, shown, /\n/g, '\n' + ' '.repeat(indentation));
       }
     }
+    if (ctx.seen.includes(value)) return '[Circular *' + circularIndex(ctx, value) + ']';
     if (typeof value === 'function') {
       const base = formatFunction(value);
-      const extra = depth > ctx.maxDepth ? [] : ownEntries(value, ctx, depth, indentation, false);
-      return extra.length === 0 ? base : reduceToSingleLine([base + ' {', '}'], extra, indentation);
+      if (depth > ctx.maxDepth) return base;
+      ctx.seen.push(value);
+      let extra;
+      try { extra = ownEntries(value, ctx, depth, indentation, false); } finally { ctx.seen.pop(); }
+      const ref = refOf(ctx, value);
+      if (extra.length === 0) return ref === '' ? base : ref + ' ' + base;
+      return reduceToSingleLine([base + ' {', '}'], extra, indentation, undefined, ref);
     }
-    if (ctx.seen.includes(value)) return '[Circular *1]';
 
     const tag = call(ObjectPrototypeToString, value);
     if (tag === '[object Error]' || value instanceof ErrorCtor) return formatError(value);
@@ -380,7 +403,7 @@
         braces = [prefix + '{', '}'];
       }
       return reduceToSingleLine(braces, entries, indentation,
-        isArray || typedName !== undefined ? value : undefined);
+        isArray || typedName !== undefined ? value : undefined, refOf(ctx, value));
     } finally {
       ctx.seen.pop();
     }
