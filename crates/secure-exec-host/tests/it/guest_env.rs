@@ -35,7 +35,10 @@ async fn objects_print_readably() {
             "console.log(function named() {}, () => {}, class K {})",
             "[Function: named] [Function (anonymous)] [class K]",
         ),
-        ("const o = { x: 1 }; o.self = o; console.log(o)", "<ref *1> { x: 1, self: [Circular *1] }"),
+        (
+            "const o = { x: 1 }; o.self = o; console.log(o)",
+            "<ref *1> { x: 1, self: [Circular *1] }",
+        ),
         ("console.log(-0, 10n, Symbol('s'), null, undefined)", "-0 10n Symbol(s) null undefined"),
         ("console.log(new Uint8Array([1, 2]))", "Uint8Array(2) [ 1, 2 ]"),
         ("class P { constructor() { this.x = 1 } } console.log(new P())", "P { x: 1 }"),
@@ -162,8 +165,9 @@ async fn the_default_shared_runtime_runs_code() {
     assert_eq!(ErrorCode::V8ProcessCrash.as_str(), "ERR_V8_PROCESS_CRASH");
 }
 
-/// Where console.log breaks lines, how it groups long arrays into columns and how it marks
-/// circular references (`<ref *1>` ... `[Circular *1]`), as Node does.
+/// Where console.log breaks lines, how it groups long arrays into columns, how it marks
+/// circular references (`<ref *1>` ... `[Circular *1]`), shows symbol keys and (with
+/// `showHidden`, `%o`) hidden ones, as Node does.
 #[tokio::test]
 async fn console_breaks_lines_and_groups_arrays_as_node_does() {
     let v8 = support::spawn().await;
@@ -187,6 +191,12 @@ function f() {} f.self = f; console.log(f);
 class K { constructor() { this.k = this; } } console.log(new K());
 const long = { aaaaaaaaaaaaaa: 1, bbbbbbbbbbbbbbbbbbb: 2, cccccccccccccccc: 3, dddd: 4 }; long.e = long; console.log(long);
 const x = {}; const y = { x }; x.y = y; console.log({ x, y });
+const util = require('util');
+console.log({ a: 1, [Symbol('tag')]: 2, [Symbol()]: 3, [Symbol.iterator]: 4 });
+const o = { v: 1 }; Object.defineProperty(o, 'hidden', { value: 2 }); Object.defineProperty(o, Symbol('h'), { value: 3 });
+console.log(o, util.inspect(o, { showHidden: true }));
+console.log(util.format('%o / %O', [1, { b: 'x' }], [1]), util.format('%o', { f() {}, g: () => 1 }));
+class C { m() {} } console.log(C.prototype, Object.create(C.prototype), util.inspect(C, { showHidden: true }));
 "#;
     crate::oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
     v8.dispose().await;

@@ -12,6 +12,8 @@
   const ObjectKeys = Object.keys;
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
+  const ObjectGetOwnPropertySymbols = Object.getOwnPropertySymbols;
+  const ObjectPrototypePropertyIsEnumerable = Object.prototype.propertyIsEnumerable;
   const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
   const ObjectPrototypeToString = Object.prototype.toString;
   const ObjectFreeze = Object.freeze;
@@ -122,12 +124,19 @@
     }
   }
 
+  function isInstance(obj, ctor) {
+    try { return obj instanceof ctor; } catch { return false; }
+  }
+
   function constructorName(obj) {
     let proto = obj;
     for (let depth = 0; proto !== null && depth < 100; depth++) {
       const descriptor = ObjectGetOwnPropertyDescriptor(proto, 'constructor');
+      // As Node: only a constructor the object is an instance of names it (a class's own
+      // prototype object is shown as a plain object).
       if (descriptor !== undefined && typeof descriptor.value === 'function' &&
-          typeof descriptor.value.name === 'string' && descriptor.value.name !== '') {
+          typeof descriptor.value.name === 'string' && descriptor.value.name !== '' &&
+          isInstance(obj, descriptor.value)) {
         return descriptor.value.name;
       }
       proto = ObjectGetPrototypeOf(proto);
@@ -259,19 +268,36 @@
     return index === undefined ? '' : '<ref *' + index + '>';
   }
 
+  // As Node: the enumerable own keys, then the enumerable symbols; with `showHidden`, every
+  // own name and symbol, those not enumerable shown in brackets.
+  function ownKeys(obj, showHidden) {
+    const symbols = ObjectGetOwnPropertySymbols(obj);
+    if (showHidden) return [...ObjectGetOwnPropertyNames(obj), ...symbols];
+    const keys = ObjectKeys(obj);
+    for (const symbol of symbols) {
+      if (call(ObjectPrototypePropertyIsEnumerable, obj, symbol)) call(ArrayPrototypePush, keys, symbol);
+    }
+    return keys;
+  }
+
   function ownEntries(obj, ctx, depth, indentation, skipIndices) {
     const entries = [];
     let keys;
-    try { keys = ObjectKeys(obj); } catch { return entries; }
+    try { keys = ownKeys(obj, ctx.showHidden); } catch { return entries; }
     for (const key of keys) {
-      if (skipIndices && IDENTIFIER.test(key) === false && StringCtor(key >>> 0) === key) continue;
+      if (skipIndices && typeof key === 'string' && IDENTIFIER.test(key) === false &&
+          StringCtor(key >>> 0) === key) continue;
       let value;
+      let name = formatKey(key);
       try {
         const descriptor = ObjectGetOwnPropertyDescriptor(obj, key);
+        if (descriptor && descriptor.enumerable === false && typeof key === 'string') {
+          name = '[' + key + ']';
+        }
         if (descriptor && (descriptor.get || descriptor.set)) {
           value = descriptor.get && descriptor.set ? '[Getter/Setter]'
             : descriptor.get ? '[Getter]' : '[Setter]';
-          call(ArrayPrototypePush, entries, formatKey(key) + ': ' + value);
+          call(ArrayPrototypePush, entries, name + ': ' + value);
           continue;
         }
         value = descriptor ? descriptor.value : undefined;
@@ -279,7 +305,7 @@
         value = undefined;
       }
       call(ArrayPrototypePush, entries,
-        formatKey(key) + ': ' + formatValue(value, ctx, depth + 1, indentation + 2));
+        name + ': ' + formatValue(value, ctx, depth + 1, indentation + 2));
     }
     return entries;
   }
@@ -413,7 +439,8 @@
   // string as it is, through `format`, not through here).
   function inspect(value, options) {
     const maxDepth = options && typeof options.depth === 'number' ? options.depth : 2;
-    return formatValue(value, { seen: [], maxDepth, quoteStrings: true }, 0, 0);
+    const showHidden = options !== undefined && options !== null && options.showHidden === true;
+    return formatValue(value, { seen: [], maxDepth, quoteStrings: true, showHidden }, 0, 0);
   }
 
   function format(...args) {
@@ -446,7 +473,7 @@
           case '%c':
             return '';
           default:
-            return inspect(arg, { depth: spec === '%o' ? 4 : 2 });
+            return inspect(arg, spec === '%o' ? { depth: 4, showHidden: true } : { depth: 2 });
         }
       });
     } else {
