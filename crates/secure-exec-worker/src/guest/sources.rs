@@ -30,6 +30,10 @@ const MAX_BYTES: usize = 64 * 1024 * 1024;
 const MAX_REQUIRES: usize = 48;
 /// Longest specifier the scan takes.
 const MAX_SPECIFIER: usize = 512;
+/// `require(` followed by a quote this many times in one source ends the scan: the work of a
+/// scan stays linear in the source whatever the guest wrote (the scan runs in a native, where
+/// a stop cannot interrupt it).
+const MAX_ATTEMPTS: usize = 4096;
 
 /// A decoded source.
 #[derive(Debug)]
@@ -221,7 +225,8 @@ fn literal_requires_native(
 }
 
 /// The literal `require('...')` calls in `text`, as the regular expression
-/// `/\brequire\s*\(\s*(['"])([^'"\\\n]{1,512})\1\s*\)/g` finds them, at most [`MAX_REQUIRES`].
+/// `/\brequire\s*\(\s*(['"])([^'"\\\n]{1,512})\1\s*\)/g` finds them, at most [`MAX_REQUIRES`]
+/// (and no more after [`MAX_ATTEMPTS`] candidates).
 /// A scan, not a parse: what it finds is only fetched ahead, so a miss costs nothing.
 pub(crate) fn literal_requires<T: Copy + Into<u32>>(text: &[T]) -> Vec<String> {
     const WORD: &[u8] = b"require";
@@ -236,6 +241,7 @@ pub(crate) fn literal_requires<T: Copy + Into<u32>>(text: &[T]) -> Vec<String> {
         i
     };
     let mut found = Vec::new();
+    let mut attempts = 0;
     let mut i = 0;
     while i + WORD.len() <= text.len() && found.len() < MAX_REQUIRES {
         let starts = WORD.iter().enumerate().all(|(k, &b)| at(i + k) == Some(u32::from(b)));
@@ -256,10 +262,18 @@ pub(crate) fn literal_requires<T: Copy + Into<u32>>(text: &[T]) -> Vec<String> {
                 continue;
             }
         };
+        attempts += 1;
+        if attempts > MAX_ATTEMPTS {
+            break;
+        }
+        // At most one character past the longest specifier: hostile text of nested
+        // `require('` cannot make the scan quadratic.
         let start = j + 1;
         let mut end = start;
         while let Some(c) = at(end) {
-            if [b'\'', b'"', b'\\', b'\n'].iter().any(|&stop| c == u32::from(stop)) {
+            if end - start > MAX_SPECIFIER
+                || [b'\'', b'"', b'\\', b'\n'].iter().any(|&stop| c == u32::from(stop))
+            {
                 break;
             }
             end += 1;
