@@ -13,6 +13,10 @@ pub(crate) fn init() {
             panic!("cannot load ICU data: error {err}");
         }
         v8::icu::set_default_locale("en-US");
+        // V8 seeds each isolate's generator (Math.random, the string hash seed) from
+        // /dev/urandom, which the sandbox does not let it open; without a source of its own it
+        // falls back to the time of day, a guessable seed.
+        v8::V8::set_entropy_source(|buffer: &mut [u8]| kernel_random(buffer));
         // The guest gets no handle on the collector: `gc()` would let it probe heap timing.
         v8::V8::set_flags_from_string("--no-expose-gc");
         // Sparkplug code is compiled on the session's own thread: a background compile that
@@ -27,6 +31,24 @@ pub(crate) fn init() {
         v8::V8::initialize();
         platform
     });
+}
+
+/// Fills `buffer` with random bytes from the kernel (getrandom, which the sandbox allows).
+pub(crate) fn kernel_random(buffer: &mut [u8]) -> bool {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        let rest = &mut buffer[filled..];
+        // SAFETY: getrandom writes at most `rest.len()` bytes into the slice we own.
+        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return false;
+        }
+        filled += n.unsigned_abs();
+    }
+    true
 }
 
 /// Runs the foreground tasks V8 posted for `isolate` (for example the completion of an

@@ -431,19 +431,8 @@ fn random_fill(
     _rv: v8::ReturnValue<'_>,
 ) {
     let Some(target) = view(scope, args.get(0)) else { return };
-    let buffer = bytes_mut(scope, target);
-    let mut filled = 0;
-    while filled < buffer.len() {
-        let rest = &mut buffer[filled..];
-        // SAFETY: getrandom writes at most `rest.len()` bytes into the slice we own.
-        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
-        if n < 0 {
-            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return throw_type_error(scope, "the kernel gave no random bytes");
-        }
-        filled += n.unsigned_abs();
+    if !crate::platform::kernel_random(bytes_mut(scope, target)) {
+        throw_type_error(scope, "the kernel gave no random bytes");
     }
 }
 
