@@ -17,31 +17,55 @@ use super::fs::{DirEntry, FsError, Metadata};
 
 /// Bytes of file contents kept; past it, files are read from the host as for any directory.
 pub const FROZEN_CONTENT_BYTES: usize = 64 * 1024 * 1024;
-/// Answers of each kind kept (paths probed, listings, links).
-const MAX_ENTRIES: usize = 65_536;
+/// Entries of file contents kept.
+const MAX_FILES: usize = 65_536;
+/// Bytes of answers of each kind kept (paths probed, listings, links): a guest probing paths
+/// that do not exist, however long, cannot grow them past this.
+const ANSWER_BYTES: usize = 8 * 1024 * 1024;
+/// What an answer costs beside the bytes of its paths and names.
+const ANSWER_OVERHEAD: usize = 128;
 
-/// A map that stops growing at [`MAX_ENTRIES`] (later answers are simply not kept).
+/// A map that stops growing at [`ANSWER_BYTES`] (later answers are simply not kept).
 #[derive(Debug)]
-pub(crate) struct Answers<K, V>(Mutex<HashMap<K, V>>);
+pub(crate) struct Answers<K, V> {
+    map: Mutex<(HashMap<K, V>, usize)>,
+    /// The bytes of an entry's paths and names.
+    weigh: fn(&K, &V) -> usize,
+}
 
 impl<K: Eq + Hash, V: Clone> Answers<K, V> {
-    fn new() -> Self {
-        Self(Mutex::new(HashMap::new()))
+    fn new(weigh: fn(&K, &V) -> usize) -> Self {
+        Self { map: Mutex::new((HashMap::new(), 0)), weigh }
     }
 
     pub(crate) fn get_or(&self, key: K, compute: impl FnOnce() -> V) -> V {
-        if let Some(known) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        if let Some(known) = self.map.lock().unwrap_or_else(PoisonError::into_inner).0.get(&key) {
             return known.clone();
         }
         // Computed outside the lock: two sessions asking at once both ask the host, and
         // either answer is the same.
         let value = compute();
-        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.len() < MAX_ENTRIES {
+        let cost = (self.weigh)(&key, &value).saturating_add(ANSWER_OVERHEAD);
+        let mut guard = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        let (map, bytes) = &mut *guard;
+        if *bytes + cost <= ANSWER_BYTES && !map.contains_key(&key) {
+            *bytes += cost;
             map.insert(key, value.clone());
         }
         value
     }
+}
+
+fn path_bytes(path: &Path) -> usize {
+    path.as_os_str().len()
+}
+
+fn error_bytes(err: &FsError) -> usize {
+    err.detail.as_ref().map_or(0, String::len)
+}
+
+fn weigh_path<K: AsRef<Path>>(key: &K, value: &Result<PathBuf, FsError>) -> usize {
+    path_bytes(key.as_ref()) + value.as_ref().map_or_else(error_bytes, |p| path_bytes(p))
 }
 
 #[derive(Debug)]
@@ -64,10 +88,17 @@ pub(crate) struct FrozenCache {
 impl FrozenCache {
     pub(crate) fn new() -> Self {
         Self {
-            metadata: Answers::new(),
-            listings: Answers::new(),
-            links: Answers::new(),
-            canonical: Answers::new(),
+            metadata: Answers::new(|(path, _), value| {
+                path_bytes(path) + value.as_ref().err().map_or(0, error_bytes)
+            }),
+            listings: Answers::new(|path, value| {
+                path_bytes(path)
+                    + value.as_ref().map_or_else(error_bytes, |entries| {
+                        entries.iter().map(|e| e.name.len() + 16).sum()
+                    })
+            }),
+            links: Answers::new(weigh_path),
+            canonical: Answers::new(weigh_path),
             contents: Mutex::new(Contents { files: HashMap::new(), bytes: 0 }),
         }
     }
@@ -97,7 +128,7 @@ impl FrozenCache {
         let (data, meta) = read()?;
         if offset == 0 && data.len() as u64 == meta.size {
             let mut contents = self.contents.lock().unwrap_or_else(PoisonError::into_inner);
-            if contents.files.len() < MAX_ENTRIES
+            if contents.files.len() < MAX_FILES
                 && contents.bytes + data.len() <= FROZEN_CONTENT_BYTES
                 && !contents.files.contains_key(path)
             {
@@ -106,5 +137,36 @@ impl FrozenCache {
             }
         }
         Ok((data, meta))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_stop_growing_at_their_byte_bound_and_keep_what_they_hold() {
+        let answers: Answers<PathBuf, Result<PathBuf, FsError>> = Answers::new(weigh_path);
+        let long = "x".repeat(4000);
+        let asked = std::cell::Cell::new(0);
+        let ask = |n: usize| {
+            answers.get_or(PathBuf::from(format!("{long}{n}")), || {
+                asked.set(asked.get() + 1);
+                Ok(PathBuf::from("target"))
+            })
+        };
+        // Each entry weighs about 4 KB: the 8 MiB bound keeps about 2,000 of them.
+        for n in 0..4000 {
+            assert_eq!(ask(n), Ok(PathBuf::from("target")));
+        }
+        assert_eq!(asked.get(), 4000);
+        let kept = answers.map.lock().unwrap_or_else(PoisonError::into_inner).0.len();
+        assert!((1900..2100).contains(&kept), "kept {kept}");
+        assert!(answers.map.lock().unwrap_or_else(PoisonError::into_inner).1 <= ANSWER_BYTES);
+        // What was kept is answered without asking; what was not is asked again.
+        assert!(ask(0).is_ok());
+        assert_eq!(asked.get(), 4000);
+        assert!(ask(3999).is_ok());
+        assert_eq!(asked.get(), 4001);
     }
 }
