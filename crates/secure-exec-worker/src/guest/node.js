@@ -31,7 +31,6 @@
   const StringPrototypeLastIndexOf = String.prototype.lastIndexOf;
   const StringPrototypeIncludes = String.prototype.includes;
   const StringPrototypeSplit = String.prototype.split;
-  const StringPrototypeMatchAll = String.prototype.matchAll;
   const StringPrototypeReplace = String.prototype.replace;
   const JSONParse = JSON.parse;
   const PromiseCtor = Promise;
@@ -650,10 +649,13 @@
       this.path = path;
       this.#entries = entries;
     }
-    #next() {
+    #open() {
       if (this.#closed) {
         throw codedError(ErrorCtor, 'ERR_DIR_CLOSED', 'Directory handle was closed');
       }
+    }
+    #next() {
+      this.#open();
       return this.#entries.length === 0 ? null : call(ArrayPrototypeShift, this.#entries);
     }
     readSync() { return this.#next(); }
@@ -676,7 +678,7 @@
       }
     }
     closeSync() {
-      if (this.#closed) throw codedError(ErrorCtor, 'ERR_DIR_CLOSED', 'Directory handle was closed');
+      this.#open();
       this.#closed = true;
     }
     close(callback) {

@@ -228,13 +228,15 @@
   // `base` goes before the braces: `<ref *1>` for an object a circular reference points at.
   function reduceToSingleLine(braces, entries, indentation, array, base = '') {
     const head = (base === '' ? '' : base + ' ') + braces[0];
+    // One entry (or group of entries) a line, indented under the head.
+    const lines = (items) => {
+      const pad = '\n' + ' '.repeat(indentation + 2);
+      return head + pad + call(ArrayPrototypeJoin, items, ',' + pad) + '\n' +
+        ' '.repeat(indentation) + braces[1];
+    };
     if (array !== undefined && entries.length > 6) {
       const grouped = groupArrayElements(entries, indentation, array);
-      if (grouped.length !== entries.length) {
-        const pad = '\n' + ' '.repeat(indentation + 2);
-        return head + pad + call(ArrayPrototypeJoin, grouped, ',' + pad) + '\n' +
-          ' '.repeat(indentation) + braces[1];
-      }
+      if (grouped.length !== entries.length) return lines(grouped);
     }
     let total = entries.length + braces[0].length + base.length + indentation;
     let multiline = false;
@@ -247,9 +249,7 @@
     if (!multiline && total + entries.length + 10 <= BREAK_LENGTH) {
       return head + ' ' + call(ArrayPrototypeJoin, entries, ', ') + ' ' + braces[1];
     }
-    const pad = '\n' + ' '.repeat(indentation + 2);
-    return head + pad + call(ArrayPrototypeJoin, entries, ',' + pad) + '\n' +
-      ' '.repeat(indentation) + braces[1];
+    return lines(entries);
   }
 
   // As Node: objects a circular reference points at are numbered in the order the references
