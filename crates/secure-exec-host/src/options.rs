@@ -182,7 +182,8 @@ pub struct NodeRuntimeOptions {
     /// Extra `process.argv` entries after `["secure-exec", filename]`.
     pub argv: Vec<String>,
     /// The guest's world: its filesystems (mounts), working directory and I/O bounds.
-    /// Default: an empty in-memory `/`, fresh for every session, no host path visible.
+    /// Default: an in-memory `/` (empty but for `/tmp`), fresh for every session, no host path
+    /// visible.
     pub system: SystemDriver,
 }
 

@@ -36,8 +36,8 @@ pub const DEFAULT_MAX_READ_BYTES: u64 = 1024 * 1024 * 1024;
 pub const DEFAULT_MAX_WRITE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The world a session's guest sees: its filesystems, working directory and network. Deny by
-/// default: [`SystemDriver::default()`] shows no host path at all, only an empty in-memory
-/// filesystem at `/`, fresh for every session, and reaches no host on the network.
+/// default: [`SystemDriver::default()`] shows no host path at all, only an in-memory filesystem
+/// at `/` (empty but for `/tmp`), fresh for every session, and reaches no host on the network.
 ///
 /// ```
 /// use secure_exec_host::{HostDir, MemFs, SystemDriver};
@@ -189,10 +189,10 @@ impl SystemDriver {
     pub(crate) fn session(&self) -> Arc<SessionWorld> {
         let mut mounts = self.mounts.clone();
         if !mounts.iter().any(|m| m.at == "/") {
-            mounts.push(Mount {
-                at: "/".to_owned(),
-                fs: Arc::new(MemFs::with_quota(self.root_quota)),
-            });
+            let root = MemFs::with_quota(self.root_quota);
+            // `os.tmpdir()` is `/tmp`, as on Linux: programs make their scratch files there.
+            let _ = root.create_dir(std::path::Path::new("tmp"));
+            mounts.push(Mount { at: "/".to_owned(), fs: Arc::new(root) });
         }
         Arc::new(SessionWorld {
             mounts: Arc::new(MountTable::new(mounts)),

@@ -59,7 +59,7 @@ async fn modules_the_sandbox_cannot_offer_fail_clearly_and_fs_shows_no_host_path
         .exec("const fs = require('fs'); console.log(fs.readdirSync('/'), fs.existsSync('/etc/passwd'), fs.existsSync('/proc/self'))")
         .await
         .unwrap();
-    assert_eq!(r.stdout, "[] false false\n", "{r:?}");
+    assert_eq!(r.stdout, "[ 'tmp' ] false false\n", "{r:?}");
     assert_pristine(&rt).await;
 }
 
@@ -67,10 +67,24 @@ async fn modules_the_sandbox_cannot_offer_fail_clearly_and_fs_shows_no_host_path
 async fn process_binding_and_friends_do_not_exist() {
     let (rt, _v8) = support::runtime().await;
     let r = rt
-        .exec("console.log(typeof process.binding, typeof process._linkedBinding, typeof process.dlopen, typeof process.kill, typeof process.mainModule)")
+        .exec("console.log(typeof process.binding, typeof process._linkedBinding, typeof process.dlopen)")
         .await
         .unwrap();
-    assert_eq!(r.stdout, "undefined undefined undefined undefined undefined\n");
+    assert_eq!(r.stdout, "undefined undefined undefined\n");
+    // process.kill reaches no process: the guest may only probe itself.
+    let r = rt
+        .exec(
+            r#"for (const [pid, sig] of [[1, 'SIGKILL'], [1, 'SIGTERM'], [0, 'SIGKILL'], [-1, 'SIGKILL'], [2, 0]]) {
+                 try { process.kill(pid, sig); console.log('sent'); } catch (e) { console.log(e.code); }
+               }
+               console.log(process.kill(process.pid, 0));"#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.stdout, "ERR_NOT_SUPPORTED\nERR_NOT_SUPPORTED\nESRCH\nESRCH\nESRCH\ntrue\n",
+        "{r:?}"
+    );
     let r = rt.exec("process.binding('spawn_sync')").await.unwrap();
     assert!(r.error_message.unwrap().contains("TypeError: process.binding is not a function"));
 }
@@ -285,7 +299,7 @@ mod host_mounts {
                 tryIt('dot dot', () => fs.readFileSync('../../../../../../etc/passwd', 'utf8'));
                 tryIt('dot dot abs', () => fs.readFileSync('/app/../../../etc/passwd', 'utf8'));
                 tryIt('dot dot list', () => fs.readdirSync('/app/../..'));
-                tryIt('dot dot write', () => fs.writeFileSync('/app/../../../tmp/planted', 'x'));
+                tryIt('dot dot write', () => fs.writeFileSync('/app/../../../etc/planted', 'x'));
                 tryIt('require dot dot', () => require('../../../etc/passwd'));
                 tryIt('require abs', () => require('/etc/passwd'));
                 tryIt('ok link', () => fs.readFileSync('ok-link', 'utf8'));
@@ -304,11 +318,11 @@ mod host_mounts {
             r.stdout,
             "abs link EACCES\nrel link EACCES\ndir link EACCES\ndir link list EACCES\n\
              write through link EACCES\nrealpath abs EACCES\ndot dot ENOENT\ndot dot abs ENOENT\n\
-             dot dot list GOT app\ndot dot write ENOENT\nrequire dot dot MODULE_NOT_FOUND\n\
+             dot dot list GOT app,tmp\ndot dot write ENOENT\nrequire dot dot MODULE_NOT_FOUND\n\
              require abs MODULE_NOT_FOUND\nok link GOT fine\nlstat link GOT true\nreadlink GOT inside.txt\n"
         );
         assert!(!outside.path().join("planted.txt").exists());
-        assert!(!std::path::Path::new("/tmp/planted").exists());
+        assert!(!std::path::Path::new("/etc/planted").exists());
     }
 
     #[tokio::test]

@@ -246,9 +246,9 @@ async fn the_default_root_is_fresh_for_every_session_and_has_a_quota() {
         .exec("require('fs').writeFileSync('/left.txt', 'x'); console.log(require('fs').readdirSync('/'))")
         .await
         .unwrap();
-    assert_eq!(r.stdout, "[ 'left.txt' ]\n", "{:?}", r.error_message);
+    assert_eq!(r.stdout, "[ 'left.txt', 'tmp' ]\n", "{:?}", r.error_message);
     let r = rt.exec("console.log(require('fs').readdirSync('/'))").await.unwrap();
-    assert_eq!(r.stdout, "[]\n", "nothing passes between sessions: {:?}", r.error_message);
+    assert_eq!(r.stdout, "[ 'tmp' ]\n", "nothing passes between sessions: {:?}", r.error_message);
     let r = rt
         .exec(
             r#"
@@ -522,4 +522,23 @@ console.log(names.sort());
 "#;
     oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
     v8.dispose().await;
+}
+
+#[tokio::test]
+async fn the_default_root_has_the_temp_dir_programs_expect() {
+    let v8 = support::spawn().await;
+    let rt = support::with_system(&v8, SystemDriver::default());
+    let r = rt
+        .exec(
+            r#"
+            const fs = require('fs'), os = require('os'), path = require('path');
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'work-'));
+            fs.writeFileSync(path.join(dir, 'a.txt'), 'scratch');
+            console.log(os.tmpdir(), fs.statSync(os.tmpdir()).isDirectory(), dir.startsWith('/tmp/work-'),
+              fs.readFileSync(path.join(dir, 'a.txt'), 'utf8'));
+            "#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, "/tmp true true scratch\n", "{r:?}");
 }

@@ -21,6 +21,7 @@ mod hostile_worker;
 mod limits;
 mod modules;
 mod network;
+mod node_surface;
 mod npm_packages;
 mod process;
 mod registry;

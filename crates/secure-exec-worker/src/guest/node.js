@@ -20,6 +20,16 @@
   const MapPrototypeSet = Map.prototype.set;
   const MapPrototypeHas = Map.prototype.has;
   const MapPrototypeDelete = Map.prototype.delete;
+  const ArrayIsArray = Array.isArray;
+  const ArrayPrototypeIncludes = Array.prototype.includes;
+  const ObjectPrototypeHasOwnProperty = Object.hasOwn;
+  const RegExpCtor = RegExp;
+  const StringPrototypeToWellFormed = String.prototype.toWellFormed;
+  const SymbolCtor = Symbol;
+  const SymbolAsyncIterator = Symbol.asyncIterator;
+  const SymbolDispose = Symbol.dispose;
+  // V8's longest string on 64-bit machines (buffer.constants.MAX_STRING_LENGTH).
+  const STRING_MAX_LENGTH = 2 ** 29 - 24;
   const ArrayPrototypePush = Array.prototype.push;
   const ArrayPrototypeJoin = Array.prototype.join;
   const ArrayPrototypeSlice = Array.prototype.slice;
@@ -775,6 +785,37 @@
   define('fstat', ([fd]) => fstatOp(fd), { promise: false });
   define('close', ([fd]) => closeOp(fd), { promise: false });
   define('ftruncate', ([fd, len]) => ftruncateOp(fd, len), { promise: false });
+  // A write is with the host when it returns: there is nothing left to flush.
+  function* syncOp(fd, syscall) {
+    descriptor(fd, syscall);
+    return undefined;
+  }
+  define('fsync', ([fd]) => syncOp(fd, 'fsync'), { promise: false });
+  define('fdatasync', ([fd]) => syncOp(fd, 'fdatasync'), { promise: false });
+  // Scatter and gather: one read or write per buffer, stopping at a short read.
+  function* vectorOp(fd, buffers, position, write) {
+    if (!ArrayIsArray(buffers)) throw invalidArgType('buffers', 'an instance of ArrayBufferView[]', buffers);
+    let total = 0;
+    for (const buffer of buffers) {
+      const at = typeof position === 'number' ? position + total : position;
+      const n = write ? yield* writeOp(fd, buffer, 0, buffer.byteLength, at)
+        : yield* readOp(fd, buffer, 0, buffer.byteLength, at);
+      total += n;
+      if (n < buffer.byteLength) break;
+    }
+    return total;
+  }
+  define('readv', ([fd, buffers, position]) => vectorOp(fd, buffers, position, false), { promise: false });
+  define('writev', ([fd, buffers, position]) => vectorOp(fd, buffers, position, true), { promise: false });
+  // They call back with (err, bytes, buffers), as Node's.
+  for (const name of ['readv', 'writev']) {
+    const plain = fs[name];
+    fs[name] = function (fd, buffers, ...rest) {
+      const callback = rest[rest.length - 1];
+      ReflectApply(plain, undefined, [fd, buffers, ...call(ArrayPrototypeSlice, rest, 0, -1),
+        (err, n) => callback(err, n, buffers)]);
+    };
+  }
   fs.realpathSync.native = fs.realpathSync;
   fs.realpath.native = fs.realpath;
 
@@ -813,6 +854,14 @@
       return promised(writeFileOp(descriptor(this.fd, 'write').shown, data, options(opts, { encoding: 'utf8', flag: 'w' })));
     }
     stat() { return promised(fstatOp(this.fd)); }
+    sync() { return promised(syncOp(this.fd, 'fsync')); }
+    datasync() { return promised(syncOp(this.fd, 'fdatasync')); }
+    readv(buffers, position) {
+      return promised(vectorOp(this.fd, buffers, position, false)).then((bytesRead) => ({ bytesRead, buffers }));
+    }
+    writev(buffers, position) {
+      return promised(vectorOp(this.fd, buffers, position, true)).then((bytesWritten) => ({ bytesWritten, buffers }));
+    }
     truncate(len) { return promised(ftruncateOp(this.fd, len)); }
     close() { return promised(closeOp(this.fd)); }
   }
@@ -911,24 +960,38 @@
     return stream;
   };
 
-  fs.constants = ObjectFreeze({ F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1, COPYFILE_EXCL: 1,
-    COPYFILE_FICLONE: 2, COPYFILE_FICLONE_FORCE: 4, O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2,
-    O_CREAT: 64, O_EXCL: 128, O_TRUNC: 512, O_APPEND: 1024, S_IFMT: 0o170000,
-    S_IFREG: 0o100000, S_IFDIR: 0o040000, S_IFLNK: 0o120000 });
+  // Linux's values, in Node's order.
+  fs.constants = ObjectFreeze({ UV_FS_SYMLINK_DIR: 1, UV_FS_SYMLINK_JUNCTION: 2, O_RDONLY: 0,
+    O_WRONLY: 1, O_RDWR: 2, UV_DIRENT_UNKNOWN: 0, UV_DIRENT_FILE: 1, UV_DIRENT_DIR: 2,
+    UV_DIRENT_LINK: 3, UV_DIRENT_FIFO: 4, UV_DIRENT_SOCKET: 5, UV_DIRENT_CHAR: 6,
+    UV_DIRENT_BLOCK: 7, EXTENSIONLESS_FORMAT_JAVASCRIPT: 0, EXTENSIONLESS_FORMAT_WASM: 1,
+    S_IFMT: 61440, S_IFREG: 32768, S_IFDIR: 16384, S_IFCHR: 8192, S_IFBLK: 24576, S_IFIFO: 4096,
+    S_IFLNK: 40960, S_IFSOCK: 49152, O_CREAT: 64, O_EXCL: 128, UV_FS_O_FILEMAP: 0, O_NOCTTY: 256,
+    O_TRUNC: 512, O_APPEND: 1024, O_DIRECTORY: 65536, O_NOATIME: 262144, O_NOFOLLOW: 131072,
+    O_SYNC: 1052672, O_DSYNC: 4096, O_DIRECT: 16384, O_NONBLOCK: 2048, S_IRWXU: 448,
+    S_IRUSR: 256, S_IWUSR: 128, S_IXUSR: 64, S_IRWXG: 56, S_IRGRP: 32, S_IWGRP: 16, S_IXGRP: 8,
+    S_IRWXO: 7, S_IROTH: 4, S_IWOTH: 2, S_IXOTH: 1, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1,
+    UV_FS_COPYFILE_EXCL: 1, COPYFILE_EXCL: 1, UV_FS_COPYFILE_FICLONE: 2, COPYFILE_FICLONE: 2,
+    UV_FS_COPYFILE_FICLONE_FORCE: 4, COPYFILE_FICLONE_FORCE: 4 });
   ObjectAssign(fs, { F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 });
   promises.constants = fs.constants;
   fs.Stats = Stats;
   fs.Dirent = Dirent;
   fs.promises = promises;
   for (const name of ['watch', 'watchFile', 'unwatchFile', 'symlink', 'link', 'chmod', 'chown',
-    'utimes', 'mkdtemp', 'opendir', 'cp']) {
-    if (fs[name] === undefined) {
-      const fail = () => { throw notSupported('fs.' + name + '()'); };
-      fs[name] = fail;
-      fs[name + 'Sync'] = fail;
-      promises[name] = () => PromiseCtor.reject(notSupported('fs.promises.' + name + '()'));
-    }
+    'utimes', 'lchmod', 'lchown', 'lutimes', 'statfs', 'fchmod', 'fchown', 'futimes']) {
+    const fail = () => { throw notSupported('fs.' + name + '()'); };
+    fs[name] = fail;
+    fs[name + 'Sync'] = fail;
+    // fs.promises has no descriptor forms (a FileHandle's methods are those).
+    if (name[0] !== 'f') promises[name] = () => PromiseCtor.reject(notSupported('fs.promises.' + name + '()'));
   }
+  // The classes behind createReadStream and createWriteStream.
+  fs.ReadStream = fs.FileReadStream = function ReadStream(path, opts) { return fs.createReadStream(path, opts); };
+  fs.WriteStream = fs.FileWriteStream = function WriteStream(path, opts) { return fs.createWriteStream(path, opts); };
+  fs.Dir = Dir;
+  fs.openAsBlob = (path, opts) => promised(readFileOp(path, { encoding: null, flag: 'r' }))
+    .then((bytes) => new (net().Blob)([bytes], { type: opts && opts.type !== undefined ? StringCtor(opts.type) : '' }));
 
   // ---------------------------------------------------------------- prefetch
   // Every module is a host call; one after another they cost a round trip each. So before a
@@ -1036,7 +1099,7 @@
     tls: ['SecureContext', 'Server', 'TLSSocket', 'connect', 'createSecureContext', 'createServer'],
     trace_events: ['createTracing', 'getEnabledCategories'],
     v8: ['cachedDataVersionTag', 'deserialize', 'getHeapSnapshot', 'getHeapStatistics', 'serialize', 'setFlagsFromString', 'writeHeapSnapshot'],
-    vm: ['Script', 'compileFunction', 'createContext', 'isContext', 'runInContext', 'runInNewContext', 'runInThisContext'],
+    vm: ['Script', 'compileFunction', 'createContext', 'createScript', 'isContext', 'runInContext', 'runInNewContext', 'runInThisContext'],
     wasi: ['WASI'],
     worker_threads: ['MessageChannel', 'MessagePort', 'Worker', 'BroadcastChannel', 'receiveMessageOnPort', 'markAsUntransferable'],
   };
@@ -1205,7 +1268,6 @@
   }));
   registerBuiltin('perf_hooks', () => ({ performance: prelude.loadWeb().performance }));
   registerBuiltin('console', () => globalThis.console);
-  registerBuiltin('constants', () => ObjectAssign({}, requireBuiltin('os').constants, fs.constants));
   registerBuiltin('tty', () => {
     const noTerminal = () => { throw notSupported('A terminal'); };
     return { isatty: () => false, ReadStream: noTerminal, WriteStream: noTerminal };
@@ -1238,6 +1300,619 @@
   }));
   registerBuiltin('crypto', () => makeCrypto());
   registerBuiltin('zlib', () => makeZlib());
+
+  // ---------------------------------------------------------------- the rest of Node's surface
+  // Members the npm implementations (or the modules above) lack, added as each module is
+  // built; checked against Node in tests/it/node_surface.rs.
+  function extend(name, add) {
+    const factory = call(MapPrototypeGet, builtinFactories, name);
+    registerBuiltin(name, () => {
+      const module = factory();
+      add(module);
+      return module;
+    });
+  }
+
+  // Linux's numbers (x86-64), as Node reports them: the ABI, not anything of the host.
+  let linux;
+  function linuxConstants() {
+    if (linux !== undefined) return linux;
+    const errno = ObjectFreeze({ E2BIG: 7, EACCES: 13, EADDRINUSE: 98, EADDRNOTAVAIL: 99,
+      EAFNOSUPPORT: 97, EAGAIN: 11, EALREADY: 114, EBADF: 9, EBADMSG: 74, EBUSY: 16,
+      ECANCELED: 125, ECHILD: 10, ECONNABORTED: 103, ECONNREFUSED: 111, ECONNRESET: 104,
+      EDEADLK: 35, EDESTADDRREQ: 89, EDOM: 33, EDQUOT: 122, EEXIST: 17, EFAULT: 14, EFBIG: 27,
+      EHOSTUNREACH: 113, EIDRM: 43, EILSEQ: 84, EINPROGRESS: 115, EINTR: 4, EINVAL: 22, EIO: 5,
+      EISCONN: 106, EISDIR: 21, ELOOP: 40, EMFILE: 24, EMLINK: 31, EMSGSIZE: 90, EMULTIHOP: 72,
+      ENAMETOOLONG: 36, ENETDOWN: 100, ENETRESET: 102, ENETUNREACH: 101, ENFILE: 23,
+      ENOBUFS: 105, ENODATA: 61, ENODEV: 19, ENOENT: 2, ENOEXEC: 8, ENOLCK: 37, ENOLINK: 67,
+      ENOMEM: 12, ENOMSG: 42, ENOPROTOOPT: 92, ENOSPC: 28, ENOSR: 63, ENOSTR: 60, ENOSYS: 38,
+      ENOTCONN: 107, ENOTDIR: 20, ENOTEMPTY: 39, ENOTSOCK: 88, ENOTSUP: 95, ENOTTY: 25, ENXIO: 6,
+      EOPNOTSUPP: 95, EOVERFLOW: 75, EPERM: 1, EPIPE: 32, EPROTO: 71, EPROTONOSUPPORT: 93,
+      EPROTOTYPE: 91, ERANGE: 34, EROFS: 30, ESPIPE: 29, ESRCH: 3, ESTALE: 116, ETIME: 62,
+      ETIMEDOUT: 110, ETXTBSY: 26, EWOULDBLOCK: 11, EXDEV: 18 });
+    const signals = ObjectFreeze({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5,
+      SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11,
+      SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGCHLD: 17, SIGSTKFLT: 16, SIGCONT: 18,
+      SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25,
+      SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPOLL: 29, SIGPWR: 30, SIGSYS: 31 });
+    const priority = ObjectFreeze({ PRIORITY_LOW: 19, PRIORITY_BELOW_NORMAL: 10,
+      PRIORITY_NORMAL: 0, PRIORITY_ABOVE_NORMAL: -7, PRIORITY_HIGH: -14, PRIORITY_HIGHEST: -20 });
+    const dlopen = ObjectFreeze({ RTLD_LAZY: 1, RTLD_NOW: 2, RTLD_GLOBAL: 256, RTLD_LOCAL: 0,
+      RTLD_DEEPBIND: 8 });
+    linux = { errno, signals, priority, dlopen };
+    return linux;
+  }
+
+  // libuv's error names and messages, by (negative) errno: util.getSystemErrorName/Map.
+  let systemErrors;
+  function systemErrorMap() {
+    if (systemErrors !== undefined) return systemErrors;
+    systemErrors = new SafeMap([
+     [-7, ['E2BIG', 'argument list too long']], [-13, ['EACCES', 'permission denied']],
+     [-98, ['EADDRINUSE', 'address already in use']],
+     [-99, ['EADDRNOTAVAIL', 'address not available']],
+     [-97, ['EAFNOSUPPORT', 'address family not supported']],
+     [-11, ['EAGAIN', 'resource temporarily unavailable']],
+     [-3000, ['EAI_ADDRFAMILY', 'address family not supported']],
+     [-3001, ['EAI_AGAIN', 'temporary failure']], [-3002, ['EAI_BADFLAGS', 'bad ai_flags value']],
+     [-3013, ['EAI_BADHINTS', 'invalid value for hints']],
+     [-3003, ['EAI_CANCELED', 'request canceled']], [-3004, ['EAI_FAIL', 'permanent failure']],
+     [-3005, ['EAI_FAMILY', 'ai_family not supported']], [-3006, ['EAI_MEMORY', 'out of memory']],
+     [-3007, ['EAI_NODATA', 'no address']], [-3008, ['EAI_NONAME', 'unknown node or service']],
+     [-3009, ['EAI_OVERFLOW', 'argument buffer overflow']],
+     [-3014, ['EAI_PROTOCOL', 'resolved protocol is unknown']],
+     [-3010, ['EAI_SERVICE', 'service not available for socket type']],
+     [-3011, ['EAI_SOCKTYPE', 'socket type not supported']],
+     [-114, ['EALREADY', 'connection already in progress']],
+     [-9, ['EBADF', 'bad file descriptor']], [-16, ['EBUSY', 'resource busy or locked']],
+     [-125, ['ECANCELED', 'operation canceled']],
+     [-4080, ['ECHARSET', 'invalid Unicode character']],
+     [-103, ['ECONNABORTED', 'software caused connection abort']],
+     [-111, ['ECONNREFUSED', 'connection refused']],
+     [-104, ['ECONNRESET', 'connection reset by peer']],
+     [-89, ['EDESTADDRREQ', 'destination address required']],
+     [-17, ['EEXIST', 'file already exists']],
+     [-14, ['EFAULT', 'bad address in system call argument']], [-27, ['EFBIG', 'file too large']],
+     [-113, ['EHOSTUNREACH', 'host is unreachable']], [-4, ['EINTR', 'interrupted system call']],
+     [-22, ['EINVAL', 'invalid argument']], [-5, ['EIO', 'i/o error']],
+     [-106, ['EISCONN', 'socket is already connected']],
+     [-21, ['EISDIR', 'illegal operation on a directory']],
+     [-40, ['ELOOP', 'too many symbolic links encountered']],
+     [-24, ['EMFILE', 'too many open files']], [-90, ['EMSGSIZE', 'message too long']],
+     [-36, ['ENAMETOOLONG', 'name too long']], [-100, ['ENETDOWN', 'network is down']],
+     [-101, ['ENETUNREACH', 'network is unreachable']], [-23, ['ENFILE', 'file table overflow']],
+     [-105, ['ENOBUFS', 'no buffer space available']], [-19, ['ENODEV', 'no such device']],
+     [-2, ['ENOENT', 'no such file or directory']], [-12, ['ENOMEM', 'not enough memory']],
+     [-64, ['ENONET', 'machine is not on the network']],
+     [-92, ['ENOPROTOOPT', 'protocol not available']],
+     [-28, ['ENOSPC', 'no space left on device']], [-38, ['ENOSYS', 'function not implemented']],
+     [-107, ['ENOTCONN', 'socket is not connected']], [-20, ['ENOTDIR', 'not a directory']],
+     [-39, ['ENOTEMPTY', 'directory not empty']],
+     [-88, ['ENOTSOCK', 'socket operation on non-socket']],
+     [-95, ['ENOTSUP', 'operation not supported on socket']],
+     [-75, ['EOVERFLOW', 'value too large for defined data type']],
+     [-1, ['EPERM', 'operation not permitted']], [-32, ['EPIPE', 'broken pipe']],
+     [-71, ['EPROTO', 'protocol error']], [-93, ['EPROTONOSUPPORT', 'protocol not supported']],
+     [-91, ['EPROTOTYPE', 'protocol wrong type for socket']],
+     [-34, ['ERANGE', 'result too large']], [-30, ['EROFS', 'read-only file system']],
+     [-108, ['ESHUTDOWN', 'cannot send after transport endpoint shutdown']],
+     [-29, ['ESPIPE', 'invalid seek']], [-3, ['ESRCH', 'no such process']],
+     [-110, ['ETIMEDOUT', 'connection timed out']], [-26, ['ETXTBSY', 'text file is busy']],
+     [-18, ['EXDEV', 'cross-device link not permitted']], [-4094, ['UNKNOWN', 'unknown error']],
+     [-4095, ['EOF', 'end of file']], [-6, ['ENXIO', 'no such device or address']],
+     [-31, ['EMLINK', 'too many links']], [-112, ['EHOSTDOWN', 'host is down']],
+     [-121, ['EREMOTEIO', 'remote I/O error']],
+     [-25, ['ENOTTY', 'inappropriate ioctl for device']],
+     [-4028, ['EFTYPE', 'inappropriate file type or format']],
+     [-84, ['EILSEQ', 'illegal byte sequence']],
+     [-94, ['ESOCKTNOSUPPORT', 'socket type not supported']],
+     [-61, ['ENODATA', 'no data available']], [-49, ['EUNATCH', 'protocol driver not attached']],
+    ]);
+    return systemErrors;
+  }
+
+  // Node's .env parser (util.parseEnv, process.loadEnvFile), quirks included: a key runs to
+  // the next `=` (even across lines), `export ` before it is dropped; a value in quotes ('',
+  // "", ``) may span lines and `\n` is expanded in double quotes only; an unquoted value ends
+  // at the line's end or a `#`, trimmed of spaces; the last one of a key wins.
+  function parseEnv(input) {
+    const store = new SafeMap();
+    const trimSpaces = (text) => {
+      let a = 0;
+      let b = text.length;
+      while (a < b && text[a] === ' ') a++;
+      while (b > a && text[b - 1] === ' ') b--;
+      return call(StringPrototypeSlice, text, a, b);
+    };
+    const from = (text, at) => (at < 0 ? '' : call(StringPrototypeSlice, text, at));
+    let content = trimSpaces(call(StringPrototypeReplace, StringCtor(input), /\r/g, ''));
+    while (content.length > 0) {
+      if (content[0] === '\n' || content[0] === '#') {
+        const newline = call(StringPrototypeIndexOf, content, '\n');
+        if (newline >= 0) {
+          content = call(StringPrototypeSlice, content, newline + 1);
+          continue;
+        }
+      }
+      const equal = call(StringPrototypeIndexOf, content, '=');
+      if (equal < 0) break;
+      let key = trimSpaces(call(StringPrototypeSlice, content, 0, equal));
+      content = call(StringPrototypeSlice, content, equal + 1);
+      if (key === '') break;
+      if (call(StringPrototypeStartsWith, key, 'export ')) key = call(StringPrototypeSlice, key, 7);
+      if (content.length === 0) {
+        call(MapPrototypeSet, store, key, '');
+        break;
+      }
+      const quote = content[0];
+      if (quote === '"' || quote === "'" || quote === '`') {
+        const closing = call(StringPrototypeIndexOf, content, quote, 1);
+        if (closing < 0) {
+          // Unclosed: the rest of the line, quote and all.
+          const newline = call(StringPrototypeIndexOf, content, '\n');
+          if (newline < 0) break;
+          call(MapPrototypeSet, store, key, call(StringPrototypeSlice, content, 0, newline));
+          content = call(StringPrototypeSlice, content, newline);
+          continue;
+        }
+        let value = call(StringPrototypeSlice, content, 1, closing);
+        if (quote === '"') value = call(StringPrototypeReplace, value, /\\n/g, '\n');
+        call(MapPrototypeSet, store, key, value);
+        content = from(content, call(StringPrototypeIndexOf, content, '\n', closing + 1));
+        continue;
+      }
+      const newline = call(StringPrototypeIndexOf, content, '\n');
+      let value = newline < 0 ? content : call(StringPrototypeSlice, content, 0, newline);
+      const hash = call(StringPrototypeIndexOf, value, '#');
+      if (hash >= 0) value = call(StringPrototypeSlice, value, 0, hash);
+      call(MapPrototypeSet, store, key, trimSpaces(value));
+      content = from(content, newline);
+    }
+    // In key order, as Node's (a sorted map).
+    const out = {};
+    for (const name of [...store.keys()].sort()) out[name] = call(MapPrototypeGet, store, name);
+    return out;
+  }
+
+  function loadEnvFile(path = '.env') {
+    const parsed = parseEnv(fs.readFileSync(path, 'utf8'));
+    // As Node's: what the environment already has is kept.
+    for (const name of ObjectKeys(parsed)) {
+      if (!ObjectPrototypeHasOwnProperty(process.env, name)) process.env[name] = parsed[name];
+    }
+  }
+
+  function getBuiltinModule(id) {
+    if (typeof id !== 'string') throw invalidArgType('id', 'of type string', id);
+    let name;
+    try {
+      name = builtinName(id);
+    } catch {
+      return undefined;
+    }
+    return name === undefined ? undefined : requireBuiltin(name);
+  }
+
+  function stdin() {
+    const { Readable } = requireBuiltin('stream');
+    const stream = new Readable({ read() { this.push(null); } });
+    stream.fd = 0;
+    stream.isTTY = false;
+    return stream;
+  }
+
+  // `new Console(stdout[, stderr])` or `new Console({ stdout, stderr })`: console's methods,
+  // writing to the given streams.
+  function Console(stdout, stderr) {
+    if (!new.target) return new Console(stdout, stderr);
+    const streams = stdout !== null && typeof stdout === 'object' && typeof stdout.write !== 'function'
+      ? stdout : { stdout, stderr };
+    const out = streams.stdout;
+    if (out === null || typeof out !== 'object' || typeof out.write !== 'function') {
+      throw invalidArgType('stdout', 'an instance of Stream', out);
+    }
+    const err = streams.stderr === undefined ? out : streams.stderr;
+    const inspectOptions = streams.inspectOptions;
+    let indent = '';
+    const counts = new SafeMap();
+    const times = new SafeMap();
+    const print = (stream, args) => {
+      let text = prelude.formatWithOptions(inspectOptions, ...args);
+      if (indent !== '') text = indent + call(StringPrototypeReplace, text, /\n/g, '\n' + indent);
+      stream.write(text + '\n');
+    };
+    const self = this;
+    ObjectAssign(self, {
+      log: (...args) => print(out, args),
+      info: (...args) => print(out, args),
+      debug: (...args) => print(out, args),
+      dirxml: (...args) => print(out, args),
+      table: (...args) => print(out, args),
+      warn: (...args) => print(err, args),
+      error: (...args) => print(err, args),
+      trace: (...args) => {
+        const trace = new ErrorCtor(prelude.format(...args));
+        trace.name = 'Trace';
+        print(err, [trace.stack]);
+      },
+      dir: (value, options) => print(out, [prelude.inspect(value, ObjectAssign({}, inspectOptions, options))]),
+      assert: (condition, ...args) => {
+        if (!condition) print(err, ['Assertion failed' + (args.length ? ':' : ''), ...args]);
+      },
+      count: (label = 'default') => {
+        const n = (call(MapPrototypeGet, counts, label) || 0) + 1;
+        call(MapPrototypeSet, counts, label, n);
+        print(out, [label + ': ' + n]);
+      },
+      countReset: (label = 'default') => { call(MapPrototypeDelete, counts, label); },
+      time: (label = 'default') => { call(MapPrototypeSet, times, label, DateCtor.now()); },
+      timeEnd: (label = 'default') => {
+        const start = call(MapPrototypeGet, times, label);
+        if (start === undefined) return;
+        call(MapPrototypeDelete, times, label);
+        print(out, [label + ': ' + (DateCtor.now() - start) + 'ms']);
+      },
+      timeLog: (label = 'default', ...args) => {
+        const start = call(MapPrototypeGet, times, label);
+        if (start !== undefined) print(out, [label + ': ' + (DateCtor.now() - start) + 'ms', ...args]);
+      },
+      group: (...args) => { if (args.length) print(out, args); indent += '  '; },
+      groupEnd: () => { indent = call(StringPrototypeSlice, indent, 2); },
+      profile() {}, profileEnd() {}, timeStamp() {},
+    });
+    self.groupCollapsed = self.group;
+  }
+
+  extend('os', (os) => {
+    const { errno, signals, priority, dlopen } = linuxConstants();
+    os.constants = ObjectFreeze({ UV_UDP_REUSEADDR: 4, dlopen, errno, signals, priority });
+  });
+  registerBuiltin('constants', () => {
+    const { errno, signals, priority, dlopen } = linuxConstants();
+    return ObjectAssign({}, dlopen, errno, priority, signals, fs.constants);
+  });
+
+  extend('util', (util) => {
+    util.debug = util.debuglog;
+    util.formatWithOptions = (inspectOptions, ...args) => {
+      if (inspectOptions === null || typeof inspectOptions !== 'object') {
+        throw invalidArgType('inspectOptions', 'of type object', inspectOptions);
+      }
+      return prelude.formatWithOptions(inspectOptions, ...args);
+    };
+    // The escape sequences Node strips (its own pattern: CSI and OSC sequences).
+    const ANSI = new RegExpCtor('[\\u001B\\u009B][[\\]()#;?]*' +
+      '(?:(?:(?:(?:;[-a-zA-Z\\d\\/\\#&.:=?%@~_]+)*' +
+      '|[a-zA-Z\\d]+(?:;[-a-zA-Z\\d\\/\\#&.:=?%@~_]*)*)?' +
+      '(?:\\u0007|\\u001B\\u005C|\\u009C))' +
+      '|(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PR-TZcf-ntqry=><~]))', 'g');
+    util.stripVTControlCharacters = (text) => {
+      if (typeof text !== 'string') throw invalidArgType('str', 'of type string', text);
+      return call(StringPrototypeReplace, text, ANSI, '');
+    };
+    util.toUSVString = (text) => call(StringPrototypeToWellFormed, StringCtor(text));
+    const STYLES = { reset: [0, 0], bold: [1, 22], dim: [2, 22], italic: [3, 23], underline: [4, 24],
+      blink: [5, 25], inverse: [7, 27], hidden: [8, 28], strikethrough: [9, 29],
+      doubleunderline: [21, 24], black: [30, 39], red: [31, 39], green: [32, 39], yellow: [33, 39],
+      blue: [34, 39], magenta: [35, 39], cyan: [36, 39], white: [37, 39], bgBlack: [40, 49],
+      bgRed: [41, 49], bgGreen: [42, 49], bgYellow: [43, 49], bgBlue: [44, 49], bgMagenta: [45, 49],
+      bgCyan: [46, 49], bgWhite: [47, 49], framed: [51, 54], overlined: [53, 55], gray: [90, 39],
+      redBright: [91, 39], greenBright: [92, 39], yellowBright: [93, 39], blueBright: [94, 39],
+      magentaBright: [95, 39], cyanBright: [96, 39], whiteBright: [97, 39], bgGray: [100, 49],
+      bgRedBright: [101, 49], bgGreenBright: [102, 49], bgYellowBright: [103, 49],
+      bgBlueBright: [104, 49], bgMagentaBright: [105, 49], bgCyanBright: [106, 49],
+      bgWhiteBright: [107, 49] };
+    // Styles only for a terminal (never here) unless FORCE_COLOR says so, or the caller
+    // asks for them regardless (`validateStream: false`).
+    util.styleText = (format, text, { validateStream = true, stream = process.stdout } = {}) => {
+      if (typeof text !== 'string') throw invalidArgType('text', 'of type string', text);
+      const formats = ArrayIsArray(format) ? [...format].reverse() : [format];
+      for (const name of formats) {
+        if (!ObjectPrototypeHasOwnProperty(STYLES, name)) {
+          throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE', "The argument 'format' must be one of: " +
+            ObjectKeys(STYLES).map((s) => "'" + s + "'").join(', ') + '. Received ' + prelude.inspect(name));
+        }
+      }
+      const force = process.env.FORCE_COLOR;
+      const colors = (stream && stream.isTTY) ||
+        (force !== undefined && force !== '0' && force !== 'false');
+      if (validateStream && !colors) return text;
+      let out = text;
+      for (const name of formats) {
+        const style = STYLES[name];
+        out = '\u001b[' + style[0] + 'm' + out + '\u001b[' + style[1] + 'm';
+      }
+      return out;
+    };
+    util.aborted = (signal, resource) => {
+      if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) {
+        throw invalidArgType('signal', 'an instance of AbortSignal', signal);
+      }
+      if (resource === null || (typeof resource !== 'object' && typeof resource !== 'function')) {
+        throw invalidArgType('resource', 'of type object', resource);
+      }
+      if (signal.aborted) return PromiseCtor.resolve();
+      return new PromiseCtor((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    };
+    util.getSystemErrorName = (err) => {
+      if (typeof err !== 'number') throw invalidArgType('err', 'of type number', err);
+      if (err >= 0 || !NumberIsInteger(err)) {
+        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE',
+          'The value of "err" is out of range. It must be a negative integer. Received ' + err);
+      }
+      const entry = call(MapPrototypeGet, systemErrorMap(), err);
+      return entry === undefined ? 'Unknown system error ' + err : entry[0];
+    };
+    util.getSystemErrorMap = () => new SafeMap(systemErrorMap());
+    util.parseEnv = (content) => {
+      if (typeof content !== 'string') throw invalidArgType('content', 'of type string', content);
+      return parseEnv(content);
+    };
+  });
+
+  extend('events', (EventEmitter) => {
+    const errorMonitor = EventEmitter.errorMonitor || SymbolCtor('events.errorMonitor');
+    EventEmitter.errorMonitor = errorMonitor;
+    EventEmitter.captureRejectionSymbol = SymbolFor('nodejs.rejection');
+    EventEmitter.captureRejections = false;
+    EventEmitter.usingDomains = false;
+    // 'error' listeners-to-be see it first through errorMonitor, as in Node.
+    const emit = EventEmitter.prototype.emit;
+    EventEmitter.prototype.emit = function (type, ...args) {
+      if (type === 'error' && this._events !== undefined && this._events[errorMonitor] !== undefined) {
+        ReflectApply(emit, this, [errorMonitor, ...args]);
+      }
+      return ReflectApply(emit, this, [type, ...args]);
+    };
+    const maxListenersKey = SymbolCtor('events.maxEventTargetListeners');
+    const isTarget = (value) => value !== null && typeof value === 'object' &&
+      typeof value.addEventListener === 'function' && typeof value.listeners !== 'function';
+    EventEmitter.getEventListeners = (target, type) => {
+      if (isTarget(target)) return prelude.loadWeb().eventListeners(target, type);
+      if (target !== null && typeof target === 'object' && typeof target.listeners === 'function') {
+        return target.listeners(type);
+      }
+      throw invalidArgType('emitter', 'an instance of EventEmitter or EventTarget', target);
+    };
+    EventEmitter.getMaxListeners = (target) => {
+      if (target !== null && typeof target === 'object' && typeof target.getMaxListeners === 'function') {
+        return target.getMaxListeners();
+      }
+      if (isTarget(target)) return target[maxListenersKey] === undefined ? EventEmitter.defaultMaxListeners : target[maxListenersKey];
+      throw invalidArgType('emitter', 'an instance of EventEmitter or EventTarget', target);
+    };
+    EventEmitter.setMaxListeners = (n = EventEmitter.defaultMaxListeners, ...targets) => {
+      if (typeof n !== 'number' || n < 0 || n !== n) {
+        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE',
+          'The value of "n" is out of range. It must be a non-negative number. Received ' + prelude.inspect(n));
+      }
+      if (targets.length === 0) EventEmitter.defaultMaxListeners = n;
+      for (const target of targets) {
+        if (target !== null && typeof target === 'object' && typeof target.setMaxListeners === 'function') {
+          target.setMaxListeners(n);
+        } else if (isTarget(target)) {
+          target[maxListenersKey] = n;
+        } else {
+          throw invalidArgType('eventTargets', 'an instance of EventEmitter or EventTarget', target);
+        }
+      }
+    };
+    EventEmitter.addAbortListener = (signal, listener) => {
+      if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) {
+        throw invalidArgType('signal', 'an instance of AbortSignal', signal);
+      }
+      if (typeof listener !== 'function') throw invalidArgType('listener', 'of type function', listener);
+      let removed = false;
+      const onAbort = () => { if (!removed) listener(); };
+      if (signal.aborted) prelude.queueMicrotask(onAbort);
+      else signal.addEventListener('abort', onAbort, { once: true });
+      const dispose = () => {
+        removed = true;
+        signal.removeEventListener('abort', onAbort);
+      };
+      return { [SymbolDispose || SymbolFor('nodejs.dispose')]: dispose };
+    };
+    // events.on(emitter, name): an async iterator over the events, ending with an 'error'.
+    EventEmitter.on = function on(emitter, event, options) {
+      const signal = options !== null && typeof options === 'object' ? options.signal : undefined;
+      const abortError = () => {
+        const err = new ErrorCtor('The operation was aborted');
+        err.name = 'AbortError';
+        err.code = 'ABORT_ERR';
+        return err;
+      };
+      if (signal !== undefined && signal.aborted) throw abortError();
+      const events = [];
+      const waiting = [];
+      let failure = null;
+      let finished = false;
+      const add = (name, fn) => (isTarget(emitter) ? emitter.addEventListener(name, fn) : emitter.on(name, fn));
+      const remove = (name, fn) => (isTarget(emitter) ? emitter.removeEventListener(name, fn)
+        : emitter.removeListener(name, fn));
+      const onEvent = (...args) => {
+        const next = call(ArrayPrototypeShift, waiting);
+        if (next !== undefined) next.resolve({ value: args, done: false });
+        else call(ArrayPrototypePush, events, args);
+      };
+      const onError = (err) => {
+        finished = true;
+        const next = call(ArrayPrototypeShift, waiting);
+        if (next !== undefined) next.reject(err);
+        else failure = err;
+        iterator.return();
+      };
+      const onAbort = () => onError(abortError());
+      const close = () => {
+        remove(event, onEvent);
+        if (event !== 'error') remove('error', onError);
+        if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+        finished = true;
+        while (waiting.length > 0) call(ArrayPrototypeShift, waiting).resolve({ value: undefined, done: true });
+      };
+      const iterator = {
+        next() {
+          if (events.length > 0) return PromiseCtor.resolve({ value: call(ArrayPrototypeShift, events), done: false });
+          if (failure !== null) {
+            const err = failure;
+            failure = null;
+            return PromiseCtor.reject(err);
+          }
+          if (finished) return PromiseCtor.resolve({ value: undefined, done: true });
+          return new PromiseCtor((resolve, reject) => call(ArrayPrototypePush, waiting, { resolve, reject }));
+        },
+        return() {
+          close();
+          return PromiseCtor.resolve({ value: undefined, done: true });
+        },
+        throw(err) {
+          failure = err;
+          close();
+          return PromiseCtor.reject(err);
+        },
+        [SymbolAsyncIterator]() { return this; },
+      };
+      add(event, onEvent);
+      if (event !== 'error') add('error', onError);
+      if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true });
+      return iterator;
+    };
+  });
+
+  extend('buffer', (buffer) => {
+    const web = prelude.loadWeb();
+    buffer.atob = web.atob;
+    buffer.btoa = web.btoa;
+    prelude.lazyProperties(buffer, ['Blob', 'File'], () => net(), true);
+    buffer.kStringMaxLength = STRING_MAX_LENGTH;
+    buffer.constants = ObjectFreeze({ MAX_LENGTH: buffer.kMaxLength, MAX_STRING_LENGTH: STRING_MAX_LENGTH });
+    buffer.isUtf8 = (input) => {
+      try {
+        new web.TextDecoder('utf-8', { fatal: true }).decode(input);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    buffer.isAscii = (input) => {
+      const bytes = dataBytes(input, undefined, 'input');
+      for (let i = 0; i < bytes.byteLength; i++) if (bytes[i] > 127) return false;
+      return true;
+    };
+    const TRANSCODE = ['ascii', 'latin1', 'binary', 'ucs2', 'ucs-2', 'utf16le', 'utf-16le', 'utf8', 'utf-8'];
+    buffer.transcode = (source, from, to) => {
+      const f = StringCtor(from).toLowerCase();
+      const t = StringCtor(to).toLowerCase();
+      if (!call(ArrayPrototypeIncludes, TRANSCODE, f) || !call(ArrayPrototypeIncludes, TRANSCODE, t)) {
+        throw codedError(ErrorCtor, 'U_ILLEGAL_ARGUMENT_ERROR', 'Unable to transcode Buffer [U_ILLEGAL_ARGUMENT_ERROR]');
+      }
+      return buffer.Buffer.from(buffer.Buffer.from(source).toString(f), t);
+    };
+  });
+
+  extend('stream', (stream) => {
+    if (stream.promises === undefined) {
+      stream.promises = {
+        pipeline: requireBuiltin('util').promisify(stream.pipeline),
+        finished: requireBuiltin('util').promisify(stream.finished),
+      };
+    }
+    stream.isDestroyed = (s) => !!(s && (s.destroyed || (s._readableState && s._readableState.destroyed) ||
+      (s._writableState && s._writableState.destroyed)));
+    stream.isWritable = (s) => !!(s && typeof s.write === 'function' && s.writable !== false &&
+      !stream.isDestroyed(s) && !(s._writableState && s._writableState.ended));
+    let highWaterMark = 16384;
+    let objectHighWaterMark = 16;
+    stream.getDefaultHighWaterMark = (objectMode) => (objectMode ? objectHighWaterMark : highWaterMark);
+    stream.setDefaultHighWaterMark = (objectMode, value) => {
+      if (objectMode) objectHighWaterMark = value;
+      else highWaterMark = value;
+    };
+  });
+
+  extend('path', (path) => {
+    // No namespaces on POSIX: the path itself, as Node's path.posix.
+    path.toNamespacedPath = (p) => p;
+  });
+
+  extend('timers/promises', (timers) => {
+    // An async iterator yielding `value` every `delay` ms until it is returned from.
+    timers.setInterval = (delay, value) => {
+      let pending = 0;
+      const waiting = [];
+      let done = false;
+      const id = prelude.setInterval(() => {
+        const next = call(ArrayPrototypeShift, waiting);
+        if (next !== undefined) next({ value, done: false });
+        else pending++;
+      }, delay);
+      return {
+        next() {
+          if (pending > 0) {
+            pending--;
+            return PromiseCtor.resolve({ value, done: false });
+          }
+          if (done) return PromiseCtor.resolve({ value: undefined, done: true });
+          return new PromiseCtor((resolve) => call(ArrayPrototypePush, waiting, resolve));
+        },
+        return() {
+          done = true;
+          prelude.clearTimeout(id);
+          while (waiting.length > 0) call(ArrayPrototypeShift, waiting)({ value: undefined, done: true });
+          return PromiseCtor.resolve({ value: undefined, done: true });
+        },
+        [SymbolAsyncIterator]() { return this; },
+      };
+    };
+  });
+
+  extend('zlib', (zlib) => {
+    for (const name of ['deflate', 'inflate', 'gzip', 'gunzip', 'deflateRaw', 'inflateRaw', 'unzip',
+      'brotliCompress', 'brotliDecompress']) {
+      const className = name[0].toUpperCase() + name.slice(1);
+      const create = zlib['create' + className];
+      if (create !== undefined) zlib[className] = function (opts) { return create(opts); };
+    }
+    const codes = { Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2,
+      Z_DATA_ERROR: -3, Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6 };
+    for (const key of ObjectKeys(codes)) codes[codes[key]] = key;
+    zlib.codes = ObjectFreeze(codes);
+    let table;
+    zlib.crc32 = (data, value = 0) => {
+      if (table === undefined) {
+        table = new Int32Array(256);
+        for (let n = 0; n < 256; n++) {
+          let c = n;
+          for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+          table[n] = c;
+        }
+      }
+      const bytes = dataBytes(data, 'utf8', 'data');
+      let crc = (value ^ -1) >>> 0;
+      for (let i = 0; i < bytes.byteLength; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+      return (crc ^ -1) >>> 0;
+    };
+  });
+
+  extend('url', (url) => {
+    url.urlToHttpOptions = (target) => {
+      const options = {
+        protocol: target.protocol,
+        hostname: typeof target.hostname === 'string' && call(StringPrototypeStartsWith, target.hostname, '[')
+          ? call(StringPrototypeSlice, target.hostname, 1, -1) : target.hostname,
+        hash: target.hash,
+        search: target.search,
+        pathname: target.pathname,
+        path: (target.pathname || '') + (target.search || ''),
+        href: target.href,
+      };
+      if (target.port !== '') options.port = Number(target.port);
+      if (target.username || target.password) {
+        options.auth = decodeURIComponent(target.username) + ':' + decodeURIComponent(target.password);
+      }
+      return options;
+    };
+  });
+
 
   // Node's Buffer knows 'base64url' (base64 with - and _, unpadded); the npm one does not.
   function withBase64url(module) {
@@ -1972,10 +2647,17 @@
       }
     },
     Module,
+    // No global folders: modules come from node_modules and the paths given.
+    globalPaths: [],
+    // Source maps are not read; built-in modules have no ES-module bindings to refresh.
+    findSourceMap: () => undefined,
+    syncBuiltinESMExports: () => {},
+    register() { throw notSupported('module.register() (loader hooks)'); },
   };
   moduleBuiltin.Module.builtinModules = moduleBuiltin.builtinModules;
   moduleBuiltin.Module.createRequire = moduleBuiltin.createRequire;
   moduleBuiltin.Module._cache = moduleCache;
 
-  return { mainRequire, requireBuiltin, runEntryModule, fs, net };
+  return { mainRequire, requireBuiltin, runEntryModule, fs, net, Console, stdin, getBuiltinModule,
+    loadEnvFile };
 })

@@ -17,6 +17,7 @@
   const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
   const ObjectPrototypeToString = Object.prototype.toString;
   const ObjectFreeze = Object.freeze;
+  const ObjectAssign = Object.assign;
   const ArrayIsArray = Array.isArray;
   const FunctionPrototypeToString = Function.prototype.toString;
   const ReflectApply = Reflect.apply;
@@ -444,6 +445,11 @@
   }
 
   function format(...args) {
+    return formatWithOptions(undefined, ...args);
+  }
+
+  // util.formatWithOptions: `options` go to every inspected value (`%o` keeps its own depth).
+  function formatWithOptions(options, ...args) {
     if (args.length === 0) return '';
     const first = args[0];
     let index = 0;
@@ -473,16 +479,17 @@
           case '%c':
             return '';
           default:
-            return inspect(arg, spec === '%o' ? { depth: 4, showHidden: true } : { depth: 2 });
+            return inspect(arg, spec === '%o' ? ObjectAssign({}, options, { depth: 4, showHidden: true })
+              : options || { depth: 2 });
         }
       });
     } else {
-      out = typeof first === 'string' ? first : inspect(first);
+      out = typeof first === 'string' ? first : inspect(first, options);
       index = 1;
     }
     for (; index < args.length; index++) {
       const arg = args[index];
-      out += ' ' + (typeof arg === 'string' ? arg : inspect(arg));
+      out += ' ' + (typeof arg === 'string' ? arg : inspect(arg, options));
     }
     return out;
   }
@@ -538,6 +545,14 @@
     groupEnd: () => { groupIndent = call(StringPrototypeSlice, groupIndent, 2); },
     table: (...args) => write(STDOUT, args),
   };
+  console.groupCollapsed = console.group;
+  console.dirxml = console.log;
+  // Clears a terminal; output here is never one (as Node's when stdout is not a TTY).
+  console.clear = () => {};
+  // The inspector's hooks: there is no inspector.
+  for (const name of ['profile', 'profileEnd', 'timeStamp']) console[name] = () => {};
+  // `new console.Console(stdout, stderr)`, built with the module loader on first use.
+  lazyProperties(console, ['Console'], () => ({ Console: loadNode().Console }), true);
 
   // ---------------------------------------------------------------- timers
   // Timers live here; the worker asks `nextTimer()` how long it may sleep and calls
@@ -840,6 +855,10 @@
   // An 'uncaughtException' listener that throws ends the session with exit code 7, as Node.
   function emitUncaught(err, origin) {
     try {
+      if (captureUncaught !== null) {
+        captureUncaught(err);
+        return true;
+      }
       return processEmit('uncaughtException', err, origin);
     } catch (thrown) {
       native.listenerThrew();
@@ -863,11 +882,65 @@
   // Per-session settings the worker fills in when the session is assigned.
   const session = { cwd: '/' };
   process.cwd = () => session.cwd;
+  function coded(Ctor, code, message) {
+    const err = new Ctor(message);
+    err.code = code;
+    return err;
+  }
   process.chdir = () => {
-    const err = new ErrorCtor('process.chdir() is not supported in secure-exec');
-    err.code = 'ERR_NOT_SUPPORTED';
-    throw err;
+    throw coded(ErrorCtor, 'ERR_NOT_SUPPORTED', 'process.chdir() is not supported in secure-exec');
   };
+  // The guest is uid and gid 0, the owner of every file in its world (as `stat` reports); no
+  // host user is behind it.
+  process.getuid = process.geteuid = process.getgid = process.getegid = () => 0;
+  process.getgroups = () => [0];
+  // The CommonJS entry; an ES module entry has none (runModule), as in Node.
+  process.mainModule = module;
+  process.constrainedMemory = () => memoryLimit;
+  process.availableMemory = () => {
+    const [, used, , buffers] = native.usage();
+    return MathMax(0, memoryLimit - used - buffers);
+  };
+  process.resourceUsage = () => {
+    const [cpu, , total, buffers] = native.usage();
+    return { userCPUTime: cpu, systemCPUTime: 0, maxRSS: MathFloor((total + buffers) / 1024),
+      sharedMemorySize: 0, unsharedDataSize: 0, unsharedStackSize: 0, minorPageFault: 0,
+      majorPageFault: 0, swappedOut: 0, fsRead: 0, fsWrite: 0, ipcSent: 0, ipcReceived: 0,
+      signalsCount: 0, voluntaryContextSwitches: 0, involuntaryContextSwitches: 0 };
+  };
+  // No other process exists in the sandbox; the guest may only probe itself (signal 0).
+  process.kill = (pid, signal = 'SIGTERM') => {
+    if (pid != process.pid) {
+      const err = coded(ErrorCtor, 'ESRCH', 'kill ESRCH');
+      err.errno = -3;
+      err.syscall = 'kill';
+      throw err;
+    }
+    if (signal === 0) return true;
+    throw coded(ErrorCtor, 'ERR_NOT_SUPPORTED', 'process.kill() with a signal is not supported in secure-exec');
+  };
+  // As Node's: ends at once, without 'exit' listeners, as a process killed by SIGABRT.
+  process.abort = () => native.exit(134);
+  process.sourceMapsEnabled = false;
+  process.setSourceMapsEnabled = () => {};
+  process.allowedNodeEnvironmentFlags = new Set();
+  let captureUncaught = null;
+  process.setUncaughtExceptionCaptureCallback = (fn) => {
+    if (fn !== null && typeof fn !== 'function') {
+      throw coded(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE',
+        'The "fn" argument must be of type function or null. Received ' + inspect(fn));
+    }
+    if (fn !== null && captureUncaught !== null) {
+      throw coded(ErrorCtor, 'ERR_UNCAUGHT_EXCEPTION_CAPTURE_ALREADY_SET',
+        '`process.setupUncaughtExceptionCapture()` was called while a capture callback was already active');
+    }
+    captureUncaught = fn;
+  };
+  process.hasUncaughtExceptionCaptureCallback = () => captureUncaught !== null;
+  process.getBuiltinModule = (id) => loadNode().getBuiltinModule(id);
+  process.loadEnvFile = (path) => loadNode().loadEnvFile(path);
+  // No input: an empty stream that ends (built with the stream module, on first use).
+  lazyProperties(process, ['stdin'], () => ({ stdin: loadNode().stdin() }), true);
 
   // ---------------------------------------------------------------- host calls
   // Replies to asynchronous host calls come back through `hostReply`, one macrotask each; a
@@ -896,9 +969,11 @@
   function loadNode() {
     if (node === undefined) {
       node = native.loadNode(native, { process, module, session, hostAsync, netAsync, inspect, format,
+        formatWithOptions,
         queueMicrotask, loadWeb: () => loadWeb(), lazyProperties,
         setTimeout: (callback, delay, ...args) => addTimer(callback, delay, args, false),
         setImmediate: (callback, ...args) => addTimer(callback, 0, args, false),
+        setInterval: (callback, delay, ...args) => addTimer(callback, delay, args, true),
         clearTimeout: clearTimer });
     }
     return node;
@@ -909,6 +984,7 @@
   // As in Node, before anything was required too (node.js replaces it when it loads).
   module.require = require;
   function runModule(source, filename) {
+    process.mainModule = undefined;
     loadNode().runEntryModule(source, filename);
   }
   require.resolve = (name, options) => loadNode().mainRequire.resolve(name, options);

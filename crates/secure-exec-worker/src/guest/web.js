@@ -770,8 +770,17 @@
   };
   ObjectDefineProperty(performance, Symbol.toStringTag, { value: 'Performance' });
 
+  // `events.getEventListeners(target, type)`: the listeners an EventTarget holds.
+  function eventListeners(target, type) {
+    const map = call(WeakMapGet, listenersOf, target);
+    const list = map === undefined ? undefined : call(MapPrototypeGet, map, StringCtor(type));
+    const out = [];
+    if (list !== undefined) for (let i = 0; i < list.length; i++) out[i] = list[i].listener;
+    return out;
+  }
+
   return {
     DOMException, Event, EventTarget, AbortController, AbortSignal, TextEncoder, TextDecoder,
-    URL, URLSearchParams, atob, btoa, structuredClone, crypto, performance,
+    URL, URLSearchParams, atob, btoa, structuredClone, crypto, performance, eventListeners,
   };
 })

@@ -1,0 +1,125 @@
+//! The rest of Node's surface (process, os and `constants`, util, events, buffer, stream, zlib,
+//! url, module, console, fs vectors and sync), each checked against Node itself.
+
+use crate::{oracle, support};
+
+#[tokio::test]
+async fn process_os_constants_and_util_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", PROCESS_AND_UTIL)], "main.js").await;
+}
+
+#[tokio::test]
+async fn events_buffer_stream_zlib_url_module_and_console_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", LIBRARIES)], "main.js").await;
+}
+
+#[tokio::test]
+async fn fs_vectors_sync_and_async_iterators_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", FS_AND_ASYNC)], "main.js").await;
+}
+
+const PROCESS_AND_UTIL: &str = r#"
+const fs = require('fs'), os = require('os'), util = require('util'), events = require('events');
+const { Buffer } = require('buffer');
+const out = (...a) => console.log(...a);
+// process
+out(typeof process.getuid(), process.getuid() === process.geteuid(), Array.isArray(process.getgroups()));
+out(process.mainModule === module, typeof process.constrainedMemory(), typeof process.availableMemory());
+out(Object.keys(process.resourceUsage()).join());
+out(process.kill(process.pid, 0));
+try { process.kill(424242, 0); } catch (e) { out(e.code, e.errno, e.syscall, e.message); }
+out(process.getBuiltinModule('node:path') === require('path'), process.getBuiltinModule('nope'));
+out(process.hasUncaughtExceptionCaptureCallback(), process.sourceMapsEnabled, process.allowedNodeEnvironmentFlags instanceof Set);
+fs.writeFileSync('.env', 'A=1\nexport B="two\\nlines"\n# c\nC = spaced value # comment\nD=\'single #x\'\nE=`back`\nF="multi\nline"\nG=\nH\nI=a=b\n  J=  trimmed  \nA=override\n');
+process.env.C = 'preset';
+process.loadEnvFile('.env');
+out(JSON.stringify([process.env.A, process.env.B, process.env.C, process.env.F, process.env.J]));
+out(JSON.stringify(util.parseEnv(fs.readFileSync('.env', 'utf8'))));
+try { process.loadEnvFile('missing.env'); } catch (e) { out(e.code, e.syscall); }
+// os / constants
+out(os.constants.signals.SIGTERM, os.constants.errno.ENOENT, os.constants.priority.PRIORITY_HIGH, Object.keys(os.constants).join());
+const c = require('constants'); out(c.ENOENT, c.SIGINT, c.O_CREAT, c.RTLD_NOW);
+out(fs.constants.S_IRWXU, fs.constants.O_DIRECTORY, Object.keys(fs.constants).length);
+// util
+out(util.getSystemErrorName(-2), util.getSystemErrorName(-13), util.getSystemErrorName(-9999));
+out(util.getSystemErrorMap().get(-17), util.getSystemErrorMap().size);
+try { util.getSystemErrorName(2); } catch (e) { out(e.code); }
+out(util.formatWithOptions({ depth: 0 }, 'x %O', { a: { b: 1 } }), util.formatWithOptions({ depth: 0 }, { a: { b: 1 } }));
+out(util.stripVTControlCharacters('\u001b[31mred\u001b[39m and \u001b]8;;http://x\u0007link\u001b]8;;\u0007'));
+out(JSON.stringify(util.styleText('red', 'hi')), JSON.stringify(util.styleText(['bold', 'green'], 'ok', { validateStream: false })));
+try { util.styleText('nocolor', 'x'); } catch (e) { out(e.code); }
+out(util.toUSVString('a\ud800b'), typeof util.debug);
+"#;
+
+const LIBRARIES: &str = r#"
+const fs = require('fs'), os = require('os'), util = require('util'), events = require('events');
+const { Buffer } = require('buffer');
+const out = (...a) => console.log(...a);
+// events
+const e = new events.EventEmitter();
+e.on(events.errorMonitor, (err) => out('monitor', err.message));
+e.on('error', (err) => out('error', err.message));
+e.emit('error', new Error('boom'));
+out(events.getEventListeners(e, 'error').length, events.captureRejectionSymbol.toString(), events.usingDomains);
+const et = new EventTarget(); const fn = () => {}; et.addEventListener('x', fn);
+out(events.getEventListeners(et, 'x')[0] === fn);
+events.setMaxListeners(5, e); out(e.getMaxListeners(), events.getMaxListeners(e));
+// buffer
+const buffer = require('buffer');
+out(buffer.atob('aGk='), buffer.btoa('hi'), buffer.kStringMaxLength, buffer.constants.MAX_STRING_LENGTH);
+out(buffer.isUtf8(Buffer.from('h\u00e9')), buffer.isUtf8(Buffer.from([0xff])), buffer.isAscii(Buffer.from('abc')), buffer.isAscii(Buffer.from('\u00e9')));
+out(buffer.transcode(Buffer.from('h\u00e9'), 'utf8', 'latin1'), typeof buffer.Blob, typeof buffer.File);
+// stream
+const stream = require('stream');
+const r = new stream.Readable({ read() {} }); out(stream.isDestroyed(r)); r.destroy(); out(stream.isDestroyed(r));
+out(stream.getDefaultHighWaterMark(false), stream.getDefaultHighWaterMark(true), stream.isWritable(new stream.PassThrough()));
+// zlib
+const zlib = require('zlib');
+out(zlib.crc32('hello'), zlib.crc32('world', zlib.crc32('hello ')), zlib.codes.Z_DATA_ERROR, zlib.codes['-3']);
+out(typeof zlib.Gzip, zlib.gunzipSync(zlib.gzipSync('zz')).toString());
+// path, url, module
+out(require('path').toNamespacedPath('/a/b'));
+out(JSON.stringify(require('url').urlToHttpOptions(new URL('http://u:p@[::1]:8080/a?b=1#h'))));
+const m = require('module'); out(JSON.stringify(m.globalPaths.slice(0, 0)), m.findSourceMap('/x'), typeof m.syncBuiltinESMExports);
+// console
+const { Console } = require('console');
+const lines = []; const sink = new (require('stream').Writable)({ write(chunk, enc, cb) { lines.push(chunk.toString()); cb(); } });
+const con = new Console({ stdout: sink, stderr: sink });
+con.log('a %d', 1); con.group('g'); con.error({ b: 2 }); con.groupEnd(); con.count(); con.count();
+out(JSON.stringify(lines), console.Console === Console, typeof console.groupCollapsed);
+"#;
+
+const FS_AND_ASYNC: &str = r#"
+const fs = require('fs'), os = require('os'), util = require('util'), events = require('events');
+const { Buffer } = require('buffer');
+const out = (...a) => console.log(...a);
+// fs
+const fd = fs.openSync('v.txt', 'w+');
+out(fs.writevSync(fd, [Buffer.from('ab'), Buffer.from('cd')]));
+fs.fsyncSync(fd); fs.fdatasyncSync(fd);
+const a = Buffer.alloc(3), b = Buffer.alloc(3);
+out(fs.readvSync(fd, [a, b], 0), a.toString(), b.toString('utf8', 0, 1));
+fs.closeSync(fd);
+try { fs.fsyncSync(fd); } catch (err) { out(err.code, err.syscall); }
+for (const name of ['chmodSync', 'lchownSync', 'futimesSync', 'statfsSync']) out(name, typeof fs[name]);
+const rs = fs.createReadStream('v.txt'); out(typeof fs.ReadStream, typeof fs.WriteStream); rs.destroy();
+// async parts
+(async () => {
+  const em = new events.EventEmitter();
+  setTimeout(() => { em.emit('tick', 1); em.emit('tick', 2); em.emit('error', new Error('stop')); }, 1);
+  try { for await (const [v] of events.on(em, 'tick')) out('tick', v); } catch (err) { out('ended', err.message); }
+  const { setInterval: every } = require('timers/promises');
+  let n = 0; for await (const v of every(1, 'x')) { out('interval', v); if (++n === 3) break; }
+  await new Promise((res) => fs.fsync(fs.openSync('v.txt', 'r'), (err) => { out('fsync cb', err); res(); }));
+  const fh = await fs.promises.open('v.txt', 'r'); await fh.sync(); const got = await fh.readv([Buffer.alloc(2)], 2); out(got.bytesRead, got.buffers[0].toString()); await fh.close();
+  const blob = await fs.openAsBlob('v.txt'); out(blob.size, await blob.text());
+  const ac = new AbortController(); setTimeout(() => ac.abort(), 1); await util.aborted(ac.signal, {}); out('aborted');
+  const disposable = events.addAbortListener(ac.signal, () => out('abort listener')); out(typeof disposable);
+  await new Promise((res) => setTimeout(res, 5));
+  process.setUncaughtExceptionCaptureCallback((err) => out('captured', err.message));
+  setTimeout(() => { throw new Error('late'); }, 1);
+})();
+"#;
