@@ -1,5 +1,8 @@
 //! The rest of Node's surface (process, os and `constants`, util, events, buffer, stream, zlib,
-//! url, module, console, fs vectors and sync), each checked against Node itself.
+//! url, module, console, fs vectors and sync, crypto's key derivation), each checked against
+//! Node itself.
+
+use secure_exec_host::{ErrorCode, ExecOptions};
 
 use crate::{oracle, support};
 
@@ -20,6 +23,60 @@ async fn fs_vectors_sync_and_async_iterators_as_in_node() {
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", FS_AND_ASYNC)], "main.js").await;
 }
+
+#[tokio::test]
+async fn pbkdf2_hkdf_and_hash_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", KEY_DERIVATION)], "main.js").await;
+}
+
+#[tokio::test]
+async fn key_derivation_stops_at_the_cpu_limit_and_missing_crypto_is_not_supported() {
+    let (rt, _v8) = support::runtime().await;
+    let options = ExecOptions { cpu_time_limit_ms: Some(50), ..Default::default() };
+    let r = rt
+        .exec_with("require('crypto').pbkdf2Sync('pw', 'salt', 2000000000, 32, 'sha512')", options)
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, Some(ErrorCode::CpuTimeLimit), "{r:?}");
+    let r = rt
+        .exec(
+            "const c = require('crypto');
+             for (const name of ['createCipheriv', 'scryptSync', 'generateKeyPairSync', 'createSign']) {
+               try { c[name](); } catch (e) { console.log(name, e.code, e.message); }
+             }",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "createCipheriv ERR_NOT_SUPPORTED crypto.createCipheriv() is not supported in secure-exec\n\
+         scryptSync ERR_NOT_SUPPORTED crypto.scryptSync() is not supported in secure-exec\n\
+         generateKeyPairSync ERR_NOT_SUPPORTED crypto.generateKeyPairSync() is not supported in secure-exec\n\
+         createSign ERR_NOT_SUPPORTED crypto.createSign() is not supported in secure-exec\n",
+        "{r:?}"
+    );
+}
+
+const KEY_DERIVATION: &str = r#"
+const crypto = require('crypto');
+const out = (...a) => console.log(...a);
+out(crypto.pbkdf2Sync('secret', 'salt', 1000, 32, 'sha256').toString('hex'));
+out(crypto.pbkdf2Sync(Buffer.from('pw'), Buffer.from('s'), 1, 70, 'sha512').toString('base64'));
+out(crypto.pbkdf2Sync('p', 's', 2, 20, 'SHA1').toString('hex'), crypto.pbkdf2Sync('p', 's', 3, 16, 'md5').toString('hex'));
+out(crypto.pbkdf2Sync('p', 's', 1, 0, 'sha256').length);
+for (const args of [['p', 's', 0, 10, 'sha256'], ['p', 's', 1, -1, 'sha256'], ['p', 's', 1, 10, 'nope'], ['p', 's', 1, 10], ['p', 's', 1.5, 10, 'sha256']]) {
+  try { crypto.pbkdf2Sync(...args); out('no error'); } catch (e) { out(e.name, e.code, e.message); }
+}
+out(Buffer.from(crypto.hkdfSync('sha256', 'key', 'salt', 'info', 42)).toString('hex'));
+out(Buffer.from(crypto.hkdfSync('sha512', Buffer.alloc(0), '', '', 64)).toString('hex'));
+try { crypto.hkdfSync('sha256', 'k', 's', 'i', 255 * 32 + 1); } catch (e) { out(e.name, e.code, e.message); }
+try { crypto.hkdfSync('sha256', 'k', 's', Buffer.alloc(1025), 1); } catch (e) { out(e.name, e.code, e.message); }
+out(crypto.hash('sha1', 'abc'), crypto.hash('md5', Buffer.from('abc'), 'base64'), crypto.hash('sha256', 'x', 'buffer').length);
+crypto.pbkdf2('a', 'b', 10, 8, 'sha256', (err, key) => out('cb', err, key.toString('hex')));
+crypto.hkdf('sha256', 'a', 'b', 'c', 8, (err, key) => out('hkdf cb', err, key instanceof ArrayBuffer, Buffer.from(key).toString('hex')));
+const buf = Buffer.alloc(8); crypto.randomFill(buf, (err, b) => out('randomFill', err, b === buf, b.length));
+"#;
 
 const PROCESS_AND_UTIL: &str = r#"
 const fs = require('fs'), os = require('os'), util = require('util'), events = require('events');

@@ -16,6 +16,7 @@ pub(crate) use crate::state::SessionState;
 pub(crate) mod code_cache;
 mod digest_store;
 mod host;
+mod kdf;
 mod modules;
 mod sources;
 mod types;
@@ -127,6 +128,7 @@ pub(crate) fn install<'s>(
     modules::install(scope, natives);
     sources::install(scope, natives);
     types::install(scope, natives);
+    kdf::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);

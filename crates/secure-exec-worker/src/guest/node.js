@@ -2157,7 +2157,119 @@
       subtle: web.subtle,
       Hash,
       Hmac,
+      ...keyDerivation(hashInfo, output),
     };
+  }
+
+  // pbkdf2 and hkdf (natively, kdf.rs), crypto.hash, and a clear ERR_NOT_SUPPORTED for what
+  // the guest's crypto does not offer (ciphers, signatures, key pairs, scrypt).
+  function keyDerivation(hashInfo, output) {
+    const MAX_INT = 2147483647;
+    const digestName = (digest) => {
+      if (typeof digest !== 'string') throw invalidArgType('digest', 'of type string', digest);
+      const key = StringCtor(digest).toLowerCase().replace('-', '');
+      try {
+        hashInfo(key);
+      } catch {
+        throw codedError(TypeErrorCtor, 'ERR_CRYPTO_INVALID_DIGEST', 'Invalid digest: ' + digest);
+      }
+      return key;
+    };
+    const intIn = (value, name, min) => {
+      if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+      if (!NumberIsInteger(value)) {
+        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
+          '" is out of range. It must be an integer. Received ' + value);
+      }
+      if (value < min || value > MAX_INT) {
+        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
+          '" is out of range. It must be >= ' + min + ' && <= ' + MAX_INT + '. Received ' + value);
+      }
+      return value;
+    };
+    const keyBytes = (value, name) => {
+      if (value !== null && typeof value === 'object' && typeof value.export === 'function') value = value.export();
+      return new Uint8ArrayCtor(dataBytes(value, 'utf8', name));
+    };
+    const later = (callback, run) => {
+      if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
+      let result;
+      try {
+        result = run();
+      } catch (err) {
+        prelude.setImmediate(() => callback(err));
+        return;
+      }
+      prelude.setImmediate(() => callback(null, result));
+    };
+    function pbkdf2Sync(password, salt, iterations, keylen, digest) {
+      const pass = keyBytes(password, 'password');
+      const saltBytes = keyBytes(salt, 'salt');
+      intIn(iterations, 'iterations', 1);
+      intIn(keylen, 'keylen', 0);
+      const out = Buffer().alloc(keylen);
+      native.pbkdf2(digestName(digest), pass, saltBytes, iterations, out);
+      return out;
+    }
+    function hkdfSync(digest, ikm, salt, info, keylen) {
+      const name = digestName(digest);
+      const key = keyBytes(ikm, 'ikm');
+      const saltBytes = keyBytes(salt, 'salt');
+      const infoBytes = keyBytes(info, 'info');
+      intIn(keylen, 'keylen', 0);
+      if (infoBytes.byteLength > 1024) {
+        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "info" is out of range. ' +
+          // Node's own wording, doubled verb and all.
+          'It must be must not contain more than 1024 bytes. Received ' + infoBytes.byteLength);
+      }
+      if (keylen > 255 * hashInfo(name)[1]) {
+        throw codedError(RangeErrorCtor, 'ERR_CRYPTO_INVALID_KEYLEN', 'Invalid key length');
+      }
+      const out = new Uint8ArrayCtor(keylen);
+      native.hkdf(name, key, saltBytes, infoBytes, out);
+      return out.buffer;
+    }
+    const api = {
+      pbkdf2Sync,
+      pbkdf2(password, salt, iterations, keylen, digest, callback) {
+        later(callback, () => pbkdf2Sync(password, salt, iterations, keylen, digest));
+      },
+      hkdfSync,
+      hkdf(digest, ikm, salt, info, keylen, callback) {
+        later(callback, () => hkdfSync(digest, ikm, salt, info, keylen));
+      },
+      hash(algorithm, data, outputEncoding = 'hex') {
+        if (typeof data !== 'string' && !ArrayBufferIsView(data)) {
+          throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, or DataView', data);
+        }
+        const info = hashInfo(algorithm);
+        const digest = new Uint8ArrayCtor(info[1]);
+        native.digest(info[0], dataBytes(data, 'utf8', 'data'), digest);
+        return output(digest, outputEncoding);
+      },
+      randomFill(buffer, offset, size, callback) {
+        if (typeof offset === 'function') { callback = offset; offset = 0; size = undefined; }
+        else if (typeof size === 'function') { callback = size; size = undefined; }
+        later(callback, () => requireBuiltin('crypto').randomFillSync(buffer, offset, size));
+      },
+      getCiphers: () => [],
+      getCurves: () => [],
+      getCipherInfo: () => undefined,
+      getFips: () => 0,
+      secureHeapUsed: () => ({ total: 0, min: 0, used: 0, utilization: 0 }),
+      constants: ObjectFreeze({}),
+    };
+    for (const name of ['createCipheriv', 'createDecipheriv', 'createSign', 'createVerify', 'sign',
+      'verify', 'generateKeyPair', 'generateKeyPairSync', 'generateKey', 'generateKeySync',
+      'createPrivateKey', 'createPublicKey', 'createSecretKey', 'publicEncrypt', 'privateDecrypt',
+      'privateEncrypt', 'publicDecrypt', 'createDiffieHellman', 'createDiffieHellmanGroup',
+      'getDiffieHellman', 'createECDH', 'diffieHellman', 'scrypt', 'scryptSync', 'generatePrime',
+      'generatePrimeSync', 'checkPrime', 'checkPrimeSync', 'setFips', 'setEngine', 'Cipher',
+      'Cipheriv', 'Decipher', 'Decipheriv', 'Sign', 'Verify', 'KeyObject', 'DiffieHellman',
+      'DiffieHellmanGroup', 'ECDH', 'Certificate', 'X509Certificate']) {
+      api[name] = function () { throw notSupported('crypto.' + name + '()'); };
+    }
+    return api;
   }
 
   function builtinName(id) {

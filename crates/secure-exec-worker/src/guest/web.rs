@@ -45,7 +45,7 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
 
 /// Whether the session has been stopped (a limit, a cancel), callable while the session's
 /// bytes are borrowed: a native working in pieces asks between them.
-fn stop_check(scope: &mut v8::PinScope<'_, '_>) -> impl Fn() -> bool + use<> {
+pub(super) fn stop_check(scope: &mut v8::PinScope<'_, '_>) -> impl Fn() -> bool + use<> {
     let control = std::sync::Arc::clone(&state(scope).control);
     move || control.stopped().is_some()
 }
