@@ -1,6 +1,6 @@
 //! The rest of Node's surface (process, os and `constants`, util, events, buffer, stream, zlib,
-//! url, module, console, fs vectors and sync, crypto's key derivation), each checked against
-//! Node itself.
+//! url, module, console, fs vectors and sync, crypto's key derivation and AES), each checked
+//! against Node itself.
 
 use secure_exec_host::{ErrorCode, ExecOptions};
 
@@ -42,21 +42,87 @@ async fn key_derivation_stops_at_the_cpu_limit_and_missing_crypto_is_not_support
     let r = rt
         .exec(
             "const c = require('crypto');
-             for (const name of ['createCipheriv', 'scryptSync', 'generateKeyPairSync', 'createSign']) {
+             for (const name of ['scryptSync', 'generateKeyPairSync', 'createSign']) {
                try { c[name](); } catch (e) { console.log(name, e.code, e.message); }
-             }",
+             }
+             try { c.createCipheriv('des-ede3-cbc', Buffer.alloc(24), Buffer.alloc(8)); }
+             catch (e) { console.log(e.code); }",
         )
         .await
         .unwrap();
     assert_eq!(
         r.stdout,
-        "createCipheriv ERR_NOT_SUPPORTED crypto.createCipheriv() is not supported in secure-exec\n\
-         scryptSync ERR_NOT_SUPPORTED crypto.scryptSync() is not supported in secure-exec\n\
+        "scryptSync ERR_NOT_SUPPORTED crypto.scryptSync() is not supported in secure-exec\n\
          generateKeyPairSync ERR_NOT_SUPPORTED crypto.generateKeyPairSync() is not supported in secure-exec\n\
-         createSign ERR_NOT_SUPPORTED crypto.createSign() is not supported in secure-exec\n",
+         createSign ERR_NOT_SUPPORTED crypto.createSign() is not supported in secure-exec\n\
+         ERR_CRYPTO_UNKNOWN_CIPHER\n",
         "{r:?}"
     );
 }
+
+#[tokio::test]
+async fn aes_ciphers_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", AES)], "main.js").await;
+}
+
+const AES: &str = r#"
+const crypto = require('crypto');
+const out = (...a) => console.log(...a);
+const key = (n) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff));
+const iv = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+const texts = ['', 'a', 'exactly sixteen!', 'a longer message that spans several AES blocks, and then some more.', 'x'.repeat(1000)];
+for (const bits of [128, 192, 256]) {
+  for (const mode of ['cbc', 'ecb', 'ctr']) {
+    const name = `aes-${bits}-${mode}`;
+    const v = mode === 'ecb' ? null : iv;
+    for (const text of texts) {
+      const c = crypto.createCipheriv(name, key(bits / 8), v);
+      const enc = Buffer.concat([c.update(text, 'utf8'), c.final()]);
+      const d = crypto.createDecipheriv(name, key(bits / 8), v);
+      const dec = d.update(enc, undefined, 'utf8') + d.final('utf8');
+      out(name, text.length, enc.toString('hex').slice(0, 64), enc.length, dec === text);
+    }
+  }
+}
+// streaming in odd pieces equals one shot
+for (const name of ['aes-256-cbc', 'aes-128-ctr', 'aes-256-gcm']) {
+  const v = name.endsWith('gcm') ? iv.subarray(0, 12) : iv;
+  const msg = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'.repeat(5));
+  const c = crypto.createCipheriv(name, key(name.includes('128') ? 16 : 32), v);
+  const parts = []; for (let i = 0; i < msg.length; i += 7) parts.push(c.update(msg.subarray(i, i + 7)));
+  parts.push(c.final());
+  out(name, 'pieces', parts.map((p) => p.length).join(','), Buffer.concat(parts).toString('base64').slice(0, 40));
+  if (name.endsWith('gcm')) out('tag', c.getAuthTag().toString('hex'));
+}
+// gcm with aad, odd iv, short tag, and a tampered tag
+for (const ivLen of [12, 16, 7]) {
+  const c = crypto.createCipheriv('aes-128-gcm', key(16), Buffer.alloc(ivLen, 9), { authTagLength: 12 });
+  c.setAAD(Buffer.from('header'));
+  const enc = Buffer.concat([c.update('secret message'), c.final()]);
+  const tag = c.getAuthTag();
+  out('gcm iv', ivLen, enc.toString('hex'), tag.toString('hex'));
+  const d = crypto.createDecipheriv('aes-128-gcm', key(16), Buffer.alloc(ivLen, 9), { authTagLength: 12 });
+  d.setAAD(Buffer.from('header')); d.setAuthTag(tag);
+  out(d.update(enc, undefined, 'utf8') + d.final('utf8'));
+  const bad = crypto.createDecipheriv('aes-128-gcm', key(16), Buffer.alloc(ivLen, 9), { authTagLength: 12 });
+  bad.setAAD(Buffer.from('headeR')); bad.setAuthTag(tag); bad.update(enc);
+  try { bad.final(); } catch (e) { out('tampered', e.message); }
+}
+out(crypto.createCipheriv('aes256', key(32), iv).update('hi', 'utf8', 'hex'));
+const t = (f) => { try { const r = f(); out('ok', r); } catch (e) { out(e.name, e.code, e.message); } };
+t(() => crypto.createCipheriv('aes-256-cbc', Buffer.alloc(31), iv));
+t(() => crypto.createCipheriv('aes-256-cbc', key(32), Buffer.alloc(15)));
+t(() => { const d = crypto.createDecipheriv('aes-256-cbc', key(32), iv); d.update(Buffer.alloc(16)); return d.final(); });
+t(() => { const d = crypto.createDecipheriv('aes-256-cbc', key(32), iv); d.update(Buffer.alloc(15)); return d.final(); });
+t(() => { const c = crypto.createCipheriv('aes-256-cbc', key(32), iv); c.setAutoPadding(false); c.update(Buffer.alloc(15)); return c.final(); });
+t(() => { const c = crypto.createCipheriv('aes-256-cbc', key(32), iv); c.setAutoPadding(false); return c.update(Buffer.alloc(32)).length + c.final().length; });
+t(() => { const c = crypto.createCipheriv('aes-256-gcm', key(32), Buffer.alloc(12)); c.update('x'); c.final(); c.final(); });
+t(() => crypto.createCipheriv('aes-256-gcm', key(32), Buffer.alloc(12)).getAuthTag());
+t(() => crypto.createCipheriv('aes-256-gcm', key(32), Buffer.alloc(0)));
+t(() => crypto.createDecipheriv('aes-256-gcm', key(32), Buffer.alloc(12)).setAuthTag(Buffer.alloc(5)));
+out(crypto.getCiphers().includes('aes-256-gcm'), crypto.getCiphers().includes('aes128'));
+"#;
 
 const KEY_DERIVATION: &str = r#"
 const crypto = require('crypto');

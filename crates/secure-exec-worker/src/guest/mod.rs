@@ -13,6 +13,7 @@ use secure_exec_proto::v1;
 use crate::control::Stop;
 pub(crate) use crate::state::SessionState;
 
+mod cipher;
 pub(crate) mod code_cache;
 mod digest_store;
 mod host;
@@ -129,6 +130,7 @@ pub(crate) fn install<'s>(
     sources::install(scope, natives);
     types::install(scope, natives);
     kdf::install(scope, natives);
+    cipher::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);

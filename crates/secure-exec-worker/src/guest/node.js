@@ -2158,11 +2158,214 @@
       Hash,
       Hmac,
       ...keyDerivation(hashInfo, output),
+      ...aesCiphers(output),
+    };
+  }
+
+  // AES in Node's shapes (createCipheriv / createDecipheriv: cbc, ecb, ctr, gcm, PKCS#7
+  // padding). A mode's running state is kept here between calls: the chained IV or counter, a
+  // partial block, unused key stream, and for gcm the data its tag covers; the block work is
+  // native (cipher.rs).
+  function aesCiphers(output) {
+    const KEY_BYTES = { 128: 16, 192: 24, 256: 32 };
+    const ALIASES = { aes128: 'aes-128-cbc', aes192: 'aes-192-cbc', aes256: 'aes-256-cbc' };
+    const NAMES = [];
+    for (const bits of ['128', '192', '256']) {
+      for (const mode of ['cbc', 'ctr', 'ecb', 'gcm']) call(ArrayPrototypePush, NAMES, 'aes-' + bits + '-' + mode);
+    }
+    call(ArrayPrototypePush, NAMES, 'aes128', 'aes192', 'aes256');
+    const BLOCK = 16;
+    const empty = new Uint8ArrayCtor(0);
+    const failed = (code, reason) => codedError(ErrorCtor, code, 'error:' + reason);
+    const wrongLength = () => failed('ERR_OSSL_WRONG_FINAL_BLOCK_LENGTH',
+      '1C80006B:Provider routines::wrong final block length');
+    const invalidState = (what) => codedError(ErrorCtor, 'ERR_CRYPTO_INVALID_STATE',
+      what === undefined ? 'Invalid state' : 'Invalid state for operation ' + what);
+    const join = (a, b) => {
+      if (a.byteLength === 0) return b;
+      const out = new Uint8ArrayCtor(a.byteLength + b.byteLength);
+      out.set(a);
+      out.set(b, a.byteLength);
+      return out;
+    };
+    const inputBytes = (data, encoding) => new Uint8ArrayCtor(typeof data === 'string'
+      ? dataBytes(data, encoding || 'utf8', 'data') : dataBytes(data, undefined, 'data'));
+
+    class AesCipher {
+      constructor(algorithm, key, iv, options, decrypt) {
+        if (typeof algorithm !== 'string') throw invalidArgType('cipher', 'of type string', algorithm);
+        const lower = StringCtor(algorithm).toLowerCase();
+        const match = /^aes-(128|192|256)-(cbc|ecb|ctr|gcm)$/.exec(ALIASES[lower] || lower);
+        if (match === null) throw codedError(ErrorCtor, 'ERR_CRYPTO_UNKNOWN_CIPHER', 'Unknown cipher');
+        const mode = match[2];
+        const keyBytes = new Uint8ArrayCtor(dataBytes(key, 'utf8', 'key'));
+        if (keyBytes.byteLength !== KEY_BYTES[match[1]]) {
+          throw codedError(RangeErrorCtor, 'ERR_CRYPTO_INVALID_KEYLEN', 'Invalid key length');
+        }
+        const ivBytes = iv === null || iv === undefined ? empty : new Uint8ArrayCtor(dataBytes(iv, 'utf8', 'iv'));
+        const ivOk = mode === 'ecb' ? ivBytes.byteLength === 0
+          : mode === 'gcm' ? ivBytes.byteLength > 0 : ivBytes.byteLength === BLOCK;
+        if (!ivOk) throw codedError(TypeErrorCtor, 'ERR_CRYPTO_INVALID_IV', 'Invalid initialization vector');
+        this._key = keyBytes;
+        this._mode = mode;
+        this._decrypt = decrypt;
+        this._padding = true;
+        this._pending = empty;
+        this._finished = false;
+        // Key stream left over from a partial block (ctr, gcm).
+        this._stream = new Uint8ArrayCtor(BLOCK);
+        this._used = BLOCK;
+        if (mode === 'gcm') {
+          this._j0 = new Uint8ArrayCtor(BLOCK);
+          native.aesGcmJ0(keyBytes, ivBytes, this._j0);
+          this._counter = new Uint8ArrayCtor(this._j0);
+          for (let i = BLOCK - 1; i >= BLOCK - 4; i--) {
+            this._counter[i] = (this._counter[i] + 1) & 0xff;
+            if (this._counter[i] !== 0) break;
+          }
+          this._aad = empty;
+          this._covered = [];
+          this._coveredBytes = 0;
+          this._tag = undefined;
+          const length = options !== null && typeof options === 'object' ? options.authTagLength : undefined;
+          this._tagLength = length === undefined ? BLOCK : length;
+        } else {
+          this._counter = new Uint8ArrayCtor(ivBytes);
+        }
+      }
+      setAutoPadding(padding = true) {
+        this._padding = !!padding;
+        return this;
+      }
+      update(data, inputEncoding, outputEncoding) {
+        if (this._finished) throw invalidState();
+        const bytes = inputBytes(data, inputEncoding);
+        const out = this._mode === 'cbc' || this._mode === 'ecb' ? this._blocks(bytes) : this._xor(bytes);
+        return output(out, outputEncoding);
+      }
+      final(outputEncoding) {
+        if (this._finished) throw invalidState();
+        this._finished = true;
+        let out = empty;
+        if (this._mode === 'cbc' || this._mode === 'ecb') out = this._lastBlock();
+        else if (this._mode === 'gcm') this._closeGcm();
+        return output(out, outputEncoding);
+      }
+      // cbc and ecb: whole blocks now; a decipher with padding holds its last block back.
+      _blocks(bytes) {
+        const all = join(this._pending, bytes);
+        let whole = all.byteLength - (all.byteLength % BLOCK);
+        if (this._decrypt && this._padding && whole === all.byteLength && whole > 0) whole -= BLOCK;
+        this._pending = all.slice(whole);
+        return this._run(all.subarray(0, whole));
+      }
+      _run(blocks) {
+        const out = new Uint8ArrayCtor(blocks.byteLength);
+        if (blocks.byteLength === 0) return out;
+        if (this._mode === 'cbc') native.aesCbc(this._key, this._counter, blocks, out, this._decrypt);
+        else native.aesEcb(this._key, blocks, out, this._decrypt);
+        return out;
+      }
+      _lastBlock() {
+        const pending = this._pending;
+        this._pending = empty;
+        if (!this._padding) {
+          if (pending.byteLength !== 0) throw wrongLength();
+          return empty;
+        }
+        if (!this._decrypt) {
+          const pad = BLOCK - pending.byteLength;
+          const block = new Uint8ArrayCtor(BLOCK).fill(pad);
+          block.set(pending);
+          return this._run(block);
+        }
+        if (pending.byteLength !== BLOCK) throw wrongLength();
+        const block = this._run(pending);
+        const pad = block[BLOCK - 1];
+        let good = pad >= 1 && pad <= BLOCK;
+        for (let i = BLOCK - pad; good && i < BLOCK; i++) good = block[i] === pad;
+        if (!good) throw failed('ERR_OSSL_BAD_DECRYPT', '1C800064:Provider routines::bad decrypt');
+        return block.subarray(0, BLOCK - pad);
+      }
+      // ctr and gcm: every byte now, with the key stream carried across calls.
+      _xor(bytes) {
+        const out = new Uint8ArrayCtor(bytes.byteLength);
+        const inc32 = this._mode === 'gcm';
+        let at = 0;
+        while (at < bytes.byteLength && this._used < BLOCK) {
+          out[at] = bytes[at] ^ this._stream[this._used++];
+          at++;
+        }
+        const whole = at + ((bytes.byteLength - at) - ((bytes.byteLength - at) % BLOCK));
+        if (whole > at) {
+          native.aesCtr(this._key, this._counter, bytes.subarray(at, whole), out.subarray(at, whole), inc32);
+          at = whole;
+        }
+        if (at < bytes.byteLength) {
+          this._stream.fill(0);
+          native.aesCtr(this._key, this._counter, new Uint8ArrayCtor(BLOCK), this._stream, inc32);
+          this._used = 0;
+          while (at < bytes.byteLength) {
+            out[at] = bytes[at] ^ this._stream[this._used++];
+            at++;
+          }
+        }
+        if (inc32) {
+          call(ArrayPrototypePush, this._covered, this._decrypt ? bytes : out);
+          this._coveredBytes += bytes.byteLength;
+        }
+        return out;
+      }
+      setAAD(buffer) {
+        if (this._mode !== 'gcm' || this._finished) throw invalidState('setAAD');
+        this._aad = join(this._aad, new Uint8ArrayCtor(dataBytes(buffer, undefined, 'buffer')));
+        return this;
+      }
+      _closeGcm() {
+        const tag = new Uint8ArrayCtor(BLOCK);
+        native.aesGcmTag(this._key, this._j0, this._aad, concat(this._covered, this._coveredBytes), tag);
+        this._covered = [];
+        if (!this._decrypt) {
+          this._tag = tag.slice(0, this._tagLength);
+          return;
+        }
+        const given = this._tag;
+        let diff = given === undefined ? 1 : 0;
+        if (given !== undefined) for (let i = 0; i < given.byteLength; i++) diff |= given[i] ^ tag[i];
+        if (diff !== 0) throw new ErrorCtor('Unsupported state or unable to authenticate data');
+      }
+      getAuthTag() {
+        if (this._mode !== 'gcm' || this._decrypt || !this._finished) throw invalidState('getAuthTag');
+        return toBuffer(this._tag);
+      }
+      setAuthTag(tag) {
+        if (this._mode !== 'gcm' || !this._decrypt || this._finished) throw invalidState('setAuthTag');
+        const bytes = new Uint8ArrayCtor(dataBytes(tag, undefined, 'buffer'));
+        const n = bytes.byteLength;
+        if (!(n === 4 || n === 8 || (n >= 12 && n <= 16))) {
+          throw codedError(TypeErrorCtor, 'ERR_CRYPTO_INVALID_AUTH_TAG', 'Invalid authentication tag length: ' + n);
+        }
+        this._tag = bytes;
+        return this;
+      }
+    }
+    function Cipheriv(algorithm, key, iv, options) {
+      return new AesCipher(algorithm, key, iv, options, false);
+    }
+    function Decipheriv(algorithm, key, iv, options) {
+      return new AesCipher(algorithm, key, iv, options, true);
+    }
+    return {
+      Cipheriv,
+      Decipheriv,
+      createCipheriv: Cipheriv,
+      createDecipheriv: Decipheriv,
+      getCiphers: () => [...NAMES].sort(),
     };
   }
 
   // pbkdf2 and hkdf (natively, kdf.rs), crypto.hash, and a clear ERR_NOT_SUPPORTED for what
-  // the guest's crypto does not offer (ciphers, signatures, key pairs, scrypt).
+  // the guest's crypto does not offer (signatures, key pairs and key objects, scrypt, ...).
   function keyDerivation(hashInfo, output) {
     const MAX_INT = 2147483647;
     const digestName = (digest) => {
@@ -2252,21 +2455,19 @@
         else if (typeof size === 'function') { callback = size; size = undefined; }
         later(callback, () => requireBuiltin('crypto').randomFillSync(buffer, offset, size));
       },
-      getCiphers: () => [],
       getCurves: () => [],
-      getCipherInfo: () => undefined,
       getFips: () => 0,
       secureHeapUsed: () => ({ total: 0, min: 0, used: 0, utilization: 0 }),
       constants: ObjectFreeze({}),
     };
-    for (const name of ['createCipheriv', 'createDecipheriv', 'createSign', 'createVerify', 'sign',
-      'verify', 'generateKeyPair', 'generateKeyPairSync', 'generateKey', 'generateKeySync',
-      'createPrivateKey', 'createPublicKey', 'createSecretKey', 'publicEncrypt', 'privateDecrypt',
-      'privateEncrypt', 'publicDecrypt', 'createDiffieHellman', 'createDiffieHellmanGroup',
-      'getDiffieHellman', 'createECDH', 'diffieHellman', 'scrypt', 'scryptSync', 'generatePrime',
-      'generatePrimeSync', 'checkPrime', 'checkPrimeSync', 'setFips', 'setEngine', 'Cipher',
-      'Cipheriv', 'Decipher', 'Decipheriv', 'Sign', 'Verify', 'KeyObject', 'DiffieHellman',
-      'DiffieHellmanGroup', 'ECDH', 'Certificate', 'X509Certificate']) {
+    for (const name of ['createSign', 'createVerify', 'sign', 'verify', 'generateKeyPair',
+      'generateKeyPairSync', 'generateKey', 'generateKeySync', 'createPrivateKey',
+      'createPublicKey', 'createSecretKey', 'publicEncrypt', 'privateDecrypt', 'privateEncrypt',
+      'publicDecrypt', 'createDiffieHellman', 'createDiffieHellmanGroup', 'getDiffieHellman',
+      'createECDH', 'diffieHellman', 'scrypt', 'scryptSync', 'generatePrime', 'generatePrimeSync',
+      'getCipherInfo', 'checkPrime', 'checkPrimeSync', 'setFips', 'setEngine', 'Cipher',
+      'Decipher', 'Sign', 'Verify', 'KeyObject', 'DiffieHellman', 'DiffieHellmanGroup', 'ECDH',
+      'Certificate', 'X509Certificate']) {
       api[name] = function () { throw notSupported('crypto.' + name + '()'); };
     }
     return api;

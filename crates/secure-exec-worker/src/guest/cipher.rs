@@ -1,0 +1,281 @@
+//! AES for `crypto.createCipheriv` and `createDecipheriv`: RustCrypto's block cipher and GHASH
+//! behind stateless natives over whole blocks. A mode's running state (the chained IV, the
+//! counter, a partial block, the ciphertext a GCM tag covers) lives in `node.js` between calls,
+//! so no native object outlives a call.
+
+use aes::cipher::generic_array::GenericArray;
+use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+use ghash::GHash;
+use ghash::universal_hash::UniversalHash;
+
+use super::set_function;
+use super::web::{bytes_mut, stop_check, throw_range_error, view};
+
+const BLOCK: usize = 16;
+/// Bytes between two looks at whether the session was stopped.
+const CHUNK: usize = 1024 * 1024;
+
+pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v8::Object>) {
+    set_function(scope, natives, "aesEcb", aes_ecb);
+    set_function(scope, natives, "aesCbc", aes_cbc);
+    set_function(scope, natives, "aesCtr", aes_ctr);
+    set_function(scope, natives, "aesGcmJ0", aes_gcm_j0);
+    set_function(scope, natives, "aesGcmTag", aes_gcm_tag);
+}
+
+enum Aes {
+    A128(aes::Aes128),
+    A192(aes::Aes192),
+    A256(aes::Aes256),
+}
+
+impl Aes {
+    fn new(key: &[u8]) -> Option<Self> {
+        match key.len() {
+            16 => aes::Aes128::new_from_slice(key).ok().map(Self::A128),
+            24 => aes::Aes192::new_from_slice(key).ok().map(Self::A192),
+            32 => aes::Aes256::new_from_slice(key).ok().map(Self::A256),
+            _ => None,
+        }
+    }
+
+    fn encrypt(&self, block: &mut [u8]) {
+        let block = GenericArray::from_mut_slice(block);
+        match self {
+            Self::A128(c) => c.encrypt_block(block),
+            Self::A192(c) => c.encrypt_block(block),
+            Self::A256(c) => c.encrypt_block(block),
+        }
+    }
+
+    fn decrypt(&self, block: &mut [u8]) {
+        let block = GenericArray::from_mut_slice(block);
+        match self {
+            Self::A128(c) => c.decrypt_block(block),
+            Self::A192(c) => c.decrypt_block(block),
+            Self::A256(c) => c.decrypt_block(block),
+        }
+    }
+}
+
+/// The bytes of argument `at`, copied; `None` (TypeError thrown) if it is no typed array.
+fn bytes_of(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: &v8::FunctionCallbackArguments<'_>,
+    at: i32,
+) -> Option<Vec<u8>> {
+    let view = view(scope, args.get(at))?;
+    let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    Some(view.get_contents(&mut storage).to_vec())
+}
+
+/// The cipher for argument 0 (the key), or a RangeError.
+fn cipher_of(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: &v8::FunctionCallbackArguments<'_>,
+) -> Option<Aes> {
+    let key = bytes_of(scope, args, 0)?;
+    let aes = Aes::new(&key);
+    if aes.is_none() {
+        throw_range_error(scope, "Invalid key length");
+    }
+    aes
+}
+
+/// Runs `transform` over `data` (whole blocks) into a copy, a megabyte at a time; `None` if
+/// the session was stopped meanwhile (its termination takes over), or with a RangeError thrown
+/// if `data` is not whole blocks.
+fn in_blocks(
+    scope: &mut v8::PinScope<'_, '_>,
+    mut data: Vec<u8>,
+    mut transform: impl FnMut(&mut [u8]),
+) -> Option<Vec<u8>> {
+    if data.len() % BLOCK != 0 {
+        throw_range_error(scope, "data is not a whole number of blocks");
+        return None;
+    }
+    let halted = stop_check(scope);
+    for piece in data.chunks_mut(CHUNK) {
+        if halted() {
+            return None;
+        }
+        piece.chunks_exact_mut(BLOCK).for_each(&mut transform);
+    }
+    Some(data)
+}
+
+/// Copies `bytes` into the view of argument `at`, which must be as long.
+fn write_to(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: &v8::FunctionCallbackArguments<'_>,
+    at: i32,
+    bytes: &[u8],
+) {
+    let Some(out) = view(scope, args.get(at)) else { return };
+    let target = bytes_mut(scope, out);
+    if target.len() != bytes.len() {
+        return throw_range_error(scope, "output of the wrong size");
+    }
+    target.copy_from_slice(bytes);
+}
+
+/// `aesEcb(key, data, out, decrypt)`.
+fn aes_ecb(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let Some(aes) = cipher_of(scope, &args) else { return };
+    let Some(data) = bytes_of(scope, &args, 1) else { return };
+    let decrypt = args.get(3).is_true();
+    let done =
+        in_blocks(
+            scope,
+            data,
+            |block| {
+                if decrypt { aes.decrypt(block) } else { aes.encrypt(block) }
+            },
+        );
+    if let Some(done) = done {
+        write_to(scope, &args, 2, &done);
+    }
+}
+
+/// `aesCbc(key, iv, data, out, decrypt)`: `iv` (16 bytes) is updated in place to chain the
+/// next call.
+fn aes_cbc(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let Some(aes) = cipher_of(scope, &args) else { return };
+    let Some(mut chain) = bytes_of(scope, &args, 1) else { return };
+    if chain.len() != BLOCK {
+        return throw_range_error(scope, "Invalid initialization vector");
+    }
+    let Some(data) = bytes_of(scope, &args, 2) else { return };
+    let decrypt = args.get(4).is_true();
+    let done = in_blocks(scope, data, |block| {
+        if decrypt {
+            let cipher_block = block.to_vec();
+            aes.decrypt(block);
+            block.iter_mut().zip(&chain).for_each(|(b, c)| *b ^= c);
+            chain.copy_from_slice(&cipher_block);
+        } else {
+            block.iter_mut().zip(&chain).for_each(|(b, c)| *b ^= c);
+            aes.encrypt(block);
+            chain.copy_from_slice(block);
+        }
+    });
+    if let Some(done) = done {
+        write_to(scope, &args, 3, &done);
+        write_to(scope, &args, 1, &chain);
+    }
+}
+
+/// Adds one to the counter block: all 128 bits (CTR mode) or only the last 32 (GCM's inc32).
+fn increment(counter: &mut [u8], inc32: bool) {
+    let from = if inc32 { BLOCK - 4 } else { 0 };
+    for byte in counter[from..].iter_mut().rev() {
+        *byte = byte.wrapping_add(1);
+        if *byte != 0 {
+            break;
+        }
+    }
+}
+
+/// `aesCtr(key, counter, data, out, inc32)`: XORs whole blocks of `data` with the key stream;
+/// `counter` (16 bytes) is updated in place.
+fn aes_ctr(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let Some(aes) = cipher_of(scope, &args) else { return };
+    let Some(mut counter) = bytes_of(scope, &args, 1) else { return };
+    if counter.len() != BLOCK {
+        return throw_range_error(scope, "Invalid initialization vector");
+    }
+    let Some(data) = bytes_of(scope, &args, 2) else { return };
+    let inc32 = args.get(4).is_true();
+    let mut stream = [0u8; BLOCK];
+    let done = in_blocks(scope, data, |block| {
+        stream.copy_from_slice(&counter);
+        aes.encrypt(&mut stream);
+        block.iter_mut().zip(&stream).for_each(|(b, k)| *b ^= k);
+        increment(&mut counter, inc32);
+    });
+    if let Some(done) = done {
+        write_to(scope, &args, 3, &done);
+        write_to(scope, &args, 1, &counter);
+    }
+}
+
+/// GHASH under `aes`'s hash key of `parts`, each zero-padded to whole blocks, then the block
+/// of their bit lengths (as GCM closes it); `None` if the session was stopped meanwhile.
+fn ghash(
+    aes: &Aes,
+    parts: &[&[u8]],
+    lengths: [u64; 2],
+    halted: &dyn Fn() -> bool,
+) -> Option<[u8; BLOCK]> {
+    let mut h = [0u8; BLOCK];
+    aes.encrypt(&mut h);
+    let mut hash = GHash::new(GenericArray::from_slice(&h));
+    for part in parts {
+        // Whole megabytes, so that only a part's last piece is padded.
+        for piece in part.chunks(CHUNK) {
+            if halted() {
+                return None;
+            }
+            hash.update_padded(piece);
+        }
+    }
+    let mut closing = [0u8; BLOCK];
+    closing[..8].copy_from_slice(&lengths[0].wrapping_mul(8).to_be_bytes());
+    closing[8..].copy_from_slice(&lengths[1].wrapping_mul(8).to_be_bytes());
+    hash.update(&[closing.into()]);
+    Some(hash.finalize().into())
+}
+
+/// `aesGcmJ0(key, iv, out)`: GCM's first counter block for `iv` (any length but 0).
+fn aes_gcm_j0(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let Some(aes) = cipher_of(scope, &args) else { return };
+    let Some(iv) = bytes_of(scope, &args, 1) else { return };
+    let j0 = if iv.len() == 12 {
+        let mut j0 = [0u8; BLOCK];
+        j0[..12].copy_from_slice(&iv);
+        j0[15] = 1;
+        j0
+    } else {
+        let halted = stop_check(scope);
+        let Some(j0) = ghash(&aes, &[&iv], [0, iv.len() as u64], &halted) else { return };
+        j0
+    };
+    write_to(scope, &args, 2, &j0);
+}
+
+/// `aesGcmTag(key, j0, aad, ciphertext, out)`: the 16-byte tag over `aad` and `ciphertext`.
+fn aes_gcm_tag(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let Some(aes) = cipher_of(scope, &args) else { return };
+    let Some(mut mask) = bytes_of(scope, &args, 1) else { return };
+    if mask.len() != BLOCK {
+        return throw_range_error(scope, "Invalid initialization vector");
+    }
+    let Some(aad) = bytes_of(scope, &args, 2) else { return };
+    let Some(text) = bytes_of(scope, &args, 3) else { return };
+    let halted = stop_check(scope);
+    let lengths = [aad.len() as u64, text.len() as u64];
+    let Some(sum) = ghash(&aes, &[&aad, &text], lengths, &halted) else { return };
+    aes.encrypt(&mut mask);
+    mask.iter_mut().zip(&sum).for_each(|(m, s)| *m ^= s);
+    write_to(scope, &args, 4, &mask);
+}
