@@ -39,7 +39,7 @@ async fn modules_the_sandbox_cannot_offer_fail_clearly_and_fs_shows_no_host_path
         ("dgram", "createSocket('udp4')"),
         ("tls", "connect(443)"),
         ("http", "createServer()"),
-        ("readline", "createInterface({})"),
+        ("http2", "connect('https://example.com')"),
     ] {
         let name = module.trim_start_matches("node:");
         let code = format!(

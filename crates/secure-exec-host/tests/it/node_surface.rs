@@ -1,6 +1,6 @@
 //! The rest of Node's surface (process, os and `constants`, util, events, buffer, stream, zlib,
-//! url, module, console, fs vectors and sync, crypto's key derivation and AES), each checked
-//! against Node itself.
+//! url, module, console, fs vectors and sync, crypto's key derivation and AES, readline), each
+//! checked against Node itself.
 
 use secure_exec_host::{ErrorCode, ExecOptions};
 
@@ -65,6 +65,52 @@ async fn aes_ciphers_as_in_node() {
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", AES)], "main.js").await;
 }
+
+#[tokio::test]
+async fn readline_over_files_streams_and_stdin_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", READLINE)], "main.js").await;
+}
+
+const READLINE: &str = r#"
+const fs = require('fs'), readline = require('readline'), { PassThrough, Writable } = require('stream');
+const out = (...a) => console.log(...a);
+fs.writeFileSync('lines.txt', 'first\nsecond\r\nthird\rfourth\n\nlast without newline');
+const fromStdin = readline.createInterface({ input: process.stdin });
+fromStdin.on('line', (l) => out('stdin line', l)).on('close', () => out('stdin closed'));
+const rl = readline.createInterface({ input: fs.createReadStream('lines.txt'), crlfDelay: Infinity });
+const seen = [];
+rl.on('line', (line) => seen.push(line));
+rl.on('close', async () => {
+  out('lines', JSON.stringify(seen));
+  let n = 0;
+  for await (const line of readline.createInterface({ input: fs.createReadStream('lines.txt') })) { out('iter', n++, JSON.stringify(line)); }
+  const input = new PassThrough();
+  const written = [];
+  const output = new Writable({ write(c, e, cb) { written.push(c.toString()); cb(); } });
+  const ask = readline.createInterface({ input, output });
+  ask.question('name? ', (answer) => {
+    out('answer', answer, JSON.stringify(written));
+    ask.close();
+  });
+  ask.on('line', (l) => out('then line', l));
+  ask.on('close', async () => {
+    out('closed', ask.closed);
+    try { ask.question('again?', () => {}); } catch (e) { out(e.code); }
+    const p = require('readline/promises');
+    const in2 = new PassThrough();
+    const r2 = p.createInterface({ input: in2 });
+    setTimeout(() => in2.end('forty two\n'), 1);
+    out('promised', await r2.question(''));
+    r2.close();
+    const cap = []; const s = { write: (d) => { cap.push(d); return true; } };
+    readline.cursorTo(s, 3); readline.cursorTo(s, 3, 4); readline.moveCursor(s, -2, 5); readline.moveCursor(s, 1, -1);
+    readline.clearLine(s, -1); readline.clearLine(s, 1); readline.clearLine(s, 0); readline.clearScreenDown(s);
+    out(JSON.stringify(cap), readline.promises === p);
+  });
+  input.write('Ada\nLovelace\n');
+});
+"#;
 
 const AES: &str = r#"
 const crypto = require('crypto');

@@ -1094,7 +1094,6 @@
     http2: ['connect', 'createServer', 'createSecureServer'],
     inspector: ['open', 'close', 'url', 'waitForDebugger', 'Session'],
     net: ['BlockList', 'Server', 'Socket', 'SocketAddress', 'connect', 'createConnection', 'createServer'],
-    readline: ['Interface', 'clearLine', 'clearScreenDown', 'createInterface', 'cursorTo', 'emitKeypressEvents', 'moveCursor'],
     repl: ['start', 'REPLServer'],
     tls: ['SecureContext', 'Server', 'TLSSocket', 'connect', 'createSecureContext', 'createServer'],
     trace_events: ['createTracing', 'getEnabledCategories'],
@@ -1300,6 +1299,174 @@
   }));
   registerBuiltin('crypto', () => makeCrypto());
   registerBuiltin('zlib', () => makeZlib());
+
+  // ---------------------------------------------------------------- readline
+  // Lines from any readable stream (a file, process.stdin, a PassThrough), as Node's
+  // readline does for input that is not a terminal: 'line' events, `question()`, async
+  // iteration, and the cursor helpers writing their escape sequences.
+  function makeReadline(promised) {
+    const EventEmitter = requireBuiltin('events');
+    const { StringDecoder } = requireBuiltin('string_decoder');
+    const CSI = '\u001b[';
+    const done = (stream, data, callback) => {
+      if (stream === null || stream === undefined) {
+        if (typeof callback === 'function') prelude.queueMicrotask(() => callback(null));
+        return true;
+      }
+      return stream.write(data, callback);
+    };
+    const useAfterClose = () => codedError(ErrorCtor, 'ERR_USE_AFTER_CLOSE', 'readline was closed');
+    class Interface extends EventEmitter {
+      constructor(input, output, completer, terminal) {
+        super();
+        const options = input !== null && typeof input === 'object' && typeof input.on !== 'function' &&
+          input.input !== undefined ? input : { input, output, completer, terminal };
+        this.input = options.input;
+        this.output = options.output;
+        this.terminal = false;
+        this.line = '';
+        this.cursor = 0;
+        this.closed = false;
+        this.history = [];
+        this._prompt = options.prompt === undefined ? '> ' : StringCtor(options.prompt);
+        this._pending = '';
+        this._afterReturn = false;
+        this._questions = [];
+        this._decoder = new StringDecoder('utf8');
+        this._onData = (chunk) => this._feed(typeof chunk === 'string' ? chunk : this._decoder.write(chunk));
+        this._onEnd = () => {
+          const rest = this._pending + this._decoder.end();
+          this._pending = '';
+          if (rest.length > 0) this._onLine(rest);
+          this.close();
+        };
+        if (this.input !== undefined && this.input !== null) {
+          this.input.on('data', this._onData);
+          this.input.on('end', this._onEnd);
+          if (typeof this.input.resume === 'function') this.input.resume();
+        }
+      }
+      _feed(text) {
+        let start = 0;
+        for (let i = 0; i < text.length; i++) {
+          const c = text[i];
+          if (c === '\n' && this._afterReturn && i === 0 && this._pending === '') {
+            // The \n of a \r\n split across two chunks.
+            start = 1;
+            this._afterReturn = false;
+            continue;
+          }
+          if (c === '\n' || c === '\r') {
+            const line = this._pending + call(StringPrototypeSlice, text, start, i);
+            this._pending = '';
+            if (c === '\r' && text[i + 1] === '\n') i++;
+            this._afterReturn = c === '\r' && i === text.length - 1;
+            start = i + 1;
+            // As Node's: the rest of a chunk's lines are delivered even after a close.
+            this._onLine(line);
+          }
+        }
+        if (start < text.length) {
+          this._pending += call(StringPrototypeSlice, text, start);
+          this._afterReturn = false;
+        }
+      }
+      _onLine(line) {
+        const answer = call(ArrayPrototypeShift, this._questions);
+        if (answer !== undefined) answer(line);
+        else this.emit('line', line);
+      }
+      close() {
+        if (this.closed) return;
+        this.closed = true;
+        if (this.input !== undefined && this.input !== null) {
+          this.input.removeListener('data', this._onData);
+          this.input.removeListener('end', this._onEnd);
+          if (typeof this.input.pause === 'function') this.input.pause();
+        }
+        this.emit('close');
+      }
+      pause() {
+        if (this.input && typeof this.input.pause === 'function') this.input.pause();
+        this.emit('pause');
+        return this;
+      }
+      resume() {
+        if (this.input && typeof this.input.resume === 'function') this.input.resume();
+        this.emit('resume');
+        return this;
+      }
+      setPrompt(prompt) { this._prompt = StringCtor(prompt); }
+      getPrompt() { return this._prompt; }
+      prompt() {
+        if (this.closed) throw useAfterClose();
+        if (this.output) this.output.write(this._prompt);
+      }
+      write(data) {
+        if (this.closed) throw useAfterClose();
+        if (typeof data === 'string') this._feed(data);
+      }
+      getCursorPos() { return { rows: 0, cols: this.cursor }; }
+      _ask(query, answer) {
+        if (this.closed) throw useAfterClose();
+        if (this.output) this.output.write(StringCtor(query));
+        call(ArrayPrototypePush, this._questions, answer);
+      }
+      [SymbolAsyncIterator]() {
+        if (this._lines === undefined) {
+          this._lines = EventEmitter.on(this, 'line');
+          this.once('close', () => this._lines.return());
+        }
+        const lines = this._lines;
+        return {
+          next: () => lines.next().then((step) => (step.done ? step : { value: step.value[0], done: false })),
+          return: () => {
+            this.close();
+            return lines.return();
+          },
+          [SymbolAsyncIterator]() { return this; },
+        };
+      }
+    }
+    if (promised) {
+      Interface.prototype.question = function (query, options) {
+        return new PromiseCtor((resolve) => this._ask(query, resolve));
+      };
+    } else {
+      Interface.prototype.question = function (query, options, callback) {
+        this._ask(query, typeof options === 'function' ? options : callback);
+      };
+    }
+    const readline = {
+      Interface,
+      createInterface: (input, output, completer, terminal) => new Interface(input, output, completer, terminal),
+      clearLine: (stream, dir, callback) =>
+        done(stream, dir < 0 ? CSI + '1K' : dir > 0 ? CSI + '0K' : CSI + '2K', callback),
+      clearScreenDown: (stream, callback) => done(stream, CSI + '0J', callback),
+      cursorTo(stream, x, y, callback) {
+        if (typeof y === 'function') { callback = y; y = undefined; }
+        if (typeof x !== 'number') return done(null, '', callback);
+        return done(stream, typeof y === 'number' ? CSI + (y + 1) + ';' + (x + 1) + 'H' : CSI + (x + 1) + 'G', callback);
+      },
+      moveCursor(stream, dx, dy, callback) {
+        let data = '';
+        if (dx < 0) data += CSI + -dx + 'D';
+        else if (dx > 0) data += CSI + dx + 'C';
+        if (dy < 0) data += CSI + -dy + 'A';
+        else if (dy > 0) data += CSI + dy + 'B';
+        return done(data === '' ? null : stream, data, callback);
+      },
+      // Key presses come only from a terminal.
+      emitKeypressEvents() {},
+    };
+    return readline;
+  }
+  registerBuiltin('readline', () => {
+    const readline = makeReadline(false);
+    prelude.lazyProperties(readline, ['promises'], () => ({ promises: requireBuiltin('readline/promises') }), true);
+    return readline;
+  });
+  registerBuiltin('readline/promises', () => makeReadline(true));
 
   // ---------------------------------------------------------------- the rest of Node's surface
   // Members the npm implementations (or the modules above) lack, added as each module is
