@@ -1,6 +1,6 @@
 //! The rest of Node's surface (process, os and `constants`, util, events, buffer, stream, zlib,
-//! url, module, console, fs vectors and sync, crypto's key derivation and AES, readline), each
-//! checked against Node itself.
+//! url, module, console, fs vectors and sync, crypto's key derivation and AES, readline,
+//! AsyncLocalStorage), each checked against Node itself.
 
 use secure_exec_host::{ErrorCode, ExecOptions};
 
@@ -71,6 +71,52 @@ async fn readline_over_files_streams_and_stdin_as_in_node() {
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", READLINE)], "main.js").await;
 }
+
+#[tokio::test]
+async fn async_local_storage_follows_awaits_timers_ticks_and_host_calls_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", ASYNC_LOCAL_STORAGE)], "main.js").await;
+}
+
+const ASYNC_LOCAL_STORAGE: &str = r#"
+const { AsyncLocalStorage, AsyncResource } = require('async_hooks');
+const fs = require('fs');
+const seen = {};
+const note = (k, v) => { seen[k] = v; };
+const als = new AsyncLocalStorage();
+process.on('exit', () => { for (const k of Object.keys(seen).sort()) console.log(k, JSON.stringify(seen[k])); });
+als.run({ id: 1 }, async () => {
+  note('a sync', als.getStore());
+  await null;
+  note('b after await', als.getStore());
+  setTimeout(() => note('c timeout', als.getStore()), 1);
+  setImmediate(() => note('d immediate', als.getStore()));
+  process.nextTick(() => note('e tick', als.getStore()));
+  queueMicrotask(() => note('f microtask', als.getStore()));
+  Promise.resolve().then(() => note('g then', als.getStore()));
+  fs.readFile(__filename, () => note('h fs callback', als.getStore()));
+  await fs.promises.stat(__filename);
+  note('i fs promise', als.getStore());
+  const interval = setInterval(() => { note('j interval', als.getStore()); clearInterval(interval); }, 1);
+  als.run({ id: 2 }, () => setTimeout(() => note('k nested', als.getStore()), 2));
+  note('l restored', als.getStore());
+});
+note('m outside', als.getStore() === undefined);
+als.run(5, () => { als.exit(() => note('n exit', als.getStore() === undefined)); note('o inner', als.getStore()); });
+const other = new AsyncLocalStorage();
+other.enterWith('entered');
+note('p enterWith', other.getStore());
+setTimeout(() => note('q enterWith timer', other.getStore()), 1);
+const snapshot = als.run('snap', () => AsyncLocalStorage.snapshot());
+note('r snapshot', snapshot(() => als.getStore()));
+const bound = als.run('bound', () => AsyncLocalStorage.bind(() => als.getStore()));
+note('s bind', bound());
+const resource = als.run('res', () => new AsyncResource('X'));
+note('t resource', resource.runInAsyncScope(() => als.getStore()));
+const gone = new AsyncLocalStorage();
+gone.run('dis', () => { gone.disable(); note('u disabled', gone.getStore() === undefined); });
+note('v two storages', (() => { const a = new AsyncLocalStorage(), b = new AsyncLocalStorage(); return a.run(1, () => b.run(2, () => [a.getStore(), b.getStore()])); })());
+"#;
 
 const READLINE: &str = r#"
 const fs = require('fs'), readline = require('readline'), { PassThrough, Writable } = require('stream');

@@ -136,6 +136,8 @@ pub(crate) fn install<'s>(
     set_function(scope, natives, "loadVendor", load_vendor);
     set_function(scope, natives, "loadNet", load_net);
     set_function(scope, natives, "compileFunction", compile_function);
+    set_function(scope, natives, "asyncContext", async_context);
+    set_function(scope, natives, "setAsyncContext", set_async_context);
     let undefined = v8::undefined(scope);
 
     let (script, prelude) = compile_cached(scope, PRELUDE, "secure-exec:prelude", &PRELUDE_CACHE)?;
@@ -417,6 +419,26 @@ fn compile_function<'s>(
         code_cache::Compiled::Function(v8::Global::new(scope, function))
     });
     rv.set(function.into());
+}
+
+/// `asyncContext()`: the frame `AsyncLocalStorage` reads (undefined when none). V8 carries it
+/// into promise jobs itself (continuation-preserved embedder data); the prelude carries it into
+/// timers, ticks and host-call callbacks.
+fn async_context<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    _args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    rv.set(scope.get_continuation_preserved_embedder_data());
+}
+
+/// `setAsyncContext(frame)`: makes `frame` the current one.
+fn set_async_context(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    scope.set_continuation_preserved_embedder_data(args.get(0));
 }
 
 /// `exit(code)`: ends the session now with `code`.

@@ -1086,7 +1086,7 @@
   // work), but every function in them throws ERR_NOT_SUPPORTED naming the module; the few pure
   // values they hold are real.
   const UNSUPPORTED = {
-    async_hooks: ['AsyncLocalStorage', 'AsyncResource', 'createHook', 'executionAsyncId', 'triggerAsyncId'],
+    async_hooks: ['createHook', 'executionAsyncId', 'triggerAsyncId', 'executionAsyncResource'],
     child_process: ['ChildProcess', 'exec', 'execFile', 'execFileSync', 'execSync', 'fork', 'spawn', 'spawnSync'],
     cluster: ['fork', 'setupPrimary', 'setupMaster', 'disconnect'],
     dgram: ['createSocket', 'Socket'],
@@ -1299,6 +1299,85 @@
   }));
   registerBuiltin('crypto', () => makeCrypto());
   registerBuiltin('zlib', () => makeZlib());
+
+  // ---------------------------------------------------------------- async_hooks
+  // AsyncLocalStorage and AsyncResource over one frame: an immutable map from storage to
+  // store, current while code runs and carried to its continuations (promise jobs by V8,
+  // timers, ticks and host callbacks by the prelude). Async resource ids and hooks are not
+  // offered.
+  function makeAsyncHooks() {
+    prelude.useAsyncContext();
+    const current = () => native.asyncContext();
+    const runIn = (frame, fn, self, args) => {
+      const prior = native.asyncContext();
+      native.setAsyncContext(frame);
+      try {
+        return ReflectApply(fn, self, args);
+      } finally {
+        native.setAsyncContext(prior);
+      }
+    };
+    const withStore = (storage, store, keep) => {
+      const frame = new SafeMap(current() || []);
+      if (keep) call(MapPrototypeSet, frame, storage, store);
+      else call(MapPrototypeDelete, frame, storage);
+      return frame;
+    };
+    class AsyncResource {
+      constructor(type) {
+        if (typeof type !== 'string') throw invalidArgType('type', 'of type string', type);
+        this._frame = current();
+        this._type = type;
+      }
+      runInAsyncScope(fn, thisArg, ...args) {
+        return runIn(this._frame, fn, thisArg, args);
+      }
+      bind(fn, thisArg) {
+        if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
+        const resource = this;
+        const bound = function (...args) {
+          return resource.runInAsyncScope(fn, thisArg === undefined ? this : thisArg, ...args);
+        };
+        ObjectDefineProperty(bound, 'length', { value: fn.length, configurable: true });
+        bound.asyncResource = resource;
+        return bound;
+      }
+      emitDestroy() { return this; }
+      static bind(fn, type, thisArg) {
+        return new AsyncResource(type || fn.name || 'bound-anonymous-fn').bind(fn, thisArg);
+      }
+    }
+    class AsyncLocalStorage {
+      constructor() { this._enabled = true; }
+      static bind(fn) { return AsyncResource.bind(fn); }
+      static snapshot() {
+        const frame = current();
+        return (fn, ...args) => runIn(frame, fn, undefined, args);
+      }
+      getStore() {
+        if (!this._enabled) return undefined;
+        const frame = current();
+        return frame === undefined ? undefined : call(MapPrototypeGet, frame, this);
+      }
+      enterWith(store) {
+        this._enabled = true;
+        native.setAsyncContext(withStore(this, store, true));
+      }
+      run(store, callback, ...args) {
+        this._enabled = true;
+        return runIn(withStore(this, store, true), callback, undefined, args);
+      }
+      exit(callback, ...args) {
+        return runIn(withStore(this, undefined, false), callback, undefined, args);
+      }
+      disable() { this._enabled = false; }
+    }
+    const hooks = unavailableModule('async_hooks');
+    hooks.AsyncLocalStorage = AsyncLocalStorage;
+    hooks.AsyncResource = AsyncResource;
+    return hooks;
+  }
+  registerBuiltin('async_hooks', makeAsyncHooks);
 
   // ---------------------------------------------------------------- readline
   // Lines from any readable stream (a file, process.stdin, a PassThrough), as Node's

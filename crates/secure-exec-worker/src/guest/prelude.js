@@ -554,6 +554,25 @@
   // `new console.Console(stdout, stderr)`, built with the module loader on first use.
   lazyProperties(console, ['Console'], () => ({ Console: loadNode().Console }), true);
 
+  // ---------------------------------------------------------------- async context
+  // AsyncLocalStorage's frame (async_hooks, node.js) follows promise jobs by itself (V8 keeps
+  // it with each continuation); timers, ticks and host-call callbacks carry it here, from
+  // where they were scheduled to where they run. Until a storage exists there is nothing to
+  // carry, and nothing is paid.
+  let frames = false;
+  function useAsyncContext() { frames = true; }
+  function currentFrame() { return frames ? native.asyncContext() : undefined; }
+  function inFrame(frame, callback, self, args) {
+    if (!frames) return ReflectApply(callback, self, args);
+    const prior = native.asyncContext();
+    native.setAsyncContext(frame);
+    try {
+      return ReflectApply(callback, self, args);
+    } finally {
+      native.setAsyncContext(prior);
+    }
+  }
+
   // ---------------------------------------------------------------- timers
   // Timers live here; the worker asks `nextTimer()` how long it may sleep and calls
   // `fireTimer()` to run the earliest due one, with a microtask checkpoint after each. Pending
@@ -629,7 +648,7 @@
     }
     const id = nextTimerId++;
     const ms = toDelay(delay);
-    const timer = { callback, args, due: 0, repeat: repeat ? ms : 0, seq: 0 };
+    const timer = { callback, args, due: 0, repeat: repeat ? ms : 0, seq: 0, frame: currentFrame() };
     call(MapPrototypeSet, timers, id, timer);
     schedule(id, timer, ms);
     return id;
@@ -674,7 +693,7 @@
     } else {
       call(MapPrototypeDelete, timers, id);
     }
-    ReflectApply(timer.callback, globalObject, timer.args);
+    inFrame(timer.frame, timer.callback, globalObject, timer.args);
   }
 
   function queueMicrotask(callback) {
@@ -690,8 +709,8 @@
 
   // ---------------------------------------------------------------- process.nextTick
   // Node's tick queue: after every macrotask the worker calls `runTicks` and runs promise jobs,
-  // in turn, until both are empty, so ticks run before promise jobs, as in Node. Pairs of
-  // (callback, args) in one flat array.
+  // in turn, until both are empty, so ticks run before promise jobs, as in Node. Triples of
+  // (callback, args, async context frame) in one flat array.
   const ticks = [];
   let tickHead = 0;
   function runTicks() {
@@ -699,16 +718,18 @@
     while (tickHead < ticks.length) {
       const callback = ticks[tickHead];
       const args = ticks[tickHead + 1];
+      const frame = ticks[tickHead + 2];
       ticks[tickHead] = undefined;
       ticks[tickHead + 1] = undefined;
-      tickHead += 2;
+      ticks[tickHead + 2] = undefined;
+      tickHead += 3;
       // A tick that schedules a tick forever must cost CPU, not memory: drop what has run.
       if (tickHead >= 4096) {
         call(ArrayPrototypeSplice, ticks, 0, tickHead);
         tickHead = 0;
       }
       try {
-        ReflectApply(callback, undefined, args);
+        inFrame(frame, callback, undefined, args);
       } catch (err) {
         if (dispatchUncaught(err)) continue;
         ticks.length = 0;
@@ -739,7 +760,7 @@
         throw new TypeErrorCtor('The "callback" argument must be of type function. Received ' +
           inspect(callback));
       }
-      call(ArrayPrototypePush, ticks, callback, args);
+      call(ArrayPrototypePush, ticks, callback, args, currentFrame());
     },
     stdout: { write: (chunk) => { native.print(STDOUT, StringCtor(chunk)); return true; }, isTTY: false },
     stderr: { write: (chunk) => { native.print(STDERR, StringCtor(chunk)); return true; }, isTTY: false },
@@ -948,19 +969,19 @@
   const hostWaiters = new SafeMap();
   function hostAsync(args, callback) {
     const id = ReflectApply(native.hostCall, undefined, [...args, true]);
-    call(MapPrototypeSet, hostWaiters, id, callback);
+    call(MapPrototypeSet, hostWaiters, id, [callback, currentFrame()]);
     return id;
   }
   // A network call (net.js): always asynchronous.
   function netAsync(args, callback) {
     const id = ReflectApply(native.netCall, undefined, args);
-    call(MapPrototypeSet, hostWaiters, id, callback);
+    call(MapPrototypeSet, hostWaiters, id, [callback, currentFrame()]);
     return id;
   }
   function hostReply(id, reply) {
-    const callback = call(MapPrototypeGet, hostWaiters, id);
+    const waiter = call(MapPrototypeGet, hostWaiters, id);
     call(MapPrototypeDelete, hostWaiters, id);
-    if (callback !== undefined) callback(reply);
+    if (waiter !== undefined) inFrame(waiter[1], waiter[0], undefined, [reply]);
   }
 
   // The module loader and Node's built-in modules (node.js) are built on the first
@@ -969,7 +990,7 @@
   function loadNode() {
     if (node === undefined) {
       node = native.loadNode(native, { process, module, session, hostAsync, netAsync, inspect, format,
-        formatWithOptions,
+        formatWithOptions, useAsyncContext,
         queueMicrotask, loadWeb: () => loadWeb(), lazyProperties,
         setTimeout: (callback, delay, ...args) => addTimer(callback, delay, args, false),
         setImmediate: (callback, ...args) => addTimer(callback, 0, args, false),
