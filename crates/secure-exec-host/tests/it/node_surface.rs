@@ -234,6 +234,11 @@ out(crypto.hash('sha1', 'abc'), crypto.hash('md5', Buffer.from('abc'), 'base64')
 crypto.pbkdf2('a', 'b', 10, 8, 'sha256', (err, key) => out('cb', err, key.toString('hex')));
 crypto.hkdf('sha256', 'a', 'b', 'c', 8, (err, key) => out('hkdf cb', err, key instanceof ArrayBuffer, Buffer.from(key).toString('hex')));
 const buf = Buffer.alloc(8); crypto.randomFill(buf, (err, b) => out('randomFill', err, b === buf, b.length));
+const k = crypto.createSecretKey('abc', 'utf8');
+out(k.type, k.symmetricKeySize, k.export().toString(), JSON.stringify(k.export({ format: 'jwk' })), k.equals(crypto.createSecretKey(Buffer.from('abc'))), k instanceof crypto.KeyObject);
+out(crypto.createHmac('sha256', k).update('x').digest('hex') === crypto.createHmac('sha256', 'abc').update('x').digest('hex'));
+try { crypto.pbkdf2Sync(k, 'salt', 2, 8, 'sha1'); } catch (e) { out(e.code); }
+out(Buffer.from(crypto.hkdfSync('sha256', k, 's', 'i', 8)).toString('hex'));
 "#;
 
 const PROCESS_AND_UTIL: &str = r#"

@@ -154,3 +154,31 @@ const fetch = require('node-fetch');
     assert_eq!(r.stdout, expected);
     v8.dispose().await;
 }
+
+/// jsonwebtoken signs and verifies through `crypto.createSecretKey`, `KeyObject` and HMAC,
+/// and rejects tampered, expired and wrongly signed tokens with Node's errors.
+#[tokio::test]
+async fn jsonwebtoken_signs_and_verifies_as_in_node() {
+    same_as_node_with_packages(
+        "main.js",
+        r#"
+const jwt = require('jsonwebtoken');
+const token = jwt.sign({ sub: 'ada', iat: 1700000000 }, 'secret', { algorithm: 'HS256' });
+console.log(token);
+console.log(jwt.verify(token, 'secret'));
+console.log(jwt.sign({ n: 1, iat: 1700000000 }, Buffer.from('k'.repeat(64)), { algorithm: 'HS512' }));
+const secret = require('crypto').createSecretKey(Buffer.from('shh'));
+console.log(secret.type, secret.symmetricKeySize, jwt.verify(jwt.sign({ iat: 1700000000 }, secret), secret));
+for (const [name, verify] of [
+  ['wrong secret', () => jwt.verify(token, 'other')],
+  ['tampered', () => jwt.verify(token.slice(0, -2) + 'xx', 'secret')],
+  ['expired', () => jwt.verify(jwt.sign({ exp: 1 }, 'secret'), 'secret')],
+  ['none', () => jwt.verify(jwt.sign({ a: 1 }, null, { algorithm: 'none' }), 'secret')],
+]) {
+  try { verify(); console.log(name, 'accepted'); } catch (e) { console.log(name, e.name, e.message); }
+}
+console.log(jwt.decode(token, { complete: true }).header);
+"#,
+    )
+    .await;
+}

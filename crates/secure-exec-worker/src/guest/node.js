@@ -2277,6 +2277,50 @@
   }
 
   // ---------------------------------------------------------------- crypto
+  // Secret keys as KeyObjects (crypto.createSecretKey), accepted wherever key material is:
+  // HMAC, ciphers, key derivation. Asymmetric keys are not offered.
+  const secretKeys = new WeakMap();
+  class KeyObject {
+    constructor(type) {
+      if (type !== 'secret') {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+          "The argument 'type' is invalid. Received " + prelude.inspect(type));
+      }
+      this._type = type;
+    }
+    get type() { return this._type; }
+    get symmetricKeySize() { return secretKeys.get(this).byteLength; }
+    get asymmetricKeyType() { return undefined; }
+    export(options) {
+      const bytes = secretKeys.get(this);
+      if (options !== undefined && options !== null && options.format === 'jwk') {
+        return { kty: 'oct', k: toBuffer(bytes).toString('base64url') };
+      }
+      return toBuffer(new Uint8ArrayCtor(bytes));
+    }
+    equals(other) {
+      if (!(other instanceof KeyObject)) throw invalidArgType('otherKeyObject', 'an instance of KeyObject', other);
+      const a = secretKeys.get(this);
+      const b = secretKeys.get(other);
+      if (a.byteLength !== b.byteLength) return false;
+      let diff = 0;
+      for (let i = 0; i < a.byteLength; i++) diff |= a[i] ^ b[i];
+      return diff === 0;
+    }
+    static from() { throw notSupported('KeyObject.from()'); }
+  }
+  function createSecretKey(key, encoding) {
+    const bytes = new Uint8ArrayCtor(dataBytes(key, encoding === undefined ? 'utf8' : encoding, 'key'));
+    const object = new KeyObject('secret');
+    secretKeys.set(object, bytes);
+    return object;
+  }
+  // The bytes of key material: a secret KeyObject's, or a string's or buffer's own.
+  function keyMaterial(key, name) {
+    if (key instanceof KeyObject) return secretKeys.get(key);
+    return dataBytes(key, 'utf8', name);
+  }
+
   function makeCrypto() {
     const web = prelude.loadWeb().crypto;
     const HASHES = { md5: ['MD5', 16, 64], sha1: ['SHA-1', 20, 64], sha256: ['SHA-256', 32, 64],
@@ -2320,7 +2364,7 @@
     class Hmac extends Hash {
       constructor(algorithm, key) {
         super(algorithm);
-        let keyBytes = dataBytes(key, 'utf8', 'key');
+        let keyBytes = keyMaterial(key, 'key');
         const block = this._info[2];
         if (keyBytes.byteLength > block) keyBytes = digestBytes(this._info, keyBytes);
         const inner = new Uint8ArrayCtor(block);
@@ -2405,6 +2449,8 @@
       Hmac,
       ...keyDerivation(hashInfo, output),
       ...aesCiphers(output),
+      KeyObject,
+      createSecretKey,
     };
   }
 
@@ -2444,7 +2490,7 @@
         const match = /^aes-(128|192|256)-(cbc|ecb|ctr|gcm)$/.exec(ALIASES[lower] || lower);
         if (match === null) throw codedError(ErrorCtor, 'ERR_CRYPTO_UNKNOWN_CIPHER', 'Unknown cipher');
         const mode = match[2];
-        const keyBytes = new Uint8ArrayCtor(dataBytes(key, 'utf8', 'key'));
+        const keyBytes = new Uint8ArrayCtor(keyMaterial(key, 'key'));
         if (keyBytes.byteLength !== KEY_BYTES[match[1]]) {
           throw codedError(RangeErrorCtor, 'ERR_CRYPTO_INVALID_KEYLEN', 'Invalid key length');
         }
@@ -2636,10 +2682,7 @@
       }
       return value;
     };
-    const keyBytes = (value, name) => {
-      if (value !== null && typeof value === 'object' && typeof value.export === 'function') value = value.export();
-      return new Uint8ArrayCtor(dataBytes(value, 'utf8', name));
-    };
+    const keyBytes = (value, name) => new Uint8ArrayCtor(keyMaterial(value, name));
     const later = (callback, run) => {
       if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
       let result;
@@ -2652,8 +2695,9 @@
       prelude.setImmediate(() => callback(null, result));
     };
     function pbkdf2Sync(password, salt, iterations, keylen, digest) {
-      const pass = keyBytes(password, 'password');
-      const saltBytes = keyBytes(salt, 'salt');
+      // Only hkdf takes a KeyObject, as in Node.
+      const pass = new Uint8ArrayCtor(dataBytes(password, 'utf8', 'password'));
+      const saltBytes = new Uint8ArrayCtor(dataBytes(salt, 'utf8', 'salt'));
       intIn(iterations, 'iterations', 1);
       intIn(keylen, 'keylen', 0);
       const out = Buffer().alloc(keylen);
@@ -2708,11 +2752,11 @@
     };
     for (const name of ['createSign', 'createVerify', 'sign', 'verify', 'generateKeyPair',
       'generateKeyPairSync', 'generateKey', 'generateKeySync', 'createPrivateKey',
-      'createPublicKey', 'createSecretKey', 'publicEncrypt', 'privateDecrypt', 'privateEncrypt',
+      'createPublicKey', 'publicEncrypt', 'privateDecrypt', 'privateEncrypt',
       'publicDecrypt', 'createDiffieHellman', 'createDiffieHellmanGroup', 'getDiffieHellman',
       'createECDH', 'diffieHellman', 'scrypt', 'scryptSync', 'generatePrime', 'generatePrimeSync',
       'getCipherInfo', 'checkPrime', 'checkPrimeSync', 'setFips', 'setEngine', 'Cipher',
-      'Decipher', 'Sign', 'Verify', 'KeyObject', 'DiffieHellman', 'DiffieHellmanGroup', 'ECDH',
+      'Decipher', 'Sign', 'Verify', 'DiffieHellman', 'DiffieHellmanGroup', 'ECDH',
       'Certificate', 'X509Certificate']) {
       api[name] = function () { throw notSupported('crypto.' + name + '()'); };
     }
