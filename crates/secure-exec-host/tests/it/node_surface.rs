@@ -1,6 +1,6 @@
 //! The rest of Node's surface (process, os and `constants`, util, events, buffer, stream, zlib,
-//! url, module, console, fs vectors and sync, crypto's key derivation and AES, readline,
-//! AsyncLocalStorage), each checked against Node itself.
+//! url, module, console, fs vectors, sync and the standard descriptors, crypto's key derivation
+//! and AES, readline, AsyncLocalStorage, diagnostics_channel), each checked against Node itself.
 
 use secure_exec_host::{ErrorCode, ExecOptions};
 
@@ -116,6 +116,66 @@ note('t resource', resource.runInAsyncScope(() => als.getStore()));
 const gone = new AsyncLocalStorage();
 gone.run('dis', () => { gone.disable(); note('u disabled', gone.getStore() === undefined); });
 note('v two storages', (() => { const a = new AsyncLocalStorage(), b = new AsyncLocalStorage(); return a.run(1, () => b.run(2, () => [a.getStore(), b.getStore()])); })());
+"#;
+
+#[tokio::test]
+async fn diagnostics_channel_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", DIAGNOSTICS_CHANNEL)], "main.js").await;
+}
+
+#[tokio::test]
+async fn the_stream_module_and_the_standard_descriptors_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", STREAMS_AND_DESCRIPTORS)], "main.js").await;
+}
+
+const DIAGNOSTICS_CHANNEL: &str = r#"
+const dc = require('diagnostics_channel');
+const { AsyncLocalStorage } = require('async_hooks');
+const out = (...a) => console.log(...a);
+const ch = dc.channel('my-channel');
+out(ch.name, ch.hasSubscribers, dc.hasSubscribers('my-channel'), ch instanceof dc.Channel, dc.channel('my-channel') === ch);
+const seen = (msg, name) => out('got', JSON.stringify(msg), name);
+dc.subscribe('my-channel', seen);
+out(ch.hasSubscribers, dc.hasSubscribers('my-channel'));
+ch.publish({ a: 1 });
+out(dc.unsubscribe('my-channel', seen), dc.unsubscribe('my-channel', seen), ch.hasSubscribers);
+ch.publish({ silent: true });
+const als = new AsyncLocalStorage();
+ch.bindStore(als, (data) => ({ wrapped: data }));
+out(JSON.stringify(ch.runStores({ b: 2 }, (x) => [x, als.getStore()], null, 'arg')));
+const tc = dc.tracingChannel('work');
+const log = [];
+tc.subscribe({ start: (c) => log.push('start'), end: (c) => log.push('end'), asyncStart: () => log.push('asyncStart'), asyncEnd: () => log.push('asyncEnd'), error: (c) => log.push('error ' + c.error.message) });
+out(tc.hasSubscribers, tc.traceSync((a, b) => a + b, { n: 1 }, null, 2, 3), log.join());
+try { tc.traceSync(() => { throw new Error('bad'); }); } catch (e) { out('threw', e.message, log.join()); }
+log.length = 0;
+tc.tracePromise(async (x) => x * 2, {}, null, 21).then((v) => {
+  out('promise', v, log.join());
+  log.length = 0;
+  tc.traceCallback((cb) => setTimeout(() => cb(null, 'done'), 1), -1, {}, null, (err, res) => out('callback', err, res, log.join()));
+});
+"#;
+
+const STREAMS_AND_DESCRIPTORS: &str = r#"
+const fs = require('fs'), Stream = require('stream');
+const out = (...a) => console.log(...a);
+out(Stream === Stream.Readable, Stream.Stream === Stream, typeof Stream.promises.pipeline, require('stream/promises') === Stream.promises);
+out(require('_stream_readable') === Stream.Readable, require('_stream_transform') === Stream.Transform);
+// An older stream library calls Stream as its base constructor: its own state must survive.
+function Legacy() { this._readableState = { mine: true }; Stream.call(this); }
+Object.setPrototypeOf(Legacy.prototype, Stream.prototype);
+const legacy = new Legacy();
+out(legacy._readableState.mine, typeof legacy.pipe, legacy instanceof require('events'));
+fs.writeSync(1, 'to stdout through fd 1\n');
+fs.writeSync(process.stdout.fd, Buffer.from('bytes through fd ' + process.stdout.fd + '\n'));
+out('read from stdin', fs.readSync(0, Buffer.alloc(8)));
+out('before callbacks');
+fs.write(1, 'async write\n', (err, n) => {
+  out('write callback', err, n);
+  fs.close(12345, (e) => out('close callback', e.code));
+});
 "#;
 
 const READLINE: &str = r#"

@@ -182,3 +182,35 @@ console.log(jwt.decode(token, { complete: true }).header);
     )
     .await;
 }
+
+/// Loggers and caches that lean on less common built-ins (diagnostics_channel, older stream
+/// libraries calling `Stream` as their base, `fs.writeSync` to a descriptor) work as in Node.
+#[tokio::test]
+async fn pino_winston_and_lru_cache_work_as_in_node() {
+    same_as_node_with_packages(
+        "main.js",
+        r#"
+const lines = [];
+const sink = { write: (line) => { lines.push(line.trim()); } };
+const pino = require('pino')({ base: null, timestamp: false }, sink);
+pino.info({ a: 1 }, 'hello');
+pino.child({ req: 7 }).warn('careful');
+console.log(lines.join('\n'));
+const winston = require('winston');
+const { Writable } = require('stream');
+const captured = [];
+const logger = winston.createLogger({
+  format: winston.format.combine(winston.format.label({ label: 'app' }), winston.format.json()),
+  transports: [new winston.transports.Stream({ stream: new Writable({ write(chunk, enc, cb) { captured.push(chunk.toString().trim()); cb(); } }) })],
+});
+logger.info('hi', { a: 1 });
+logger.error('bad', { code: 7 });
+const { LRUCache } = require('lru-cache');
+const cache = new LRUCache({ max: 2 });
+cache.set('a', 1); cache.set('b', 2); cache.get('a'); cache.set('c', 3);
+console.log([...cache.keys()], cache.has('b'), cache.size);
+setTimeout(() => console.log(captured.join('\n')), 5);
+"#,
+    )
+    .await;
+}

@@ -21,6 +21,8 @@
   const MapPrototypeHas = Map.prototype.has;
   const MapPrototypeDelete = Map.prototype.delete;
   const ArrayIsArray = Array.isArray;
+  const ArrayPrototypeSplice = Array.prototype.splice;
+  const ArrayPrototypeIndexOf = Array.prototype.indexOf;
   const ArrayPrototypeIncludes = Array.prototype.includes;
   const ObjectPrototypeHasOwnProperty = Object.hasOwn;
   const RegExpCtor = RegExp;
@@ -197,18 +199,32 @@
   }
 
   function runAsync(operation, callback) {
+    let first = true;
     function advance(reply) {
       let step;
       try {
         step = operation.next(reply);
       } catch (err) {
-        callback(err);
+        // Argument errors are thrown at once in Node; everything after is asynchronous.
+        if (first && typeof err.code === 'string' && call(StringPrototypeStartsWith, err.code, 'ERR_INVALID_ARG')) {
+          throw err;
+        }
+        finish(err);
         return;
       }
-      if (step.done) callback(null, step.value);
-      else hostAsync(step.value, advance);
+      if (step.done) {
+        finish(null, step.value);
+      } else {
+        first = false;
+        hostAsync(step.value, advance);
+      }
     }
-    // Argument errors are thrown at once in Node; everything after is asynchronous.
+    // An answer reached without a host call (a cached stat, a write to stdout, EBADF) still
+    // arrives asynchronously, as Node's do.
+    function finish(err, value) {
+      if (first) prelude.setImmediate(() => callback(err, value));
+      else callback(err, value);
+    }
     advance(undefined);
   }
 
@@ -546,6 +562,12 @@
   }
 
   function* readOp(fd, buffer, offset, length, position) {
+    // The standard streams: stdin (0) is empty; stdout (1) and stderr (2) are the session's
+    // output, as console's (writeOp).
+    if (fd === 0) {
+      viewArgs(buffer, offset, length, position);
+      return 0;
+    }
     const entry = descriptor(fd, 'read');
     const { bytes, position: at } = viewArgs(buffer, offset, length, position);
     if (!entry.readable) throw fsError({ error: 'EBADF', message: 'bad file descriptor' }, 'read');
@@ -565,7 +587,7 @@
   }
 
   function* writeOp(fd, data, offset, length, position) {
-    const entry = descriptor(fd, 'write');
+    const entry = fd === 1 || fd === 2 ? undefined : descriptor(fd, 'write');
     let bytes;
     let at;
     if (typeof data === 'string') {
@@ -574,6 +596,10 @@
       at = offset;
     } else {
       ({ bytes, position: at } = viewArgs(data, offset, length, position));
+    }
+    if (entry === undefined) {
+      native.print(fd, toBuffer(bytes).toString('utf8'));
+      return bytes.byteLength;
     }
     if (!entry.writable) throw fsError({ error: 'EBADF', message: 'bad file descriptor' }, 'write');
     const start = typeof at === 'number' && at >= 0 ? at : entry.position;
@@ -1090,7 +1116,6 @@
     child_process: ['ChildProcess', 'exec', 'execFile', 'execFileSync', 'execSync', 'fork', 'spawn', 'spawnSync'],
     cluster: ['fork', 'setupPrimary', 'setupMaster', 'disconnect'],
     dgram: ['createSocket', 'Socket'],
-    diagnostics_channel: ['channel', 'hasSubscribers', 'subscribe', 'unsubscribe', 'tracingChannel'],
     http2: ['connect', 'createServer', 'createSecureServer'],
     inspector: ['open', 'close', 'url', 'waitForDebugger', 'Session'],
     net: ['BlockList', 'Server', 'Socket', 'SocketAddress', 'connect', 'createConnection', 'createServer'],
@@ -1165,8 +1190,31 @@
     }
     return types;
   }
-  for (const name of ['events', 'punycode', 'string_decoder', 'stream', 'assert']) {
+  for (const name of ['events', 'punycode', 'string_decoder', 'assert']) {
     registerBuiltin(name, () => npm(name));
+  }
+  // readable-stream's export is Readable with the rest hung on it; Node's is the legacy Stream
+  // (an EventEmitter with pipe), which older stream libraries call as their base constructor
+  // (`Stream.call(this)`): with Readable there, it would replace their own stream state.
+  registerBuiltin('stream', () => {
+    const ours = npm('stream');
+    const Stream = ours.Stream;
+    for (const key of ['isDisturbed', 'isErrored', 'isReadable', 'Readable', 'Writable', 'Duplex',
+      'Transform', 'PassThrough', 'pipeline', 'addAbortSignal', 'finished', 'destroy', 'compose',
+      'isDestroyed', 'isWritable', 'setDefaultHighWaterMark', 'getDefaultHighWaterMark',
+      '_isUint8Array', '_uint8ArrayToBuffer']) {
+      if (ours[key] !== undefined) Stream[key] = ours[key];
+    }
+    Stream._isArrayBufferView = ArrayBufferIsView;
+    Stream.Stream = Stream;
+    // Enumerable, as Node's (readable-stream hides it behind a getter).
+    ObjectDefineProperty(Stream, 'promises', { value: Stream.promises, enumerable: true, writable: true, configurable: true });
+    return Stream;
+  });
+  // Node's old names for the stream classes.
+  for (const [name, key] of [['_stream_readable', 'Readable'], ['_stream_writable', 'Writable'],
+    ['_stream_duplex', 'Duplex'], ['_stream_transform', 'Transform'], ['_stream_passthrough', 'PassThrough']]) {
+    registerBuiltin(name, () => requireBuiltin('stream')[key]);
   }
   // The network (net.js): fetch and its classes, the http(s) clients, dns.lookup, web streams.
   let netModule;
@@ -1378,6 +1426,202 @@
     return hooks;
   }
   registerBuiltin('async_hooks', makeAsyncHooks);
+
+  // ---------------------------------------------------------------- diagnostics_channel
+  // Named publish/subscribe channels (and tracing channels: start, end, asyncStart, asyncEnd,
+  // error around a call), as Node's: nothing leaves the session.
+  function makeDiagnosticsChannel() {
+    const channels = new SafeMap();
+    const fnArg = (fn, name) => {
+      if (typeof fn !== 'function') throw invalidArgType(name, 'of type function', fn);
+      return fn;
+    };
+    // A subscriber's exception is the process's, on the next tick, not the publisher's.
+    const rethrowLater = (err) => process.nextTick(() => { throw err; });
+    class Channel {
+      constructor(name) {
+        this._subscribers = [];
+        this._stores = new SafeMap();
+        this.name = name;
+      }
+      get hasSubscribers() { return this._subscribers.length > 0 || this._stores.size > 0; }
+      subscribe(subscription) {
+        this._subscribers = [...this._subscribers, fnArg(subscription, 'subscription')];
+      }
+      unsubscribe(subscription) {
+        const at = call(ArrayPrototypeIndexOf, this._subscribers, subscription);
+        if (at === -1) return false;
+        const rest = [...this._subscribers];
+        call(ArrayPrototypeSplice, rest, at, 1);
+        this._subscribers = rest;
+        return true;
+      }
+      bindStore(store, transform) { call(MapPrototypeSet, this._stores, store, transform); }
+      unbindStore(store) { return call(MapPrototypeDelete, this._stores, store); }
+      publish(data) {
+        for (const subscriber of this._subscribers) {
+          try {
+            subscriber(data, this.name);
+          } catch (err) {
+            rethrowLater(err);
+          }
+        }
+      }
+      runStores(data, fn, thisArg, ...args) {
+        let run = () => {
+          this.publish(data);
+          return ReflectApply(fn, thisArg, args);
+        };
+        for (const [store, transform] of this._stores) {
+          const inner = run;
+          run = () => {
+            let value = data;
+            if (typeof transform === 'function') {
+              try {
+                value = transform(data);
+              } catch (err) {
+                rethrowLater(err);
+                return inner();
+              }
+            }
+            return store.run(value, inner);
+          };
+        }
+        return run();
+      }
+    }
+    function channel(name) {
+      if (typeof name !== 'string' && typeof name !== 'symbol') {
+        throw invalidArgType('channel', 'of type string or symbol', name);
+      }
+      let found = call(MapPrototypeGet, channels, name);
+      if (found === undefined) {
+        found = new Channel(name);
+        call(MapPrototypeSet, channels, name, found);
+      }
+      return found;
+    }
+    const EVENTS = ['start', 'end', 'asyncStart', 'asyncEnd', 'error'];
+    class TracingChannel {
+      constructor(nameOrChannels) {
+        for (const event of EVENTS) {
+          if (typeof nameOrChannels === 'string') {
+            this[event] = channel('tracing:' + nameOrChannels + ':' + event);
+          } else if (nameOrChannels !== null && typeof nameOrChannels === 'object' &&
+            nameOrChannels[event] instanceof Channel) {
+            this[event] = nameOrChannels[event];
+          } else {
+            throw invalidArgType('nameOrChannels', 'of type string or an instance of TracingChannel or Object', nameOrChannels);
+          }
+        }
+      }
+      get hasSubscribers() {
+        for (const event of EVENTS) if (this[event].hasSubscribers) return true;
+        return false;
+      }
+      subscribe(handlers) {
+        for (const event of EVENTS) if (handlers[event]) this[event].subscribe(handlers[event]);
+      }
+      unsubscribe(handlers) {
+        let all = true;
+        for (const event of EVENTS) {
+          if (handlers[event] && !this[event].unsubscribe(handlers[event])) all = false;
+        }
+        return all;
+      }
+      traceSync(fn, context = {}, thisArg, ...args) {
+        if (!this.hasSubscribers) return ReflectApply(fn, thisArg, args);
+        const { start, end, error } = this;
+        return start.runStores(context, () => {
+          try {
+            const result = ReflectApply(fn, thisArg, args);
+            context.result = result;
+            return result;
+          } catch (err) {
+            context.error = err;
+            error.publish(context);
+            throw err;
+          } finally {
+            end.publish(context);
+          }
+        });
+      }
+      tracePromise(fn, context = {}, thisArg, ...args) {
+        if (!this.hasSubscribers) return ReflectApply(fn, thisArg, args);
+        const { start, end, asyncStart, asyncEnd, error } = this;
+        const settle = (result) => {
+          context.result = result;
+          asyncStart.publish(context);
+          asyncEnd.publish(context);
+          return result;
+        };
+        const fail = (err) => {
+          context.error = err;
+          error.publish(context);
+          asyncStart.publish(context);
+          asyncEnd.publish(context);
+          return PromiseCtor.reject(err);
+        };
+        return start.runStores(context, () => {
+          try {
+            let promise = ReflectApply(fn, thisArg, args);
+            if (!(promise instanceof PromiseCtor)) promise = PromiseCtor.resolve(promise);
+            return promise.then(settle, fail);
+          } catch (err) {
+            context.error = err;
+            error.publish(context);
+            throw err;
+          } finally {
+            end.publish(context);
+          }
+        });
+      }
+      traceCallback(fn, position = -1, context = {}, thisArg, ...args) {
+        if (!this.hasSubscribers) return ReflectApply(fn, thisArg, args);
+        const { start, end, asyncStart, asyncEnd, error } = this;
+        const at = position < 0 ? args.length + position : position;
+        const callback = fnArg(args[at], 'callback');
+        args[at] = function (err, result) {
+          if (err) {
+            context.error = err;
+            error.publish(context);
+          } else {
+            context.result = result;
+          }
+          return asyncStart.runStores(context, () => {
+            try {
+              return ReflectApply(callback, this, arguments);
+            } finally {
+              asyncEnd.publish(context);
+            }
+          });
+        };
+        return start.runStores(context, () => {
+          try {
+            return ReflectApply(fn, thisArg, args);
+          } catch (err) {
+            context.error = err;
+            error.publish(context);
+            throw err;
+          } finally {
+            end.publish(context);
+          }
+        });
+      }
+    }
+    return {
+      channel,
+      hasSubscribers(name) {
+        const found = call(MapPrototypeGet, channels, name);
+        return found !== undefined && found.hasSubscribers;
+      },
+      subscribe(name, subscription) { channel(name).subscribe(subscription); },
+      tracingChannel: (nameOrChannels) => new TracingChannel(nameOrChannels),
+      unsubscribe(name, subscription) { return channel(name).unsubscribe(subscription); },
+      Channel,
+    };
+  }
+  registerBuiltin('diagnostics_channel', makeDiagnosticsChannel);
 
   // ---------------------------------------------------------------- readline
   // Lines from any readable stream (a file, process.stdin, a PassThrough), as Node's
@@ -2056,12 +2300,6 @@
   });
 
   extend('stream', (stream) => {
-    if (stream.promises === undefined) {
-      stream.promises = {
-        pipeline: requireBuiltin('util').promisify(stream.pipeline),
-        finished: requireBuiltin('util').promisify(stream.finished),
-      };
-    }
     stream.isDestroyed = (s) => !!(s && (s.destroyed || (s._readableState && s._readableState.destroyed) ||
       (s._writableState && s._writableState.destroyed)));
     stream.isWritable = (s) => !!(s && typeof s.write === 'function' && s.writable !== false &&

@@ -762,8 +762,8 @@
       }
       call(ArrayPrototypePush, ticks, callback, args, currentFrame());
     },
-    stdout: { write: (chunk) => { native.print(STDOUT, StringCtor(chunk)); return true; }, isTTY: false },
-    stderr: { write: (chunk) => { native.print(STDERR, StringCtor(chunk)); return true; }, isTTY: false },
+    stdout: { write: (chunk) => { native.print(STDOUT, StringCtor(chunk)); return true; }, isTTY: false, fd: 1 },
+    stderr: { write: (chunk) => { native.print(STDERR, StringCtor(chunk)); return true; }, isTTY: false, fd: 2 },
     // Honest values for a sandbox: a Node-compatible runtime with no host identity to show.
     platform: 'linux',
     arch: 'x64',
