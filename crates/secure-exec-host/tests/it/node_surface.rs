@@ -130,6 +130,28 @@ async fn the_stream_module_and_the_standard_descriptors_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", STREAMS_AND_DESCRIPTORS)], "main.js").await;
 }
 
+#[tokio::test]
+async fn require_resolve_with_paths_as_in_node() {
+    let v8 = support::spawn().await;
+    let files = [
+        ("main.js", RESOLVE_WITH_PATHS),
+        ("sub/node_modules/pkg/index.js", "module.exports = 'pkg';"),
+        ("other/rel.js", "module.exports = 'rel';"),
+    ];
+    oracle::same_as_node(&v8, &files, "main.js").await;
+}
+
+const RESOLVE_WITH_PATHS: &str = r#"
+const path = require('path');
+const show = (p) => path.relative(__dirname, p);
+console.log(show(require.resolve('pkg', { paths: [path.join(__dirname, 'sub')] })));
+console.log(show(require.resolve('pkg', { paths: ['/nonexistent', path.join(__dirname, 'sub', 'deeper')] })));
+console.log(show(require.resolve('./rel', { paths: [path.join(__dirname, 'other')] })));
+try { require.resolve('pkg', { paths: [path.join(__dirname, 'other')] }); } catch (e) { console.log(e.code); }
+try { require.resolve('pkg'); } catch (e) { console.log(e.code); }
+console.log(require.resolve('fs', { paths: ['/x'] }));
+"#;
+
 const DIAGNOSTICS_CHANNEL: &str = r#"
 const dc = require('diagnostics_channel');
 const { AsyncLocalStorage } = require('async_hooks');

@@ -3204,7 +3204,17 @@
       validateId(id);
       const builtin = builtinName(id);
       if (builtin !== undefined) return id;
-      if (opts && opts.paths) throw notSupported('require.resolve() with options.paths');
+      if (opts !== null && typeof opts === 'object' && opts.paths !== undefined) {
+        if (!ArrayIsArray(opts.paths)) throw invalidArgType('options.paths', 'an instance of Array', opts.paths);
+        // Each path is where a lookup starts, as from a module there (node_modules upwards).
+        let failed;
+        for (const start of opts.paths) {
+          const reply = hostSync([OP.RESOLVE, id, resolvePath(toPathString(start, 'paths')), undefined, 0, 0, 0]);
+          if (!reply.error) return reply.path;
+          failed = reply;
+        }
+        if (failed !== undefined) throw notFound(failed, id, module);
+      }
       return resolveFrom(module, id, false).path;
     };
     require.resolve.paths = (id) => (builtinName(id) !== undefined ? null : module.paths);
