@@ -1,6 +1,7 @@
 //! The rest of Node's surface (process, os and `constants`, util, events, buffer, stream, zlib,
 //! url, module, console, fs vectors, sync and the standard descriptors, crypto's key derivation
-//! and AES, readline, AsyncLocalStorage, diagnostics_channel), each checked against Node itself.
+//! and AES, Web Crypto's symmetric algorithms, readline, AsyncLocalStorage, diagnostics_channel),
+//! each checked against Node itself.
 
 use secure_exec_host::{ErrorCode, ExecOptions};
 
@@ -238,6 +239,80 @@ rl.on('close', async () => {
   });
   input.write('Ada\nLovelace\n');
 });
+"#;
+
+#[tokio::test]
+async fn web_crypto_subtle_symmetric_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", SUBTLE)], "main.js").await;
+}
+
+#[tokio::test]
+async fn asymmetric_web_crypto_is_refused_clearly() {
+    let (rt, _v8) = support::runtime().await;
+    let r = rt
+        .exec(
+            "crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign'])
+               .catch((e) => console.log(e.name, e.message))",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "NotSupportedError ECDSA is not supported in secure-exec: Web Crypto here is symmetric only\n",
+        "{r:?}"
+    );
+}
+
+const SUBTLE: &str = r#"
+const { subtle } = globalThis.crypto;
+const enc = new TextEncoder();
+const hex = (b) => Buffer.from(b).toString('hex');
+const out = (...a) => console.log(...a);
+const attempt = async (name, f) => { try { out(name, await f()); } catch (e) { out(name, 'rejected', e.name, e.message); } };
+(async () => {
+  const hmacKey = await subtle.importKey('raw', enc.encode('secret'), { name: 'HMAC', hash: 'SHA-256' }, true, ['sign', 'verify']);
+  out(hmacKey.type, hmacKey.extractable, JSON.stringify(hmacKey.algorithm), hmacKey.usages, hmacKey instanceof CryptoKey, Object.prototype.toString.call(hmacKey));
+  const sig = await subtle.sign('HMAC', hmacKey, enc.encode('data'));
+  out('hmac', hex(sig), await subtle.verify('HMAC', hmacKey, sig, enc.encode('data')), await subtle.verify('HMAC', hmacKey, sig, enc.encode('datA')));
+  out('jwk', JSON.stringify(await subtle.exportKey('jwk', hmacKey)), hex(await subtle.exportKey('raw', hmacKey)));
+  const fromJwk = await subtle.importKey('jwk', { kty: 'oct', k: 'c2VjcmV0', alg: 'HS512' }, { name: 'HMAC', hash: 'SHA-512' }, false, ['sign']);
+  out('jwk hs512', hex(await subtle.sign({ name: 'HMAC' }, fromJwk, enc.encode('x'))));
+  try { await subtle.exportKey('raw', fromJwk); } catch (e) { out('export non-extractable', e.message); }
+  await attempt('wrong usage', () => subtle.verify('HMAC', fromJwk, new Uint8Array(64), enc.encode('x')));
+  const aesRaw = new Uint8Array(32).map((_, i) => i);
+  for (const name of ['AES-GCM', 'AES-CBC', 'AES-CTR']) {
+    const key = await subtle.importKey('raw', aesRaw, name, true, ['encrypt', 'decrypt']);
+    const params = name === 'AES-GCM' ? { name, iv: new Uint8Array(12).fill(1), additionalData: enc.encode('aad') }
+      : name === 'AES-CBC' ? { name, iv: new Uint8Array(16).fill(2) } : { name, counter: new Uint8Array(16).fill(3), length: 64 };
+    for (const text of ['', 'hello', 'a message that is longer than one block of sixteen bytes']) {
+      const sealed = await subtle.encrypt(params, key, enc.encode(text));
+      const opened = new TextDecoder().decode(await subtle.decrypt(params, key, sealed));
+      out(name, text.length, hex(sealed), opened === text);
+    }
+    out(name, 'jwk', JSON.stringify(await subtle.exportKey('jwk', key)));
+  }
+  const gcmKey = await subtle.importKey('raw', aesRaw.slice(0, 16), 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const sealed = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12), tagLength: 96 }, gcmKey, enc.encode('tag me')));
+  out('gcm96', hex(sealed));
+  sealed[0] ^= 1;
+  await attempt('gcm tampered', () => subtle.decrypt({ name: 'AES-GCM', iv: new Uint8Array(12), tagLength: 96 }, gcmKey, sealed));
+  const pbkdf2 = await subtle.importKey('raw', enc.encode('password'), 'PBKDF2', false, ['deriveBits', 'deriveKey']);
+  out('pbkdf2', hex(await subtle.deriveBits({ name: 'PBKDF2', salt: enc.encode('salt'), iterations: 1000, hash: 'SHA-256' }, pbkdf2, 256)));
+  const derived = await subtle.deriveKey({ name: 'PBKDF2', salt: enc.encode('salt'), iterations: 10, hash: 'SHA-1' }, pbkdf2, { name: 'AES-GCM', length: 128 }, true, ['encrypt']);
+  out('deriveKey', JSON.stringify(derived.algorithm), hex(await subtle.exportKey('raw', derived)));
+  const hkdf = await subtle.importKey('raw', enc.encode('ikm'), 'HKDF', false, ['deriveBits']);
+  out('hkdf', hex(await subtle.deriveBits({ name: 'HKDF', salt: enc.encode('s'), info: enc.encode('i'), hash: 'SHA-384' }, hkdf, 160)));
+  const generated = await subtle.generateKey({ name: 'HMAC', hash: 'SHA-384' }, true, ['sign']);
+  out('generated', JSON.stringify(generated.algorithm), (await subtle.exportKey('raw', generated)).byteLength);
+  const aesGen = await subtle.generateKey({ name: 'AES-CBC', length: 192 }, false, ['encrypt']);
+  out('aes generated', JSON.stringify(aesGen.algorithm));
+  await attempt('bad aes length', () => subtle.importKey('raw', new Uint8Array(10), 'AES-GCM', false, ['encrypt']));
+  await attempt('empty usages', () => subtle.importKey('raw', new Uint8Array(16), 'AES-GCM', false, []));
+  await attempt('bad usage', () => subtle.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['sign']));
+  await attempt('unknown', () => subtle.importKey('raw', new Uint8Array(16), 'FOO', false, ['sign']));
+  await attempt('extractable pbkdf2', () => subtle.importKey('raw', new Uint8Array(16), 'PBKDF2', true, ['deriveBits']));
+})();
 "#;
 
 const AES: &str = r#"

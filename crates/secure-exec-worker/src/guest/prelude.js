@@ -1217,7 +1217,7 @@
   // The web platform globals (web.js) are built on first use.
   const WEB_GLOBALS = ['DOMException', 'Event', 'EventTarget', 'AbortController', 'AbortSignal',
     'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'atob', 'btoa', 'structuredClone',
-    'crypto', 'performance'];
+    'crypto', 'CryptoKey', 'performance'];
   // Defines `keys` of `target` as accessors that call `load()` once; each puts its plain value
   // in its own place on first use (a guest that assigns one first just gets its own value).
   function lazyProperties(target, keys, load, enumerable) {

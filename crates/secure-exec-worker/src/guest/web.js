@@ -12,6 +12,7 @@
 
   const ObjectDefineProperty = Object.defineProperty;
   const ObjectFreeze = Object.freeze;
+  const MathCeil = Math.ceil;
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectKeys = Object.keys;
   const ObjectPrototypeToString = Object.prototype.toString;
@@ -735,6 +736,330 @@
     return hex;
   }
 
+  // ---------------------------------------------------------------- SubtleCrypto
+  // Symmetric Web Crypto over the natives node:crypto uses too: HMAC, AES-GCM, AES-CBC,
+  // AES-CTR, PBKDF2 and HKDF, keys as raw bytes or JWK. Asymmetric algorithms are refused
+  // with NotSupportedError.
+  const keySlots = new WeakMapCtor();
+  class CryptoKey {
+    constructor() { throw new TypeErrorCtor('Illegal constructor'); }
+    get type() { return slots(this).type; }
+    get extractable() { return slots(this).extractable; }
+    get algorithm() { return slots(this).algorithm; }
+    get usages() { return slots(this).usages; }
+  }
+  toStringTag(CryptoKey, 'CryptoKey');
+  function slots(key) {
+    const found = call(WeakMapGet, keySlots, key);
+    if (found === undefined) throw new TypeErrorCtor('Illegal invocation');
+    return found;
+  }
+  const ALGORITHMS = ['HMAC', 'AES-GCM', 'AES-CBC', 'AES-CTR', 'PBKDF2', 'HKDF'];
+  const ASYMMETRIC = ['RSASSA-PKCS1-V1_5', 'RSA-PSS', 'RSA-OAEP', 'ECDSA', 'ECDH', 'ED25519', 'X25519',
+    'ED448', 'X448', 'AES-KW'];
+  const USAGES = { HMAC: ['sign', 'verify'], 'AES-GCM': ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
+    'AES-CBC': ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'], 'AES-CTR': ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
+    PBKDF2: ['deriveBits', 'deriveKey'], HKDF: ['deriveBits', 'deriveKey'] };
+  const JWK_AES = { 'AES-GCM': 'GCM', 'AES-CBC': 'CBC', 'AES-CTR': 'CTR' };
+  const HASH_BLOCK = { 'SHA-1': 64, 'SHA-256': 64, 'SHA-384': 128, 'SHA-512': 128 };
+  const notSupported = (what) => new DOMException(what, 'NotSupportedError');
+  function algorithmName(algorithm) {
+    const name = typeof algorithm === 'string' ? algorithm
+      : algorithm !== null && typeof algorithm === 'object' ? algorithm.name : undefined;
+    if (typeof name !== 'string') throw new TypeErrorCtor('Algorithm: name is missing');
+    const upper = StringCtor(name).toUpperCase();
+    if (call(ArrayPrototypeIndexOf, ALGORITHMS, upper) !== -1) return upper;
+    if (call(ArrayPrototypeIndexOf, ASYMMETRIC, upper) !== -1) {
+      throw notSupported(name + ' is not supported in secure-exec: Web Crypto here is symmetric only');
+    }
+    throw notSupported('Unrecognized algorithm name');
+  }
+  function hashName(hash) {
+    const name = typeof hash === 'string' ? hash : hash !== null && typeof hash === 'object' ? hash.name : undefined;
+    const upper = typeof name === 'string' ? StringCtor(name).toUpperCase() : '';
+    if (DIGESTS[upper] === undefined) throw notSupported('Unrecognized hash name');
+    return upper;
+  }
+  const nativeHash = (hash) => call(StringPrototypeReplace, call(StringPrototypeToLowerCase, hash), '-', '');
+  function digestOf(hash, bytes) {
+    const out = new Uint8ArrayCtor(DIGESTS[hash]);
+    native.digest(hash, bytes, out);
+    return out;
+  }
+  function hmac(hash, key, data) {
+    const block = HASH_BLOCK[hash];
+    const k = key.byteLength > block ? digestOf(hash, key) : key;
+    const inner = new Uint8ArrayCtor(block + data.byteLength);
+    const outer = new Uint8ArrayCtor(block + DIGESTS[hash]);
+    for (let i = 0; i < block; i++) {
+      const byte = i < k.byteLength ? k[i] : 0;
+      inner[i] = byte ^ 0x36;
+      outer[i] = byte ^ 0x5c;
+    }
+    call(TypedArraySet, inner, data, block);
+    call(TypedArraySet, outer, digestOf(hash, inner), block);
+    return digestOf(hash, outer);
+  }
+  const copyOf = (input, what) => call(TypedArrayPrototypeSlice, toUint8(input, what));
+  function makeKey(algorithm, bytes, extractable, usages) {
+    const key = { __proto__: CryptoKey.prototype };
+    call(WeakMapSet, keySlots, key, { type: 'secret', extractable: !!extractable, algorithm,
+      usages: ObjectFreeze([...usages]), bytes });
+    return key;
+  }
+  // Node's wording, by what is being made.
+  const KEY_KIND = { HMAC: 'an HMAC', 'AES-GCM': 'an AES', 'AES-CBC': 'an AES', 'AES-CTR': 'an AES',
+    PBKDF2: 'a PBKDF2', HKDF: 'a HKDF' };
+  function checkUsages(name, usages, importing) {
+    if (!ArrayIsArray(usages)) throw new TypeErrorCtor('keyUsages must be an array');
+    for (const usage of usages) {
+      if (call(ArrayPrototypeIndexOf, USAGES[name], usage) === -1) {
+        throw new DOMException('Unsupported key usage for ' + KEY_KIND[name] + ' key', 'SyntaxError');
+      }
+    }
+    if (usages.length === 0) {
+      throw new DOMException(importing ? 'Usages cannot be empty when importing a secret key.'
+        : 'Usages cannot be empty when creating a key.', 'SyntaxError');
+    }
+  }
+  // The algorithm a key of `bytes` gets, checking the bytes fit it.
+  function keyAlgorithm(name, params, bytes) {
+    if (name === 'HMAC') {
+      if (bytes.byteLength === 0) throw new DOMException('Zero-length key is not supported', 'DataError');
+      const length = params.length === undefined ? bytes.byteLength * 8 : params.length;
+      if (length > bytes.byteLength * 8 || length <= (bytes.byteLength - 1) * 8) {
+        throw new DOMException('Invalid key length', 'DataError');
+      }
+      return { name, hash: { name: hashName(params.hash) }, length };
+    }
+    if (JWK_AES[name] !== undefined) {
+      if (bytes.byteLength !== 16 && bytes.byteLength !== 24 && bytes.byteLength !== 32) {
+        throw new DOMException('Invalid key length', 'DataError');
+      }
+      return { name, length: bytes.byteLength * 8 };
+    }
+    return { name };
+  }
+  function base64url(bytes) {
+    let text = '';
+    for (let i = 0; i < bytes.byteLength; i++) text += StringFromCharCode(bytes[i]);
+    return call(StringPrototypeReplace, call(StringPrototypeReplace, call(StringPrototypeReplace,
+      btoa(text), /\+/g, '-'), /\//g, '_'), /=+$/, '');
+  }
+  function fromBase64url(text) {
+    const plain = atob(call(StringPrototypeReplace, call(StringPrototypeReplace, StringCtor(text), /-/g, '+'), /_/g, '/'));
+    const out = new Uint8ArrayCtor(plain.length);
+    for (let i = 0; i < plain.length; i++) out[i] = call(StringPrototypeCharCodeAt, plain, i);
+    return out;
+  }
+  function importKey(format, keyData, algorithm, extractable, usages) {
+    const name = algorithmName(algorithm);
+    checkUsages(name, usages, true);
+    let bytes;
+    if (format === 'raw') {
+      bytes = copyOf(keyData, 'keyData');
+    } else if (format === 'jwk' && name !== 'PBKDF2' && name !== 'HKDF') {
+      if (keyData === null || typeof keyData !== 'object' || keyData.kty !== 'oct' || typeof keyData.k !== 'string') {
+        throw new DOMException('Invalid keyData', 'DataError');
+      }
+      bytes = fromBase64url(keyData.k);
+    } else {
+      throw notSupported('Unable to import ' + name + ' key with format ' + format);
+    }
+    if ((name === 'PBKDF2' || name === 'HKDF') && extractable) {
+      throw new DOMException(name + ' keys are not extractable', 'SyntaxError');
+    }
+    return makeKey(keyAlgorithm(name, algorithm, bytes), bytes, extractable, usages);
+  }
+  function exportKey(format, key) {
+    const slot = slots(key);
+    if (!slot.extractable) throw new DOMException('key is not extractable', 'InvalidAccessError');
+    if (format === 'raw') return call(TypedArrayPrototypeSlice, slot.bytes).buffer;
+    if (format !== 'jwk') throw notSupported('Unable to export a raw secret key as ' + format);
+    const name = slot.algorithm.name;
+    const jwk = { key_ops: [...slot.usages], ext: true, kty: 'oct', k: base64url(slot.bytes) };
+    if (name === 'HMAC') jwk.alg = 'HS' + call(StringPrototypeSlice, slot.algorithm.hash.name, 4);
+    else jwk.alg = 'A' + slot.algorithm.length + JWK_AES[name];
+    return jwk;
+  }
+  function generateKey(algorithm, extractable, usages) {
+    const name = algorithmName(algorithm);
+    if (name === 'PBKDF2' || name === 'HKDF') throw notSupported('Unable to generate a ' + name + ' key');
+    checkUsages(name, usages, false);
+    let length = algorithm.length;
+    if (name === 'HMAC') {
+      const hash = hashName(algorithm.hash);
+      if (length === undefined) length = HASH_BLOCK[hash] * 8;
+      const bytes = new Uint8ArrayCtor(MathCeil(length / 8));
+      native.randomFill(bytes);
+      // In Node's key order for a generated key.
+      return makeKey({ name, length, hash: { name: hash } }, bytes, extractable, usages);
+    }
+    if (length !== 128 && length !== 192 && length !== 256) {
+      throw new DOMException('AES key length must be 128, 192, or 256 bits', 'OperationError');
+    }
+    const bytes = new Uint8ArrayCtor(length / 8);
+    native.randomFill(bytes);
+    return makeKey(keyAlgorithm(name, algorithm, bytes), bytes, extractable, usages);
+  }
+  function usable(key, name, usage) {
+    const slot = slots(key);
+    if (slot.algorithm.name !== name || call(ArrayPrototypeIndexOf, slot.usages, usage) === -1) {
+      throw new DOMException('Unable to use this key to ' + usage, 'InvalidAccessError');
+    }
+    return slot;
+  }
+  function sign(algorithm, key, data) {
+    const name = algorithmName(algorithm);
+    if (name !== 'HMAC') throw notSupported('Unable to sign with ' + name);
+    const slot = usable(key, name, 'sign');
+    return hmac(slot.algorithm.hash.name, slot.bytes, toUint8(data, 'data')).buffer;
+  }
+  function verify(algorithm, key, signature, data) {
+    const name = algorithmName(algorithm);
+    if (name !== 'HMAC') throw notSupported('Unable to verify with ' + name);
+    const slot = usable(key, name, 'verify');
+    const expected = hmac(slot.algorithm.hash.name, slot.bytes, toUint8(data, 'data'));
+    const given = toUint8(signature, 'signature');
+    if (given.byteLength !== expected.byteLength) return false;
+    let diff = 0;
+    for (let i = 0; i < given.byteLength; i++) diff |= given[i] ^ expected[i];
+    return diff === 0;
+  }
+  // CTR over any length: whole blocks natively, the tail through one more key-stream block.
+  function ctr(key, counter, data, inc32) {
+    const whole = data.byteLength - (data.byteLength % 16);
+    const out = new Uint8ArrayCtor(data.byteLength);
+    if (whole > 0) native.aesCtr(key, counter, data.subarray(0, whole), out.subarray(0, whole), inc32);
+    if (whole < data.byteLength) {
+      const stream = new Uint8ArrayCtor(16);
+      native.aesCtr(key, counter, new Uint8ArrayCtor(16), stream, inc32);
+      for (let i = whole; i < data.byteLength; i++) out[i] = data[i] ^ stream[i - whole];
+    }
+    return out;
+  }
+  function gcm(slot, params, data, decrypt) {
+    const iv = toUint8(params.iv, 'iv');
+    const tagLength = params.tagLength === undefined ? 128 : params.tagLength;
+    if (call(ArrayPrototypeIndexOf, [32, 64, 96, 104, 112, 120, 128], tagLength) === -1) {
+      throw new DOMException(tagLength + ' is not a valid AES-GCM tag length', 'OperationError');
+    }
+    if (iv.byteLength === 0) throw new DOMException('Invalid initialization vector', 'OperationError');
+    const aad = params.additionalData === undefined ? new Uint8ArrayCtor(0) : toUint8(params.additionalData, 'additionalData');
+    const j0 = new Uint8ArrayCtor(16);
+    native.aesGcmJ0(slot.bytes, iv, j0);
+    const counter = call(TypedArrayPrototypeSlice, j0);
+    for (let i = 15; i >= 12; i--) {
+      counter[i] = (counter[i] + 1) & 0xff;
+      if (counter[i] !== 0) break;
+    }
+    const tagBytes = tagLength / 8;
+    const text = decrypt ? data.subarray(0, data.byteLength - tagBytes) : data;
+    if (decrypt && data.byteLength < tagBytes) throw new DOMException('The provided data is too small.', 'OperationError');
+    const tag = new Uint8ArrayCtor(16);
+    if (decrypt) {
+      native.aesGcmTag(slot.bytes, j0, aad, text, tag);
+      let diff = 0;
+      for (let i = 0; i < tagBytes; i++) diff |= tag[i] ^ data[text.byteLength + i];
+      if (diff !== 0) throw new DOMException('The operation failed for an operation-specific reason', 'OperationError');
+      return ctr(slot.bytes, counter, text, true);
+    }
+    const sealed = ctr(slot.bytes, counter, text, true);
+    native.aesGcmTag(slot.bytes, j0, aad, sealed, tag);
+    const out = new Uint8ArrayCtor(sealed.byteLength + tagBytes);
+    call(TypedArraySet, out, sealed, 0);
+    call(TypedArraySet, out, tag.subarray(0, tagBytes), sealed.byteLength);
+    return out;
+  }
+  function cbc(slot, params, data, decrypt) {
+    const iv = copyOf(params.iv, 'iv');
+    if (iv.byteLength !== 16) throw new DOMException('algorithm.iv must contain exactly 16 bytes', 'OperationError');
+    if (!decrypt) {
+      const pad = 16 - (data.byteLength % 16);
+      const padded = new Uint8ArrayCtor(data.byteLength + pad).fill(pad);
+      call(TypedArraySet, padded, data, 0);
+      const out = new Uint8ArrayCtor(padded.byteLength);
+      native.aesCbc(slot.bytes, iv, padded, out, false);
+      return out;
+    }
+    const failed = () => new DOMException('The operation failed for an operation-specific reason', 'OperationError');
+    if (data.byteLength === 0 || data.byteLength % 16 !== 0) throw failed();
+    const out = new Uint8ArrayCtor(data.byteLength);
+    native.aesCbc(slot.bytes, iv, data, out, true);
+    const pad = out[out.byteLength - 1];
+    if (pad < 1 || pad > 16) throw failed();
+    for (let i = out.byteLength - pad; i < out.byteLength; i++) if (out[i] !== pad) throw failed();
+    return out.subarray(0, out.byteLength - pad);
+  }
+  function ctrMode(slot, params, data) {
+    const counter = copyOf(params.counter, 'counter');
+    const length = params.length;
+    if (counter.byteLength !== 16) throw new DOMException('algorithm.counter must contain exactly 16 bytes', 'OperationError');
+    if (typeof length !== 'number' || length < 1 || length > 128) {
+      throw new DOMException('algorithm.length must be between 1 and 128', 'OperationError');
+    }
+    // The counter's low `length` bits must not wrap within this message (a 128-bit increment
+    // is then the same thing).
+    if (length < 53) {
+      let low = 0;
+      for (let i = 0; i < 7; i++) low += counter[15 - i] * 2 ** (8 * i);
+      low %= 2 ** length;
+      if (low + MathCeil(data.byteLength / 16) > 2 ** length) {
+        throw new DOMException('The counter would wrap within this message', 'OperationError');
+      }
+    }
+    return ctr(slot.bytes, counter, data, false);
+  }
+  function crypt(algorithm, key, data, decrypt) {
+    const name = algorithmName(algorithm);
+    const slot = usable(key, name, decrypt ? 'decrypt' : 'encrypt');
+    const bytes = toUint8(data, 'data');
+    const out = name === 'AES-GCM' ? gcm(slot, algorithm, bytes, decrypt)
+      : name === 'AES-CBC' ? cbc(slot, algorithm, bytes, decrypt)
+        : name === 'AES-CTR' ? ctrMode(slot, algorithm, bytes) : undefined;
+    if (out === undefined) throw notSupported('Unable to ' + (decrypt ? 'decrypt' : 'encrypt') + ' with ' + name);
+    return call(TypedArrayPrototypeSlice, out).buffer;
+  }
+  function deriveBits(algorithm, baseKey, length) {
+    const name = algorithmName(algorithm);
+    const slot = usable(baseKey, name, 'deriveBits');
+    if (typeof length !== 'number' || length <= 0 || length % 8 !== 0) {
+      throw new DOMException('length must be a positive multiple of 8', 'OperationError');
+    }
+    const hash = hashName(algorithm.hash);
+    const out = new Uint8ArrayCtor(length / 8);
+    const salt = toUint8(algorithm.salt, 'salt');
+    if (name === 'PBKDF2') {
+      if (!(algorithm.iterations > 0)) throw new DOMException('iterations cannot be zero', 'OperationError');
+      native.pbkdf2(nativeHash(hash), slot.bytes, salt, algorithm.iterations, out);
+    } else if (name === 'HKDF') {
+      if (out.byteLength > 255 * DIGESTS[hash]) throw new DOMException('Invalid key length', 'OperationError');
+      native.hkdf(nativeHash(hash), slot.bytes, salt, toUint8(algorithm.info, 'info'), out);
+    } else {
+      throw notSupported('Unable to derive bits with ' + name);
+    }
+    return out.buffer;
+  }
+  function deriveKey(algorithm, baseKey, derived, extractable, usages) {
+    const name = algorithmName(algorithm);
+    usable(baseKey, name, 'deriveKey');
+    const target = algorithmName(derived);
+    const length = target === 'HMAC'
+      ? (derived.length === undefined ? HASH_BLOCK[hashName(derived.hash)] * 8 : derived.length)
+      : derived.length;
+    const slot = slots(baseKey);
+    const bits = deriveBits(algorithm, makeKey(slot.algorithm, slot.bytes, false, ['deriveBits']), length);
+    return importKey('raw', bits, derived, extractable, usages);
+  }
+  // Each method answers with a promise, errors included.
+  const promising = (fn) => function (...args) {
+    try {
+      return PromiseResolve(ReflectApply(fn, undefined, args));
+    } catch (err) {
+      return PromiseReject(err);
+    }
+  };
+
   const subtle = ObjectFreeze({
     digest(algorithm, data) {
       try {
@@ -752,6 +1077,17 @@
         return PromiseReject(err);
       }
     },
+    importKey: promising(importKey),
+    exportKey: promising(exportKey),
+    generateKey: promising(generateKey),
+    sign: promising(sign),
+    verify: promising(verify),
+    encrypt: promising((algorithm, key, data) => crypt(algorithm, key, data, false)),
+    decrypt: promising((algorithm, key, data) => crypt(algorithm, key, data, true)),
+    deriveBits: promising(deriveBits),
+    deriveKey: promising(deriveKey),
+    wrapKey: promising(() => { throw notSupported('wrapKey is not supported in secure-exec'); }),
+    unwrapKey: promising(() => { throw notSupported('unwrapKey is not supported in secure-exec'); }),
   });
 
   const crypto = ObjectFreeze({ getRandomValues, randomUUID, subtle });
@@ -781,6 +1117,6 @@
 
   return {
     DOMException, Event, EventTarget, AbortController, AbortSignal, TextEncoder, TextDecoder,
-    URL, URLSearchParams, atob, btoa, structuredClone, crypto, performance, eventListeners,
+    URL, URLSearchParams, atob, btoa, structuredClone, crypto, CryptoKey, performance, eventListeners,
   };
 })
