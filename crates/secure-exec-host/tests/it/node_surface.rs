@@ -153,6 +153,28 @@ try { require.resolve('pkg'); } catch (e) { console.log(e.code); }
 console.log(require.resolve('fs', { paths: ['/x'] }));
 "#;
 
+#[tokio::test]
+async fn stdout_and_stderr_are_writable_streams_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", STDOUT_STREAMS)], "main.js").await;
+}
+
+const STDOUT_STREAMS: &str = r#"
+const { Readable, Writable, pipeline } = require('stream');
+const fs = require('fs');
+console.log(typeof process.stdout.on, typeof process.stdout.end, process.stdout.writable, process.stdout.isTTY, process.stderr.fd);
+Readable.from(['piped a\n', 'piped b\n']).pipe(process.stdout);
+process.stdout.write(Buffer.from('bytes\n'));
+process.stdout.write(new Uint8Array([104, 105, 10]));
+process.stdout.write('with callback\n', () => console.log('write callback'));
+setTimeout(() => {
+  fs.writeFileSync('f.txt', 'file through a pipe\n');
+  fs.createReadStream('f.txt').pipe(process.stdout);
+}, 5);
+// Last: a pipeline ends its destination, and Node's stdout on a pipe prints nothing after that.
+setTimeout(() => pipeline(Readable.from(['through pipeline\n']), process.stdout, () => {}), 30);
+"#;
+
 const DIAGNOSTICS_CHANNEL: &str = r#"
 const dc = require('diagnostics_channel');
 const { AsyncLocalStorage } = require('async_hooks');

@@ -27,6 +27,9 @@
   const MapPrototypeDelete = Map.prototype.delete;
   const MapPrototypeEntries = Map.prototype.entries;
   const MapPrototypeClear = Map.prototype.clear;
+  const MapPrototypeKeys = Map.prototype.keys;
+  const ArrayPrototypeUnshift = Array.prototype.unshift;
+  const ArrayBufferIsView = ArrayBuffer.isView;
   // The Node release whose API the guest world follows.
   const NODE_VERSION = '22.12.0';
   const MapPrototypeGetSize = ObjectGetOwnPropertyDescriptor(Map.prototype, 'size').get;
@@ -743,6 +746,130 @@
     return true;
   }
 
+  // ---------------------------------------------------------------- stdout, stderr
+  // process.stdout and process.stderr: writable streams enough for `src.pipe(process.stdout)`,
+  // `stream.pipeline(..., process.stdout)` and 'drain'/'finish' listeners, without loading the
+  // stream library. Output is never a terminal and never full: every write is taken at once.
+  function outputStream(fd) {
+    const listeners = new SafeMap();
+    let finished = false;
+    // No `isTTY`: Node leaves it undefined for output that is not a terminal.
+    const stream = {
+      fd,
+      writable: true,
+      writableLength: 0,
+      writableHighWaterMark: 16384,
+      writableNeedDrain: false,
+      writableEnded: false,
+      writableFinished: false,
+      writableObjectMode: false,
+      writableCorked: 0,
+      destroyed: false,
+      _isStdio: true,
+      write(chunk, encoding, callback) {
+        if (typeof encoding === 'function') callback = encoding;
+        let text;
+        if (typeof chunk === 'string') {
+          text = chunk;
+        } else if (ArrayBufferIsView(chunk)) {
+          text = native.decode('utf-8', chunk, false, false)[0];
+        } else {
+          const err = new TypeErrorCtor('The "chunk" argument must be of type string or an instance of ' +
+            'Buffer, TypedArray, or DataView. Received ' + inspect(chunk));
+          err.code = 'ERR_INVALID_ARG_TYPE';
+          throw err;
+        }
+        native.print(fd, text);
+        if (typeof callback === 'function') process.nextTick(callback, null);
+        return true;
+      },
+      end(chunk, encoding, callback) {
+        if (typeof chunk === 'function') { callback = chunk; chunk = undefined; }
+        if (typeof encoding === 'function') { callback = encoding; encoding = undefined; }
+        if (chunk !== undefined && chunk !== null) stream.write(chunk, encoding);
+        // The session's output stays open: later writes still print, as Node's stdio does.
+        if (!finished) {
+          finished = true;
+          stream.writableEnded = true;
+          process.nextTick(() => {
+            stream.writableFinished = true;
+            stream.emit('finish');
+          });
+        }
+        if (typeof callback === 'function') process.nextTick(callback);
+        return stream;
+      },
+      cork() {},
+      uncork() {},
+      setDefaultEncoding() { return stream; },
+      destroy() { return stream; },
+      // Listeners, as an EventEmitter keeps them (once-wrappers know their listener).
+      on(event, listener) { return add(event, listener, false, false); },
+      addListener(event, listener) { return add(event, listener, false, false); },
+      prependListener(event, listener) { return add(event, listener, false, true); },
+      once(event, listener) { return add(event, listener, true, false); },
+      prependOnceListener(event, listener) { return add(event, listener, true, true); },
+      off(event, listener) { return remove(event, listener); },
+      removeListener(event, listener) { return remove(event, listener); },
+      removeAllListeners(event) {
+        if (event === undefined) call(MapPrototypeClear, listeners);
+        else call(MapPrototypeDelete, listeners, event);
+        return stream;
+      },
+      emit(event, ...args) {
+        const list = call(MapPrototypeGet, listeners, event);
+        if (list === undefined || list.length === 0) {
+          if (event === 'error') throw args[0];
+          return false;
+        }
+        for (const listener of [...list]) ReflectApply(listener, stream, args);
+        return true;
+      },
+      listeners: (event) => [...(call(MapPrototypeGet, listeners, event) || [])].map((l) => l.listener || l),
+      rawListeners: (event) => [...(call(MapPrototypeGet, listeners, event) || [])],
+      listenerCount: (event) => (call(MapPrototypeGet, listeners, event) || []).length,
+      eventNames: () => [...call(MapPrototypeKeys, listeners)],
+      setMaxListeners() { return stream; },
+      getMaxListeners: () => 10,
+      // A terminal's size and colours: there is no terminal.
+      hasColors: () => false,
+      getColorDepth: () => 1,
+    };
+    function add(event, listener, once, first) {
+      if (typeof listener !== 'function') {
+        const err = new TypeErrorCtor('The "listener" argument must be of type function. Received ' + inspect(listener));
+        err.code = 'ERR_INVALID_ARG_TYPE';
+        throw err;
+      }
+      const list = call(MapPrototypeGet, listeners, event) || [];
+      let entry = listener;
+      if (once) {
+        entry = function (...args) {
+          remove(event, entry);
+          return ReflectApply(listener, this, args);
+        };
+        entry.listener = listener;
+      }
+      if (first) call(ArrayPrototypeUnshift, list, entry);
+      else call(ArrayPrototypePush, list, entry);
+      call(MapPrototypeSet, listeners, event, list);
+      return stream;
+    }
+    function remove(event, listener) {
+      const list = call(MapPrototypeGet, listeners, event);
+      if (list !== undefined) {
+        for (let i = list.length - 1; i >= 0; i--) {
+          if (list[i] === listener || list[i].listener === listener) {
+            call(ArrayPrototypeSplice, list, i, 1);
+            break;
+          }
+        }
+      }
+      return stream;
+    }
+    return stream;
+  }
+
   // ---------------------------------------------------------------- process, module
   // `env`, `argv` and `module.filename` are filled in when the session is assigned.
   const process = {
@@ -762,8 +889,8 @@
       }
       call(ArrayPrototypePush, ticks, callback, args, currentFrame());
     },
-    stdout: { write: (chunk) => { native.print(STDOUT, StringCtor(chunk)); return true; }, isTTY: false, fd: 1 },
-    stderr: { write: (chunk) => { native.print(STDERR, StringCtor(chunk)); return true; }, isTTY: false, fd: 2 },
+    stdout: outputStream(STDOUT),
+    stderr: outputStream(STDERR),
     // Honest values for a sandbox: a Node-compatible runtime with no host identity to show.
     platform: 'linux',
     arch: 'x64',
@@ -1026,7 +1153,6 @@
     let reservedPages = 0;
     const RangeErrorCtor = RangeError;
     const Uint8ArrayCtor = Uint8Array;
-    const ArrayBufferIsView = ArrayBuffer.isView;
     const WeakMapCtor = WeakMap;
     const WeakMapGet = WeakMap.prototype.get;
     const WeakMapSet = WeakMap.prototype.set;
