@@ -179,7 +179,8 @@ pub struct NodeRuntimeOptions {
     pub max_exports_bytes: Option<u64>,
     /// `process.env` for the guest. Default: empty.
     pub env: BTreeMap<String, String>,
-    /// Extra `process.argv` entries after `["secure-exec", filename]`.
+    /// Extra `process.argv` entries after `[process.execPath, filename]` (the guest's execPath
+    /// is `/usr/local/bin/node`, as Node's first entry is its own path).
     pub argv: Vec<String>,
     /// The guest's world: its filesystems (mounts), working directory and I/O bounds.
     /// Default: an in-memory `/` (empty but for `/tmp`), fresh for every session, no host path

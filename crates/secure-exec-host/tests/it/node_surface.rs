@@ -1,7 +1,7 @@
 //! The rest of Node's surface (process, os and `constants`, util, events, buffer, stream, zlib,
 //! url, module, console, fs vectors, sync and the standard descriptors, crypto's key derivation
-//! and AES, Web Crypto's symmetric algorithms, readline, AsyncLocalStorage, diagnostics_channel),
-//! each checked against Node itself.
+//! and AES, Web Crypto's symmetric algorithms, readline, AsyncLocalStorage, diagnostics_channel,
+//! MessageChannel), each checked against Node itself.
 
 use secure_exec_host::{ErrorCode, ExecOptions};
 
@@ -173,6 +173,56 @@ setTimeout(() => {
 }, 5);
 // Last: a pipeline ends its destination, and Node's stdout on a pipe prints nothing after that.
 setTimeout(() => pipeline(Readable.from(['through pipeline\n']), process.stdout, () => {}), 30);
+"#;
+
+#[tokio::test]
+async fn message_channels_within_the_session_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", MESSAGING)], "main.js").await;
+}
+
+#[tokio::test]
+async fn require_of_an_es_module_takes_its_module_exports_name_and_argv_starts_with_exec_path() {
+    let v8 = support::spawn().await;
+    let files = [
+        (
+            "main.js",
+            "const make = require('./factory.mjs');\n\
+             const ns = require('./plain.mjs');\n\
+             console.log(typeof make, make(2), typeof ns, ns.value, ns.default);\n\
+             console.log(process.argv[0] === process.execPath, require('path').basename(process.argv[1]));",
+        ),
+        (
+            "factory.mjs",
+            "const make = (n) => n * 21;\nexport default make;\nexport { make as 'module.exports' };",
+        ),
+        ("plain.mjs", "export const value = 1;\nexport default 'd';"),
+    ];
+    oracle::same_as_node(&v8, &files, "main.js").await;
+}
+
+const MESSAGING: &str = r#"
+const out = (...a) => console.log(...a);
+out(typeof MessageChannel, typeof MessagePort, typeof BroadcastChannel, typeof MessageEvent);
+try { new MessagePort(); } catch (e) { out(e.name, e.code, e.message); }
+const { port1, port2 } = new MessageChannel();
+port2.onmessage = (event) => {
+  out('port2 got', JSON.stringify(event.data), event instanceof MessageEvent, event.data.d instanceof Date);
+  port2.postMessage('pong');
+};
+port1.on('message', (data) => {
+  out('port1 got', data);
+  port1.close();
+});
+port1.addEventListener('close', () => out('port1 closed'));
+port2.addEventListener('close', () => out('port2 closed'));
+port1.postMessage({ a: [1, 2], m: new Map([['k', 1]]), d: new Date(0) });
+const a = new BroadcastChannel('news'), b = new BroadcastChannel('news'), c = new BroadcastChannel('other');
+b.onmessage = (e) => { out('b got', e.data); a.close(); b.close(); c.close(); };
+c.onmessage = () => out('c should not get it');
+a.postMessage('hello');
+const wt = require('worker_threads');
+out(wt.MessageChannel === MessageChannel, wt.isMainThread);
 "#;
 
 const DIAGNOSTICS_CHANNEL: &str = r#"
@@ -483,6 +533,8 @@ out(typeof zlib.Gzip, zlib.gunzipSync(zlib.gzipSync('zz')).toString());
 out(require('path').toNamespacedPath('/a/b'));
 out(JSON.stringify(require('url').urlToHttpOptions(new URL('http://u:p@[::1]:8080/a?b=1#h'))));
 const m = require('module'); out(JSON.stringify(m.globalPaths.slice(0, 0)), m.findSourceMap('/x'), typeof m.syncBuiltinESMExports);
+// http2's protocol constants are there for clients that read them at their top
+const h2 = require('http2'); out(h2.constants.HTTP2_HEADER_AUTHORITY, h2.constants.NGHTTP2_CANCEL, h2.constants.HTTP_STATUS_OK, typeof h2.sensitiveHeaders, Object.keys(h2.constants).length);
 // console
 const { Console } = require('console');
 const lines = []; const sink = new (require('stream').Writable)({ write(chunk, enc, cb) { lines.push(chunk.toString()); cb(); } });

@@ -40,6 +40,10 @@ fn scripts_are_ascii() -> bool {
     *ASCII.get_or_init(|| [PRELUDE, WEB, NODE, VENDOR, NET].iter().all(|s| s.is_ascii()))
 }
 
+/// `process.argv[0]`: the guest's `process.execPath` (prelude.js), as Node puts its own path
+/// there; tools such as yargs look for `node` in it.
+const GUEST_EXEC_PATH: &str = "/usr/local/bin/node";
+
 /// The parameters of a CommonJS module's function, in Node's order.
 pub(crate) const CJS_PARAMS: [&str; 5] =
     ["exports", "require", "module", "__filename", "__dirname"];
@@ -198,7 +202,7 @@ pub(crate) fn configure(
         env_object.set(scope, key.into(), value.into());
     }
     let mut argv_values =
-        vec![new_string(scope, "secure-exec")?.into(), new_string(scope, filename)?.into()];
+        vec![new_string(scope, GUEST_EXEC_PATH)?.into(), new_string(scope, filename)?.into()];
     for arg in argv {
         argv_values.push(new_string(scope, arg)?.into());
     }

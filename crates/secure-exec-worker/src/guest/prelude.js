@@ -1378,6 +1378,8 @@
     'ReadableStream', 'ReadableStreamDefaultReader', 'WritableStream', 'TransformStream',
     'ByteLengthQueuingStrategy', 'CountQueuingStrategy'];
   lazyProperties(globalObject, NET_GLOBALS, () => loadNode().net(), false);
+  lazyProperties(globalObject, ['MessageChannel', 'MessagePort', 'MessageEvent', 'BroadcastChannel'],
+    () => loadNode().messaging(), false);
 
   // Node's `Buffer` global, built (with the module loader) on first use.
   ObjectDefineProperty(globalObject, 'Buffer', {
