@@ -40,10 +40,29 @@ async fn key_derivation_stops_at_the_cpu_limit_and_missing_crypto_is_not_support
         .await
         .unwrap();
     assert_eq!(r.error_code, Some(ErrorCode::CpuTimeLimit), "{r:?}");
+    let options = ExecOptions { cpu_time_limit_ms: Some(50), ..Default::default() };
+    let r = rt
+        .exec_with(
+            "require('crypto').scryptSync('p', 's', 32, { N: 65536, maxmem: 2 ** 28 })",
+            options,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, Some(ErrorCode::CpuTimeLimit), "{r:?}");
+    // scrypt's working memory counts against the session's memory limit.
+    let options = ExecOptions { memory_limit: Some(16), ..Default::default() };
+    let r = rt
+        .exec_with(
+            "require('crypto').scryptSync('p', 's', 32, { N: 65536, maxmem: 2 ** 28 })",
+            options,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, Some(ErrorCode::MemoryLimit), "{r:?}");
     let r = rt
         .exec(
             "const c = require('crypto');
-             for (const name of ['scryptSync', 'generateKeyPairSync', 'createSign']) {
+             for (const name of ['generateKeyPairSync', 'createSign']) {
                try { c[name](); } catch (e) { console.log(name, e.code, e.message); }
              }
              try { c.createCipheriv('des-ede3-cbc', Buffer.alloc(24), Buffer.alloc(8)); }
@@ -53,8 +72,7 @@ async fn key_derivation_stops_at_the_cpu_limit_and_missing_crypto_is_not_support
         .unwrap();
     assert_eq!(
         r.stdout,
-        "scryptSync ERR_NOT_SUPPORTED crypto.scryptSync() is not supported in secure-exec\n\
-         generateKeyPairSync ERR_NOT_SUPPORTED crypto.generateKeyPairSync() is not supported in secure-exec\n\
+        "generateKeyPairSync ERR_NOT_SUPPORTED crypto.generateKeyPairSync() is not supported in secure-exec\n\
          createSign ERR_NOT_SUPPORTED crypto.createSign() is not supported in secure-exec\n\
          ERR_CRYPTO_UNKNOWN_CIPHER\n",
         "{r:?}"
@@ -443,6 +461,35 @@ t(() => crypto.createCipheriv('aes-256-gcm', key(32), Buffer.alloc(12)).getAuthT
 t(() => crypto.createCipheriv('aes-256-gcm', key(32), Buffer.alloc(0)));
 t(() => crypto.createDecipheriv('aes-256-gcm', key(32), Buffer.alloc(12)).setAuthTag(Buffer.alloc(5)));
 out(crypto.getCiphers().includes('aes-256-gcm'), crypto.getCiphers().includes('aes128'));
+"#;
+
+#[tokio::test]
+async fn scrypt_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", SCRYPT)], "main.js").await;
+}
+
+const SCRYPT: &str = r#"
+const c = require('crypto');
+const t = (n, f) => { try { const r = f(); console.log(n, Buffer.isBuffer(r) ? r.toString('hex') : r); } catch (e) { console.log(n, e.name, e.code, e.message); } };
+t('default', () => c.scryptSync('password', 'salt', 16));
+t('N1024', () => c.scryptSync('password', 'salt', 32, { N: 1024, r: 8, p: 16 }));
+t('rfc 7914 vector 1', () => c.scryptSync('', '', 64, { N: 16, r: 1, p: 1 }));
+t('rfc 7914 vector 2', () => c.scryptSync('password', 'NaCl', 64, { N: 1024, r: 8, p: 16 }));
+t('cost alias', () => c.scryptSync('pw', 's', 8, { cost: 32, blockSize: 2, parallelization: 3 }));
+t('zeros are defaults', () => c.scryptSync('p', 's', 8, { r: 0, p: 0, N: 0 }));
+t('not pow2', () => c.scryptSync('p', 's', 8, { N: 1000 }));
+t('N=1', () => c.scryptSync('p', 's', 8, { N: 1 }));
+t('maxmem', () => c.scryptSync('p', 's', 8, { N: 32768, r: 8 }));
+t('maxmem ok', () => c.scryptSync('p', 's', 8, { N: 32768, r: 8, maxmem: 64 * 1024 * 1024 }).length);
+t('just under', () => c.scryptSync('p', 's', 8, { N: 16384, r: 8, p: 1, maxmem: 16 * 1024 * 1024 + 128 * 8 * 2 + 128 * 8 - 1 }));
+t('both', () => c.scryptSync('p', 's', 8, { N: 16, cost: 16 }));
+t('keylen', () => c.scryptSync('p', 's', -1));
+const key = c.scryptSync('a password', 'salt', 32);
+const cipher = c.createCipheriv('aes-256-cbc', key, Buffer.alloc(16, 0));
+console.log('docs example', cipher.update('some clear text data', 'utf8', 'hex') + cipher.final('hex'));
+c.scrypt('p', 's', 8, { N: 16 }, (e, k) => console.log('cb', e, k.toString('hex')));
+c.scrypt('p', 's', 8, (e, k) => console.log('cb default', e, k.toString('hex')));
 "#;
 
 const KEY_DERIVATION: &str = r#"

@@ -1,6 +1,7 @@
-//! Key derivation for `crypto.pbkdf2` and `crypto.hkdf`: RustCrypto's HMAC, run under the
-//! session's stop checks, so that a guest asking for a billion iterations still stops at its
-//! CPU limit instead of holding its thread in native code.
+//! Key derivation for `crypto.pbkdf2`, `crypto.hkdf` and `crypto.scrypt`: RustCrypto's HMAC,
+//! and scrypt's memory-hard mixing (RFC 7914) written out here, all run under the session's
+//! stop checks, so that a guest asking for a billion iterations still stops at its CPU limit
+//! instead of holding its thread in native code (the `scrypt` crate offers no such hook).
 
 use hmac::{Mac, SimpleHmac};
 use sha1::Digest;
@@ -16,6 +17,7 @@ const CHECK_EVERY: u32 = 1024;
 pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v8::Object>) {
     set_function(scope, natives, "pbkdf2", pbkdf2);
     set_function(scope, natives, "hkdf", hkdf);
+    set_function(scope, natives, "scrypt", scrypt);
 }
 
 /// The bytes of a typed array or DataView argument, copied; `None` (TypeError thrown) if it is
@@ -137,4 +139,130 @@ fn hkdf(
         return throw_type_error(scope, "Invalid key length");
     }
     bytes_mut(scope, out).copy_from_slice(&okm);
+}
+
+/// `scrypt(password, salt, n, r, p, out)`: fills `out` with scrypt (RFC 7914). `node.js` checks
+/// the parameters and `maxmem` first, as Node does; the working memory is checked against the
+/// session's memory budget here.
+fn scrypt(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let Some(password) = owned_bytes(scope, args.get(0)) else { return };
+    let Some(salt) = owned_bytes(scope, args.get(1)) else { return };
+    let n = args.get(2).integer_value(scope).and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+    let r = args.get(3).uint32_value(scope).and_then(|r| usize::try_from(r).ok()).unwrap_or(0);
+    let p = args.get(4).uint32_value(scope).and_then(|p| usize::try_from(p).ok()).unwrap_or(0);
+    let Some(out) = view(scope, args.get(5)) else { return };
+    if n < 2 || !n.is_power_of_two() || r == 0 || p == 0 {
+        return throw_type_error(scope, "Invalid scrypt params");
+    }
+    let Some(block) = r.checked_mul(128) else {
+        return throw_type_error(scope, "Invalid scrypt params");
+    };
+    let Some(memory) = block.checked_mul(n.saturating_add(p)) else {
+        return throw_type_error(scope, "Invalid scrypt params");
+    };
+    let heap_used = scope.get_heap_statistics().used_heap_size();
+    if !super::state(scope).budget.admit(heap_used, memory) {
+        // Stopped with ERR_MEMORY_LIMIT; the termination takes over.
+        return;
+    }
+    let halted = stop_check(scope);
+    let mut blocks = vec![0u8; block * p];
+    if !pbkdf2_with::<sha2::Sha256>(&password, &salt, 1, &mut blocks, &halted) {
+        return;
+    }
+    let mut scratch = vec![0u32; block / 4 * n];
+    for chunk in blocks.chunks_mut(block) {
+        if !romix(chunk, n, r, &mut scratch, &halted) {
+            return;
+        }
+    }
+    let mut key = vec![0u8; out.byte_length()];
+    if pbkdf2_with::<sha2::Sha256>(&password, &blocks, 1, &mut key, &halted) {
+        bytes_mut(scope, out).copy_from_slice(&key);
+    }
+}
+
+/// scryptROMix over one block of `128 * r` bytes, in place; false if the session was stopped.
+fn romix(
+    block: &mut [u8],
+    n: usize,
+    r: usize,
+    table: &mut [u32],
+    halted: &dyn Fn() -> bool,
+) -> bool {
+    let words = 32 * r;
+    let mut x: Vec<u32> =
+        block.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
+    let mut y = vec![0u32; words];
+    for (i, slot) in table.chunks_exact_mut(words).enumerate() {
+        if i % 1024 == 1023 && halted() {
+            return false;
+        }
+        slot.copy_from_slice(&x);
+        block_mix(&x, &mut y, r);
+        std::mem::swap(&mut x, &mut y);
+    }
+    for i in 0..n {
+        if i % 1024 == 1023 && halted() {
+            return false;
+        }
+        // Integerify: the first 64 bits of the last 64-byte piece, little-endian; `n` is a
+        // power of two that fits in usize, so masking takes it modulo `n`.
+        let last = (2 * r - 1) * 16;
+        let j = ((u64::from(x[last + 1]) << 32 | u64::from(x[last])) & (n as u64 - 1)) as usize;
+        for (a, b) in x.iter_mut().zip(&table[j * words..(j + 1) * words]) {
+            *a ^= b;
+        }
+        block_mix(&x, &mut y, r);
+        std::mem::swap(&mut x, &mut y);
+    }
+    for (bytes, word) in block.chunks_exact_mut(4).zip(&x) {
+        bytes.copy_from_slice(&word.to_le_bytes());
+    }
+    true
+}
+
+/// scryptBlockMix: Salsa20/8 over the 64-byte pieces of `input`, the even results first.
+fn block_mix(input: &[u32], output: &mut [u32], r: usize) {
+    let mut x = [0u32; 16];
+    x.copy_from_slice(&input[(2 * r - 1) * 16..2 * r * 16]);
+    for i in 0..2 * r {
+        for (a, b) in x.iter_mut().zip(&input[i * 16..(i + 1) * 16]) {
+            *a ^= b;
+        }
+        salsa20_8(&mut x);
+        let at = if i % 2 == 0 { i / 2 } else { r + i / 2 };
+        output[at * 16..(at + 1) * 16].copy_from_slice(&x);
+    }
+}
+
+/// The Salsa20/8 core (RFC 7914, section 3).
+fn salsa20_8(block: &mut [u32; 16]) {
+    let mut x = *block;
+    macro_rules! quarter {
+        ($a:expr, $b:expr, $c:expr, $d:expr) => {
+            x[$b] ^= x[$a].wrapping_add(x[$d]).rotate_left(7);
+            x[$c] ^= x[$b].wrapping_add(x[$a]).rotate_left(9);
+            x[$d] ^= x[$c].wrapping_add(x[$b]).rotate_left(13);
+            x[$a] ^= x[$d].wrapping_add(x[$c]).rotate_left(18);
+        };
+    }
+    for _ in 0..4 {
+        // Columns, then rows.
+        quarter!(0, 4, 8, 12);
+        quarter!(5, 9, 13, 1);
+        quarter!(10, 14, 2, 6);
+        quarter!(15, 3, 7, 11);
+        quarter!(0, 1, 2, 3);
+        quarter!(5, 6, 7, 4);
+        quarter!(10, 11, 8, 9);
+        quarter!(15, 12, 13, 14);
+    }
+    for (out, mixed) in block.iter_mut().zip(x) {
+        *out = out.wrapping_add(mixed);
+    }
 }

@@ -3203,7 +3203,47 @@
       native.hkdf(name, key, saltBytes, infoBytes, out);
       return out.buffer;
     }
+    // scrypt's parameters as Node takes them (N/cost, r/blockSize, p/parallelization; 0 for
+    // the default), its working memory bounded by `maxmem` as OpenSSL counts it.
+    function scryptSync(password, salt, keylen, options = {}) {
+      const pass = new Uint8ArrayCtor(dataBytes(password, 'utf8', 'password'));
+      const saltBytes = new Uint8ArrayCtor(dataBytes(salt, 'utf8', 'salt'));
+      intIn(keylen, 'keylen', 0);
+      const invalid = (detail) => codedError(RangeErrorCtor, 'ERR_CRYPTO_INVALID_SCRYPT_PARAMS',
+        'Invalid scrypt params' + (detail === undefined ? '' : ': ' + detail));
+      const pick = (a, b, name) => {
+        const x = options[a];
+        const y = options[b];
+        if (x !== undefined && y !== undefined) {
+          throw codedError(ErrorCtor, 'ERR_CRYPTO_SCRYPT_INVALID_PARAMETER', 'Invalid scrypt parameter');
+        }
+        const value = x === undefined ? y : x;
+        if (value === undefined) return 0;
+        if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+        if (!NumberIsInteger(value) || value < 0 || value > 4294967295) {
+          throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
+            '" is out of range. It must be >= 0 && <= 4294967295. Received ' + value);
+        }
+        return value;
+      };
+      const n = pick('N', 'cost', 'N') || 16384;
+      const r = pick('r', 'blockSize', 'r') || 8;
+      const p = pick('p', 'parallelization', 'p') || 1;
+      const maxmem = options.maxmem === undefined ? 32 * 1024 * 1024 : options.maxmem;
+      if (n < 2 || (n & (n - 1)) !== 0 || r * p >= 2 ** 30) throw invalid();
+      if (128 * r * p + 128 * r * (n + 2) > maxmem) {
+        throw invalid('error:030000AC:digital envelope routines::memory limit exceeded');
+      }
+      const out = Buffer().alloc(keylen);
+      native.scrypt(pass, saltBytes, n, r, p, out);
+      return out;
+    }
     const api = {
+      scryptSync,
+      scrypt(password, salt, keylen, options, callback) {
+        if (typeof options === 'function') { callback = options; options = undefined; }
+        later(callback, () => scryptSync(password, salt, keylen, options));
+      },
       pbkdf2Sync,
       pbkdf2(password, salt, iterations, keylen, digest, callback) {
         later(callback, () => pbkdf2Sync(password, salt, iterations, keylen, digest));
@@ -3235,7 +3275,7 @@
       'generateKeyPairSync', 'generateKey', 'generateKeySync', 'createPrivateKey',
       'createPublicKey', 'publicEncrypt', 'privateDecrypt', 'privateEncrypt',
       'publicDecrypt', 'createDiffieHellman', 'createDiffieHellmanGroup', 'getDiffieHellman',
-      'createECDH', 'diffieHellman', 'scrypt', 'scryptSync', 'generatePrime', 'generatePrimeSync',
+      'createECDH', 'diffieHellman', 'generatePrime', 'generatePrimeSync',
       'getCipherInfo', 'checkPrime', 'checkPrimeSync', 'setFips', 'setEngine', 'Cipher',
       'Decipher', 'Sign', 'Verify', 'DiffieHellman', 'DiffieHellmanGroup', 'ECDH',
       'Certificate', 'X509Certificate']) {
