@@ -469,6 +469,26 @@ async fn scrypt_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", SCRYPT)], "main.js").await;
 }
 
+#[tokio::test]
+async fn util_parse_args_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", PARSE_ARGS)], "main.js").await;
+}
+
+const PARSE_ARGS: &str = r#"
+const { parseArgs } = require('util');
+const out = (v) => console.log(JSON.stringify(v));
+const options = { verbose: { type: 'boolean', short: 'v' }, name: { type: 'string', short: 'n', default: 'anon' }, tag: { type: 'string', multiple: true } };
+out(parseArgs({ args: ['-v', '--name', 'ada', '--tag', 'a', '--tag=b', 'file.txt'], options, allowPositionals: true }));
+out(parseArgs({ args: ['-vn', 'x'], options }));
+out(parseArgs({ args: ['--color', '--', '--literal'], options: { color: { type: 'boolean' } }, allowPositionals: true, tokens: true }).tokens);
+out(parseArgs({ args: [], options }).values);
+for (const args of [['--unknown'], ['--name'], ['pos']]) {
+  try { parseArgs({ args, options }); } catch (e) { console.log(e.code, e.message); }
+}
+out(parseArgs({ args: ['--unknown', 'x'], strict: false }));
+"#;
+
 const SCRYPT: &str = r#"
 const c = require('crypto');
 const t = (n, f) => { try { const r = f(); console.log(n, Buffer.isBuffer(r) ? r.toString('hex') : r); } catch (e) { console.log(n, e.name, e.code, e.message); } };

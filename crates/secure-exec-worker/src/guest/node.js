@@ -2377,6 +2377,8 @@
       return entry === undefined ? 'Unknown system error ' + err : entry[0];
     };
     util.getSystemErrorMap = () => new SafeMap(systemErrorMap());
+    // Built on first use (the reference implementation, bundled).
+    prelude.lazyProperties(util, ['parseArgs'], () => npm('parse_args'), true);
     util.parseEnv = (content) => {
       if (typeof content !== 'string') throw invalidArgType('content', 'of type string', content);
       return parseEnv(content);

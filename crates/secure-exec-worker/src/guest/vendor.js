@@ -12320,6 +12320,850 @@ var require_pako = __commonJS({
   }
 });
 
+// node_modules/@pkgjs/parseargs/internal/primordials.js
+var require_primordials = __commonJS({
+  "node_modules/@pkgjs/parseargs/internal/primordials.js"(exports2, module2) {
+    "use strict";
+    var primordials = {};
+    var {
+      defineProperty: ReflectDefineProperty,
+      getOwnPropertyDescriptor: ReflectGetOwnPropertyDescriptor,
+      ownKeys: ReflectOwnKeys
+    } = Reflect;
+    var { apply, bind, call } = Function.prototype;
+    var uncurryThis = bind.bind(call);
+    primordials.uncurryThis = uncurryThis;
+    var applyBind = bind.bind(apply);
+    primordials.applyBind = applyBind;
+    var varargsMethods = [
+      // 'ArrayPrototypeConcat' is omitted, because it performs the spread
+      // on its own for arrays and array-likes with a truthy
+      // @@isConcatSpreadable symbol property.
+      "ArrayOf",
+      "ArrayPrototypePush",
+      "ArrayPrototypeUnshift",
+      // 'FunctionPrototypeCall' is omitted, since there's 'ReflectApply'
+      // and 'FunctionPrototypeApply'.
+      "MathHypot",
+      "MathMax",
+      "MathMin",
+      "StringPrototypeConcat",
+      "TypedArrayOf"
+    ];
+    function getNewKey(key) {
+      return typeof key === "symbol" ? `Symbol${key.description[7].toUpperCase()}${key.description.slice(8)}` : `${key[0].toUpperCase()}${key.slice(1)}`;
+    }
+    function copyAccessor(dest, prefix, key, { enumerable, get, set }) {
+      ReflectDefineProperty(dest, `${prefix}Get${key}`, {
+        value: uncurryThis(get),
+        enumerable
+      });
+      if (set !== void 0) {
+        ReflectDefineProperty(dest, `${prefix}Set${key}`, {
+          value: uncurryThis(set),
+          enumerable
+        });
+      }
+    }
+    function copyPropsRenamed(src, dest, prefix) {
+      for (const key of ReflectOwnKeys(src)) {
+        const newKey = getNewKey(key);
+        const desc = ReflectGetOwnPropertyDescriptor(src, key);
+        if ("get" in desc) {
+          copyAccessor(dest, prefix, newKey, desc);
+        } else {
+          const name = `${prefix}${newKey}`;
+          ReflectDefineProperty(dest, name, desc);
+          if (varargsMethods.includes(name)) {
+            ReflectDefineProperty(dest, `${name}Apply`, {
+              // `src` is bound as the `this` so that the static `this` points
+              // to the object it was defined on,
+              // e.g.: `ArrayOfApply` gets a `this` of `Array`:
+              value: applyBind(desc.value, src)
+            });
+          }
+        }
+      }
+    }
+    function copyPropsRenamedBound(src, dest, prefix) {
+      for (const key of ReflectOwnKeys(src)) {
+        const newKey = getNewKey(key);
+        const desc = ReflectGetOwnPropertyDescriptor(src, key);
+        if ("get" in desc) {
+          copyAccessor(dest, prefix, newKey, desc);
+        } else {
+          const { value } = desc;
+          if (typeof value === "function") {
+            desc.value = value.bind(src);
+          }
+          const name = `${prefix}${newKey}`;
+          ReflectDefineProperty(dest, name, desc);
+          if (varargsMethods.includes(name)) {
+            ReflectDefineProperty(dest, `${name}Apply`, {
+              value: applyBind(value, src)
+            });
+          }
+        }
+      }
+    }
+    function copyPrototype(src, dest, prefix) {
+      for (const key of ReflectOwnKeys(src)) {
+        const newKey = getNewKey(key);
+        const desc = ReflectGetOwnPropertyDescriptor(src, key);
+        if ("get" in desc) {
+          copyAccessor(dest, prefix, newKey, desc);
+        } else {
+          const { value } = desc;
+          if (typeof value === "function") {
+            desc.value = uncurryThis(value);
+          }
+          const name = `${prefix}${newKey}`;
+          ReflectDefineProperty(dest, name, desc);
+          if (varargsMethods.includes(name)) {
+            ReflectDefineProperty(dest, `${name}Apply`, {
+              value: applyBind(value)
+            });
+          }
+        }
+      }
+    }
+    [
+      "Proxy",
+      "globalThis"
+    ].forEach((name) => {
+      primordials[name] = globalThis[name];
+    });
+    [
+      decodeURI,
+      decodeURIComponent,
+      encodeURI,
+      encodeURIComponent
+    ].forEach((fn) => {
+      primordials[fn.name] = fn;
+    });
+    [
+      "JSON",
+      "Math",
+      "Proxy",
+      "Reflect"
+    ].forEach((name) => {
+      copyPropsRenamed(global[name], primordials, name);
+    });
+    [
+      "Array",
+      "ArrayBuffer",
+      "BigInt",
+      "BigInt64Array",
+      "BigUint64Array",
+      "Boolean",
+      "DataView",
+      "Date",
+      "Error",
+      "EvalError",
+      "Float32Array",
+      "Float64Array",
+      "Function",
+      "Int16Array",
+      "Int32Array",
+      "Int8Array",
+      "Map",
+      "Number",
+      "Object",
+      "RangeError",
+      "ReferenceError",
+      "RegExp",
+      "Set",
+      "String",
+      "Symbol",
+      "SyntaxError",
+      "TypeError",
+      "URIError",
+      "Uint16Array",
+      "Uint32Array",
+      "Uint8Array",
+      "Uint8ClampedArray",
+      "WeakMap",
+      "WeakSet"
+    ].forEach((name) => {
+      const original = global[name];
+      primordials[name] = original;
+      copyPropsRenamed(original, primordials, name);
+      copyPrototype(original.prototype, primordials, `${name}Prototype`);
+    });
+    [
+      "Promise"
+    ].forEach((name) => {
+      const original = global[name];
+      primordials[name] = original;
+      copyPropsRenamedBound(original, primordials, name);
+      copyPrototype(original.prototype, primordials, `${name}Prototype`);
+    });
+    [
+      { name: "TypedArray", original: Reflect.getPrototypeOf(Uint8Array) },
+      { name: "ArrayIterator", original: {
+        prototype: Reflect.getPrototypeOf(Array.prototype[Symbol.iterator]())
+      } },
+      { name: "StringIterator", original: {
+        prototype: Reflect.getPrototypeOf(String.prototype[Symbol.iterator]())
+      } }
+    ].forEach(({ name, original }) => {
+      primordials[name] = original;
+      copyPrototype(original, primordials, name);
+      copyPrototype(original.prototype, primordials, `${name}Prototype`);
+    });
+    var {
+      ArrayPrototypeForEach,
+      FunctionPrototypeCall,
+      Map: Map2,
+      ObjectFreeze,
+      ObjectSetPrototypeOf,
+      Set: Set2,
+      SymbolIterator,
+      WeakMap: WeakMap2,
+      WeakSet: WeakSet2
+    } = primordials;
+    var createSafeIterator = (factory, next) => {
+      class SafeIterator {
+        constructor(iterable) {
+          this._iterator = factory(iterable);
+        }
+        next() {
+          return next(this._iterator);
+        }
+        [SymbolIterator]() {
+          return this;
+        }
+      }
+      ObjectSetPrototypeOf(SafeIterator.prototype, null);
+      ObjectFreeze(SafeIterator.prototype);
+      ObjectFreeze(SafeIterator);
+      return SafeIterator;
+    };
+    primordials.SafeArrayIterator = createSafeIterator(
+      primordials.ArrayPrototypeSymbolIterator,
+      primordials.ArrayIteratorPrototypeNext
+    );
+    primordials.SafeStringIterator = createSafeIterator(
+      primordials.StringPrototypeSymbolIterator,
+      primordials.StringIteratorPrototypeNext
+    );
+    var copyProps = (src, dest) => {
+      ArrayPrototypeForEach(ReflectOwnKeys(src), (key) => {
+        if (!ReflectGetOwnPropertyDescriptor(dest, key)) {
+          ReflectDefineProperty(
+            dest,
+            key,
+            ReflectGetOwnPropertyDescriptor(src, key)
+          );
+        }
+      });
+    };
+    var makeSafe = (unsafe, safe) => {
+      if (SymbolIterator in unsafe.prototype) {
+        const dummy = new unsafe();
+        let next;
+        ArrayPrototypeForEach(ReflectOwnKeys(unsafe.prototype), (key) => {
+          if (!ReflectGetOwnPropertyDescriptor(safe.prototype, key)) {
+            const desc = ReflectGetOwnPropertyDescriptor(unsafe.prototype, key);
+            if (typeof desc.value === "function" && desc.value.length === 0 && SymbolIterator in (FunctionPrototypeCall(desc.value, dummy) ?? {})) {
+              const createIterator = uncurryThis(desc.value);
+              next = next ?? uncurryThis(createIterator(dummy).next);
+              const SafeIterator = createSafeIterator(createIterator, next);
+              desc.value = function() {
+                return new SafeIterator(this);
+              };
+            }
+            ReflectDefineProperty(safe.prototype, key, desc);
+          }
+        });
+      } else {
+        copyProps(unsafe.prototype, safe.prototype);
+      }
+      copyProps(unsafe, safe);
+      ObjectSetPrototypeOf(safe.prototype, null);
+      ObjectFreeze(safe.prototype);
+      ObjectFreeze(safe);
+      return safe;
+    };
+    primordials.makeSafe = makeSafe;
+    primordials.SafeMap = makeSafe(
+      Map2,
+      class SafeMap extends Map2 {
+        constructor(i) {
+          super(i);
+        }
+        // eslint-disable-line no-useless-constructor
+      }
+    );
+    primordials.SafeWeakMap = makeSafe(
+      WeakMap2,
+      class SafeWeakMap extends WeakMap2 {
+        constructor(i) {
+          super(i);
+        }
+        // eslint-disable-line no-useless-constructor
+      }
+    );
+    primordials.SafeSet = makeSafe(
+      Set2,
+      class SafeSet extends Set2 {
+        constructor(i) {
+          super(i);
+        }
+        // eslint-disable-line no-useless-constructor
+      }
+    );
+    primordials.SafeWeakSet = makeSafe(
+      WeakSet2,
+      class SafeWeakSet extends WeakSet2 {
+        constructor(i) {
+          super(i);
+        }
+        // eslint-disable-line no-useless-constructor
+      }
+    );
+    ObjectSetPrototypeOf(primordials, null);
+    ObjectFreeze(primordials);
+    module2.exports = primordials;
+  }
+});
+
+// node_modules/@pkgjs/parseargs/internal/errors.js
+var require_errors2 = __commonJS({
+  "node_modules/@pkgjs/parseargs/internal/errors.js"(exports2, module2) {
+    "use strict";
+    var ERR_INVALID_ARG_TYPE = class extends TypeError {
+      constructor(name, expected, actual) {
+        super(`${name} must be ${expected} got ${actual}`);
+        this.code = "ERR_INVALID_ARG_TYPE";
+      }
+    };
+    var ERR_INVALID_ARG_VALUE = class extends TypeError {
+      constructor(arg1, arg2, expected) {
+        super(`The property ${arg1} ${expected}. Received '${arg2}'`);
+        this.code = "ERR_INVALID_ARG_VALUE";
+      }
+    };
+    var ERR_PARSE_ARGS_INVALID_OPTION_VALUE = class extends Error {
+      constructor(message) {
+        super(message);
+        this.code = "ERR_PARSE_ARGS_INVALID_OPTION_VALUE";
+      }
+    };
+    var ERR_PARSE_ARGS_UNKNOWN_OPTION = class extends Error {
+      constructor(option, allowPositionals) {
+        const suggestDashDash = allowPositionals ? `. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- ${JSON.stringify(option)}` : "";
+        super(`Unknown option '${option}'${suggestDashDash}`);
+        this.code = "ERR_PARSE_ARGS_UNKNOWN_OPTION";
+      }
+    };
+    var ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL = class extends Error {
+      constructor(positional) {
+        super(`Unexpected argument '${positional}'. This command does not take positional arguments`);
+        this.code = "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL";
+      }
+    };
+    module2.exports = {
+      codes: {
+        ERR_INVALID_ARG_TYPE,
+        ERR_INVALID_ARG_VALUE,
+        ERR_PARSE_ARGS_INVALID_OPTION_VALUE,
+        ERR_PARSE_ARGS_UNKNOWN_OPTION,
+        ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL
+      }
+    };
+  }
+});
+
+// node_modules/@pkgjs/parseargs/internal/validators.js
+var require_validators = __commonJS({
+  "node_modules/@pkgjs/parseargs/internal/validators.js"(exports2, module2) {
+    "use strict";
+    var {
+      ArrayIsArray,
+      ArrayPrototypeIncludes,
+      ArrayPrototypeJoin
+    } = require_primordials();
+    var {
+      codes: {
+        ERR_INVALID_ARG_TYPE
+      }
+    } = require_errors2();
+    function validateString(value, name) {
+      if (typeof value !== "string") {
+        throw new ERR_INVALID_ARG_TYPE(name, "String", value);
+      }
+    }
+    function validateUnion(value, name, union) {
+      if (!ArrayPrototypeIncludes(union, value)) {
+        throw new ERR_INVALID_ARG_TYPE(name, `('${ArrayPrototypeJoin(union, "|")}')`, value);
+      }
+    }
+    function validateBoolean(value, name) {
+      if (typeof value !== "boolean") {
+        throw new ERR_INVALID_ARG_TYPE(name, "Boolean", value);
+      }
+    }
+    function validateArray(value, name) {
+      if (!ArrayIsArray(value)) {
+        throw new ERR_INVALID_ARG_TYPE(name, "Array", value);
+      }
+    }
+    function validateStringArray(value, name) {
+      validateArray(value, name);
+      for (let i = 0; i < value.length; i++) {
+        validateString(value[i], `${name}[${i}]`);
+      }
+    }
+    function validateBooleanArray(value, name) {
+      validateArray(value, name);
+      for (let i = 0; i < value.length; i++) {
+        validateBoolean(value[i], `${name}[${i}]`);
+      }
+    }
+    function validateObject(value, name, options) {
+      const useDefaultOptions = options == null;
+      const allowArray = useDefaultOptions ? false : options.allowArray;
+      const allowFunction = useDefaultOptions ? false : options.allowFunction;
+      const nullable = useDefaultOptions ? false : options.nullable;
+      if (!nullable && value === null || !allowArray && ArrayIsArray(value) || typeof value !== "object" && (!allowFunction || typeof value !== "function")) {
+        throw new ERR_INVALID_ARG_TYPE(name, "Object", value);
+      }
+    }
+    module2.exports = {
+      validateArray,
+      validateObject,
+      validateString,
+      validateStringArray,
+      validateUnion,
+      validateBoolean,
+      validateBooleanArray
+    };
+  }
+});
+
+// node_modules/@pkgjs/parseargs/internal/util.js
+var require_util2 = __commonJS({
+  "node_modules/@pkgjs/parseargs/internal/util.js"(exports2, module2) {
+    "use strict";
+    var {
+      ObjectCreate,
+      ObjectFreeze
+    } = require_primordials();
+    var kEmptyObject = ObjectFreeze(ObjectCreate(null));
+    module2.exports = {
+      kEmptyObject
+    };
+  }
+});
+
+// node_modules/@pkgjs/parseargs/utils.js
+var require_utils = __commonJS({
+  "node_modules/@pkgjs/parseargs/utils.js"(exports2, module2) {
+    "use strict";
+    var {
+      ArrayPrototypeFind,
+      ObjectEntries,
+      ObjectPrototypeHasOwnProperty: ObjectHasOwn,
+      StringPrototypeCharAt,
+      StringPrototypeIncludes,
+      StringPrototypeStartsWith
+    } = require_primordials();
+    var {
+      validateObject
+    } = require_validators();
+    function objectGetOwn(obj, prop) {
+      if (ObjectHasOwn(obj, prop))
+        return obj[prop];
+    }
+    function optionsGetOwn(options, longOption, prop) {
+      if (ObjectHasOwn(options, longOption))
+        return objectGetOwn(options[longOption], prop);
+    }
+    function isOptionValue(value) {
+      if (value == null) return false;
+      return true;
+    }
+    function isOptionLikeValue(value) {
+      if (value == null) return false;
+      return value.length > 1 && StringPrototypeCharAt(value, 0) === "-";
+    }
+    function isLoneShortOption(arg) {
+      return arg.length === 2 && StringPrototypeCharAt(arg, 0) === "-" && StringPrototypeCharAt(arg, 1) !== "-";
+    }
+    function isLoneLongOption(arg) {
+      return arg.length > 2 && StringPrototypeStartsWith(arg, "--") && !StringPrototypeIncludes(arg, "=", 3);
+    }
+    function isLongOptionAndValue(arg) {
+      return arg.length > 2 && StringPrototypeStartsWith(arg, "--") && StringPrototypeIncludes(arg, "=", 3);
+    }
+    function isShortOptionGroup(arg, options) {
+      if (arg.length <= 2) return false;
+      if (StringPrototypeCharAt(arg, 0) !== "-") return false;
+      if (StringPrototypeCharAt(arg, 1) === "-") return false;
+      const firstShort = StringPrototypeCharAt(arg, 1);
+      const longOption = findLongOptionForShort(firstShort, options);
+      return optionsGetOwn(options, longOption, "type") !== "string";
+    }
+    function isShortOptionAndValue(arg, options) {
+      validateObject(options, "options");
+      if (arg.length <= 2) return false;
+      if (StringPrototypeCharAt(arg, 0) !== "-") return false;
+      if (StringPrototypeCharAt(arg, 1) === "-") return false;
+      const shortOption = StringPrototypeCharAt(arg, 1);
+      const longOption = findLongOptionForShort(shortOption, options);
+      return optionsGetOwn(options, longOption, "type") === "string";
+    }
+    function findLongOptionForShort(shortOption, options) {
+      validateObject(options, "options");
+      const longOptionEntry = ArrayPrototypeFind(
+        ObjectEntries(options),
+        ({ 1: optionConfig }) => objectGetOwn(optionConfig, "short") === shortOption
+      );
+      return longOptionEntry?.[0] ?? shortOption;
+    }
+    function useDefaultValueOption(longOption, optionConfig, values) {
+      return objectGetOwn(optionConfig, "default") !== void 0 && values[longOption] === void 0;
+    }
+    module2.exports = {
+      findLongOptionForShort,
+      isLoneLongOption,
+      isLoneShortOption,
+      isLongOptionAndValue,
+      isOptionValue,
+      isOptionLikeValue,
+      isShortOptionAndValue,
+      isShortOptionGroup,
+      useDefaultValueOption,
+      objectGetOwn,
+      optionsGetOwn
+    };
+  }
+});
+
+// node_modules/@pkgjs/parseargs/index.js
+var require_parseargs = __commonJS({
+  "node_modules/@pkgjs/parseargs/index.js"(exports2, module2) {
+    "use strict";
+    var {
+      ArrayPrototypeForEach,
+      ArrayPrototypeIncludes,
+      ArrayPrototypeMap,
+      ArrayPrototypePush,
+      ArrayPrototypePushApply,
+      ArrayPrototypeShift,
+      ArrayPrototypeSlice,
+      ArrayPrototypeUnshiftApply,
+      ObjectEntries,
+      ObjectPrototypeHasOwnProperty: ObjectHasOwn,
+      StringPrototypeCharAt,
+      StringPrototypeIndexOf,
+      StringPrototypeSlice,
+      StringPrototypeStartsWith
+    } = require_primordials();
+    var {
+      validateArray,
+      validateBoolean,
+      validateBooleanArray,
+      validateObject,
+      validateString,
+      validateStringArray,
+      validateUnion
+    } = require_validators();
+    var {
+      kEmptyObject
+    } = require_util2();
+    var {
+      findLongOptionForShort,
+      isLoneLongOption,
+      isLoneShortOption,
+      isLongOptionAndValue,
+      isOptionValue,
+      isOptionLikeValue,
+      isShortOptionAndValue,
+      isShortOptionGroup,
+      useDefaultValueOption,
+      objectGetOwn,
+      optionsGetOwn
+    } = require_utils();
+    var {
+      codes: {
+        ERR_INVALID_ARG_VALUE,
+        ERR_PARSE_ARGS_INVALID_OPTION_VALUE,
+        ERR_PARSE_ARGS_UNKNOWN_OPTION,
+        ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL
+      }
+    } = require_errors2();
+    function getMainArgs() {
+      const execArgv = process.execArgv;
+      if (ArrayPrototypeIncludes(execArgv, "-e") || ArrayPrototypeIncludes(execArgv, "--eval") || ArrayPrototypeIncludes(execArgv, "-p") || ArrayPrototypeIncludes(execArgv, "--print")) {
+        return ArrayPrototypeSlice(process.argv, 1);
+      }
+      return ArrayPrototypeSlice(process.argv, 2);
+    }
+    function checkOptionLikeValue(token) {
+      if (!token.inlineValue && isOptionLikeValue(token.value)) {
+        const example = StringPrototypeStartsWith(token.rawName, "--") ? `'${token.rawName}=-XYZ'` : `'--${token.name}=-XYZ' or '${token.rawName}-XYZ'`;
+        const errorMessage = `Option '${token.rawName}' argument is ambiguous.
+Did you forget to specify the option argument for '${token.rawName}'?
+To specify an option argument starting with a dash use ${example}.`;
+        throw new ERR_PARSE_ARGS_INVALID_OPTION_VALUE(errorMessage);
+      }
+    }
+    function checkOptionUsage(config, token) {
+      if (!ObjectHasOwn(config.options, token.name)) {
+        throw new ERR_PARSE_ARGS_UNKNOWN_OPTION(
+          token.rawName,
+          config.allowPositionals
+        );
+      }
+      const short = optionsGetOwn(config.options, token.name, "short");
+      const shortAndLong = `${short ? `-${short}, ` : ""}--${token.name}`;
+      const type = optionsGetOwn(config.options, token.name, "type");
+      if (type === "string" && typeof token.value !== "string") {
+        throw new ERR_PARSE_ARGS_INVALID_OPTION_VALUE(`Option '${shortAndLong} <value>' argument missing`);
+      }
+      if (type === "boolean" && token.value != null) {
+        throw new ERR_PARSE_ARGS_INVALID_OPTION_VALUE(`Option '${shortAndLong}' does not take an argument`);
+      }
+    }
+    function storeOption(longOption, optionValue, options, values) {
+      if (longOption === "__proto__") {
+        return;
+      }
+      const newValue = optionValue ?? true;
+      if (optionsGetOwn(options, longOption, "multiple")) {
+        if (values[longOption]) {
+          ArrayPrototypePush(values[longOption], newValue);
+        } else {
+          values[longOption] = [newValue];
+        }
+      } else {
+        values[longOption] = newValue;
+      }
+    }
+    function storeDefaultOption(longOption, optionValue, values) {
+      if (longOption === "__proto__") {
+        return;
+      }
+      values[longOption] = optionValue;
+    }
+    function argsToTokens(args, options) {
+      const tokens = [];
+      let index = -1;
+      let groupCount = 0;
+      const remainingArgs = ArrayPrototypeSlice(args);
+      while (remainingArgs.length > 0) {
+        const arg = ArrayPrototypeShift(remainingArgs);
+        const nextArg = remainingArgs[0];
+        if (groupCount > 0)
+          groupCount--;
+        else
+          index++;
+        if (arg === "--") {
+          ArrayPrototypePush(tokens, { kind: "option-terminator", index });
+          ArrayPrototypePushApply(
+            tokens,
+            ArrayPrototypeMap(remainingArgs, (arg2) => {
+              return { kind: "positional", index: ++index, value: arg2 };
+            })
+          );
+          break;
+        }
+        if (isLoneShortOption(arg)) {
+          const shortOption = StringPrototypeCharAt(arg, 1);
+          const longOption = findLongOptionForShort(shortOption, options);
+          let value;
+          let inlineValue;
+          if (optionsGetOwn(options, longOption, "type") === "string" && isOptionValue(nextArg)) {
+            value = ArrayPrototypeShift(remainingArgs);
+            inlineValue = false;
+          }
+          ArrayPrototypePush(
+            tokens,
+            {
+              kind: "option",
+              name: longOption,
+              rawName: arg,
+              index,
+              value,
+              inlineValue
+            }
+          );
+          if (value != null) ++index;
+          continue;
+        }
+        if (isShortOptionGroup(arg, options)) {
+          const expanded = [];
+          for (let index2 = 1; index2 < arg.length; index2++) {
+            const shortOption = StringPrototypeCharAt(arg, index2);
+            const longOption = findLongOptionForShort(shortOption, options);
+            if (optionsGetOwn(options, longOption, "type") !== "string" || index2 === arg.length - 1) {
+              ArrayPrototypePush(expanded, `-${shortOption}`);
+            } else {
+              ArrayPrototypePush(expanded, `-${StringPrototypeSlice(arg, index2)}`);
+              break;
+            }
+          }
+          ArrayPrototypeUnshiftApply(remainingArgs, expanded);
+          groupCount = expanded.length;
+          continue;
+        }
+        if (isShortOptionAndValue(arg, options)) {
+          const shortOption = StringPrototypeCharAt(arg, 1);
+          const longOption = findLongOptionForShort(shortOption, options);
+          const value = StringPrototypeSlice(arg, 2);
+          ArrayPrototypePush(
+            tokens,
+            {
+              kind: "option",
+              name: longOption,
+              rawName: `-${shortOption}`,
+              index,
+              value,
+              inlineValue: true
+            }
+          );
+          continue;
+        }
+        if (isLoneLongOption(arg)) {
+          const longOption = StringPrototypeSlice(arg, 2);
+          let value;
+          let inlineValue;
+          if (optionsGetOwn(options, longOption, "type") === "string" && isOptionValue(nextArg)) {
+            value = ArrayPrototypeShift(remainingArgs);
+            inlineValue = false;
+          }
+          ArrayPrototypePush(
+            tokens,
+            {
+              kind: "option",
+              name: longOption,
+              rawName: arg,
+              index,
+              value,
+              inlineValue
+            }
+          );
+          if (value != null) ++index;
+          continue;
+        }
+        if (isLongOptionAndValue(arg)) {
+          const equalIndex = StringPrototypeIndexOf(arg, "=");
+          const longOption = StringPrototypeSlice(arg, 2, equalIndex);
+          const value = StringPrototypeSlice(arg, equalIndex + 1);
+          ArrayPrototypePush(
+            tokens,
+            {
+              kind: "option",
+              name: longOption,
+              rawName: `--${longOption}`,
+              index,
+              value,
+              inlineValue: true
+            }
+          );
+          continue;
+        }
+        ArrayPrototypePush(tokens, { kind: "positional", index, value: arg });
+      }
+      return tokens;
+    }
+    var parseArgs = (config = kEmptyObject) => {
+      const args = objectGetOwn(config, "args") ?? getMainArgs();
+      const strict = objectGetOwn(config, "strict") ?? true;
+      const allowPositionals = objectGetOwn(config, "allowPositionals") ?? !strict;
+      const returnTokens = objectGetOwn(config, "tokens") ?? false;
+      const options = objectGetOwn(config, "options") ?? { __proto__: null };
+      const parseConfig = { args, strict, options, allowPositionals };
+      validateArray(args, "args");
+      validateBoolean(strict, "strict");
+      validateBoolean(allowPositionals, "allowPositionals");
+      validateBoolean(returnTokens, "tokens");
+      validateObject(options, "options");
+      ArrayPrototypeForEach(
+        ObjectEntries(options),
+        ({ 0: longOption, 1: optionConfig }) => {
+          validateObject(optionConfig, `options.${longOption}`);
+          const optionType = objectGetOwn(optionConfig, "type");
+          validateUnion(optionType, `options.${longOption}.type`, ["string", "boolean"]);
+          if (ObjectHasOwn(optionConfig, "short")) {
+            const shortOption = optionConfig.short;
+            validateString(shortOption, `options.${longOption}.short`);
+            if (shortOption.length !== 1) {
+              throw new ERR_INVALID_ARG_VALUE(
+                `options.${longOption}.short`,
+                shortOption,
+                "must be a single character"
+              );
+            }
+          }
+          const multipleOption = objectGetOwn(optionConfig, "multiple");
+          if (ObjectHasOwn(optionConfig, "multiple")) {
+            validateBoolean(multipleOption, `options.${longOption}.multiple`);
+          }
+          const defaultValue = objectGetOwn(optionConfig, "default");
+          if (defaultValue !== void 0) {
+            let validator;
+            switch (optionType) {
+              case "string":
+                validator = multipleOption ? validateStringArray : validateString;
+                break;
+              case "boolean":
+                validator = multipleOption ? validateBooleanArray : validateBoolean;
+                break;
+            }
+            validator(defaultValue, `options.${longOption}.default`);
+          }
+        }
+      );
+      const tokens = argsToTokens(args, options);
+      const result = {
+        values: { __proto__: null },
+        positionals: []
+      };
+      if (returnTokens) {
+        result.tokens = tokens;
+      }
+      ArrayPrototypeForEach(tokens, (token) => {
+        if (token.kind === "option") {
+          if (strict) {
+            checkOptionUsage(parseConfig, token);
+            checkOptionLikeValue(token);
+          }
+          storeOption(token.name, token.value, options, result.values);
+        } else if (token.kind === "positional") {
+          if (!allowPositionals) {
+            throw new ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL(token.value);
+          }
+          ArrayPrototypePush(result.positionals, token.value);
+        }
+      });
+      ArrayPrototypeForEach(ObjectEntries(options), ({
+        0: longOption,
+        1: optionConfig
+      }) => {
+        const mustSetDefault = useDefaultValueOption(
+          longOption,
+          optionConfig,
+          result.values
+        );
+        if (mustSetDefault) {
+          storeDefaultOption(
+            longOption,
+            objectGetOwn(optionConfig, "default"),
+            result.values
+          );
+        }
+      });
+      return result;
+    };
+    module2.exports = {
+      parseArgs
+    };
+  }
+});
+
 // node_modules/path-browserify/index.js
 var require_path_browserify = __commonJS({
   "node_modules/path-browserify/index.js"(exports2, module2) {
@@ -13085,7 +13929,7 @@ var require_querystring_es3 = __commonJS({
 });
 
 // node_modules/readable-stream/lib/ours/primordials.js
-var require_primordials = __commonJS({
+var require_primordials2 = __commonJS({
   "node_modules/readable-stream/lib/ours/primordials.js"(exports2, module2) {
     "use strict";
     var AggregateError2 = class extends Error {
@@ -13257,11 +14101,11 @@ var require_inspect = __commonJS({
 });
 
 // node_modules/readable-stream/lib/ours/errors.js
-var require_errors2 = __commonJS({
+var require_errors3 = __commonJS({
   "node_modules/readable-stream/lib/ours/errors.js"(exports2, module2) {
     "use strict";
     var { format, inspect } = require_inspect();
-    var { AggregateError: CustomAggregateError } = require_primordials();
+    var { AggregateError: CustomAggregateError } = require_primordials2();
     var AggregateError2 = globalThis.AggregateError || CustomAggregateError;
     var kIsNodeError = Symbol("kIsNodeError");
     var kTypes = [
@@ -13589,15 +14433,15 @@ var require_browser = __commonJS({
 });
 
 // node_modules/readable-stream/lib/ours/util.js
-var require_util2 = __commonJS({
+var require_util3 = __commonJS({
   "node_modules/readable-stream/lib/ours/util.js"(exports2, module2) {
     "use strict";
     var bufferModule = require_buffer();
     var { format, inspect } = require_inspect();
     var {
       codes: { ERR_INVALID_ARG_TYPE }
-    } = require_errors2();
-    var { kResistStopPropagation, AggregateError: AggregateError2, SymbolDispose } = require_primordials();
+    } = require_errors3();
+    var { kResistStopPropagation, AggregateError: AggregateError2, SymbolDispose } = require_primordials2();
     var AbortSignal = globalThis.AbortSignal || require_browser().AbortSignal;
     var AbortController2 = globalThis.AbortController || require_browser().AbortController;
     var AsyncFunction = Object.getPrototypeOf(async function() {
@@ -13728,7 +14572,7 @@ var require_util2 = __commonJS({
 });
 
 // node_modules/readable-stream/lib/internal/validators.js
-var require_validators = __commonJS({
+var require_validators2 = __commonJS({
   "node_modules/readable-stream/lib/internal/validators.js"(exports2, module2) {
     "use strict";
     var {
@@ -13746,13 +14590,13 @@ var require_validators = __commonJS({
       String: String2,
       StringPrototypeToUpperCase,
       StringPrototypeTrim
-    } = require_primordials();
+    } = require_primordials2();
     var {
       hideStackFrames,
       codes: { ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, ERR_UNKNOWN_SIGNAL }
-    } = require_errors2();
-    var { normalizeEncoding } = require_util2();
-    var { isAsyncFunction, isArrayBufferView } = require_util2().types;
+    } = require_errors3();
+    var { normalizeEncoding } = require_util3();
+    var { isAsyncFunction, isArrayBufferView } = require_util3().types;
     var signals = {};
     function isInt32(value) {
       return value === (value | 0);
@@ -13999,10 +14843,10 @@ var require_process = __commonJS({
 });
 
 // node_modules/readable-stream/lib/internal/streams/utils.js
-var require_utils = __commonJS({
+var require_utils2 = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/utils.js"(exports2, module2) {
     "use strict";
-    var { SymbolAsyncIterator, SymbolIterator, SymbolFor } = require_primordials();
+    var { SymbolAsyncIterator, SymbolIterator, SymbolFor } = require_primordials2();
     var kIsDestroyed = SymbolFor("nodejs.stream.destroyed");
     var kIsErrored = SymbolFor("nodejs.stream.errored");
     var kIsReadable = SymbolFor("nodejs.stream.readable");
@@ -14212,11 +15056,11 @@ var require_end_of_stream = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
     "use strict";
     var process2 = require_process();
-    var { AbortError, codes } = require_errors2();
+    var { AbortError, codes } = require_errors3();
     var { ERR_INVALID_ARG_TYPE, ERR_STREAM_PREMATURE_CLOSE } = codes;
-    var { kEmptyObject, once } = require_util2();
-    var { validateAbortSignal, validateFunction, validateObject, validateBoolean } = require_validators();
-    var { Promise: Promise2, PromisePrototypeThen, SymbolDispose } = require_primordials();
+    var { kEmptyObject, once } = require_util3();
+    var { validateAbortSignal, validateFunction, validateObject, validateBoolean } = require_validators2();
+    var { Promise: Promise2, PromisePrototypeThen, SymbolDispose } = require_primordials2();
     var {
       isClosed,
       isReadable,
@@ -14232,7 +15076,7 @@ var require_end_of_stream = __commonJS({
       isNodeStream,
       willEmitClose: _willEmitClose,
       kIsClosedPromise
-    } = require_utils();
+    } = require_utils2();
     var addAbortListener;
     function isRequest(stream) {
       return stream.setHeader && typeof stream.abort === "function";
@@ -14387,7 +15231,7 @@ var require_end_of_stream = __commonJS({
         if (options.signal.aborted) {
           process2.nextTick(abort);
         } else {
-          addAbortListener = addAbortListener || require_util2().addAbortListener;
+          addAbortListener = addAbortListener || require_util3().addAbortListener;
           const disposable = addAbortListener(options.signal, abort);
           const originalCallback = callback;
           callback = once((...args) => {
@@ -14414,7 +15258,7 @@ var require_end_of_stream = __commonJS({
         if (options.signal.aborted) {
           process2.nextTick(abort);
         } else {
-          addAbortListener = addAbortListener || require_util2().addAbortListener;
+          addAbortListener = addAbortListener || require_util3().addAbortListener;
           const disposable = addAbortListener(options.signal, abort);
           const originalCallback = callback;
           callback = once((...args) => {
@@ -14468,9 +15312,9 @@ var require_destroy = __commonJS({
       aggregateTwoErrors,
       codes: { ERR_MULTIPLE_CALLBACK },
       AbortError
-    } = require_errors2();
-    var { Symbol: Symbol2 } = require_primordials();
-    var { kIsDestroyed, isDestroyed, isFinished, isServerRequest } = require_utils();
+    } = require_errors3();
+    var { Symbol: Symbol2 } = require_primordials2();
+    var { kIsDestroyed, isDestroyed, isFinished, isServerRequest } = require_utils2();
     var kDestroy = Symbol2("kDestroy");
     var kConstruct = Symbol2("kConstruct");
     function checkError(err, w, r) {
@@ -14728,7 +15572,7 @@ var require_destroy = __commonJS({
 var require_legacy = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/legacy.js"(exports2, module2) {
     "use strict";
-    var { ArrayIsArray, ObjectSetPrototypeOf } = require_primordials();
+    var { ArrayIsArray, ObjectSetPrototypeOf } = require_primordials2();
     var { EventEmitter: EE } = require_events();
     function Stream(opts) {
       EE.call(this, opts);
@@ -14806,9 +15650,9 @@ var require_legacy = __commonJS({
 var require_add_abort_signal = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/add-abort-signal.js"(exports2, module2) {
     "use strict";
-    var { SymbolDispose } = require_primordials();
-    var { AbortError, codes } = require_errors2();
-    var { isNodeStream, isWebStream, kControllerErrorFunction } = require_utils();
+    var { SymbolDispose } = require_primordials2();
+    var { AbortError, codes } = require_errors3();
+    var { isNodeStream, isWebStream, kControllerErrorFunction } = require_utils2();
     var eos = require_end_of_stream();
     var { ERR_INVALID_ARG_TYPE } = codes;
     var addAbortListener;
@@ -14844,7 +15688,7 @@ var require_add_abort_signal = __commonJS({
       if (signal.aborted) {
         onAbort();
       } else {
-        addAbortListener = addAbortListener || require_util2().addAbortListener;
+        addAbortListener = addAbortListener || require_util3().addAbortListener;
         const disposable = addAbortListener(signal, onAbort);
         eos(stream, disposable[SymbolDispose]);
       }
@@ -14857,9 +15701,9 @@ var require_add_abort_signal = __commonJS({
 var require_buffer_list = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
     "use strict";
-    var { StringPrototypeSlice, SymbolIterator, TypedArrayPrototypeSet, Uint8Array: Uint8Array2 } = require_primordials();
+    var { StringPrototypeSlice, SymbolIterator, TypedArrayPrototypeSet, Uint8Array: Uint8Array2 } = require_primordials2();
     var { Buffer: Buffer2 } = require_buffer();
-    var { inspect } = require_util2();
+    var { inspect } = require_util3();
     module2.exports = class BufferList {
       constructor() {
         this.head = null;
@@ -15012,9 +15856,9 @@ var require_buffer_list = __commonJS({
 var require_state = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
     "use strict";
-    var { MathFloor, NumberIsInteger } = require_primordials();
-    var { validateInteger } = require_validators();
-    var { ERR_INVALID_ARG_VALUE } = require_errors2().codes;
+    var { MathFloor, NumberIsInteger } = require_primordials2();
+    var { validateInteger } = require_validators2();
+    var { ERR_INVALID_ARG_VALUE } = require_errors3().codes;
     var defaultHighWaterMarkBytes = 16 * 1024;
     var defaultHighWaterMarkObjectMode = 16;
     function highWaterMarkFrom(options, isDuplex, duplexKey) {
@@ -15352,9 +16196,9 @@ var require_from = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
     "use strict";
     var process2 = require_process();
-    var { PromisePrototypeThen, SymbolAsyncIterator, SymbolIterator } = require_primordials();
+    var { PromisePrototypeThen, SymbolAsyncIterator, SymbolIterator } = require_primordials2();
     var { Buffer: Buffer2 } = require_buffer();
-    var { ERR_INVALID_ARG_TYPE, ERR_STREAM_NULL_VALUES } = require_errors2().codes;
+    var { ERR_INVALID_ARG_TYPE, ERR_STREAM_NULL_VALUES } = require_errors3().codes;
     function from(Readable, iterable, opts) {
       let iterator;
       if (typeof iterable === "string" || iterable instanceof Buffer2) {
@@ -15460,7 +16304,7 @@ var require_readable = __commonJS({
       SymbolAsyncDispose,
       SymbolAsyncIterator,
       Symbol: Symbol2
-    } = require_primordials();
+    } = require_primordials2();
     module2.exports = Readable;
     Readable.ReadableState = ReadableState;
     var { EventEmitter: EE } = require_events();
@@ -15468,7 +16312,7 @@ var require_readable = __commonJS({
     var { Buffer: Buffer2 } = require_buffer();
     var { addAbortSignal } = require_add_abort_signal();
     var eos = require_end_of_stream();
-    var debug = require_util2().debuglog("stream", (fn) => {
+    var debug = require_util3().debuglog("stream", (fn) => {
       debug = fn;
     });
     var BufferList = require_buffer_list();
@@ -15484,8 +16328,8 @@ var require_readable = __commonJS({
         ERR_STREAM_UNSHIFT_AFTER_END_EVENT
       },
       AbortError
-    } = require_errors2();
-    var { validateObject } = require_validators();
+    } = require_errors3();
+    var { validateObject } = require_validators2();
     var kPaused = Symbol2("kPaused");
     var { StringDecoder } = require_string_decoder();
     var from = require_from();
@@ -16423,7 +17267,7 @@ var require_writable = __commonJS({
       StringPrototypeToLowerCase,
       Symbol: Symbol2,
       SymbolHasInstance
-    } = require_primordials();
+    } = require_primordials2();
     module2.exports = Writable;
     Writable.WritableState = WritableState;
     var { EventEmitter: EE } = require_events();
@@ -16442,7 +17286,7 @@ var require_writable = __commonJS({
       ERR_STREAM_NULL_VALUES,
       ERR_STREAM_WRITE_AFTER_END,
       ERR_UNKNOWN_ENCODING
-    } = require_errors2().codes;
+    } = require_errors3().codes;
     var { errorOrDestroy } = destroyImpl;
     ObjectSetPrototypeOf(Writable.prototype, Stream.prototype);
     ObjectSetPrototypeOf(Writable, Stream);
@@ -17044,17 +17888,17 @@ var require_duplexify = __commonJS({
       isDuplexNodeStream,
       isReadableStream,
       isWritableStream
-    } = require_utils();
+    } = require_utils2();
     var eos = require_end_of_stream();
     var {
       AbortError,
       codes: { ERR_INVALID_ARG_TYPE, ERR_INVALID_RETURN_VALUE }
-    } = require_errors2();
+    } = require_errors3();
     var { destroyer } = require_destroy();
     var Duplex = require_duplex();
     var Readable = require_readable();
     var Writable = require_writable();
-    var { createDeferredPromise } = require_util2();
+    var { createDeferredPromise } = require_util3();
     var from = require_from();
     var Blob = globalThis.Blob || bufferModule.Blob;
     var isBlob = typeof Blob !== "undefined" ? function isBlob2(b) {
@@ -17063,7 +17907,7 @@ var require_duplexify = __commonJS({
       return false;
     };
     var AbortController2 = globalThis.AbortController || require_browser().AbortController;
-    var { FunctionPrototypeCall } = require_primordials();
+    var { FunctionPrototypeCall } = require_primordials2();
     var Duplexify = class extends Duplex {
       constructor(options) {
         super(options);
@@ -17385,7 +18229,7 @@ var require_duplex = __commonJS({
       ObjectGetOwnPropertyDescriptor,
       ObjectKeys,
       ObjectSetPrototypeOf
-    } = require_primordials();
+    } = require_primordials2();
     module2.exports = Duplex;
     var Readable = require_readable();
     var Writable = require_writable();
@@ -17497,9 +18341,9 @@ var require_duplex = __commonJS({
 var require_transform = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/transform.js"(exports2, module2) {
     "use strict";
-    var { ObjectSetPrototypeOf, Symbol: Symbol2 } = require_primordials();
+    var { ObjectSetPrototypeOf, Symbol: Symbol2 } = require_primordials2();
     module2.exports = Transform;
-    var { ERR_METHOD_NOT_IMPLEMENTED } = require_errors2().codes;
+    var { ERR_METHOD_NOT_IMPLEMENTED } = require_errors3().codes;
     var Duplex = require_duplex();
     var { getHighWaterMark } = require_state();
     ObjectSetPrototypeOf(Transform.prototype, Duplex.prototype);
@@ -17599,7 +18443,7 @@ var require_transform = __commonJS({
 var require_passthrough = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/passthrough.js"(exports2, module2) {
     "use strict";
-    var { ObjectSetPrototypeOf } = require_primordials();
+    var { ObjectSetPrototypeOf } = require_primordials2();
     module2.exports = PassThrough;
     var Transform = require_transform();
     ObjectSetPrototypeOf(PassThrough.prototype, Transform.prototype);
@@ -17618,9 +18462,9 @@ var require_passthrough = __commonJS({
 var require_pipeline = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
     var process2 = require_process();
-    var { ArrayIsArray, Promise: Promise2, SymbolAsyncIterator, SymbolDispose } = require_primordials();
+    var { ArrayIsArray, Promise: Promise2, SymbolAsyncIterator, SymbolDispose } = require_primordials2();
     var eos = require_end_of_stream();
-    var { once } = require_util2();
+    var { once } = require_util3();
     var destroyImpl = require_destroy();
     var Duplex = require_duplex();
     var {
@@ -17633,8 +18477,8 @@ var require_pipeline = __commonJS({
         ERR_STREAM_PREMATURE_CLOSE
       },
       AbortError
-    } = require_errors2();
-    var { validateFunction, validateAbortSignal } = require_validators();
+    } = require_errors3();
+    var { validateFunction, validateAbortSignal } = require_validators2();
     var {
       isIterable,
       isReadable,
@@ -17644,7 +18488,7 @@ var require_pipeline = __commonJS({
       isWebStream,
       isReadableStream,
       isReadableFinished
-    } = require_utils();
+    } = require_utils2();
     var AbortController2 = globalThis.AbortController || require_browser().AbortController;
     var PassThrough;
     var Readable;
@@ -17789,7 +18633,7 @@ var require_pipeline = __commonJS({
       function abort() {
         finishImpl(new AbortError());
       }
-      addAbortListener = addAbortListener || require_util2().addAbortListener;
+      addAbortListener = addAbortListener || require_util3().addAbortListener;
       let disposable;
       if (outerSignal) {
         disposable = addAbortListener(outerSignal, abort);
@@ -18057,11 +18901,11 @@ var require_compose = __commonJS({
       isTransformStream,
       isWritableStream,
       isReadableStream
-    } = require_utils();
+    } = require_utils2();
     var {
       AbortError,
       codes: { ERR_INVALID_ARG_VALUE, ERR_MISSING_ARGS }
-    } = require_errors2();
+    } = require_errors3();
     var eos = require_end_of_stream();
     module2.exports = function compose(...streams) {
       if (streams.length === 0) {
@@ -18243,15 +19087,15 @@ var require_operators = __commonJS({
     var {
       codes: { ERR_INVALID_ARG_VALUE, ERR_INVALID_ARG_TYPE, ERR_MISSING_ARGS, ERR_OUT_OF_RANGE },
       AbortError
-    } = require_errors2();
-    var { validateAbortSignal, validateInteger, validateObject } = require_validators();
-    var kWeakHandler = require_primordials().Symbol("kWeak");
-    var kResistStopPropagation = require_primordials().Symbol("kResistStopPropagation");
+    } = require_errors3();
+    var { validateAbortSignal, validateInteger, validateObject } = require_validators2();
+    var kWeakHandler = require_primordials2().Symbol("kWeak");
+    var kResistStopPropagation = require_primordials2().Symbol("kResistStopPropagation");
     var { finished } = require_end_of_stream();
     var staticCompose = require_compose();
     var { addAbortSignalNoValidate } = require_add_abort_signal();
-    var { isWritable, isNodeStream } = require_utils();
-    var { deprecate } = require_util2();
+    var { isWritable, isNodeStream } = require_utils2();
+    var { deprecate } = require_util3();
     var {
       ArrayPrototypePush,
       Boolean: Boolean2,
@@ -18263,7 +19107,7 @@ var require_operators = __commonJS({
       PromiseResolve,
       PromisePrototypeThen,
       Symbol: Symbol2
-    } = require_primordials();
+    } = require_primordials2();
     var kEmpty = Symbol2("kEmpty");
     var kEof = Symbol2("kEof");
     function compose(stream, options) {
@@ -18304,7 +19148,7 @@ var require_operators = __commonJS({
       validateInteger(highWaterMark, "options.highWaterMark", 0);
       highWaterMark += concurrency;
       return async function* map2() {
-        const signal = require_util2().AbortSignalAny(
+        const signal = require_util3().AbortSignalAny(
           [options === null || options === void 0 ? void 0 : options.signal].filter(Boolean2)
         );
         const stream = this;
@@ -18644,8 +19488,8 @@ var require_operators = __commonJS({
 var require_promises = __commonJS({
   "node_modules/readable-stream/lib/stream/promises.js"(exports2, module2) {
     "use strict";
-    var { ArrayPrototypePop, Promise: Promise2 } = require_primordials();
-    var { isIterable, isNodeStream, isWebStream } = require_utils();
+    var { ArrayPrototypePop, Promise: Promise2 } = require_primordials2();
+    var { isIterable, isNodeStream, isWebStream } = require_utils2();
     var { pipelineImpl: pl } = require_pipeline();
     var { finished } = require_end_of_stream();
     require_stream();
@@ -18687,21 +19531,21 @@ var require_stream = __commonJS({
   "node_modules/readable-stream/lib/stream.js"(exports2, module2) {
     "use strict";
     var { Buffer: Buffer2 } = require_buffer();
-    var { ObjectDefineProperty, ObjectKeys, ReflectApply } = require_primordials();
+    var { ObjectDefineProperty, ObjectKeys, ReflectApply } = require_primordials2();
     var {
       promisify: { custom: customPromisify }
-    } = require_util2();
+    } = require_util3();
     var { streamReturningOperators, promiseReturningOperators } = require_operators();
     var {
       codes: { ERR_ILLEGAL_CONSTRUCTOR }
-    } = require_errors2();
+    } = require_errors3();
     var compose = require_compose();
     var { setDefaultHighWaterMark, getDefaultHighWaterMark } = require_state();
     var { pipeline } = require_pipeline();
     var { destroyer } = require_destroy();
     var eos = require_end_of_stream();
     var promises = require_promises();
-    var utils = require_utils();
+    var utils = require_utils2();
     var Stream = module2.exports = require_legacy().Stream;
     Stream.isDestroyed = utils.isDestroyed;
     Stream.isDisturbed = utils.isDisturbed;
@@ -19085,7 +19929,7 @@ var require_punycode2 = __commonJS({
 });
 
 // (disabled):node_modules/object-inspect/util.inspect
-var require_util3 = __commonJS({
+var require_util4 = __commonJS({
   "(disabled):node_modules/object-inspect/util.inspect"() {
   }
 });
@@ -19288,7 +20132,7 @@ var require_object_inspect = __commonJS({
       }
       return $replace.call(str, sepRegex, "$&_");
     }
-    var utilInspect = require_util3();
+    var utilInspect = require_util4();
     var getStringWidth = require_stringWidth();
     var inspectCustom = utilInspect.custom;
     var inspectSymbol = isSymbol(inspectCustom) ? inspectCustom : null;
@@ -20290,7 +21134,7 @@ var require_formats = __commonJS({
 });
 
 // node_modules/qs/lib/utils.js
-var require_utils2 = __commonJS({
+var require_utils3 = __commonJS({
   "node_modules/qs/lib/utils.js"(exports2, module2) {
     "use strict";
     var formats = require_formats();
@@ -20714,7 +21558,7 @@ var require_stringify = __commonJS({
   "node_modules/qs/lib/stringify.js"(exports2, module2) {
     "use strict";
     var getSideChannel = require_side_channel();
-    var utils = require_utils2();
+    var utils = require_utils3();
     var formats = require_formats();
     var has = Object.prototype.hasOwnProperty;
     var arrayPrefixGenerators = {
@@ -21011,7 +21855,7 @@ var require_parse = __commonJS({
   "node_modules/qs/lib/parse.js"(exports2, module2) {
     "use strict";
     var getSideChannel = require_side_channel();
-    var utils = require_utils2();
+    var utils = require_utils3();
     var has = Object.prototype.hasOwnProperty;
     var isArray = Array.isArray;
     var getPrototypeOf = Object.getPrototypeOf;
@@ -24061,6 +24905,8 @@ module.exports = {
   events: () => require_events(),
   // zlib's deflate and inflate, ported to JavaScript (the `zlib` module's engine).
   pako: () => require_pako(),
+  // util.parseArgs: the reference implementation Node's own comes from.
+  parse_args: () => require_parseargs(),
   path: () => require_path_browserify(),
   punycode: () => require_punycode(),
   querystring: () => require_querystring_es3(),
