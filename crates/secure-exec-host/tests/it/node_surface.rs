@@ -475,6 +475,36 @@ async fn util_parse_args_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", PARSE_ARGS)], "main.js").await;
 }
 
+#[tokio::test]
+async fn performance_marks_measures_and_observers_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", PERFORMANCE)], "main.js").await;
+}
+
+const PERFORMANCE: &str = r#"
+const { performance, PerformanceObserver, PerformanceMark } = require('perf_hooks');
+const out = (...a) => console.log(...a);
+const observer = new PerformanceObserver((list, o) => {
+  out('observed', list.getEntries().map((e) => e.entryType + ':' + e.name).join(), list.getEntriesByType('measure').length);
+  o.disconnect();
+});
+observer.observe({ entryTypes: ['mark', 'measure'] });
+const m = performance.mark('a', { detail: { x: 1 } });
+out(Object.keys(m), m.constructor.name, m.entryType, m.duration, m.detail, typeof m.startTime, JSON.stringify(Object.keys(m.toJSON())), m instanceof PerformanceMark);
+performance.mark('b');
+const me = performance.measure('a to b', 'a', 'b');
+out(me.constructor.name, me.entryType, typeof me.duration, me.duration >= 0, me.detail);
+const fixed = performance.measure('fixed', { start: 10, end: 25, detail: 'd' });
+out(fixed.startTime, fixed.duration, fixed.detail);
+out(performance.getEntriesByName('a').length, performance.getEntriesByType('mark').length, performance.getEntries().length);
+performance.clearMarks('a');
+out(performance.getEntriesByType('mark').map((e) => e.name));
+performance.clearMeasures();
+out(performance.getEntriesByType('measure').length);
+try { performance.measure('x', 'nope'); } catch (e) { out(e.name, e.code, e.message); }
+out(typeof performance.timerify, performance.timerify((a, b) => a + b)(2, 3), PerformanceObserver.supportedEntryTypes.includes('mark'));
+"#;
+
 const PARSE_ARGS: &str = r#"
 const { parseArgs } = require('util');
 const out = (v) => console.log(JSON.stringify(v));

@@ -1445,7 +1445,18 @@
       yield: () => new PromiseCtor((resolve) => prelude.setImmediate(resolve)),
     },
   }));
-  registerBuiltin('perf_hooks', () => ({ performance: prelude.loadWeb().performance }));
+  registerBuiltin('perf_hooks', () => {
+    const web = prelude.loadWeb();
+    const perf = { performance: web.performance };
+    for (const name of ['PerformanceEntry', 'PerformanceMark', 'PerformanceMeasure', 'PerformanceObserver',
+      'PerformanceObserverEntryList']) {
+      perf[name] = web[name];
+    }
+    for (const name of ['monitorEventLoopDelay', 'createHistogram']) {
+      perf[name] = () => { throw notSupported('perf_hooks.' + name + '()'); };
+    }
+    return perf;
+  });
   registerBuiltin('console', () => globalThis.console);
   registerBuiltin('tty', () => {
     const noTerminal = () => { throw notSupported('A terminal'); };

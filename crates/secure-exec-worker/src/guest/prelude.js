@@ -1343,7 +1343,8 @@
   // The web platform globals (web.js) are built on first use.
   const WEB_GLOBALS = ['DOMException', 'Event', 'EventTarget', 'AbortController', 'AbortSignal',
     'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'atob', 'btoa', 'structuredClone',
-    'crypto', 'CryptoKey', 'performance'];
+    'crypto', 'CryptoKey', 'performance', 'PerformanceEntry', 'PerformanceMark', 'PerformanceMeasure',
+    'PerformanceObserver', 'PerformanceObserverEntryList'];
   // Defines `keys` of `target` as accessors that call `load()` once; each puts its plain value
   // in its own place on first use (a guest that assigns one first just gets its own value).
   function lazyProperties(target, keys, load, enumerable) {

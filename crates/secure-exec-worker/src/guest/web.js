@@ -12,6 +12,7 @@
 
   const ObjectDefineProperty = Object.defineProperty;
   const ObjectFreeze = Object.freeze;
+  const ReflectConstruct = Reflect.construct;
   const MathCeil = Math.ceil;
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectKeys = Object.keys;
@@ -1095,6 +1096,150 @@
   function now() {
     return native.now();
   }
+  // ---------------------------------------------------------------- performance timeline
+  // performance.mark / measure and PerformanceObserver, for marks and measures (the entry
+  // types a sandboxed session can honestly give). Entries stay until cleared, on the
+  // session's own heap.
+  const timeline = [];
+  const observers = [];
+  class PerformanceEntry {
+    #name;
+    #type;
+    #start;
+    #duration;
+    #detail;
+    constructor(name, type, start, duration, detail) {
+      this.#name = name;
+      this.#type = type;
+      this.#start = start;
+      this.#duration = duration;
+      this.#detail = detail;
+    }
+    get name() { return this.#name; }
+    get entryType() { return this.#type; }
+    get startTime() { return this.#start; }
+    get duration() { return this.#duration; }
+    get detail() { return this.#detail; }
+    toJSON() {
+      return { name: this.#name, entryType: this.#type, startTime: this.#start, duration: this.#duration,
+        detail: this.#detail };
+    }
+  }
+  toStringTag(PerformanceEntry, 'PerformanceEntry');
+  class PerformanceMark extends PerformanceEntry {}
+  toStringTag(PerformanceMark, 'PerformanceMark');
+  class PerformanceMeasure extends PerformanceEntry {}
+  toStringTag(PerformanceMeasure, 'PerformanceMeasure');
+  const byStart = (a, b) => a.startTime - b.startTime;
+  const select = (entries, name, type) => {
+    const out = [];
+    for (const entry of entries) {
+      if ((name === undefined || entry.name === name) && (type === undefined || entry.entryType === type)) {
+        out[out.length] = entry;
+      }
+    }
+    return call(ArrayPrototypeSort, out, byStart);
+  };
+  class PerformanceObserverEntryList {
+    #entries;
+    constructor(entries) { this.#entries = entries; }
+    getEntries() { return select(this.#entries); }
+    getEntriesByName(name, type) { return select(this.#entries, StringCtor(name), type); }
+    getEntriesByType(type) { return select(this.#entries, undefined, StringCtor(type)); }
+  }
+  toStringTag(PerformanceObserverEntryList, 'PerformanceObserverEntryList');
+  const SUPPORTED_TYPES = ObjectFreeze(['mark', 'measure']);
+  class PerformanceObserver {
+    #callback;
+    #types = [];
+    #queue = [];
+    #scheduled = false;
+    constructor(callback) {
+      if (typeof callback !== 'function') {
+        throw new TypeErrorCtor('The "callback" argument must be of type function');
+      }
+      this.#callback = callback;
+    }
+    static get supportedEntryTypes() { return SUPPORTED_TYPES; }
+    observe(options = {}) {
+      const types = options.entryTypes !== undefined ? options.entryTypes : [options.type];
+      this.#types = [];
+      for (const type of types) {
+        if (call(ArrayPrototypeIndexOf, SUPPORTED_TYPES, type) !== -1) this.#types[this.#types.length] = type;
+      }
+      if (call(ArrayPrototypeIndexOf, observers, this) === -1) observers[observers.length] = this;
+      if (options.buffered) for (const entry of timeline) this.enqueue(entry);
+    }
+    disconnect() {
+      const at = call(ArrayPrototypeIndexOf, observers, this);
+      if (at !== -1) call(ArrayPrototypeSplice, observers, at, 1);
+      this.#queue = [];
+    }
+    takeRecords() {
+      const records = this.#queue;
+      this.#queue = [];
+      return records;
+    }
+    enqueue(entry) {
+      if (call(ArrayPrototypeIndexOf, this.#types, entry.entryType) === -1) return;
+      this.#queue[this.#queue.length] = entry;
+      if (this.#scheduled) return;
+      this.#scheduled = true;
+      // Delivered a macrotask later, as Node's.
+      globalObject.setTimeout(() => {
+        this.#scheduled = false;
+        const records = this.takeRecords();
+        if (records.length > 0) call(this.#callback, this, new PerformanceObserverEntryList(records), this);
+      }, 0);
+    }
+  }
+  toStringTag(PerformanceObserver, 'PerformanceObserver');
+  function record(entry) {
+    timeline[timeline.length] = entry;
+    for (const observer of [...observers]) observer.enqueue(entry);
+    return entry;
+  }
+  function markTime(name) {
+    if (typeof name === 'number') return name;
+    let found;
+    for (const entry of timeline) if (entry.entryType === 'mark' && entry.name === name) found = entry;
+    if (found === undefined) {
+      throw new DOMException('The "' + name + '" performance mark has not been set', 'SyntaxError');
+    }
+    return found.startTime;
+  }
+  function mark(name, options = {}) {
+    if (arguments.length === 0) throw new TypeErrorCtor('The "name" argument must be specified');
+    const start = options.startTime === undefined ? now() : Number(options.startTime);
+    const detail = options.detail === undefined ? null : structuredClone(options.detail);
+    return record(new PerformanceMark(StringCtor(name), 'mark', start, 0, detail));
+  }
+  function measure(name, startOrOptions, endMark) {
+    let start = 0;
+    let end;
+    let detail = null;
+    if (startOrOptions !== null && typeof startOrOptions === 'object') {
+      const { start: from, end: to, duration } = startOrOptions;
+      if (startOrOptions.detail !== undefined) detail = structuredClone(startOrOptions.detail);
+      if (from !== undefined) start = markTime(from);
+      if (to !== undefined) end = markTime(to);
+      else if (duration !== undefined) end = start + Number(duration);
+      if (from === undefined && to !== undefined && duration !== undefined) start = end - Number(duration);
+    } else if (startOrOptions !== undefined) {
+      start = markTime(startOrOptions);
+    }
+    if (endMark !== undefined) end = markTime(endMark);
+    if (end === undefined) end = now();
+    return record(new PerformanceMeasure(StringCtor(name), 'measure', start, end - start, detail));
+  }
+  function clear(type, name) {
+    for (let i = timeline.length - 1; i >= 0; i--) {
+      if (timeline[i].entryType === type && (name === undefined || timeline[i].name === StringCtor(name))) {
+        call(ArrayPrototypeSplice, timeline, i, 1);
+      }
+    }
+  }
+
   let timeOrigin;
   const performance = {
     now,
@@ -1103,6 +1248,20 @@
       return timeOrigin;
     },
     toJSON() { return { timeOrigin: this.timeOrigin }; },
+    mark,
+    measure,
+    getEntries: () => select(timeline),
+    getEntriesByName: (name, type) => select(timeline, StringCtor(name), type),
+    getEntriesByType: (type) => select(timeline, undefined, StringCtor(type)),
+    clearMarks: (name) => clear('mark', name),
+    clearMeasures: (name) => clear('measure', name),
+    // A wrapper that runs `fn`; no 'function' entries are made (not an observed type here).
+    timerify: (fn) => {
+      if (typeof fn !== 'function') throw new TypeErrorCtor('The "fn" argument must be of type function');
+      return function timerified(...args) {
+        return new.target ? ReflectConstruct(fn, args, new.target) : ReflectApply(fn, this, args);
+      };
+    },
   };
   ObjectDefineProperty(performance, Symbol.toStringTag, { value: 'Performance' });
 
@@ -1118,5 +1277,6 @@
   return {
     DOMException, Event, EventTarget, AbortController, AbortSignal, TextEncoder, TextDecoder,
     URL, URLSearchParams, atob, btoa, structuredClone, crypto, CryptoKey, performance, eventListeners,
+    PerformanceEntry, PerformanceMark, PerformanceMeasure, PerformanceObserver, PerformanceObserverEntryList,
   };
 })
