@@ -74,6 +74,19 @@ fn millis(time: SystemTime) -> f64 {
     }
 }
 
+/// A time from the guest (milliseconds since the epoch, either side of it); not a number, or
+/// one past what the system can hold, is an invalid argument.
+fn time_of(ms: f64) -> Result<SystemTime, FsError> {
+    let invalid = || FsError::new(FsErrorCode::InvalidArgument);
+    if !ms.is_finite() {
+        return Err(invalid());
+    }
+    let since = std::time::Duration::try_from_secs_f64(ms.abs() / 1000.0).map_err(|_| invalid())?;
+    let time =
+        if ms >= 0.0 { UNIX_EPOCH.checked_add(since) } else { UNIX_EPOCH.checked_sub(since) };
+    time.ok_or_else(invalid)
+}
+
 fn kind(kind: FileKind) -> v1::FileKind {
     match kind {
         FileKind::File => v1::FileKind::File,
@@ -180,6 +193,10 @@ fn fs_call(world: &SessionWorld, call: v1::FsCall, data_cap: usize) -> Answer {
         FsOp::Truncate => {
             world.charge_write(0)?;
             mounts.truncate(&path, call.offset)?;
+        }
+        FsOp::Chmod => mounts.set_permissions(&path, call.mode)?,
+        FsOp::Utimes => {
+            mounts.set_times(&path, time_of(call.atime_ms)?, time_of(call.mtime_ms)?)?
         }
         FsOp::Unspecified => {
             return Err(Failure {

@@ -44,6 +44,23 @@ pub trait FileSystem: Send + Sync + fmt::Debug {
     fn read_only(&self) -> bool {
         false
     }
+    /// Sets the permission bits (`chmod`). A backend without them refuses with `EPERM`, as a
+    /// filesystem without Unix modes does.
+    fn set_permissions(&self, path: &Path, mode: u32) -> Result<(), FsError> {
+        let _ = (path, mode);
+        Err(FsError::new(FsErrorCode::NotPermitted))
+    }
+    /// Sets the access and modification times (`utimes`), following a final symbolic link. A
+    /// backend without them refuses with `EPERM`.
+    fn set_times(
+        &self,
+        path: &Path,
+        accessed: SystemTime,
+        modified: SystemTime,
+    ) -> Result<(), FsError> {
+        let _ = (path, accessed, modified);
+        Err(FsError::new(FsErrorCode::NotPermitted))
+    }
 }
 
 /// How [`FileSystem::write`] writes.

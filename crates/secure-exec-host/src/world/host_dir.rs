@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use cap_std::fs::{Dir, MetadataExt, OpenOptions};
+use cap_fs_ext::{DirExt, SystemTimeSpec};
+use cap_std::fs::{Dir, MetadataExt, OpenOptions, Permissions, PermissionsExt};
 
 use super::frozen::{Answers, FrozenCache};
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
@@ -210,6 +211,23 @@ impl FileSystem for HostDir {
         let file = self.writable()?.open_with(rel(path), OpenOptions::new().write(true))?;
         file.set_len(len)?;
         Ok(())
+    }
+
+    fn set_permissions(&self, path: &Path, mode: u32) -> Result<(), FsError> {
+        // The read, write and execute bits only: a guest may not make a host file set-user-ID
+        // or set-group-ID (it would run with the host user's rights for anyone who runs it).
+        let permissions = Permissions::from_mode(mode & 0o777);
+        Ok(self.writable()?.set_permissions(rel(path), permissions)?)
+    }
+
+    fn set_times(
+        &self,
+        path: &Path,
+        accessed: SystemTime,
+        modified: SystemTime,
+    ) -> Result<(), FsError> {
+        let at = |time| Some(SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(time)));
+        Ok(self.writable()?.set_times(rel(path), at(accessed), at(modified))?)
     }
 
     fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {

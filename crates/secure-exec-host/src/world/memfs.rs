@@ -36,7 +36,21 @@ struct Node {
     body: Body,
     inode: u64,
     modified: SystemTime,
+    accessed: SystemTime,
     created: SystemTime,
+    /// Permission bits, as `chmod` left them; nothing else reads them (the guest is root).
+    permissions: u32,
+}
+
+impl Node {
+    fn new(body: Body, inode: u64) -> Self {
+        let now = SystemTime::now();
+        let permissions = match body {
+            Body::File(_) => 0o644,
+            Body::Dir(_) => 0o755,
+        };
+        Self { body, inode, modified: now, accessed: now, created: now, permissions }
+    }
 }
 
 #[derive(Debug)]
@@ -60,8 +74,7 @@ impl MemFs {
     /// An empty filesystem that holds at most `bytes` (file contents plus a small cost per
     /// entry).
     pub fn with_quota(bytes: u64) -> Self {
-        let now = SystemTime::now();
-        let root = Node { body: Body::Dir(BTreeSet::new()), inode: 1, modified: now, created: now };
+        let root = Node::new(Body::Dir(BTreeSet::new()), 1);
         let tree = Tree {
             nodes: HashMap::from([(String::new(), root)]),
             used: ENTRY_COST,
@@ -142,10 +155,9 @@ impl Tree {
             children.insert(name);
             *modified = SystemTime::now();
         }
-        let now = SystemTime::now();
         let inode = self.next_inode;
         self.next_inode += 1;
-        self.nodes.insert(key, Node { body, inode, modified: now, created: now });
+        self.nodes.insert(key, Node::new(body, inode));
         Ok(())
     }
 
@@ -166,16 +178,16 @@ impl Tree {
 }
 
 fn metadata(node: &Node) -> Metadata {
-    let (kind, size, permissions) = match &node.body {
-        Body::File(data) => (FileKind::File, data.len() as u64, 0o644),
-        Body::Dir(_) => (FileKind::Directory, 4096, 0o755),
+    let (kind, size) = match &node.body {
+        Body::File(data) => (FileKind::File, data.len() as u64),
+        Body::Dir(_) => (FileKind::Directory, 4096),
     };
     Metadata {
         kind,
         size,
-        permissions,
+        permissions: node.permissions,
         modified: node.modified,
-        accessed: node.modified,
+        accessed: node.accessed,
         created: node.created,
         inode: node.inode,
         links: 1,
@@ -256,6 +268,32 @@ impl FileSystem for MemFs {
         if let Some(Node { body: Body::File(bytes), modified, .. }) = tree.nodes.get_mut(&key) {
             bytes.resize(usize::try_from(len).unwrap_or(usize::MAX), 0);
             *modified = SystemTime::now();
+        }
+        Ok(())
+    }
+
+    fn set_permissions(&self, path: &Path, mode: u32) -> Result<(), FsError> {
+        let key = key(path)?;
+        let mut tree = self.lock();
+        tree.get(&key)?;
+        if let Some(node) = tree.nodes.get_mut(&key) {
+            node.permissions = mode & 0o7777;
+        }
+        Ok(())
+    }
+
+    fn set_times(
+        &self,
+        path: &Path,
+        accessed: SystemTime,
+        modified: SystemTime,
+    ) -> Result<(), FsError> {
+        let key = key(path)?;
+        let mut tree = self.lock();
+        tree.get(&key)?;
+        if let Some(node) = tree.nodes.get_mut(&key) {
+            node.accessed = accessed;
+            node.modified = modified;
         }
         Ok(())
     }

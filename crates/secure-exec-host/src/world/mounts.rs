@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
 
@@ -114,7 +115,7 @@ impl MountTable {
         if self.mount_children(path).is_empty() {
             return None;
         }
-        let epoch = std::time::SystemTime::UNIX_EPOCH;
+        let epoch = SystemTime::UNIX_EPOCH;
         Some(Metadata {
             kind: FileKind::Directory,
             size: 4096,
@@ -151,6 +152,21 @@ impl MountTable {
     pub(crate) fn truncate(&self, path: &str, len: u64) -> Result<(), FsError> {
         let (mount, rel) = self.writable(path)?;
         mount.fs.truncate(&rel, len)
+    }
+
+    pub(crate) fn set_permissions(&self, path: &str, mode: u32) -> Result<(), FsError> {
+        let (mount, rel) = self.writable(path)?;
+        mount.fs.set_permissions(&rel, mode)
+    }
+
+    pub(crate) fn set_times(
+        &self,
+        path: &str,
+        accessed: SystemTime,
+        modified: SystemTime,
+    ) -> Result<(), FsError> {
+        let (mount, rel) = self.writable(path)?;
+        mount.fs.set_times(&rel, accessed, modified)
     }
 
     pub(crate) fn metadata(&self, path: &str, follow: bool) -> Result<Metadata, FsError> {

@@ -542,3 +542,85 @@ async fn the_default_root_has_the_temp_dir_programs_expect() {
         .unwrap();
     assert_eq!(r.stdout, "/tmp true true scratch\n", "{r:?}");
 }
+
+const MODES_AND_TIMES: &str = r#"
+const fs = require('fs');
+const out = (...a) => console.log(...a);
+fs.writeFileSync('m.txt', 'x');
+fs.chmodSync('m.txt', 0o600); out((fs.statSync('m.txt').mode & 0o777).toString(8));
+fs.chmodSync('m.txt', '755'); out((fs.statSync('m.txt').mode & 0o777).toString(8));
+fs.mkdirSync('d', { recursive: true }); fs.chmodSync('d', 0o700); out((fs.statSync('d').mode & 0o777).toString(8), fs.statSync('d').isDirectory());
+try { fs.chmodSync('missing.txt', 0o600); } catch (e) { out(e.code, e.syscall, e.message); }
+try { fs.chmodSync('m.txt', 'rwx'); } catch (e) { out(e.code); }
+fs.utimesSync('m.txt', 1000, new Date(2000000)); const st = fs.statSync('m.txt'); out(st.atimeMs, st.mtimeMs, st.mtime.toISOString());
+fs.utimesSync('m.txt', '1500.5', 2500.25); out(fs.statSync('m.txt').atimeMs, fs.statSync('m.txt').mtimeMs);
+try { fs.utimesSync('missing.txt', 1, 1); } catch (e) { out(e.code, e.syscall, e.message); }
+fs.chownSync('m.txt', process.getuid(), process.getgid());
+const fd = fs.openSync('m.txt', 'r+'); fs.fchmodSync(fd, 0o640); fs.futimesSync(fd, 3, 4); fs.closeSync(fd);
+out((fs.statSync('m.txt').mode & 0o777).toString(8), fs.statSync('m.txt').mtimeMs);
+(async () => {
+  await fs.promises.chmod('m.txt', 0o604); await fs.promises.utimes('m.txt', 5, 6);
+  const h = await fs.promises.open('m.txt', 'r'); await h.chmod(0o644); await h.close();
+  out((fs.statSync('m.txt').mode & 0o777).toString(8), fs.statSync('m.txt').mtimeMs);
+  fs.chmod('m.txt', 0o600, (err) => { out('cb', err); fs.rmSync('d', { recursive: true }); fs.unlinkSync('m.txt'); });
+})();
+"#;
+
+/// chmod, utimes and chown (and their descriptor and promise forms) on a read-write host
+/// directory, as Node does them; the same script in the in-memory root prints the same.
+#[tokio::test]
+async fn modes_and_times_match_node_on_a_host_directory_and_in_memory() {
+    let v8 = support::spawn().await;
+    let expected = oracle::same_as_node(&v8, &[("main.js", MODES_AND_TIMES)], "main.js").await;
+    let rt = support::with_system(&v8, SystemDriver::default().with_cwd("/tmp"));
+    let r = rt.exec(MODES_AND_TIMES).await.unwrap();
+    assert_eq!(r.stdout, expected, "{r:?}");
+}
+
+/// Modes and times change nothing a mount forbids; a host file never becomes set-user-ID; no
+/// file can be given to another owner.
+#[tokio::test]
+async fn modes_times_and_owners_stay_within_what_a_mount_allows() {
+    let v8 = support::spawn().await;
+    let dir = TempDir::new("modes").with_files(&[("f.txt", "x")]);
+    let before = std::fs::metadata(dir.path().join("f.txt")).unwrap();
+    for host in [HostDir::read_only(dir.path()), HostDir::frozen(dir.path())] {
+        let rt = support::with_system(&v8, SystemDriver::default().mount("/app", host));
+        let r = rt
+            .exec(
+                "const fs = require('fs');
+                 for (const f of [() => fs.chmodSync('/app/f.txt', 0o777), () => fs.utimesSync('/app/f.txt', 1, 1),
+                                  () => fs.chownSync('/app/f.txt', 0, 0)]) {
+                   try { f(); console.log('changed'); } catch (e) { console.log(e.code); }
+                 }",
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.stdout, "EROFS\nEROFS\nEROFS\n", "{r:?}");
+    }
+    let after = std::fs::metadata(dir.path().join("f.txt")).unwrap();
+    assert_eq!(
+        (before.permissions(), before.modified().unwrap()),
+        (after.permissions(), after.modified().unwrap())
+    );
+    let rt = support::with_system(
+        &v8,
+        SystemDriver::default().mount("/app", HostDir::read_write(dir.path())),
+    );
+    let r = rt
+        .exec(
+            "const fs = require('fs');
+             fs.chmodSync('/app/f.txt', 0o6755);
+             console.log((fs.statSync('/app/f.txt').mode & 0o7777).toString(8));
+             try { fs.chownSync('/app/f.txt', 1000, 1000); } catch (e) { console.log(e.code); }
+             fs.writeFileSync('/mem.txt', 'm'); fs.chmodSync('/mem.txt', 0o4750);
+             console.log((fs.statSync('/mem.txt').mode & 0o7777).toString(8));",
+        )
+        .await
+        .unwrap();
+    // The host file keeps only its rwx bits; the in-memory one, which runs nothing, keeps all.
+    assert_eq!(r.stdout, "755\nEPERM\n4750\n", "{r:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("f.txt")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o7777, 0o755);
+}

@@ -241,6 +241,16 @@ fn call_host(
         }
         let length =
             if op == FsOp::Read as i32 { length.clamp(1, HOST_IO_CHUNK as u64) } else { length };
+        // CHMOD takes its bits in `offset`; UTIMES its times (milliseconds, fractional or
+        // before 1970) in `offset` and `length`, read again as numbers.
+        let (atime_ms, mtime_ms) = if op == FsOp::Utimes as i32 {
+            let atime = args.get(4).number_value(scope).unwrap_or(f64::NAN);
+            (atime, args.get(5).number_value(scope).unwrap_or(f64::NAN))
+        } else {
+            (0.0, 0.0)
+        };
+        let mode =
+            if op == FsOp::Chmod as i32 { u32::try_from(offset).unwrap_or(u32::MAX) } else { 0 };
         host_call::Op::Fs(v1::FsCall {
             op,
             path,
@@ -255,6 +265,9 @@ fn call_host(
             positioned: flags & flag::POSITIONED != 0,
             must_exist: flags & flag::MUST_EXIST != 0,
             writable: flags & flag::WRITABLE != 0,
+            mode,
+            atime_ms,
+            mtime_ms,
         })
     };
 

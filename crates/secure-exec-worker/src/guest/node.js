@@ -64,7 +64,7 @@
   const CHUNK = native.hostChunk;
   const OP = { READ: 1, WRITE: 2, STAT: 3, LSTAT: 4, READDIR: 5, MKDIR: 6, RMDIR: 7, UNLINK: 8,
     RENAME: 9, COPY: 10, REALPATH: 11, ACCESS: 12, READLINK: 13, RM: 14, TRUNCATE: 15,
-    RESOLVE: 100 };
+    CHMOD: 16, UTIMES: 17, RESOLVE: 100 };
   const FLAG = { RECURSIVE: 1, FORCE: 2, APPEND: 4, EXCLUSIVE: 8, POSITIONED: 16, MUST_EXIST: 32,
     WRITABLE: 64, ESM: 1, LOAD: 2 };
   const KIND = { FILE: 1, DIRECTORY: 2, SYMLINK: 3 };
@@ -811,6 +811,76 @@
   define('fstat', ([fd]) => fstatOp(fd), { promise: false });
   define('close', ([fd]) => closeOp(fd), { promise: false });
   define('ftruncate', ([fd, len]) => ftruncateOp(fd, len), { promise: false });
+  // chmod: the permission bits, as a number or an octal string.
+  function fileMode(mode) {
+    let bits = mode;
+    if (typeof mode === 'string') {
+      if (!/^[0-7]+$/.test(mode)) {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+          "The argument 'mode' must be a 32-bit unsigned integer or an octal string. Received " + prelude.inspect(mode));
+      }
+      bits = parseInt(mode, 8);
+    }
+    if (typeof bits !== 'number') throw invalidArgType('mode', 'of type number', mode);
+    if (!NumberIsInteger(bits) || bits < 0 || bits > 4294967295) {
+      throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE',
+        'The value of "mode" is out of range. It must be >= 0 && <= 4294967295. Received ' + bits);
+    }
+    return bits & 0o7777;
+  }
+  function* chmodOp(path, mode) {
+    const shown = toPathString(path);
+    const bits = fileMode(mode);
+    const reply = yield [OP.CHMOD, resolvePath(shown), '', undefined, bits, 0, 0];
+    if (reply.error) throw fsError(reply, 'chmod', shown);
+    return undefined;
+  }
+  // utimes: seconds (a number, a numeric string) or a Date, to milliseconds.
+  function timeMs(value, name) {
+    if (value instanceof DateCtor) return value.getTime();
+    if (typeof value === 'string' && value !== '' && value === value.trim() && !Number.isNaN(Number(value))) {
+      return Number(value) * 1000;
+    }
+    if (typeof value === 'number' || typeof value === 'bigint') {
+      const n = Number(value);
+      return Number.isFinite(n) ? n * 1000 : DateCtor.now();
+    }
+    throw invalidArgType(name, 'of type number or an instance of Date', value);
+  }
+  function* utimesOp(path, atime, mtime) {
+    const shown = toPathString(path);
+    const at = timeMs(atime, 'atime');
+    const mt = timeMs(mtime, 'mtime');
+    const reply = yield [OP.UTIMES, resolvePath(shown), '', undefined, at, mt, 0];
+    if (reply.error) throw fsError(reply, 'utime', shown);
+    return undefined;
+  }
+  // chown: the guest is uid and gid 0 and owns every file; giving a file to itself (or -1,
+  // "unchanged") succeeds where the file may change, any other owner is EPERM.
+  function* chownOp(path, uid, gid, syscall) {
+    const shown = toPathString(path);
+    for (const [name, id] of [['uid', uid], ['gid', gid]]) {
+      if (typeof id !== 'number') throw invalidArgType(name, 'of type number', id);
+      if (!NumberIsInteger(id) || id < -1 || id > 4294967295) {
+        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
+          '" is out of range. It must be >= -1 && <= 4294967295. Received ' + id);
+      }
+    }
+    const reply = yield [OP.ACCESS, resolvePath(shown), '', undefined, 0, 0, FLAG.WRITABLE];
+    if (reply.error) throw fsError(reply, syscall, shown);
+    if ((uid !== 0 && uid !== -1) || (gid !== 0 && gid !== -1)) {
+      throw fsError({ error: 'EPERM', message: 'operation not permitted' }, syscall, shown);
+    }
+    return undefined;
+  }
+  define('chmod', ([path, mode]) => chmodOp(path, mode));
+  define('utimes', ([path, atime, mtime]) => utimesOp(path, atime, mtime));
+  define('chown', ([path, uid, gid]) => chownOp(path, uid, gid, 'chown'));
+  define('lchown', ([path, uid, gid]) => chownOp(path, uid, gid, 'lchown'));
+  define('fchmod', ([fd, mode]) => chmodOp(descriptor(fd, 'fchmod').path, mode), { promise: false });
+  define('futimes', ([fd, atime, mtime]) => utimesOp(descriptor(fd, 'futime').path, atime, mtime), { promise: false });
+  define('fchown', ([fd, uid, gid]) => chownOp(descriptor(fd, 'fchown').path, uid, gid, 'fchown'), { promise: false });
+
   // A write is with the host when it returns: there is nothing left to flush.
   function* syncOp(fd, syscall) {
     descriptor(fd, syscall);
@@ -880,6 +950,9 @@
       return promised(writeFileOp(descriptor(this.fd, 'write').shown, data, options(opts, { encoding: 'utf8', flag: 'w' })));
     }
     stat() { return promised(fstatOp(this.fd)); }
+    chmod(mode) { return promised(chmodOp(descriptor(this.fd, 'fchmod').path, mode)); }
+    chown(uid, gid) { return promised(chownOp(descriptor(this.fd, 'fchown').path, uid, gid, 'fchown')); }
+    utimes(atime, mtime) { return promised(utimesOp(descriptor(this.fd, 'futime').path, atime, mtime)); }
     sync() { return promised(syncOp(this.fd, 'fsync')); }
     datasync() { return promised(syncOp(this.fd, 'fdatasync')); }
     readv(buffers, position) {
@@ -1004,13 +1077,12 @@
   fs.Stats = Stats;
   fs.Dirent = Dirent;
   fs.promises = promises;
-  for (const name of ['watch', 'watchFile', 'unwatchFile', 'symlink', 'link', 'chmod', 'chown',
-    'utimes', 'lchmod', 'lchown', 'lutimes', 'statfs', 'fchmod', 'fchown', 'futimes']) {
+  for (const name of ['watch', 'watchFile', 'unwatchFile', 'symlink', 'link', 'lchmod', 'lutimes',
+    'statfs']) {
     const fail = () => { throw notSupported('fs.' + name + '()'); };
     fs[name] = fail;
     fs[name + 'Sync'] = fail;
-    // fs.promises has no descriptor forms (a FileHandle's methods are those).
-    if (name[0] !== 'f') promises[name] = () => PromiseCtor.reject(notSupported('fs.promises.' + name + '()'));
+    promises[name] = () => PromiseCtor.reject(notSupported('fs.promises.' + name + '()'));
   }
   // The classes behind createReadStream and createWriteStream.
   fs.ReadStream = fs.FileReadStream = function ReadStream(path, opts) { return fs.createReadStream(path, opts); };
