@@ -16,8 +16,12 @@ pub const HOST_CALLS: u32 = 3;
 /// Sessions ask the host to make network requests for them (`NetCall`).
 pub const NET_CALLS: u32 = 4;
 
+/// Files' modes and times can be set (`FS_OP_CHMOD`, `FS_OP_UTIMES`, `FsCall.mode`,
+/// `FsCall.atime_ms`, `FsCall.mtime_ms`).
+pub const MODES_AND_TIMES: u32 = 5;
+
 /// The version this build speaks.
-pub const CURRENT: u32 = NET_CALLS;
+pub const CURRENT: u32 = MODES_AND_TIMES;
 
 /// Whether a peer speaking `version` can talk to this build.
 ///
