@@ -624,3 +624,36 @@ async fn modes_times_and_owners_stay_within_what_a_mount_allows() {
     let mode = std::fs::metadata(dir.path().join("f.txt")).unwrap().permissions().mode();
     assert_eq!(mode & 0o7777, 0o755);
 }
+
+/// `fs.open` with open(2)'s numeric flags (as tar and other archivers pass them), as Node.
+#[tokio::test]
+async fn numeric_open_flags_match_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", NUMERIC_FLAGS)], "main.js").await;
+}
+
+const NUMERIC_FLAGS: &str = r#"
+const fs = require('fs');
+const { O_WRONLY, O_RDWR, O_RDONLY, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NOFOLLOW } = fs.constants;
+const out = (...a) => console.log(...a);
+const tryOpen = (name, path, flags) => {
+  try { const fd = fs.openSync(path, flags); out(name, 'ok'); return fd; } catch (e) { out(name, e.code, e.syscall); return undefined; }
+};
+let fd = tryOpen('create', 'n.txt', O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW);
+fs.writeSync(fd, 'hello world'); fs.closeSync(fd);
+fd = tryOpen('keep', 'n.txt', O_RDWR | O_CREAT);
+fs.writeSync(fd, 'J'); fs.closeSync(fd); out(fs.readFileSync('n.txt', 'utf8'));
+fd = tryOpen('append', 'n.txt', O_WRONLY | O_APPEND);
+fs.writeSync(fd, '!'); fs.closeSync(fd); out(fs.readFileSync('n.txt', 'utf8'));
+fd = tryOpen('truncate', 'n.txt', O_WRONLY | O_TRUNC);
+fs.writeSync(fd, 'cut'); fs.closeSync(fd); out(fs.readFileSync('n.txt', 'utf8'));
+tryOpen('exclusive', 'n.txt', O_WRONLY | O_CREAT | O_EXCL);
+tryOpen('missing', 'missing.txt', O_RDONLY);
+tryOpen('missing write', 'missing.txt', O_WRONLY);
+fd = tryOpen('read only', 'n.txt', O_RDONLY);
+try { fs.writeSync(fd, 'x'); } catch (e) { out('write to read-only fd', e.code); }
+const buf = Buffer.alloc(3); fs.readSync(fd, buf, 0, 3, 0); fs.closeSync(fd); out(buf.toString());
+fs.mkdirSync('dir', { recursive: true });
+tryOpen('directory for writing', 'dir', O_WRONLY | O_CREAT);
+fs.unlinkSync('n.txt'); fs.rmdirSync('dir');
+"#;

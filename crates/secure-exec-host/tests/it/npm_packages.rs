@@ -214,3 +214,38 @@ setTimeout(() => console.log(captured.join('\n')), 5);
     )
     .await;
 }
+
+/// Archivers that lean on zlib's internals (minizlib drives `_processChunk`), numeric open
+/// flags, `chmod` and `utimes`, and `path.win32`: a gzipped tar and a zip made and unpacked.
+#[tokio::test]
+async fn tar_and_adm_zip_pack_and_unpack_as_in_node() {
+    same_as_node_with_packages(
+        "main.js",
+        r#"
+const fs = require('fs');
+const tar = require('tar');
+const AdmZip = require('adm-zip');
+(async () => {
+  fs.mkdirSync('src/inner', { recursive: true });
+  fs.writeFileSync('src/a.txt', 'alpha\n');
+  fs.writeFileSync('src/inner/b.txt', 'beta '.repeat(1000));
+  await tar.c({ gzip: true, file: 'bundle.tgz', portable: true }, ['src']);
+  const listed = [];
+  await tar.t({ file: 'bundle.tgz', onReadEntry: (entry) => listed.push(entry.path + ' ' + entry.size) });
+  console.log(listed.sort());
+  fs.mkdirSync('out', { recursive: true });
+  await tar.x({ file: 'bundle.tgz', cwd: 'out' });
+  console.log(fs.readFileSync('out/src/a.txt', 'utf8').trim(), fs.readFileSync('out/src/inner/b.txt', 'utf8').length);
+  const zip = new AdmZip();
+  zip.addFile('notes/one.txt', Buffer.from('one'));
+  zip.addLocalFolder('src', 'copied');
+  zip.writeZip('bundle.zip');
+  const back = new AdmZip('bundle.zip');
+  console.log(back.getEntries().map((e) => e.entryName).sort(), back.readAsText('notes/one.txt'));
+  back.extractAllTo('unzipped', true);
+  console.log(fs.readFileSync('unzipped/copied/inner/b.txt', 'utf8').length);
+})();
+"#,
+    )
+    .await;
+}

@@ -41,6 +41,7 @@
   const StringPrototypeCharCodeAt = String.prototype.charCodeAt;
   const StringPrototypeIndexOf = String.prototype.indexOf;
   const StringPrototypeLastIndexOf = String.prototype.lastIndexOf;
+  const StringPrototypeToLowerCase = String.prototype.toLowerCase;
   const StringPrototypeIncludes = String.prototype.includes;
   const StringPrototypeSplit = String.prototype.split;
   const StringPrototypeReplace = String.prototype.replace;
@@ -514,9 +515,45 @@
     return entry;
   }
 
+  // open(2)'s numeric flags (fs.constants): the access mode, O_CREAT, O_EXCL, O_TRUNC and
+  // O_APPEND; the others (O_NOFOLLOW, O_SYNC, ...) change nothing in this world.
+  function* openNumeric(file, shown, flags) {
+    const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND } = fs.constants;
+    const writable = (flags & (O_WRONLY | O_RDWR)) !== 0;
+    const create = (flags & O_CREAT) !== 0;
+    if (create && (flags & O_EXCL) !== 0) {
+      const reply = yield [OP.WRITE, file, '', undefined, 0, 0, FLAG.EXCLUSIVE];
+      if (reply.error) throw fsError(reply, 'open', shown);
+    } else if (create && (flags & O_TRUNC) !== 0 && writable) {
+      const reply = yield [OP.WRITE, file, '', undefined, 0, 0, 0];
+      if (reply.error) throw fsError(reply, 'open', shown);
+    } else {
+      const found = yield [OP.STAT, file, '', undefined, 0, 0, 0];
+      if (found.error && !(create && found.error === 'ENOENT')) throw fsError(found, 'open', shown);
+      if (found.error) {
+        const made = yield [OP.WRITE, file, '', undefined, 0, 0, FLAG.EXCLUSIVE];
+        if (made.error) throw fsError(made, 'open', shown);
+      } else if (writable && found.stat[0] === KIND.DIRECTORY) {
+        throw fsError({ error: 'EISDIR', message: 'illegal operation on a directory' }, 'open', shown);
+      } else if (writable) {
+        const access = yield [OP.ACCESS, file, '', undefined, 0, 0, FLAG.WRITABLE];
+        if (access.error) throw fsError(access, 'open', shown);
+        if ((flags & O_TRUNC) !== 0) {
+          const cut = yield [OP.TRUNCATE, file, '', undefined, 0, 0, 0];
+          if (cut.error) throw fsError(cut, 'open', shown);
+        }
+      }
+    }
+    const fd = nextDescriptor++;
+    call(MapPrototypeSet, descriptors, fd, { path: file, shown, position: 0,
+      readable: (flags & O_WRONLY) === 0, writable, append: (flags & O_APPEND) !== 0 });
+    return fd;
+  }
+
   function* openOp(path, flags) {
     const shown = toPathString(path);
     const file = resolvePath(shown);
+    if (typeof flags === 'number') return yield* openNumeric(file, shown, flags);
     const flag = flags === undefined || flags === null ? 'r' : flags;
     const readable = flag === 'r' || flag === 'rs' || flag === 'sr' || flag === 'r+' ||
       call(StringPrototypeIncludes, flag, '+');
@@ -1949,6 +1986,490 @@
     return messaging;
   }
 
+  // ---------------------------------------------------------------- path.win32
+  // Windows paths, as Node's path.win32 treats them (drive letters, UNC roots, either slash),
+  // for packages that take apart paths from Windows (archives, uploads). Its cwd is the
+  // guest's, as Node's on Linux.
+  let win32Path;
+  function makeWin32Path() {
+    if (win32Path !== undefined) return win32Path;
+    const BACKSLASH = 92;
+    const isSep = (code) => code === 47 || code === 92;
+    const isDriveLetter = (code) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+    const str = (value, name) => {
+      if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+      return value;
+    };
+    const at = (text, i) => call(StringPrototypeCharCodeAt, text, i);
+    const slice = (text, a, b) => call(StringPrototypeSlice, text, a, b);
+    const lower = (text) => call(StringPrototypeToLowerCase, text);
+    // Resolves '.' and '..' segments; `aboveRoot` keeps '..' that climb past the start.
+    function normalizeString(path, aboveRoot) {
+      let res = '';
+      let lastSegmentLength = 0;
+      let lastSlash = -1;
+      let dots = 0;
+      let code = 0;
+      for (let i = 0; i <= path.length; ++i) {
+        if (i < path.length) code = at(path, i);
+        else if (isSep(code)) break;
+        else code = 47;
+        if (isSep(code)) {
+          if (lastSlash === i - 1 || dots === 1) {
+            // An empty segment or '.'.
+          } else if (dots === 2) {
+            if (res.length < 2 || lastSegmentLength !== 2 || at(res, res.length - 1) !== 46 ||
+                at(res, res.length - 2) !== 46) {
+              if (res.length > 2) {
+                const lastSlashIndex = call(StringPrototypeLastIndexOf, res, '\\');
+                if (lastSlashIndex === -1) {
+                  res = '';
+                  lastSegmentLength = 0;
+                } else {
+                  res = slice(res, 0, lastSlashIndex);
+                  lastSegmentLength = res.length - 1 - call(StringPrototypeLastIndexOf, res, '\\');
+                }
+                lastSlash = i;
+                dots = 0;
+                continue;
+              } else if (res.length !== 0) {
+                res = '';
+                lastSegmentLength = 0;
+                lastSlash = i;
+                dots = 0;
+                continue;
+              }
+            }
+            if (aboveRoot) {
+              res += res.length > 0 ? '\\..' : '..';
+              lastSegmentLength = 2;
+            }
+          } else {
+            if (res.length > 0) res += '\\' + slice(path, lastSlash + 1, i);
+            else res = slice(path, lastSlash + 1, i);
+            lastSegmentLength = i - lastSlash - 1;
+          }
+          lastSlash = i;
+          dots = 0;
+        } else if (code === 46 && dots !== -1) {
+          ++dots;
+        } else {
+          dots = -1;
+        }
+      }
+      return res;
+    }
+    // The end of a UNC root (`\\server\share`) that starts `path`: [index after the share,
+    // server, share, whether the path ends there], or undefined.
+    function uncRoot(path) {
+      const len = path.length;
+      let j = 2;
+      let last = j;
+      while (j < len && !isSep(at(path, j))) j++;
+      if (j >= len || j === last) return undefined;
+      const server = slice(path, last, j);
+      last = j;
+      while (j < len && isSep(at(path, j))) j++;
+      if (j >= len || j === last) return undefined;
+      last = j;
+      while (j < len && !isSep(at(path, j))) j++;
+      if (j !== len && j === last) return undefined;
+      return [j, server, slice(path, last, j), j === len];
+    }
+    function scanExtension(path, from) {
+      let startDot = -1;
+      let startPart = from;
+      let end = -1;
+      let matchedSlash = true;
+      let preDotState = 0;
+      for (let i = path.length - 1; i >= from; --i) {
+        const code = at(path, i);
+        if (isSep(code)) {
+          if (!matchedSlash) {
+            startPart = i + 1;
+            break;
+          }
+          continue;
+        }
+        if (end === -1) {
+          matchedSlash = false;
+          end = i + 1;
+        }
+        if (code === 46) {
+          if (startDot === -1) startDot = i;
+          else if (preDotState !== 1) preDotState = 1;
+        } else if (startDot !== -1) {
+          preDotState = -1;
+        }
+      }
+      const noExt = startDot === -1 || end === -1 || preDotState === 0 ||
+        (preDotState === 1 && startDot === end - 1 && startDot === startPart + 1);
+      return { startDot, startPart, end, noExt };
+    }
+    const win32 = {
+      sep: '\\',
+      delimiter: ';',
+      resolve(...args) {
+        let resolvedDevice = '';
+        let resolvedTail = '';
+        let resolvedAbsolute = false;
+        for (let i = args.length - 1; i >= -1; i--) {
+          let path;
+          if (i >= 0) {
+            path = str(args[i], 'paths[' + i + ']');
+            if (path.length === 0) continue;
+          } else if (resolvedDevice.length === 0) {
+            path = process.cwd();
+          } else {
+            path = process.env['=' + resolvedDevice] || process.cwd();
+            if (path === undefined || (lower(slice(path, 0, 2)) !== lower(resolvedDevice) && at(path, 2) === BACKSLASH)) {
+              path = resolvedDevice + '\\';
+            }
+          }
+          const len = path.length;
+          let rootEnd = 0;
+          let device = '';
+          let isAbsolute = false;
+          const code = at(path, 0);
+          if (len === 1) {
+            if (isSep(code)) {
+              rootEnd = 1;
+              isAbsolute = true;
+            }
+          } else if (isSep(code)) {
+            isAbsolute = true;
+            if (isSep(at(path, 1))) {
+              const unc = uncRoot(path);
+              if (unc !== undefined) {
+                device = '\\\\' + unc[1] + '\\' + unc[2];
+                rootEnd = unc[0];
+              }
+            } else {
+              rootEnd = 1;
+            }
+          } else if (isDriveLetter(code) && at(path, 1) === 58) {
+            device = slice(path, 0, 2);
+            rootEnd = 2;
+            if (len > 2 && isSep(at(path, 2))) {
+              isAbsolute = true;
+              rootEnd = 3;
+            }
+          }
+          if (device.length > 0) {
+            if (resolvedDevice.length > 0) {
+              if (lower(device) !== lower(resolvedDevice)) continue;
+            } else {
+              resolvedDevice = device;
+            }
+          }
+          if (resolvedAbsolute) {
+            if (resolvedDevice.length > 0) break;
+          } else {
+            resolvedTail = slice(path, rootEnd) + '\\' + resolvedTail;
+            resolvedAbsolute = isAbsolute;
+            if (isAbsolute && resolvedDevice.length > 0) break;
+          }
+        }
+        resolvedTail = normalizeString(resolvedTail, !resolvedAbsolute);
+        return resolvedAbsolute ? resolvedDevice + '\\' + resolvedTail : (resolvedDevice + resolvedTail) || '.';
+      },
+      normalize(path) {
+        str(path, 'path');
+        const len = path.length;
+        if (len === 0) return '.';
+        let rootEnd = 0;
+        let device;
+        let isAbsolute = false;
+        const code = at(path, 0);
+        if (len === 1) return code === 47 ? '\\' : path;
+        if (isSep(code)) {
+          isAbsolute = true;
+          if (isSep(at(path, 1))) {
+            const unc = uncRoot(path);
+            if (unc !== undefined) {
+              if (unc[3]) return '\\\\' + unc[1] + '\\' + unc[2] + '\\';
+              device = '\\\\' + unc[1] + '\\' + unc[2];
+              rootEnd = unc[0];
+            }
+          } else {
+            rootEnd = 1;
+          }
+        } else if (isDriveLetter(code) && at(path, 1) === 58) {
+          device = slice(path, 0, 2);
+          rootEnd = 2;
+          if (len > 2 && isSep(at(path, 2))) {
+            isAbsolute = true;
+            rootEnd = 3;
+          }
+        }
+        let tail = rootEnd < len ? normalizeString(slice(path, rootEnd), !isAbsolute) : '';
+        if (tail.length === 0 && !isAbsolute) tail = '.';
+        if (tail.length > 0 && isSep(at(path, len - 1))) tail += '\\';
+        if (device === undefined) return isAbsolute ? '\\' + tail : tail;
+        return isAbsolute ? device + '\\' + tail : device + tail;
+      },
+      isAbsolute(path) {
+        str(path, 'path');
+        const len = path.length;
+        if (len === 0) return false;
+        const code = at(path, 0);
+        return isSep(code) || (len > 2 && isDriveLetter(code) && at(path, 1) === 58 && isSep(at(path, 2)));
+      },
+      join(...args) {
+        if (args.length === 0) return '.';
+        let joined;
+        let firstPart;
+        for (let i = 0; i < args.length; ++i) {
+          const arg = str(args[i], 'path');
+          if (arg.length > 0) {
+            if (joined === undefined) joined = firstPart = arg;
+            else joined += '\\' + arg;
+          }
+        }
+        if (joined === undefined) return '.';
+        // Keep a UNC root only when the first part starts as one.
+        let needsReplace = true;
+        let slashCount = 0;
+        if (isSep(at(firstPart, 0))) {
+          ++slashCount;
+          if (firstPart.length > 1 && isSep(at(firstPart, 1))) {
+            ++slashCount;
+            if (firstPart.length > 2) {
+              if (isSep(at(firstPart, 2))) ++slashCount;
+              else needsReplace = false;
+            }
+          }
+        }
+        if (needsReplace) {
+          while (slashCount < joined.length && isSep(at(joined, slashCount))) slashCount++;
+          if (slashCount >= 2) joined = '\\' + slice(joined, slashCount);
+        }
+        return win32.normalize(joined);
+      },
+      relative(from, to) {
+        str(from, 'from');
+        str(to, 'to');
+        if (from === to) return '';
+        const fromOrig = win32.resolve(from);
+        const toOrig = win32.resolve(to);
+        if (fromOrig === toOrig) return '';
+        from = lower(fromOrig);
+        to = lower(toOrig);
+        if (from === to) return '';
+        let fromStart = 0;
+        while (fromStart < from.length && at(from, fromStart) === BACKSLASH) fromStart++;
+        let fromEnd = from.length;
+        while (fromEnd - 1 > fromStart && at(from, fromEnd - 1) === BACKSLASH) fromEnd--;
+        const fromLen = fromEnd - fromStart;
+        let toStart = 0;
+        while (toStart < to.length && at(to, toStart) === BACKSLASH) toStart++;
+        let toEnd = to.length;
+        while (toEnd - 1 > toStart && at(to, toEnd - 1) === BACKSLASH) toEnd--;
+        const toLen = toEnd - toStart;
+        const length = fromLen < toLen ? fromLen : toLen;
+        let lastCommonSep = -1;
+        let i = 0;
+        for (; i < length; i++) {
+          const fromCode = at(from, fromStart + i);
+          if (fromCode !== at(to, toStart + i)) break;
+          else if (fromCode === BACKSLASH) lastCommonSep = i;
+        }
+        if (i !== length) {
+          if (lastCommonSep === -1) return toOrig;
+        } else {
+          if (toLen > length) {
+            if (at(to, toStart + i) === BACKSLASH) return slice(toOrig, toStart + i + 1);
+            if (i === 2) return slice(toOrig, toStart + i);
+          }
+          if (fromLen > length) {
+            if (at(from, fromStart + i) === BACKSLASH) lastCommonSep = i;
+            else if (i === 2) lastCommonSep = 3;
+          }
+          if (lastCommonSep === -1) lastCommonSep = 0;
+        }
+        let out = '';
+        for (i = fromStart + lastCommonSep + 1; i <= fromEnd; ++i) {
+          if (i === fromEnd || at(from, i) === BACKSLASH) out += out.length === 0 ? '..' : '\\..';
+        }
+        toStart += lastCommonSep;
+        if (out.length > 0) return out + slice(toOrig, toStart, toEnd);
+        if (at(toOrig, toStart) === BACKSLASH) ++toStart;
+        return slice(toOrig, toStart, toEnd);
+      },
+      toNamespacedPath(path) {
+        if (typeof path !== 'string' || path.length === 0) return path;
+        const resolved = win32.resolve(path);
+        if (resolved.length <= 2) return path;
+        if (at(resolved, 0) === BACKSLASH) {
+          if (at(resolved, 1) === BACKSLASH) {
+            const code = at(resolved, 2);
+            if (code !== 63 && code !== 46) return '\\\\?\\UNC\\' + slice(resolved, 2);
+          }
+        } else if (isDriveLetter(at(resolved, 0)) && at(resolved, 1) === 58 && at(resolved, 2) === BACKSLASH) {
+          return '\\\\?\\' + resolved;
+        }
+        return path;
+      },
+      dirname(path) {
+        str(path, 'path');
+        const len = path.length;
+        if (len === 0) return '.';
+        let rootEnd = -1;
+        let offset = 0;
+        const code = at(path, 0);
+        if (len === 1) return isSep(code) ? path : '.';
+        if (isSep(code)) {
+          rootEnd = offset = 1;
+          if (isSep(at(path, 1))) {
+            const unc = uncRoot(path);
+            if (unc !== undefined) {
+              if (unc[3]) return path;
+              rootEnd = offset = unc[0] + 1;
+            }
+          }
+        } else if (isDriveLetter(code) && at(path, 1) === 58) {
+          rootEnd = len > 2 && isSep(at(path, 2)) ? 3 : 2;
+          offset = rootEnd;
+        }
+        let end = -1;
+        let matchedSlash = true;
+        for (let i = len - 1; i >= offset; --i) {
+          if (isSep(at(path, i))) {
+            if (!matchedSlash) {
+              end = i;
+              break;
+            }
+          } else {
+            matchedSlash = false;
+          }
+        }
+        if (end === -1) {
+          if (rootEnd === -1) return '.';
+          end = rootEnd;
+        }
+        return slice(path, 0, end);
+      },
+      basename(path, suffix) {
+        if (suffix !== undefined) str(suffix, 'suffix');
+        str(path, 'path');
+        let start = 0;
+        let end = -1;
+        let matchedSlash = true;
+        if (path.length >= 2 && isDriveLetter(at(path, 0)) && at(path, 1) === 58) start = 2;
+        if (suffix !== undefined && suffix.length > 0 && suffix.length <= path.length) {
+          if (suffix === path) return '';
+          let extIdx = suffix.length - 1;
+          let firstNonSlashEnd = -1;
+          for (let i = path.length - 1; i >= start; --i) {
+            const code = at(path, i);
+            if (isSep(code)) {
+              if (!matchedSlash) {
+                start = i + 1;
+                break;
+              }
+            } else {
+              if (firstNonSlashEnd === -1) {
+                matchedSlash = false;
+                firstNonSlashEnd = i + 1;
+              }
+              if (extIdx >= 0) {
+                if (code === at(suffix, extIdx)) {
+                  if (--extIdx === -1) end = i;
+                } else {
+                  extIdx = -1;
+                  end = firstNonSlashEnd;
+                }
+              }
+            }
+          }
+          if (start === end) end = firstNonSlashEnd;
+          else if (end === -1) end = path.length;
+          return slice(path, start, end);
+        }
+        for (let i = path.length - 1; i >= start; --i) {
+          if (isSep(at(path, i))) {
+            if (!matchedSlash) {
+              start = i + 1;
+              break;
+            }
+          } else if (end === -1) {
+            matchedSlash = false;
+            end = i + 1;
+          }
+        }
+        return end === -1 ? '' : slice(path, start, end);
+      },
+      extname(path) {
+        str(path, 'path');
+        const start = path.length >= 2 && at(path, 1) === 58 && isDriveLetter(at(path, 0)) ? 2 : 0;
+        const found = scanExtension(path, start);
+        return found.noExt ? '' : slice(path, found.startDot, found.end);
+      },
+      format(pathObject) {
+        if (pathObject === null || typeof pathObject !== 'object') {
+          throw invalidArgType('pathObject', 'of type object', pathObject);
+        }
+        const dir = pathObject.dir || pathObject.root;
+        const ext = pathObject.ext ? (pathObject.ext[0] === '.' ? '' : '.') + pathObject.ext : '';
+        const base = pathObject.base || (pathObject.name || '') + ext;
+        if (!dir) return base;
+        return dir === pathObject.root ? dir + base : dir + '\\' + base;
+      },
+      parse(path) {
+        str(path, 'path');
+        const ret = { root: '', dir: '', base: '', ext: '', name: '' };
+        if (path.length === 0) return ret;
+        const len = path.length;
+        let rootEnd = 0;
+        const code = at(path, 0);
+        if (len === 1) {
+          if (isSep(code)) {
+            ret.root = ret.dir = path;
+            return ret;
+          }
+          ret.base = ret.name = path;
+          return ret;
+        }
+        if (isSep(code)) {
+          rootEnd = 1;
+          if (isSep(at(path, 1))) {
+            const unc = uncRoot(path);
+            if (unc !== undefined) rootEnd = unc[3] ? unc[0] : unc[0] + 1;
+          }
+        } else if (isDriveLetter(code) && at(path, 1) === 58) {
+          if (len <= 2) {
+            ret.root = ret.dir = path;
+            return ret;
+          }
+          rootEnd = 2;
+          if (isSep(at(path, 2))) {
+            if (len === 3) {
+              ret.root = ret.dir = path;
+              return ret;
+            }
+            rootEnd = 3;
+          }
+        }
+        if (rootEnd > 0) ret.root = slice(path, 0, rootEnd);
+        const { startDot, startPart, end, noExt } = scanExtension(path, rootEnd);
+        if (end !== -1) {
+          if (noExt) {
+            ret.base = ret.name = slice(path, startPart, end);
+          } else {
+            ret.name = slice(path, startPart, startDot);
+            ret.base = slice(path, startPart, end);
+            ret.ext = slice(path, startDot, end);
+          }
+        }
+        ret.dir = startPart > 0 && startPart !== rootEnd ? slice(path, 0, startPart - 1) : ret.root;
+        return ret;
+      },
+    };
+    win32.win32 = win32;
+    win32Path = win32;
+    return win32;
+  }
+
   // ---------------------------------------------------------------- readline
   // Lines from any readable stream (a file, process.stdin, a PassThrough), as Node's
   // readline does for input that is not a terminal: 'line' events, `question()`, async
@@ -2644,7 +3165,13 @@
   extend('path', (path) => {
     // No namespaces on POSIX: the path itself, as Node's path.posix.
     path.toNamespacedPath = (p) => p;
+    prelude.lazyProperties(path, ['win32'], () => {
+      const win32 = makeWin32Path();
+      win32.posix = path;
+      return { win32 };
+    }, true);
   });
+  registerBuiltin('path/win32', () => requireBuiltin('path').win32);
 
   extend('timers/promises', (timers) => {
     // An async iterator yielding `value` every `delay` ms until it is returned from.
@@ -2819,7 +3346,7 @@
         const drain = (stream) => {
           while (chunks.length > 0) stream.push(chunks.shift());
         };
-        return new Transform({
+        const stream = new Transform({
           transform(chunk, encoding, callback) {
             if (!engine.push(bytes(chunk), false) && engine.err) return callback(zlibError(engine.msg));
             drain(this);
@@ -2831,6 +3358,18 @@
             callback();
           },
         });
+        // Node's internals that stream libraries (minizlib, under tar) drive directly: one chunk
+        // through the engine at once with a zlib flush flag, the output handed back.
+        stream._handle = { close() {} };
+        stream._processChunk = (chunk, flushFlag) => {
+          if (!engine.push(bytes(chunk), flushFlag) && engine.err) throw zlibError(engine.msg);
+          return call(ArrayPrototypeSplice, chunks, 0, chunks.length);
+        };
+        stream.close = (callback) => {
+          if (typeof callback === 'function') prelude.queueMicrotask(callback);
+          stream.destroy();
+        };
+        return stream;
       };
     }
     for (const name of ['brotliCompress', 'brotliDecompress']) {
