@@ -506,6 +506,30 @@ try { performance.measure('x', 'nope'); } catch (e) { out(e.name, e.code, e.mess
 out(typeof performance.timerify, performance.timerify((a, b) => a + b)(2, 3), PerformanceObserver.supportedEntryTypes.includes('mark'));
 "#;
 
+#[tokio::test]
+async fn path_win32_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", PATH_WIN32)], "main.js").await;
+}
+
+const PATH_WIN32: &str = r#"
+const path = require('path');
+const w = path.win32;
+const cases = ['', '.', '..', 'C:', 'C:\\', 'C:/', 'c:\\foo\\bar.txt', 'C:\\foo\\..\\bar\\.\\baz\\', 'C:foo\\bar', '\\', '/', '//',
+  '\\\\server\\share', '\\\\server\\share\\', '\\\\server\\share\\dir\\file.tar.gz', '//server/share/x', '\\\\server', 'foo/bar\\baz',
+  'foo\\..\\..\\x', '.\\a\\.\\b\\..', 'a\\b\\', '.hidden', 'dir\\.hidden', 'file.', 'archive.tar.gz', 'C:\\path\\to\\..\\..\\..\\up', '/abs/unix/style.js', 'C:..\\x'];
+for (const p of cases) {
+  console.log(JSON.stringify([p, w.normalize(p), w.isAbsolute(p), w.dirname(p), w.basename(p), w.basename(p, '.gz'), w.extname(p), w.parse(p)]));
+}
+const joins = [['C:\\', 'foo', '..', 'bar'], ['\\\\server', 'share', 'x'], ['//server/share', 'x'], ['a', '', 'b\\', '/c'], ['', ''], ['\\', '\\\\x'], ['foo', '../../..']];
+for (const args of joins) console.log(JSON.stringify([args, w.join(...args)]));
+const absolute = [['C:\\a\\b', 'C:\\a\\c\\d'], ['C:\\a', 'D:\\b'], ['C:\\orandea\\test\\aaa', 'C:\\orandea\\impl\\bbb'], ['\\\\srv\\sh\\a', '\\\\srv\\sh\\a\\b'], ['C:\\A\\b', 'c:\\a\\B\\c']];
+for (const [a, b] of absolute) console.log(JSON.stringify([a, b, w.relative(a, b), w.resolve(a, b), w.resolve(b, '..', 'x')]));
+console.log(w.format({ root: 'C:\\', dir: 'C:\\path\\dir', base: 'file.txt' }), w.format({ root: 'C:\\', name: 'file', ext: 'txt' }), w.sep, w.delimiter);
+console.log(w.toNamespacedPath('C:\\a\\b'), w.toNamespacedPath('\\\\srv\\sh\\x'), w.win32 === w, w.posix === path.posix, require('path/win32') === w, path.posix.win32 === w);
+try { w.join(1); } catch (e) { console.log(e.code); }
+"#;
+
 const PARSE_ARGS: &str = r#"
 const { parseArgs } = require('util');
 const out = (v) => console.log(JSON.stringify(v));
