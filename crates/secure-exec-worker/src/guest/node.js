@@ -1047,6 +1047,11 @@
     stream.path = shown;
     stream.bytesRead = 0;
     stream.pending = false;
+    // As Node's ReadStream: closing is destroying, with a callback on 'close'.
+    stream.close = (callback) => {
+      if (typeof callback === 'function') stream.once('close', () => callback());
+      stream.destroy();
+    };
     return stream;
   };
 
@@ -1093,6 +1098,12 @@
     stream.path = shown;
     stream.bytesWritten = 0;
     stream.pending = false;
+    // As Node's WriteStream: what was written is finished first, then the stream closes.
+    stream.close = (callback) => {
+      if (typeof callback === 'function') stream.once('close', () => callback());
+      if (stream.writableEnded) stream.destroy();
+      else stream.end(() => stream.destroy());
+    };
     return stream;
   };
 

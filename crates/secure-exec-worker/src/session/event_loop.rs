@@ -341,8 +341,11 @@ fn after_macrotask(scope: &mut v8::PinScope<'_, '_>, control: &Control) -> Optio
     if let Some(stop) = control.stopped() {
         return Some(check(scope, control, Ending::Stopped(stop)));
     }
-    // Ticks, then promise jobs, until neither is left: Node's order.
+    // Ticks, then promise jobs, until neither is left: Node's order. Promise jobs may queue
+    // ticks (a stream resumed after an `await`), so the ticks are looked at again after every
+    // round of jobs, and the session goes on only when a look finds none.
     let run_ticks = scope.get_slot::<SessionState>().and_then(|s| s.run_ticks.clone());
+    let mut first = true;
     loop {
         let ran = match &run_ticks {
             Some(run_ticks) => {
@@ -354,12 +357,14 @@ fn after_macrotask(scope: &mut v8::PinScope<'_, '_>, control: &Control) -> Optio
             }
             None => false,
         };
+        // After a checkpoint the job queue is empty; with no new ticks, nothing is left.
+        if !ran && !first {
+            break;
+        }
+        first = false;
         scope.perform_microtask_checkpoint();
         if let Some(stop) = control.stopped() {
             return Some(check(scope, control, Ending::Stopped(stop)));
-        }
-        if !ran {
-            break;
         }
     }
     let stats = scope.get_heap_statistics();
