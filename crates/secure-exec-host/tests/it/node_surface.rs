@@ -539,6 +539,36 @@ ws.write('abc');
 ws.close(() => { console.log('write stream closed', fs.readFileSync('w.txt', 'utf8')); fs.unlinkSync('w.txt'); });
 "#;
 
+/// Timers are Node's Timeout and Immediate objects: unref'd ones keep nothing alive, refresh
+/// restarts the wait, and a timer is cleared by object, number or close().
+#[tokio::test]
+async fn timers_are_timeout_objects_with_ref_and_unref_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", TIMERS)], "main.js").await;
+}
+
+const TIMERS: &str = r#"
+const out = (...a) => console.log(...a);
+const t = setTimeout(() => out('never fires: unref and nothing else keeps the session'), 100000);
+out(typeof t, typeof t.unref, t.hasRef(), t.unref() === t, t.hasRef(), t.ref().hasRef());
+t.unref();
+const i = setInterval(() => {}, 50).unref();
+const im = setImmediate(() => out('immediate fires'));
+out(typeof im, im.hasRef(), typeof im.unref);
+const early = setTimeout(() => out('refreshed timer fires once'), 20);
+setTimeout(() => early.refresh(), 10);
+const cleared = setTimeout(() => out('cleared: never'), 5);
+clearTimeout(+cleared === Number(cleared) ? cleared : cleared);
+const byNumber = setTimeout(() => out('cleared by its number: never'), 5);
+clearTimeout(Number(byNumber));
+const closed = setTimeout(() => out('closed: never'), 5); closed.close();
+const unrefFires = setTimeout(() => out('an unref timer fires while something else keeps the session'), 15);
+unrefFires.unref();
+setTimeout(() => out('last ref timer'), 40);
+const signal = AbortSignal.timeout(100000);
+out('signal', signal.aborted);
+"#;
+
 const PATH_WIN32: &str = r#"
 const path = require('path');
 const w = path.win32;

@@ -18,6 +18,10 @@
   const ObjectPrototypeToString = Object.prototype.toString;
   const ObjectFreeze = Object.freeze;
   const ObjectAssign = Object.assign;
+  const SymbolToPrimitive = Symbol.toPrimitive;
+  const WeakMapCtor = WeakMap;
+  const WeakMapGet = WeakMap.prototype.get;
+  const WeakMapSet = WeakMap.prototype.set;
   const ArrayIsArray = Array.isArray;
   const FunctionPrototypeToString = Function.prototype.toString;
   const ReflectApply = Reflect.apply;
@@ -586,6 +590,8 @@
   const heap = []; // [due, seq, id]
   let stale = 0;
   let nextTimerId = 1;
+  // Pending timers that keep the session alive (not unref'd).
+  let refed = 0;
   let nextSeq = 1;
 
   function toDelay(delay) {
@@ -651,14 +657,61 @@
     }
     const id = nextTimerId++;
     const ms = toDelay(delay);
-    const timer = { callback, args, due: 0, repeat: repeat ? ms : 0, seq: 0, frame: currentFrame() };
+    const timer = { callback, args, due: 0, ms, repeat: repeat ? ms : 0, seq: 0, frame: currentFrame(),
+      ref: true };
     call(MapPrototypeSet, timers, id, timer);
+    refed++;
     schedule(id, timer, ms);
     return id;
   }
 
-  function clearTimer(id) {
-    if (typeof id !== 'number' || !call(MapPrototypeDelete, timers, id)) return;
+  // A timer the guest holds: Node's Timeout and Immediate objects (`unref()` lets the session
+  // end while the timer waits; the timer is known by its id as a primitive, as in Node).
+  const timerIds = new WeakMapCtor();
+  function timerHandle(Class, id) {
+    const handle = new Class();
+    call(WeakMapSet, timerIds, handle, id);
+    return handle;
+  }
+  const idOf = (handle) => call(WeakMapGet, timerIds, handle);
+  function setRef(id, on) {
+    const timer = call(MapPrototypeGet, timers, id);
+    if (timer !== undefined && timer.ref !== on) {
+      timer.ref = on;
+      refed += on ? 1 : -1;
+    }
+  }
+  class Immediate {
+    ref() { setRef(idOf(this), true); return this; }
+    unref() { setRef(idOf(this), false); return this; }
+    hasRef() {
+      const timer = call(MapPrototypeGet, timers, idOf(this));
+      return timer !== undefined && timer.ref;
+    }
+  }
+  class Timeout extends Immediate {
+    // Starts the wait again from now, with the same delay.
+    refresh() {
+      const id = idOf(this);
+      const timer = call(MapPrototypeGet, timers, id);
+      if (timer !== undefined) {
+        stale++;
+        schedule(id, timer, timer.ms);
+      }
+      return this;
+    }
+    close() { clearTimer(this); return this; }
+    [SymbolToPrimitive]() { return idOf(this); }
+  }
+
+  function clearTimer(handle) {
+    let id = handle;
+    if (typeof handle === 'object' && handle !== null) id = idOf(handle);
+    else if (typeof handle === 'string') id = Number(handle);
+    const timer = typeof id === 'number' ? call(MapPrototypeGet, timers, id) : undefined;
+    if (timer === undefined) return;
+    call(MapPrototypeDelete, timers, id);
+    if (timer.ref) refed--;
     stale++;
     if (stale > 1024 && stale > heap.length / 2) {
       // Mostly cancelled entries: rebuild from the live timers.
@@ -679,10 +732,14 @@
     return heap.length > 0 ? heap[0] : undefined;
   }
 
+  // For the worker: milliseconds until the earliest timer; `-1 - that` when only unref'd
+  // timers are left (they fire if the session goes on for something else, but keep nothing
+  // alive); -Infinity when there is none.
   function nextTimer() {
     const next = earliest();
-    if (next === undefined) return -1;
-    return MathMax(0, next[0] - DateNow());
+    if (next === undefined) return -Infinity;
+    const delay = MathMax(0, next[0] - DateNow());
+    return refed > 0 ? delay : -1 - delay;
   }
 
   function fireTimer() {
@@ -695,6 +752,7 @@
       schedule(id, timer, timer.repeat);
     } else {
       call(MapPrototypeDelete, timers, id);
+      if (timer.ref) refed--;
     }
     inFrame(timer.frame, timer.callback, globalObject, timer.args);
   }
@@ -1153,9 +1211,6 @@
     let reservedPages = 0;
     const RangeErrorCtor = RangeError;
     const Uint8ArrayCtor = Uint8Array;
-    const WeakMapCtor = WeakMap;
-    const WeakMapGet = WeakMap.prototype.get;
-    const WeakMapSet = WeakMap.prototype.set;
     const OriginalModule = WA.Module;
     const OriginalInstance = WA.Instance;
     const OriginalMemory = WA.Memory;
@@ -1327,9 +1382,11 @@
   define('console', console);
   define('process', process);
   define('global', globalObject);
-  define('setTimeout', (callback, delay, ...args) => addTimer(callback, delay, args, false));
-  define('setInterval', (callback, delay, ...args) => addTimer(callback, delay, args, true));
-  define('setImmediate', (callback, ...args) => addTimer(callback, 0, args, false));
+  define('setTimeout', (callback, delay, ...args) =>
+    timerHandle(Timeout, addTimer(callback, delay, args, false)));
+  define('setInterval', (callback, delay, ...args) =>
+    timerHandle(Timeout, addTimer(callback, delay, args, true)));
+  define('setImmediate', (callback, ...args) => timerHandle(Immediate, addTimer(callback, 0, args, false)));
   // `util.promisify(setTimeout)` gives the promise form, as in Node.
   const PROMISIFY = Symbol.for('nodejs.util.promisify.custom');
   globalObject.setTimeout[PROMISIFY] = (delay, value) =>

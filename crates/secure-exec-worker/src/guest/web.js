@@ -212,9 +212,11 @@
     }
     static timeout(ms) {
       const signal = new AbortSignal(abortInternals);
-      globalObject.setTimeout(() => {
+      const timer = globalObject.setTimeout(() => {
         abortSignal(signal, new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
       }, ms);
+      // As Node's: the timeout keeps nothing alive by itself.
+      if (timer !== null && typeof timer === 'object' && typeof timer.unref === 'function') timer.unref();
       return signal;
     }
     static any(signals) {

@@ -62,8 +62,11 @@ pub(super) fn run_to_completion(
         };
         let background = scope.has_pending_background_tasks();
         let host_calls = scope.get_slot::<SessionState>().is_some_and(|s| s.host.waiting());
-        // No timer left (-1), or a value the guest broke (NaN).
+        // `nextTimer`: a delay (a timer keeps the session alive), `-1 - delay` (only unref'd
+        // timers, which fire if the session goes on anyway), -Infinity (none), or a value the
+        // guest broke (NaN).
         let no_timer = delay.is_nan() || delay < 0.0;
+        let unrefed_due = if delay <= -1.0 && delay.is_finite() { -delay - 1.0 } else { f64::NAN };
         if no_timer && !background && !host_calls {
             if let Some(ending) = unsettled_entry(scope, filename) {
                 return ending;
@@ -81,7 +84,13 @@ pub(super) fn run_to_completion(
         }
         // Sleep until the timer is due, waking early for a stop, and often while V8 works in
         // the background. Long waits are cut so a stop is never missed for long.
-        let due = if no_timer { f64::INFINITY } else { delay / 1000.0 };
+        let due = if !no_timer {
+            delay / 1000.0
+        } else if unrefed_due.is_finite() {
+            unrefed_due / 1000.0
+        } else {
+            f64::INFINITY
+        };
         let cap = if background { BACKGROUND_POLL } else { MAX_IDLE };
         let wait = Duration::from_secs_f64(due.min(cap.as_secs_f64()));
         if !wait.is_zero() {
