@@ -158,9 +158,9 @@ fn volumes_mount_host_directories_and_a_file_inside_one_runs_at_its_guest_path()
     assert_eq!(text(&out.stdout), "hi lib /app/main.js /app\nEROFS\n");
     assert_eq!(std::fs::read_to_string(out_dir.join("result.txt")).unwrap(), "written");
     assert!(!proj.join("nope.txt").exists());
-    // Without a volume nothing of the host is there.
+    // Without a volume nothing of the host is there: an in-memory root with its /tmp.
     let out = cli(&["exec", "-e", "console.log(require('fs').readdirSync('/'))"], None);
-    assert_eq!(text(&out.stdout), "[]\n");
+    assert_eq!(text(&out.stdout), "[ 'tmp' ]\n");
     let out = cli(&["exec", "-v", "relative-guest:app", "-e", "1"], None);
     assert_eq!(out.status.code(), Some(2), "a bad volume is a usage error");
     std::fs::remove_dir_all(&root).unwrap();

@@ -753,3 +753,20 @@ const rs = fs.createReadStream('v.txt'); out(typeof fs.ReadStream, typeof fs.Wri
   setTimeout(() => { throw new Error('late'); }, 1);
 })();
 "#;
+
+/// `v8.getHeapStatistics()` describes the session's own heap and its limit, with Node's keys.
+#[tokio::test]
+async fn v8_heap_statistics_describe_the_session() {
+    let (rt, _v8) = support::runtime().await;
+    let options = ExecOptions { memory_limit: Some(64), ..Default::default() };
+    let r = rt
+        .exec_with(
+            "const s = require('v8').getHeapStatistics();
+             console.log(s.heap_size_limit, s.used_heap_size > 0, s.used_heap_size <= s.total_heap_size,
+               s.total_available_size > 0 && s.total_available_size < s.heap_size_limit, Object.keys(s).length);",
+            options,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.stdout, format!("{} true true true 14\n", 64 * 1024 * 1024), "{r:?}");
+}

@@ -56,6 +56,7 @@
   const RangeErrorCtor = RangeError;
   const DateCtor = Date;
   const MathFloor = Math.floor;
+  const MathMax = Math.max;
   const NumberIsInteger = Number.isInteger;
   const StringCtor = String;
   const SymbolFor = Symbol.for;
@@ -1242,13 +1243,39 @@
     repl: ['start', 'REPLServer'],
     tls: ['SecureContext', 'Server', 'TLSSocket', 'connect', 'createSecureContext', 'createServer'],
     trace_events: ['createTracing', 'getEnabledCategories'],
-    v8: ['cachedDataVersionTag', 'deserialize', 'getHeapSnapshot', 'getHeapStatistics', 'serialize', 'setFlagsFromString', 'writeHeapSnapshot'],
+    v8: ['cachedDataVersionTag', 'deserialize', 'getHeapSnapshot', 'serialize', 'setFlagsFromString', 'writeHeapSnapshot'],
     vm: ['Script', 'compileFunction', 'createContext', 'createScript', 'isContext', 'runInContext', 'runInNewContext', 'runInThisContext'],
     wasi: ['WASI'],
     worker_threads: ['Worker', 'receiveMessageOnPort', 'markAsUntransferable'],
   };
   // The values that are real in those modules.
   const UNSUPPORTED_VALUES = {
+    // The session's own heap, as its limit bounds it (the rest of V8 is not the guest's to see).
+    v8: {
+      getHeapStatistics() {
+        const usage = process.memoryUsage();
+        const limit = process.constrainedMemory();
+        return {
+          total_heap_size: usage.heapTotal,
+          total_heap_size_executable: 0,
+          total_physical_size: usage.heapTotal,
+          total_available_size: MathMax(0, limit - usage.heapUsed - usage.external),
+          used_heap_size: usage.heapUsed,
+          heap_size_limit: limit,
+          malloced_memory: 0,
+          peak_malloced_memory: 0,
+          does_zap_garbage: 0,
+          number_of_native_contexts: 1,
+          number_of_detached_contexts: 0,
+          total_global_handles_size: 0,
+          used_global_handles_size: 0,
+          external_memory: usage.external,
+        };
+      },
+      getHeapSpaceStatistics: () => [],
+      getHeapCodeStatistics: () => ({ code_and_metadata_size: 0, bytecode_and_metadata_size: 0,
+        external_script_source_size: 0, cpu_profiler_metadata_size: 0 }),
+    },
     // Protocol constants (HTTP/2's numbers and header names), which clients such as undici
     // read at their top even when they never open an HTTP/2 session.
     http2: () => ({
