@@ -832,10 +832,8 @@
         } else if (ArrayBufferIsView(chunk)) {
           text = native.decode('utf-8', chunk, false, false)[0];
         } else {
-          const err = new TypeErrorCtor('The "chunk" argument must be of type string or an instance of ' +
-            'Buffer, TypedArray, or DataView. Received ' + inspect(chunk));
-          err.code = 'ERR_INVALID_ARG_TYPE';
-          throw err;
+          throw coded(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE', 'The "chunk" argument must be of type ' +
+            'string or an instance of Buffer, TypedArray, or DataView. Received ' + inspect(chunk));
         }
         native.print(fd, text);
         if (typeof callback === 'function') process.nextTick(callback, null);
@@ -895,9 +893,8 @@
     };
     function add(event, listener, once, first) {
       if (typeof listener !== 'function') {
-        const err = new TypeErrorCtor('The "listener" argument must be of type function. Received ' + inspect(listener));
-        err.code = 'ERR_INVALID_ARG_TYPE';
-        throw err;
+        throw coded(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE',
+          'The "listener" argument must be of type function. Received ' + inspect(listener));
       }
       const list = call(MapPrototypeGet, listeners, event) || [];
       let entry = listener;
