@@ -569,6 +569,33 @@ const signal = AbortSignal.timeout(100000);
 out('signal', signal.aborted);
 "#;
 
+#[tokio::test]
+async fn console_table_and_max_array_length_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", CONSOLE_TABLE)], "main.js").await;
+}
+
+const CONSOLE_TABLE: &str = r#"
+console.table([{ a: 1, b: 'x' }, { a: 22 }]);
+console.table({ r1: { c: 1 }, r2: { d: [1, 2] } });
+console.table([1, 'two', { x: 3 }]);
+console.table([{ a: 1, b: 2 }], ['b']);
+console.table('not tabular');
+console.table([]);
+console.table(new Map([['k', { v: 1 }]]));
+console.table(new Set(['s', 2]));
+console.table([[1, 2], [3, 4, 5]]);
+console.table([{ name: 'deep', obj: { p: 1, q: 2, r: 3 }, arr: [1, 2, 3, 4, 5] }]);
+console.group('grouped');
+console.table([{ a: 1 }]);
+console.groupEnd();
+const { Console } = require('console');
+const lines = [];
+new Console({ stdout: new (require('stream').Writable)({ write(c, e, cb) { lines.push(c.toString()); cb(); } }) }).table([{ z: true }]);
+console.log(require('util').inspect([1, 2, 3, 4, 5, 6, 7, 8], { maxArrayLength: 2 }), require('util').inspect(new Set([1, 2, 3]), { maxArrayLength: 1 }));
+setTimeout(() => process.stdout.write(lines.join('')), 1);
+"#;
+
 const PATH_WIN32: &str = r#"
 const path = require('path');
 const w = path.win32;

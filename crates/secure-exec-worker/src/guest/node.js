@@ -2902,7 +2902,12 @@
       info: (...args) => print(out, args),
       debug: (...args) => print(out, args),
       dirxml: (...args) => print(out, args),
-      table: (...args) => print(out, args),
+      table: (data, properties) => {
+        if (data === null || typeof data !== 'object') return print(out, [data]);
+        let text = prelude.renderTable(data, properties);
+        if (indent !== '') text = indent + call(StringPrototypeReplace, text, /\n/g, '\n' + indent);
+        out.write(text + '\n');
+      },
       warn: (...args) => print(err, args),
       error: (...args) => print(err, args),
       trace: (...args) => {

@@ -18,6 +18,10 @@
   const ObjectPrototypeToString = Object.prototype.toString;
   const ObjectFreeze = Object.freeze;
   const ObjectAssign = Object.assign;
+  const ObjectPrototypeHasOwnProperty = Object.hasOwn;
+  const StringPrototypeRepeat = String.prototype.repeat;
+  const SetCtor = Set;
+  const MapCtor = Map;
   const SymbolToPrimitive = Symbol.toPrimitive;
   const WeakMapCtor = WeakMap;
   const WeakMapGet = WeakMap.prototype.get;
@@ -84,6 +88,7 @@
   const INSPECT_CUSTOM = Symbol.for('nodejs.util.inspect.custom');
   const BREAK_LENGTH = 80;
   const MAX_ARRAY_ITEMS = 100;
+  const MORE_ITEMS = /^\.\.\. \d+ more items?$/;
   const MAX_STRING_LENGTH = 10000;
 
   function quote(str) {
@@ -175,8 +180,9 @@
     let totalLength = 0;
     let maxLength = 0;
     let outputLength = output.length;
-    // The "... more items" entry is not grouped.
-    if (MAX_ARRAY_ITEMS < output.length) outputLength--;
+    // The "... more items" entry is not grouped (a string value would be quoted).
+    const more = output.length > 0 && MORE_ITEMS.test(output[output.length - 1]);
+    if (more) outputLength--;
     const separatorSpace = 2;
     const dataLen = [];
     for (let i = 0; i < outputLength; i++) {
@@ -227,7 +233,7 @@
           : output[j];
         call(ArrayPrototypePush, grouped, line);
       }
-      if (MAX_ARRAY_ITEMS < output.length) call(ArrayPrototypePush, grouped, output[outputLength]);
+      if (more) call(ArrayPrototypePush, grouped, output[outputLength]);
       return grouped;
     }
     return output;
@@ -318,7 +324,8 @@
     return entries;
   }
 
-  // As Node: past MAX_ARRAY_ITEMS, a collection shows how many entries were left out.
+  // As Node: past `maxArrayLength` (100 unless asked), a collection shows how many entries
+  // were left out.
   function moreItems(entries, size) {
     if (size > entries.length) {
       const more = size - entries.length;
@@ -384,7 +391,7 @@
       let braces;
       if (isArray || typedName !== undefined) {
         const length = isArray ? value.length : call(TypedArrayLength, value);
-        const shown = length > MAX_ARRAY_ITEMS ? MAX_ARRAY_ITEMS : length;
+        const shown = length > ctx.maxItems ? ctx.maxItems : length;
         let holes = 0;
         for (let i = 0; i < shown; i++) {
           if (isArray && !(i in value)) { holes++; continue; }
@@ -408,7 +415,7 @@
       } else if (tag === '[object Map]') {
         const size = call(MapPrototypeGetSize, value);
         for (const [k, v] of call(MapPrototypeEntries, value)) {
-          if (entries.length >= MAX_ARRAY_ITEMS) break;
+          if (entries.length >= ctx.maxItems) break;
           call(ArrayPrototypePush, entries,
             formatValue(k, ctx, depth + 1, indentation + 2) + ' => ' +
             formatValue(v, ctx, depth + 1, indentation + 2));
@@ -419,7 +426,7 @@
       } else if (tag === '[object Set]') {
         const size = call(SetPrototypeGetSize, value);
         for (const v of call(SetPrototypeValues, value)) {
-          if (entries.length >= MAX_ARRAY_ITEMS) break;
+          if (entries.length >= ctx.maxItems) break;
           call(ArrayPrototypePush, entries, formatValue(v, ctx, depth + 1, indentation + 2));
         }
         moreItems(entries, size);
@@ -448,7 +455,10 @@
   function inspect(value, options) {
     const maxDepth = options && typeof options.depth === 'number' ? options.depth : 2;
     const showHidden = options !== undefined && options !== null && options.showHidden === true;
-    return formatValue(value, { seen: [], maxDepth, quoteStrings: true, showHidden }, 0, 0);
+    const limit = options && options.maxArrayLength;
+    const maxItems = typeof limit === 'number' && limit >= 0 ? MathFloor(limit)
+      : limit === null ? Infinity : MAX_ARRAY_ITEMS;
+    return formatValue(value, { seen: [], maxDepth, quoteStrings: true, showHidden, maxItems }, 0, 0);
   }
 
   function format(...args) {
@@ -550,8 +560,110 @@
     },
     group: (...args) => { if (args.length) write(STDOUT, args); groupIndent += '  '; },
     groupEnd: () => { groupIndent = call(StringPrototypeSlice, groupIndent, 2); },
-    table: (...args) => write(STDOUT, args),
+    table: (data, properties) => {
+      if (data === null || typeof data !== 'object') return write(STDOUT, [data]);
+      native.print(STDOUT, indentGroup(renderTable(data, properties)) + '\n');
+    },
   };
+
+  // ---------------------------------------------------------------- console.table
+  // Node's table: a row per entry (index, key, or iteration index), a column per property
+  // seen (or the ones asked for), `Values` for primitives; cells are inspected shallowly and
+  // left-aligned between box-drawing lines.
+  const BOX = { h: '\u2500', v: '\u2502', tl: '\u250c', tm: '\u252c', tr: '\u2510', ml: '\u251c',
+    mm: '\u253c', mr: '\u2524', bl: '\u2514', bm: '\u2534', br: '\u2518' };
+  function indentGroup(text) {
+    if (groupIndent === '') return text;
+    return groupIndent + call(ArrayPrototypeJoin, call(StringPrototypeSplit, text, '\n'), '\n' + groupIndent);
+  }
+  function cell(value) {
+    const deep = value !== null && typeof value === 'object' && !ArrayIsArray(value) && ObjectKeys(value).length > 2;
+    return call(StringPrototypeReplace, inspect(value, { depth: deep ? -1 : 0, maxArrayLength: 3 }), /\n\s*/g, ' ');
+  }
+  function renderTable(data, properties) {
+    const indexes = (length) => {
+      const out = [];
+      for (let i = 0; i < length; i++) out[i] = cell(i);
+      return out;
+    };
+    if (data instanceof MapCtor) {
+      const keys = [];
+      const values = [];
+      for (const [key, value] of data) {
+        keys[keys.length] = cell(key);
+        values[values.length] = cell(value);
+      }
+      return drawTable(['(iteration index)', 'Key', 'Values'], [indexes(keys.length), keys, values]);
+    }
+    if (data instanceof SetCtor) {
+      const values = [];
+      for (const value of data) values[values.length] = cell(value);
+      return drawTable(['(iteration index)', 'Values'], [indexes(values.length), values]);
+    }
+    const columns = new SafeMap();
+    const plain = [];
+    let primitives = false;
+    const rowKeys = ObjectKeys(data);
+    for (let i = 0; i < rowKeys.length; i++) {
+      const item = data[rowKeys[i]];
+      const primitive = item === null || (typeof item !== 'function' && typeof item !== 'object');
+      if (properties === undefined && primitive) {
+        primitives = true;
+        plain[i] = cell(item);
+        continue;
+      }
+      for (const key of properties === undefined ? ObjectKeys(item) : properties) {
+        let column = call(MapPrototypeGet, columns, key);
+        if (column === undefined) {
+          column = [];
+          call(MapPrototypeSet, columns, key, column);
+        }
+        column[i] = primitive || !ObjectPrototypeHasOwnProperty(item, key) ? '' : cell(item[key]);
+      }
+    }
+    const head = ['(index)'];
+    const body = [rowKeys];
+    for (const [key, column] of columns) {
+      head[head.length] = StringCtor(key);
+      body[body.length] = column;
+    }
+    if (primitives) {
+      head[head.length] = 'Values';
+      body[body.length] = plain;
+    }
+    return drawTable(head, body);
+  }
+  function drawTable(head, columns) {
+    const widths = [];
+    let longest = 0;
+    for (const column of columns) if (column.length > longest) longest = column.length;
+    const rows = [];
+    for (let i = 0; i < head.length; i++) {
+      widths[i] = head[i].length;
+      for (let j = 0; j < longest; j++) {
+        if (rows[j] === undefined) rows[j] = [];
+        const value = ObjectPrototypeHasOwnProperty(columns[i], j) && columns[i][j] !== undefined ? columns[i][j] : '';
+        rows[j][i] = value;
+        if (value.length > widths[i]) widths[i] = value.length;
+      }
+    }
+    const row = (cells) => {
+      let out = BOX.v + ' ';
+      for (let i = 0; i < cells.length; i++) {
+        out += cells[i] + call(StringPrototypeRepeat, ' ', widths[i] - cells[i].length);
+        out += i === cells.length - 1 ? ' ' + BOX.v : ' ' + BOX.v + ' ';
+      }
+      return out;
+    };
+    const line = (left, middle, right) => {
+      const parts = [];
+      for (let i = 0; i < widths.length; i++) parts[i] = call(StringPrototypeRepeat, BOX.h, widths[i] + 2);
+      return left + call(ArrayPrototypeJoin, parts, middle) + right;
+    };
+    let out = line(BOX.tl, BOX.tm, BOX.tr) + '\n' + row(head) + '\n' + line(BOX.ml, BOX.mm, BOX.mr) + '\n';
+    for (const cells of rows) out += row(cells) + '\n';
+    return out + line(BOX.bl, BOX.bm, BOX.br);
+  }
   console.groupCollapsed = console.group;
   console.dirxml = console.log;
   // Clears a terminal; output here is never one (as Node's when stdout is not a TTY).
@@ -1172,7 +1284,7 @@
   function loadNode() {
     if (node === undefined) {
       node = native.loadNode(native, { process, module, session, hostAsync, netAsync, inspect, format,
-        formatWithOptions, useAsyncContext,
+        formatWithOptions, useAsyncContext, renderTable,
         queueMicrotask, loadWeb: () => loadWeb(), lazyProperties,
         setTimeout: (callback, delay, ...args) => addTimer(callback, delay, args, false),
         setImmediate: (callback, ...args) => addTimer(callback, 0, args, false),
