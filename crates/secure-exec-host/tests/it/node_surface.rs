@@ -187,10 +187,12 @@ process.stdout.write(new Uint8Array([104, 105, 10]));
 process.stdout.write('with callback\n', () => console.log('write callback'));
 setTimeout(() => {
   fs.writeFileSync('f.txt', 'file through a pipe\n');
-  fs.createReadStream('f.txt').pipe(process.stdout);
+  // Last, once the file is through: a pipeline ends its destination, and Node's stdout on a
+  // pipe prints nothing after that.
+  fs.createReadStream('f.txt')
+    .on('end', () => setTimeout(() => pipeline(Readable.from(['through pipeline\n']), process.stdout, () => {}), 1))
+    .pipe(process.stdout);
 }, 5);
-// Last: a pipeline ends its destination, and Node's stdout on a pipe prints nothing after that.
-setTimeout(() => pipeline(Readable.from(['through pipeline\n']), process.stdout, () => {}), 30);
 "#;
 
 #[tokio::test]

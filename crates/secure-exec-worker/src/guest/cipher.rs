@@ -82,26 +82,35 @@ fn cipher_of(
     aes
 }
 
-/// Runs `transform` over `data` (whole blocks) into a copy, a megabyte at a time; `None` if
-/// the session was stopped meanwhile (its termination takes over), or with a RangeError thrown
-/// if `data` is not whole blocks.
+/// Copies the whole blocks of argument `from` into the view of argument `to` (as long) and
+/// runs `transform` over them there, a megabyte at a time, so that no copy of the data is held
+/// outside the session's own buffers. False if the session was stopped meanwhile (its
+/// termination takes over), or with a RangeError thrown if the sizes are wrong.
 fn in_blocks(
     scope: &mut v8::PinScope<'_, '_>,
-    mut data: Vec<u8>,
+    args: &v8::FunctionCallbackArguments<'_>,
+    from: i32,
+    to: i32,
     mut transform: impl FnMut(&mut [u8]),
-) -> Option<Vec<u8>> {
-    if data.len() % BLOCK != 0 {
-        throw_range_error(scope, "data is not a whole number of blocks");
-        return None;
+) -> bool {
+    let Some(input) = view(scope, args.get(from)) else { return false };
+    let Some(output) = view(scope, args.get(to)) else { return false };
+    if input.byte_length() % BLOCK != 0 || output.byte_length() != input.byte_length() {
+        throw_range_error(scope, "data is not a whole number of blocks, or not its output's size");
+        return false;
     }
     let halted = stop_check(scope);
-    for piece in data.chunks_mut(CHUNK) {
+    let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    let source = input.get_contents(&mut storage);
+    let target = bytes_mut(scope, output);
+    for (from, to) in source.chunks(CHUNK).zip(target.chunks_mut(CHUNK)) {
         if halted() {
-            return None;
+            return false;
         }
-        piece.chunks_exact_mut(BLOCK).for_each(&mut transform);
+        to.copy_from_slice(from);
+        to.chunks_exact_mut(BLOCK).for_each(&mut transform);
     }
-    Some(data)
+    true
 }
 
 /// Copies `bytes` into the view of argument `at`, which must be as long.
@@ -126,19 +135,16 @@ fn aes_ecb(
     _rv: v8::ReturnValue<'_>,
 ) {
     let Some(aes) = cipher_of(scope, &args) else { return };
-    let Some(data) = bytes_of(scope, &args, 1) else { return };
     let decrypt = args.get(3).is_true();
-    let done =
-        in_blocks(
-            scope,
-            data,
-            |block| {
-                if decrypt { aes.decrypt(block) } else { aes.encrypt(block) }
-            },
-        );
-    if let Some(done) = done {
-        write_to(scope, &args, 2, &done);
-    }
+    in_blocks(
+        scope,
+        &args,
+        1,
+        2,
+        |block| {
+            if decrypt { aes.decrypt(block) } else { aes.encrypt(block) }
+        },
+    );
 }
 
 /// `aesCbc(key, iv, data, out, decrypt)`: `iv` (16 bytes) is updated in place to chain the
@@ -153,11 +159,11 @@ fn aes_cbc(
     if chain.len() != BLOCK {
         return throw_range_error(scope, "Invalid initialization vector");
     }
-    let Some(data) = bytes_of(scope, &args, 2) else { return };
     let decrypt = args.get(4).is_true();
-    let done = in_blocks(scope, data, |block| {
+    let mut cipher_block = [0u8; BLOCK];
+    let done = in_blocks(scope, &args, 2, 3, |block| {
         if decrypt {
-            let cipher_block = block.to_vec();
+            cipher_block.copy_from_slice(block);
             aes.decrypt(block);
             block.iter_mut().zip(&chain).for_each(|(b, c)| *b ^= c);
             chain.copy_from_slice(&cipher_block);
@@ -167,8 +173,7 @@ fn aes_cbc(
             chain.copy_from_slice(block);
         }
     });
-    if let Some(done) = done {
-        write_to(scope, &args, 3, &done);
+    if done {
         write_to(scope, &args, 1, &chain);
     }
 }
@@ -196,17 +201,15 @@ fn aes_ctr(
     if counter.len() != BLOCK {
         return throw_range_error(scope, "Invalid initialization vector");
     }
-    let Some(data) = bytes_of(scope, &args, 2) else { return };
     let inc32 = args.get(4).is_true();
     let mut stream = [0u8; BLOCK];
-    let done = in_blocks(scope, data, |block| {
+    let done = in_blocks(scope, &args, 2, 3, |block| {
         stream.copy_from_slice(&counter);
         aes.encrypt(&mut stream);
         block.iter_mut().zip(&stream).for_each(|(b, k)| *b ^= k);
         increment(&mut counter, inc32);
     });
-    if let Some(done) = done {
-        write_to(scope, &args, 3, &done);
+    if done {
         write_to(scope, &args, 1, &counter);
     }
 }
@@ -270,11 +273,16 @@ fn aes_gcm_tag(
     if mask.len() != BLOCK {
         return throw_range_error(scope, "Invalid initialization vector");
     }
-    let Some(aad) = bytes_of(scope, &args, 2) else { return };
-    let Some(text) = bytes_of(scope, &args, 3) else { return };
+    let Some(aad) = view(scope, args.get(2)) else { return };
+    let Some(text) = view(scope, args.get(3)) else { return };
     let halted = stop_check(scope);
+    // Read where they are: the text may be as large as the session's memory allows.
+    let mut aad_storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    let mut text_storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    let aad = aad.get_contents(&mut aad_storage);
+    let text = text.get_contents(&mut text_storage);
     let lengths = [aad.len() as u64, text.len() as u64];
-    let Some(sum) = ghash(&aes, &[&aad, &text], lengths, &halted) else { return };
+    let Some(sum) = ghash(&aes, &[aad, text], lengths, &halted) else { return };
     aes.encrypt(&mut mask);
     mask.iter_mut().zip(&sum).for_each(|(m, s)| *m ^= s);
     write_to(scope, &args, 4, &mask);

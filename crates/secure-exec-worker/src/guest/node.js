@@ -3628,7 +3628,9 @@
       out.set(b, a.byteLength);
       return out;
     };
-    const inputBytes = (data, encoding) => new Uint8ArrayCtor(typeof data === 'string'
+    // The caller's bytes, not a copy: each call is done with them before it returns (what is
+    // kept, a partial block or what a GCM tag covers, is copied).
+    const inputBytes = (data, encoding) => (typeof data === 'string'
       ? dataBytes(data, encoding || 'utf8', 'data') : dataBytes(data, undefined, 'data'));
 
     class AesCipher {
@@ -3751,7 +3753,7 @@
           }
         }
         if (inc32) {
-          call(ArrayPrototypePush, this._covered, this._decrypt ? bytes : out);
+          call(ArrayPrototypePush, this._covered, this._decrypt ? bytes.slice() : out);
           this._coveredBytes += bytes.byteLength;
         }
         return out;
