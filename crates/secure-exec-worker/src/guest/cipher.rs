@@ -9,7 +9,7 @@ use ghash::GHash;
 use ghash::universal_hash::UniversalHash;
 
 use super::set_function;
-use super::web::{bytes_mut, stop_check, throw_range_error, view};
+use super::web::{bytes_mut, owned_bytes, stop_check, throw_range_error, view};
 
 const BLOCK: usize = 16;
 /// Bytes between two looks at whether the session was stopped.
@@ -58,23 +58,12 @@ impl Aes {
     }
 }
 
-/// The bytes of argument `at`, copied; `None` (TypeError thrown) if it is no typed array.
-fn bytes_of(
-    scope: &mut v8::PinScope<'_, '_>,
-    args: &v8::FunctionCallbackArguments<'_>,
-    at: i32,
-) -> Option<Vec<u8>> {
-    let view = view(scope, args.get(at))?;
-    let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
-    Some(view.get_contents(&mut storage).to_vec())
-}
-
 /// The cipher for argument 0 (the key), or a RangeError.
 fn cipher_of(
     scope: &mut v8::PinScope<'_, '_>,
     args: &v8::FunctionCallbackArguments<'_>,
 ) -> Option<Aes> {
-    let key = bytes_of(scope, args, 0)?;
+    let key = owned_bytes(scope, args.get(0))?;
     let aes = Aes::new(&key);
     if aes.is_none() {
         throw_range_error(scope, "Invalid key length");
@@ -155,7 +144,7 @@ fn aes_cbc(
     _rv: v8::ReturnValue<'_>,
 ) {
     let Some(aes) = cipher_of(scope, &args) else { return };
-    let Some(mut chain) = bytes_of(scope, &args, 1) else { return };
+    let Some(mut chain) = owned_bytes(scope, args.get(1)) else { return };
     if chain.len() != BLOCK {
         return throw_range_error(scope, "Invalid initialization vector");
     }
@@ -197,7 +186,7 @@ fn aes_ctr(
     _rv: v8::ReturnValue<'_>,
 ) {
     let Some(aes) = cipher_of(scope, &args) else { return };
-    let Some(mut counter) = bytes_of(scope, &args, 1) else { return };
+    let Some(mut counter) = owned_bytes(scope, args.get(1)) else { return };
     if counter.len() != BLOCK {
         return throw_range_error(scope, "Invalid initialization vector");
     }
@@ -248,7 +237,7 @@ fn aes_gcm_j0(
     _rv: v8::ReturnValue<'_>,
 ) {
     let Some(aes) = cipher_of(scope, &args) else { return };
-    let Some(iv) = bytes_of(scope, &args, 1) else { return };
+    let Some(iv) = owned_bytes(scope, args.get(1)) else { return };
     let j0 = if iv.len() == 12 {
         let mut j0 = [0u8; BLOCK];
         j0[..12].copy_from_slice(&iv);
@@ -269,7 +258,7 @@ fn aes_gcm_tag(
     _rv: v8::ReturnValue<'_>,
 ) {
     let Some(aes) = cipher_of(scope, &args) else { return };
-    let Some(mut mask) = bytes_of(scope, &args, 1) else { return };
+    let Some(mut mask) = owned_bytes(scope, args.get(1)) else { return };
     if mask.len() != BLOCK {
         return throw_range_error(scope, "Invalid initialization vector");
     }

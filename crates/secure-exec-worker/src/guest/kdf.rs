@@ -1,4 +1,5 @@
-//! Key derivation for `crypto.pbkdf2`, `crypto.hkdf` and `crypto.scrypt`: RustCrypto's HMAC,
+//! HMAC (`crypto.createHmac`, Web Crypto's HMAC) and key derivation for `crypto.pbkdf2`,
+//! `crypto.hkdf` and `crypto.scrypt`: RustCrypto's HMAC,
 //! and scrypt's memory-hard mixing (RFC 7914) written out here, all run under the session's
 //! stop checks, so that a guest asking for a billion iterations still stops at its CPU limit
 //! instead of holding its thread in native code (the `scrypt` crate offers no such hook).
@@ -8,27 +9,17 @@ use sha1::Digest;
 use sha1::digest::core_api::BlockSizeUser;
 
 use super::set_function;
-use super::web::{bytes_mut, stop_check, throw_type_error, view};
+use super::web::{bytes_mut, owned_bytes, stop_check, throw_range_error, throw_type_error, view};
 
 /// HMAC rounds between two looks at whether the session was stopped (well under a
 /// millisecond of work).
 const CHECK_EVERY: u32 = 1024;
 
 pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v8::Object>) {
+    set_function(scope, natives, "hmac", hmac);
     set_function(scope, natives, "pbkdf2", pbkdf2);
     set_function(scope, natives, "hkdf", hkdf);
     set_function(scope, natives, "scrypt", scrypt);
-}
-
-/// The bytes of a typed array or DataView argument, copied; `None` (TypeError thrown) if it is
-/// not one.
-fn owned_bytes(
-    scope: &mut v8::PinScope<'_, '_>,
-    value: v8::Local<'_, v8::Value>,
-) -> Option<Vec<u8>> {
-    let view = view(scope, value)?;
-    let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
-    Some(view.get_contents(&mut storage).to_vec())
 }
 
 /// Runs `$body` with `$d` bound to the digest type named by `$name` (as `crypto.getHashes()`
@@ -59,6 +50,45 @@ macro_rules! with_digest {
             other => return throw_type_error($scope, &format!("Invalid digest: {other}")),
         }
     };
+}
+
+/// `hmac(digest, key, data, out)`: fills `out` with the HMAC of `data`, read where it is, a
+/// megabyte at a time between looks at whether the session was stopped.
+fn hmac(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let digest = args.get(0).to_rust_string_lossy(scope);
+    let Some(key) = owned_bytes(scope, args.get(1)) else { return };
+    let Some(data) = view(scope, args.get(2)) else { return };
+    let Some(out) = view(scope, args.get(3)) else { return };
+    let halted = stop_check(scope);
+    let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    let data = data.get_contents(&mut storage);
+    let mac = with_digest!(scope, digest.as_str(), D => hmac_with::<D>(&key, data, &halted));
+    // Stopped: the session's termination takes over.
+    let Some(mac) = mac else { return };
+    let target = bytes_mut(scope, out);
+    if target.len() != mac.len() {
+        return throw_range_error(scope, "HMAC output of the wrong size");
+    }
+    target.copy_from_slice(&mac);
+}
+
+fn hmac_with<D>(key: &[u8], data: &[u8], halted: &dyn Fn() -> bool) -> Option<Vec<u8>>
+where
+    D: Digest + BlockSizeUser + Clone,
+{
+    // HMAC takes a key of any length.
+    let mut mac = SimpleHmac::<D>::new_from_slice(key).ok()?;
+    for piece in data.chunks(1024 * 1024) {
+        if halted() {
+            return None;
+        }
+        mac.update(piece);
+    }
+    Some(mac.finalize().into_bytes().to_vec())
 }
 
 /// `pbkdf2(digest, password, salt, iterations, out)`: fills `out` with PBKDF2 (RFC 8018).

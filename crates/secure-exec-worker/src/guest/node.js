@@ -3191,20 +3191,6 @@
     };
   });
 
-  extend('stream', (stream) => {
-    stream.isDestroyed = (s) => !!(s && (s.destroyed || (s._readableState && s._readableState.destroyed) ||
-      (s._writableState && s._writableState.destroyed)));
-    stream.isWritable = (s) => !!(s && typeof s.write === 'function' && s.writable !== false &&
-      !stream.isDestroyed(s) && !(s._writableState && s._writableState.ended));
-    let highWaterMark = 16384;
-    let objectHighWaterMark = 16;
-    stream.getDefaultHighWaterMark = (objectMode) => (objectMode ? objectHighWaterMark : highWaterMark);
-    stream.setDefaultHighWaterMark = (objectMode, value) => {
-      if (objectMode) objectHighWaterMark = value;
-      else highWaterMark = value;
-    };
-  });
-
   extend('path', (path) => {
     // No namespaces on POSIX: the path itself, as Node's path.posix.
     path.toNamespacedPath = (p) => p;
@@ -3512,22 +3498,15 @@
     class Hmac extends Hash {
       constructor(algorithm, key) {
         super(algorithm);
-        let keyBytes = keyMaterial(key, 'key');
-        const block = this._info[2];
-        if (keyBytes.byteLength > block) keyBytes = digestBytes(this._info, keyBytes);
-        const inner = new Uint8ArrayCtor(block);
-        this._outer = new Uint8ArrayCtor(block);
-        for (let i = 0; i < block; i++) {
-          const k = i < keyBytes.byteLength ? keyBytes[i] : 0;
-          inner[i] = k ^ 0x36;
-          this._outer[i] = k ^ 0x5c;
-        }
-        super.update(inner);
+        this._key = new Uint8ArrayCtor(keyMaterial(key, 'key'));
       }
       digest(encoding) {
-        const innerHash = super.digest();
-        const both = concat([this._outer, new Uint8ArrayCtor(innerHash)], this._outer.byteLength + innerHash.byteLength);
-        return output(digestBytes(this._info, both), encoding);
+        if (this._done) throw codedError(ErrorCtor, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
+        this._done = true;
+        const out = new Uint8ArrayCtor(this._info[1]);
+        const name = call(StringPrototypeReplace, call(StringPrototypeToLowerCase, this._info[0]), '-', '');
+        native.hmac(name, this._key, concat(this._chunks, this._length), out);
+        return output(out, encoding);
       }
     }
     function randomBytes(size, callback) {
@@ -3595,7 +3574,7 @@
       subtle: web.subtle,
       Hash,
       Hmac,
-      ...keyDerivation(hashInfo, output),
+      ...keyDerivation(hashInfo, digestBytes, output),
       ...aesCiphers(output),
       KeyObject,
       createSecretKey,
@@ -3808,7 +3787,7 @@
 
   // pbkdf2 and hkdf (natively, kdf.rs), crypto.hash, and a clear ERR_NOT_SUPPORTED for what
   // the guest's crypto does not offer (signatures, key pairs and key objects, scrypt, ...).
-  function keyDerivation(hashInfo, output) {
+  function keyDerivation(hashInfo, digestBytes, output) {
     const MAX_INT = 2147483647;
     const digestName = (digest) => {
       if (typeof digest !== 'string') throw invalidArgType('digest', 'of type string', digest);
@@ -3925,10 +3904,7 @@
         if (typeof data !== 'string' && !ArrayBufferIsView(data)) {
           throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, or DataView', data);
         }
-        const info = hashInfo(algorithm);
-        const digest = new Uint8ArrayCtor(info[1]);
-        native.digest(info[0], dataBytes(data, 'utf8', 'data'), digest);
-        return output(digest, outputEncoding);
+        return output(digestBytes(hashInfo(algorithm), dataBytes(data, 'utf8', 'data')), outputEncoding);
       },
       randomFill(buffer, offset, size, callback) {
         if (typeof offset === 'function') { callback = offset; offset = 0; size = undefined; }

@@ -784,24 +784,10 @@
     return upper;
   }
   const nativeHash = (hash) => call(StringPrototypeReplace, call(StringPrototypeToLowerCase, hash), '-', '');
-  function digestOf(hash, bytes) {
-    const out = new Uint8ArrayCtor(DIGESTS[hash]);
-    native.digest(hash, bytes, out);
-    return out;
-  }
   function hmac(hash, key, data) {
-    const block = HASH_BLOCK[hash];
-    const k = key.byteLength > block ? digestOf(hash, key) : key;
-    const inner = new Uint8ArrayCtor(block + data.byteLength);
-    const outer = new Uint8ArrayCtor(block + DIGESTS[hash]);
-    for (let i = 0; i < block; i++) {
-      const byte = i < k.byteLength ? k[i] : 0;
-      inner[i] = byte ^ 0x36;
-      outer[i] = byte ^ 0x5c;
-    }
-    call(TypedArraySet, inner, data, block);
-    call(TypedArraySet, outer, digestOf(hash, inner), block);
-    return digestOf(hash, outer);
+    const out = new Uint8ArrayCtor(DIGESTS[hash]);
+    native.hmac(nativeHash(hash), key, data, out);
+    return out;
   }
   const copyOf = (input, what) => call(TypedArrayPrototypeSlice, toUint8(input, what));
   function makeKey(algorithm, bytes, extractable, usages) {

@@ -64,6 +64,17 @@ pub(super) fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str)
     }
 }
 
+/// The bytes of a typed array or DataView, copied; `None` (TypeError thrown) if `value` is not
+/// one. For small inputs a native keeps (keys, IVs, salts).
+pub(super) fn owned_bytes(
+    scope: &mut v8::PinScope<'_, '_>,
+    value: v8::Local<'_, v8::Value>,
+) -> Option<Vec<u8>> {
+    let view = view(scope, value)?;
+    let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    Some(view.get_contents(&mut storage).to_vec())
+}
+
 /// The bytes of a typed array or DataView, or `None` (with a TypeError thrown).
 pub(super) fn view<'v>(
     scope: &mut v8::PinScope<'_, '_>,
