@@ -535,10 +535,14 @@ process.on('exit', () => console.log('exit last'));
 fs.writeFileSync('s.txt', 'stream me');
 const rs = fs.createReadStream('s.txt');
 rs.on('data', (d) => console.log('data', d.toString()));
-rs.on('end', () => rs.close((err) => { console.log('read stream closed', err); fs.unlinkSync('s.txt'); }));
-const ws = fs.createWriteStream('w.txt');
-ws.write('abc');
-ws.close(() => { console.log('write stream closed', fs.readFileSync('w.txt', 'utf8')); fs.unlinkSync('w.txt'); });
+rs.on('end', () => rs.close((err) => {
+  console.log('read stream closed', err);
+  fs.unlinkSync('s.txt');
+  // After the read stream, so that the two streams' host calls cannot race.
+  const ws = fs.createWriteStream('w.txt');
+  ws.write('abc');
+  ws.close(() => { console.log('write stream closed', fs.readFileSync('w.txt', 'utf8')); fs.unlinkSync('w.txt'); });
+}));
 "#;
 
 /// Timers are Node's Timeout and Immediate objects: unref'd ones keep nothing alive, refresh
