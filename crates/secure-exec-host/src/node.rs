@@ -112,6 +112,7 @@ impl NodeRuntime {
                 env: options.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 argv: options.argv.clone(),
                 cwd,
+                world: options.system.world(),
             },
             execute: v1::Execute {
                 session_id: 0,

@@ -20,8 +20,12 @@ pub const NET_CALLS: u32 = 4;
 /// `FsCall.atime_ms`, `FsCall.mtime_ms`).
 pub const MODES_AND_TIMES: u32 = 5;
 
+/// Sessions name the world they run in (`OpenSession.world`), so that the worker keeps what
+/// it learns about a world's modules for that world's sessions only.
+pub const WORLDS: u32 = 6;
+
 /// The version this build speaks.
-pub const CURRENT: u32 = MODES_AND_TIMES;
+pub const CURRENT: u32 = WORLDS;
 
 /// Whether a peer speaking `version` can talk to this build.
 ///

@@ -224,7 +224,7 @@ impl Admission {
         let spare = state.spares.iter().position(|s| s.memory_limit == memory_limit);
         let control = match spare {
             Some(index) => Ok(state.spares.remove(index).control),
-            None => session::spawn(Arc::clone(self) as Arc<dyn Admitter>, memory_limit),
+            None => session::spawn(Arc::clone(self) as Arc<dyn Admitter>, memory_limit, false),
         };
         match control {
             Ok(control) => {
@@ -263,7 +263,7 @@ impl Admission {
                     state.spares.remove(index).control.stop(Stop::Shutdown);
                 }
             }
-            match session::spawn(Arc::clone(self) as Arc<dyn Admitter>, memory_limit) {
+            match session::spawn(Arc::clone(self) as Arc<dyn Admitter>, memory_limit, true) {
                 Ok(control) => state.spares.push(Spare { control, memory_limit }),
                 // No spare is no failure: sessions then create their isolate when they start.
                 Err(_) => break,

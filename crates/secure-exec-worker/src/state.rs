@@ -33,6 +33,11 @@ pub(crate) struct SessionState {
     /// The prelude's `dispatchUncaught(error, promise)`: hands an error nobody caught to the
     /// guest's 'uncaughtException' / 'unhandledRejection' listeners; true if one took it.
     pub(crate) dispatch_uncaught: Option<v8::Global<v8::Function>>,
+    /// The session's world, as the host names it: walks are remembered per world
+    /// (`guest::walks`).
+    pub(crate) world: u64,
+    /// The lazily built parts of the environment the session used (`guest::demand`).
+    pub(crate) used: u32,
     /// An 'uncaughtException' listener threw (the session ends with exit code 7).
     pub(crate) listener_threw: bool,
     /// What the session compiled without a code-cache entry (made after its result).

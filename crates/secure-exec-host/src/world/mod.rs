@@ -61,6 +61,15 @@ pub struct SystemDriver {
     net: Reach,
     /// The embedder's extra TLS roots so far.
     net_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// Names this driver's mounts to the worker (`OpenSession.world`): clones share it, a new
+    /// mount gets a new one.
+    world: u64,
+}
+
+/// A number no other driver's mounts in this process have.
+fn new_world() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Default for SystemDriver {
@@ -74,6 +83,7 @@ impl Default for SystemDriver {
             max_write_bytes: DEFAULT_MAX_WRITE_BYTES,
             net: Reach::default(),
             net_roots: Vec::new(),
+            world: new_world(),
         }
     }
 }
@@ -92,6 +102,7 @@ impl SystemDriver {
         {
             self.problems.push(format!("mount {at}: {why}"));
         }
+        self.world = new_world();
         match normalize(at) {
             Ok(at) => {
                 self.mounts.retain(|m| m.at != at);
@@ -173,6 +184,11 @@ impl SystemDriver {
     /// The guest's working directory.
     pub fn cwd(&self) -> &str {
         &self.cwd
+    }
+
+    /// The number that names this driver's mounts to the worker.
+    pub(crate) fn world(&self) -> u64 {
+        self.world
     }
 
     /// `Err(ERR_INVALID_OPTIONS)` naming every mount or setting that cannot work.

@@ -135,14 +135,13 @@ async fn fs_behaves_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", FS_SCRIPT)], "main.js").await;
 }
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use secure_exec_host::{
-    DirEntry, ErrorCode, ExecOptions, FileSystem, FsError, HostDir, MemFs, Metadata, SystemDriver,
-    WriteMode,
+    ErrorCode, ExecOptions, FileSystem, HostDir, MemFs, SystemDriver, WriteMode,
 };
 
 #[tokio::test]
@@ -327,66 +326,26 @@ async fn a_bad_mount_is_invalid_options_not_a_silent_empty_directory() {
 }
 
 /// An embedder's own backend: a MemFs whose reads wait, counting calls in flight.
-#[derive(Debug, Clone)]
 struct SlowFs {
-    inner: MemFs,
-    delay: Duration,
-    in_flight: Arc<AtomicUsize>,
+    fs: support::HookedFs,
     most: Arc<AtomicUsize>,
-}
-
-impl FileSystem for SlowFs {
-    fn read(&self, path: &Path, offset: u64, len: usize) -> Result<(Vec<u8>, Metadata), FsError> {
-        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.most.fetch_max(now, Ordering::SeqCst);
-        std::thread::sleep(self.delay);
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        self.inner.read(path, offset, len)
-    }
-    fn write(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<(), FsError> {
-        self.inner.write(path, data, mode)
-    }
-    fn truncate(&self, path: &Path, len: u64) -> Result<(), FsError> {
-        self.inner.truncate(path, len)
-    }
-    fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
-        self.inner.metadata(path)
-    }
-    fn symlink_metadata(&self, path: &Path) -> Result<Metadata, FsError> {
-        self.inner.symlink_metadata(path)
-    }
-    fn read_dir(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
-        self.inner.read_dir(path)
-    }
-    fn create_dir(&self, path: &Path) -> Result<(), FsError> {
-        self.inner.create_dir(path)
-    }
-    fn remove_file(&self, path: &Path) -> Result<(), FsError> {
-        self.inner.remove_file(path)
-    }
-    fn remove_dir(&self, path: &Path) -> Result<(), FsError> {
-        self.inner.remove_dir(path)
-    }
-    fn rename(&self, from: &Path, to: &Path) -> Result<(), FsError> {
-        self.inner.rename(from, to)
-    }
-    fn canonicalize(&self, path: &Path) -> Result<PathBuf, FsError> {
-        self.inner.canonicalize(path)
-    }
-    fn read_link(&self, path: &Path) -> Result<PathBuf, FsError> {
-        self.inner.read_link(path)
-    }
 }
 
 fn slow(delay: Duration) -> SlowFs {
     let inner = MemFs::new();
     inner.write(Path::new("f.txt"), b"slow bytes", WriteMode::default()).unwrap();
-    SlowFs {
-        inner,
-        delay,
-        in_flight: Arc::new(AtomicUsize::new(0)),
-        most: Arc::new(AtomicUsize::new(0)),
-    }
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&most);
+    let fs = support::HookedFs::new(inner, move |op, _| {
+        if op == "read" {
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            seen.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(delay);
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+        }
+    });
+    SlowFs { fs, most }
 }
 
 #[tokio::test]
@@ -394,7 +353,7 @@ async fn a_session_blocked_on_the_host_still_stops_at_once_for_its_timeout_and_c
     let v8 = support::spawn().await;
     let rt = support::with_system(
         &v8,
-        SystemDriver::default().mount("/slow", slow(Duration::from_secs(5))),
+        SystemDriver::default().mount("/slow", slow(Duration::from_secs(5)).fs),
     );
     let started = Instant::now();
     let options = ExecOptions { timeout_ms: Some(300), ..Default::default() };
@@ -425,7 +384,7 @@ async fn time_blocked_on_the_host_counts_toward_the_timeout_but_not_cpu_time() {
     let v8 = support::spawn().await;
     let rt = support::with_system(
         &v8,
-        SystemDriver::default().mount("/slow", slow(Duration::from_millis(600))),
+        SystemDriver::default().mount("/slow", slow(Duration::from_millis(600)).fs),
     );
     let code = "const fs = require('fs'); console.log(fs.readFileSync('/slow/f.txt', 'utf8'), fs.readFileSync('/slow/f.txt').length)";
     // A first session compiles the module loader and the built-ins; the worker keeps their
@@ -446,7 +405,7 @@ async fn a_disposed_worker_ends_a_session_blocked_on_the_host() {
     let v8 = support::spawn().await;
     let rt = support::with_system(
         &v8,
-        SystemDriver::default().mount("/slow", slow(Duration::from_secs(5))),
+        SystemDriver::default().mount("/slow", slow(Duration::from_secs(5)).fs),
     );
     let running = tokio::spawn({
         let rt = rt.clone();
@@ -464,8 +423,7 @@ async fn a_disposed_worker_ends_a_session_blocked_on_the_host() {
 #[tokio::test]
 async fn sixteen_sessions_make_host_calls_at_once_and_each_gets_its_own_answers() {
     let v8 = support::spawn().await;
-    let fs = slow(Duration::from_millis(20));
-    let most = Arc::clone(&fs.most);
+    let SlowFs { fs, most } = slow(Duration::from_millis(20));
     let rt = support::with_system(&v8, SystemDriver::default().mount("/slow", fs));
     let mut tasks = Vec::new();
     for i in 0..16 {

@@ -449,6 +449,86 @@ async fn a_rewritten_module_loads_as_it_now_is() {
     v8.dispose().await;
 }
 
+/// The worker remembers what a walk of literal requires fetched, to ask for all of it at once
+/// next time, but only for sessions of the same world: a session of another driver, whose
+/// root module has the same text at the same path, never asks its own filesystem for what the
+/// first world's walk met there.
+#[tokio::test]
+async fn a_remembered_walk_is_asked_for_only_in_its_own_world() {
+    use secure_exec_host::{ExecOptions, FileSystem, MemFs, SystemDriver, WriteMode};
+    use std::path::Path;
+    use std::sync::{Arc, Mutex};
+
+    let v8 = support::spawn().await;
+    let world = |files: &[(&str, &str)]| {
+        let fs = MemFs::new();
+        for (name, text) in files {
+            fs.write(Path::new(name), text.as_bytes(), WriteMode::default()).unwrap();
+        }
+        let asked = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = Arc::clone(&asked);
+        let fs = support::HookedFs::new(fs, move |_, path| {
+            seen.lock().unwrap().push(path.display().to_string());
+        });
+        (support::with_system(&v8, SystemDriver::default().mount("/app", fs)), asked)
+    };
+    let root = "exports.x = require('./x');";
+    let (a, asked_in_a) = world(&[
+        ("root.js", root),
+        ("x.js", "module.exports = require('./only-in-a');"),
+        ("only-in-a.js", "module.exports = 'a';"),
+    ]);
+    let (b, asked_in_b) = world(&[("root.js", root), ("x.js", "module.exports = 'b';")]);
+    let entry = || ExecOptions { filename: Some("/app/main.js".into()), ..Default::default() };
+    let code = "console.log(require('./root').x)";
+    for (rt, expected) in [(&a, "a"), (&a, "a"), (&b, "b"), (&b, "b")] {
+        let r = rt.exec_with(code, entry()).await.unwrap();
+        assert_eq!(r.error_code, None, "{:?}", r.error_message);
+        assert_eq!(r.stdout.trim(), expected);
+    }
+    assert!(asked_in_a.lock().unwrap().iter().any(|p| p.contains("only-in-a")));
+    let asked_in_b = asked_in_b.lock().unwrap().clone();
+    assert!(!asked_in_b.is_empty());
+    assert!(!asked_in_b.iter().any(|p| p.contains("only-in-a")), "{asked_in_b:?}");
+    v8.dispose().await;
+}
+
+/// Once most sessions require modules, spares build the module loader before their session is
+/// known; a session on such a spare still gets its own entry (its filename, module paths,
+/// `require.main`, `import.meta`) and sees the environment as a session that built it itself.
+#[tokio::test]
+async fn a_spare_with_the_module_loader_built_ahead_serves_its_own_entry() {
+    use secure_exec_host::ExecOptions;
+
+    let v8 = support::spawn().await;
+    let rt = support::on(&v8);
+    let probe = "const before = [Object.keys(module), module.paths, typeof module.require];
+         const after = [require('path').sep, module.paths, require.main === module];
+         import('node:path').then((path) => console.log(JSON.stringify(
+           [before, after, __filename, typeof path.join])));";
+    let at = |filename: &str| ExecOptions { filename: Some(filename.into()), ..Default::default() };
+    // A worker that has served no session builds nothing ahead.
+    let cold = rt.exec_with(probe, at("/a/b/one.js")).await.unwrap();
+    assert_eq!(cold.error_code, None, "{:?}", cold.error_message);
+    for _ in 0..12 {
+        let r = rt.exec("require('path')").await.unwrap();
+        assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    }
+    for _ in 0..3 {
+        let warm = rt.exec_with(probe, at("/a/b/one.js")).await.unwrap();
+        assert_eq!(warm.stdout, cold.stdout);
+        let other = rt.exec_with(probe, at("/c/two.js")).await.unwrap();
+        assert_eq!(
+            other.stdout,
+            cold.stdout.replace("/a/b/one.js", "/c/two.js").replace(
+                r#""/a/b/node_modules","/a/node_modules","/node_modules""#,
+                r#""/c/node_modules","/node_modules""#,
+            )
+        );
+    }
+    v8.dispose().await;
+}
+
 /// A session is charged for the module sources it holds: a source larger than its memory
 /// limit stops it with ERR_MEMORY_LIMIT, and the worker goes on serving.
 #[tokio::test]

@@ -359,3 +359,57 @@ fn fake_worker_program() -> PathBuf {
     );
     program
 }
+
+/// An embedder's own backend: a MemFs that calls `hook(operation, path)` before it answers
+/// anything about a path (`operation` is the `FileSystem` method's name).
+#[derive(Clone)]
+pub(crate) struct HookedFs {
+    inner: secure_exec_host::MemFs,
+    hook: std::sync::Arc<Hook>,
+}
+
+type Hook = dyn Fn(&str, &std::path::Path) + Send + Sync;
+
+impl HookedFs {
+    pub(crate) fn new(
+        inner: secure_exec_host::MemFs,
+        hook: impl Fn(&str, &std::path::Path) + Send + Sync + 'static,
+    ) -> Self {
+        Self { inner, hook: std::sync::Arc::new(hook) }
+    }
+}
+
+impl std::fmt::Debug for HookedFs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HookedFs").field("inner", &self.inner).finish_non_exhaustive()
+    }
+}
+
+/// Each method calls the hook with its name and path, then the MemFs.
+macro_rules! hooked {
+    ($($name:ident($path:ident $(, $arg:ident: $ty:ty)*) -> $out:ty;)*) => {
+        $(fn $name(&self, $path: &std::path::Path $(, $arg: $ty)*) -> Result<$out, FsError> {
+            (self.hook)(stringify!($name), $path);
+            self.inner.$name($path $(, $arg)*)
+        })*
+    };
+}
+
+use secure_exec_host::{DirEntry, FileSystem, FsError, Metadata, WriteMode};
+
+impl FileSystem for HookedFs {
+    hooked! {
+        read(path, offset: u64, len: usize) -> (Vec<u8>, Metadata);
+        write(path, data: &[u8], mode: WriteMode) -> ();
+        truncate(path, len: u64) -> ();
+        metadata(path) -> Metadata;
+        symlink_metadata(path) -> Metadata;
+        read_dir(path) -> Vec<DirEntry>;
+        create_dir(path) -> ();
+        remove_file(path) -> ();
+        remove_dir(path) -> ();
+        rename(path, to: &std::path::Path) -> ();
+        canonicalize(path) -> PathBuf;
+        read_link(path) -> PathBuf;
+    }
+}

@@ -114,14 +114,22 @@ fn arb_host_message() -> impl Strategy<Value = v1::HostMessage> {
                 max_frame_len: f,
             })
         }),
-        (any::<u64>(), proptest::option::of(limits), proptest::collection::vec(".*", 0..4))
-            .prop_map(|(id, limits, argv)| host_message::Kind::OpenSession(v1::OpenSession {
-                session_id: id,
-                limits,
-                env: Default::default(),
-                argv,
-                cwd: "/app".into(),
-            })),
+        (
+            any::<u64>(),
+            proptest::option::of(limits),
+            proptest::collection::vec(".*", 0..4),
+            any::<u64>(),
+        )
+            .prop_map(|(id, limits, argv, world)| {
+                host_message::Kind::OpenSession(v1::OpenSession {
+                    session_id: id,
+                    limits,
+                    env: Default::default(),
+                    argv,
+                    cwd: "/app".into(),
+                    world,
+                })
+            }),
         (any::<u64>(), any::<u64>(), ".*", proptest::collection::vec(any::<u8>(), 0..64)).prop_map(
             |(session_id, call_id, error_code, data)| {
                 host_message::Kind::HostReply(v1::HostReply {

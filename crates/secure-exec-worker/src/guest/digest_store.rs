@@ -28,6 +28,20 @@ impl<V: Clone> DigestStore<V> {
         entries.as_ref().and_then(|e| e.values.get(key)).map(|(value, _)| value.clone())
     }
 
+    /// Keeps `value` under `key` in place of what was kept there.
+    pub(crate) fn replace(&self, key: Digest, value: V, size: usize) {
+        {
+            let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(entries) = guard.as_mut() {
+                if let Some((_, gone)) = entries.values.remove(&key) {
+                    entries.bytes -= gone;
+                    entries.order.retain(|kept| *kept != key);
+                }
+            }
+        }
+        self.insert(key, value, size);
+    }
+
     /// Keeps `value` (holding `size` bytes) under `key`, unless something is kept there
     /// already; returns what is kept under `key` now. A value larger than a quarter of the
     /// store is not kept.

@@ -15,12 +15,14 @@ pub(crate) use crate::state::SessionState;
 
 mod cipher;
 pub(crate) mod code_cache;
+pub(crate) mod demand;
 mod digest_store;
 mod host;
 mod kdf;
 mod modules;
 mod sources;
 mod types;
+mod walks;
 mod web;
 
 pub(crate) use host::{HostCalls, reply_object};
@@ -64,6 +66,8 @@ pub(crate) struct Hooks {
     pub(crate) run_module: v8::Global<v8::Function>,
     /// `emitExit()`: runs the guest's 'exit' listeners when its work is done.
     pub(crate) emit_exit: v8::Global<v8::Function>,
+    /// `prepare(parts)`: builds the lazily built parts of the environment (`demand.rs`).
+    pub(crate) prepare: v8::Global<v8::Function>,
 }
 
 /// The prelude compiled once, as V8 code cache: later sessions skip parsing and compiling it.
@@ -132,12 +136,14 @@ pub(crate) fn install<'s>(
     host::install(scope, natives);
     modules::install(scope, natives);
     sources::install(scope, natives);
+    walks::install(scope, natives);
     types::install(scope, natives);
     kdf::install(scope, natives);
     cipher::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);
+    set_function(scope, natives, "used", used);
     set_function(scope, natives, "loadNet", load_net);
     set_function(scope, natives, "compileFunction", compile_function);
     set_function(scope, natives, "asyncContext", async_context);
@@ -181,6 +187,7 @@ pub(crate) fn install<'s>(
         fire_timer: hook(scope, hooks, "fireTimer")?,
         host_reply: hook(scope, hooks, "hostReply")?,
         session: hook(scope, hooks, "session")?,
+        prepare: hook(scope, hooks, "prepare")?,
     })
 }
 
@@ -382,6 +389,29 @@ fn load_vendor(
     rv: v8::ReturnValue<'_>,
 ) {
     load_script(scope, &args, rv, VENDOR, "secure-exec:vendor", &VENDOR_CACHE);
+}
+
+/// `used(part)`: the session used a lazily built part of the environment (`demand.rs`).
+fn used(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let part = args.get(0).uint32_value(scope).unwrap_or(0);
+    state(scope).used |= part;
+}
+
+/// Builds the parts of the environment recent sessions used (`demand.rs`), in a spare.
+pub(crate) fn prepare(scope: &mut v8::PinScope<'_, '_>, hooks: &Hooks) {
+    let parts = demand::wanted();
+    if parts == 0 {
+        return;
+    }
+    let prepare = v8::Local::new(scope, &hooks.prepare);
+    let undefined = v8::undefined(scope);
+    let parts = v8::Integer::new_from_unsigned(scope, parts);
+    // A part that fails to build is built again, on its first use, where the failure shows.
+    let _ = prepare.call(scope, undefined.into(), &[parts.into()]);
 }
 
 /// `loadNet(natives, deps)`: fetch, the http(s) clients and dns (`net.js`), built the first

@@ -20,6 +20,7 @@
   const MapPrototypeSet = Map.prototype.set;
   const MapPrototypeHas = Map.prototype.has;
   const MapPrototypeDelete = Map.prototype.delete;
+  const MapPrototypeSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
   const ArrayIsArray = Array.isArray;
   const ArrayPrototypeSplice = Array.prototype.splice;
   const ArrayPrototypeIndexOf = Array.prototype.indexOf;
@@ -1190,28 +1191,57 @@
   // the modules run, their files are here. Bounded per walk; sources are kept as strings (on
   // the session's own heap) until their module loads.
   const MAX_WALK = 256;
+  // Remembered requests in flight at once (the host-call limit is 64 a session).
+  const HINTS_IN_FLIGHT = 40;
   const ready = new SafeMap();
   const scanned = new SafeMap();
 
   function prefetchRequires(filename, source) {
     call(MapPrototypeSet, scanned, filename, true);
+    // What the last walk from this root in this world asked for goes out without waiting for
+    // the levels (walks.rs), as many at a time as stay under the session's limit of calls in
+    // flight; the walk below takes those answers as it meets their keys, and asks for
+    // anything new itself.
+    const hint = aheadDisabled ? undefined : native.walkHint(source, filename);
+    let hinted = 0;
+    const topUp = () => {
+      while (hint !== undefined && hinted < hint.length && !aheadDisabled &&
+          call(MapPrototypeSize, prefetched) < HINTS_IN_FLIGHT) {
+        const key = hint[hinted++];
+        if (call(MapPrototypeHas, resolved, key) || call(MapPrototypeHas, ready, key)) continue;
+        if (call(MapPrototypeHas, prefetched, key)) continue;
+        const at = call(StringPrototypeIndexOf, key, '\u0000');
+        sendAhead(prefetched, key, [OP.RESOLVE, call(StringPrototypeSlice, key, at + 1),
+          call(StringPrototypeSlice, key, 0, at), undefined, 0, 0, FLAG.LOAD]);
+      }
+    };
+    topUp();
+    const asked = [];
     let level = [[filename, source]];
     let walked = 0;
     while (level.length > 0 && walked < MAX_WALK && !aheadDisabled) {
       const sent = [];
+      const inLevel = new SafeMap();
       for (const [file, text] of level) {
         const dir = dirname(file);
         for (const id of native.literalRequires(text)) {
           const key = aheadKey(dir, id, resolved);
           if (key === undefined || call(MapPrototypeHas, ready, key)) continue;
-          if (call(MapPrototypeHas, prefetched, key)) continue;
-          sendAhead(prefetched, key, [OP.RESOLVE, id, dir, undefined, 0, 0, FLAG.LOAD]);
-          if (call(MapPrototypeHas, prefetched, key)) call(ArrayPrototypePush, sent, key);
+          if (call(MapPrototypeHas, inLevel, key)) continue;
+          if (!call(MapPrototypeHas, prefetched, key)) {
+            sendAhead(prefetched, key, [OP.RESOLVE, id, dir, undefined, 0, 0, FLAG.LOAD]);
+          }
+          if (call(MapPrototypeHas, prefetched, key)) {
+            call(MapPrototypeSet, inLevel, key, true);
+            call(ArrayPrototypePush, sent, key);
+            call(ArrayPrototypePush, asked, key);
+          }
         }
       }
       level = [];
       for (const key of sent) {
         const reply = takeAhead(prefetched, key);
+        topUp();
         let text;
         if (!reply.error && reply.format === 'commonjs' && moduleCache[reply.path] === undefined) {
           text = reply.size > 0 ? native.takeText(reply.id) : '';
@@ -1224,6 +1254,7 @@
         call(MapPrototypeSet, ready, key, { reply, text });
       }
     }
+    if (!aheadDisabled && asked.length > 0) native.rememberWalk(source, filename, asked);
   }
 
 
@@ -1454,9 +1485,17 @@
   // Well-kept npm implementations, bundled (vendor.js), built on first use; the glue below
   // fits them to Node's module shapes and adds what the sandbox answers itself.
   let vendor;
-  function npm(name) {
+  let vendorUsed = false;
+  function buildVendor() {
     if (vendor === undefined) vendor = native.loadVendor(process, utilTypes());
-    return vendor[name]();
+    return vendor;
+  }
+  function npm(name) {
+    if (!vendorUsed) {
+      vendorUsed = true;
+      native.used(prelude.PART.VENDOR);
+    }
+    return buildVendor()[name]();
   }
   // `util.types`: V8's own checks (types.rs), as in Node; npm's util and assert use them too.
   function utilTypes() {
@@ -4392,14 +4431,6 @@
     };
     meta.url = fileHref(path);
   }
-  native.moduleHooks(importDynamic, initMeta);
-
-  // The entry module, as the worker made it.
-  mainModule.paths = nodeModulePaths(dirname(mainModule.filename || '/index.js'));
-  mainModule.path = dirname(mainModule.filename || '/index.js');
-  mainModule.require = (id) => requireFrom(mainModule, id);
-  if (mainModule.filename) moduleCache[mainModule.filename] = mainModule;
-  const mainRequire = makeRequire(mainModule);
 
   const builtinModules = [];
   for (const [name] of builtinFactories) call(ArrayPrototypePush, builtinModules, name);
@@ -4439,6 +4470,18 @@
   moduleBuiltin.Module.createRequire = moduleBuiltin.createRequire;
   moduleBuiltin.Module._cache = moduleCache;
 
-  return { mainRequire, requireBuiltin, runEntryModule, fs, net, Console, stdin, getBuiltinModule,
-    loadEnvFile, messaging: makeMessaging };
+  // Everything above may be built before the session is known (in a spare); what reads the
+  // session (the entry module's filename) or is seen by the guest is done on first use.
+  function attach() {
+    native.moduleHooks(importDynamic, initMeta);
+    // The entry module, as the worker made it.
+    mainModule.paths = nodeModulePaths(dirname(mainModule.filename || '/index.js'));
+    mainModule.path = dirname(mainModule.filename || '/index.js');
+    mainModule.require = (id) => requireFrom(mainModule, id);
+    if (mainModule.filename) moduleCache[mainModule.filename] = mainModule;
+    const mainRequire = makeRequire(mainModule);
+    return { mainRequire, requireBuiltin, runEntryModule, fs, net, Console, stdin,
+      getBuiltinModule, loadEnvFile, messaging: makeMessaging };
+  }
+  return { attach, buildVendor };
 })

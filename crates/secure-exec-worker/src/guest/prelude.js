@@ -1279,19 +1279,36 @@
   }
 
   // The module loader and Node's built-in modules (node.js) are built on the first
-  // `require`, so sessions that load nothing pay nothing for them.
+  // `require`, so sessions that load nothing pay nothing for them. When most recent sessions
+  // did load them, the worker builds them in a spare, before its session is known
+  // (`prepare`): node.js's own top level reads nothing of the session, and what does (the
+  // entry module's paths, the import hooks) waits for `attach`, on the first use as before.
   let node;
-  function loadNode() {
-    if (node === undefined) {
-      node = native.loadNode(native, { process, module, session, hostAsync, netAsync, inspect, format,
-        formatWithOptions, useAsyncContext, renderTable,
-        queueMicrotask, loadWeb: () => loadWeb(), lazyProperties,
+  let detached;
+  function buildNode() {
+    if (detached === undefined) {
+      detached = native.loadNode(native, { process, module, session, hostAsync, netAsync, inspect,
+        format, formatWithOptions, useAsyncContext, renderTable,
+        queueMicrotask, loadWeb: () => loadWeb(), lazyProperties, PART,
         setTimeout: (callback, delay, ...args) => addTimer(callback, delay, args, false),
         setImmediate: (callback, ...args) => addTimer(callback, 0, args, false),
         setInterval: (callback, delay, ...args) => addTimer(callback, delay, args, true),
         clearTimeout: clearTimer });
     }
+    return detached;
+  }
+  function loadNode() {
+    if (node === undefined) {
+      node = buildNode().attach();
+      native.used(PART.NODE);
+    }
     return node;
+  }
+  // What the worker may build ahead: `parts` is a mask of PART bits.
+  const PART = { NODE: 1, VENDOR: 2 };
+  function prepare(parts) {
+    if (parts & (PART.NODE | PART.VENDOR)) buildNode();
+    if (parts & PART.VENDOR) detached.buildVendor();
   }
   function require(name) {
     return loadNode().mainRequire(name);
@@ -1571,5 +1588,5 @@
 
   return { module, process, require, nextTimer, fireTimer, inspect, warmUp, hostReply, session,
     dispatchUncaught,
-    loadNode, runModule, emitExit, runTicks };
+    loadNode, runModule, emitExit, runTicks, prepare };
 })

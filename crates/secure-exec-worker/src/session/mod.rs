@@ -57,10 +57,13 @@ const STACK_SIZE: usize = 8 * 1024 * 1024;
 
 /// Starts a thread that prepares an isolate for `memory_limit` bytes and waits for its session.
 /// The thread sends the session's result, disposes its isolate, then reports to its admitter, in
-/// that order.
+/// that order. A `spare` (made before its session is known) also builds ahead the parts of the
+/// guest environment recent sessions used (`guest::demand`); a thread started for a waiting
+/// session builds them only if its session uses them.
 pub(crate) fn spawn(
     admitter: Arc<dyn Admitter>,
     memory_limit: u64,
+    spare: bool,
 ) -> std::io::Result<Arc<Control>> {
     let (control, inbox) = Control::new();
     let control = Arc::new(control);
@@ -68,7 +71,7 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name("session-spare".into())
         .stack_size(STACK_SIZE)
-        .spawn(move || thread::main(&admitter, &thread_control, &inbox, memory_limit))?;
+        .spawn(move || thread::main(&admitter, &thread_control, &inbox, memory_limit, spare))?;
     Ok(control)
 }
 

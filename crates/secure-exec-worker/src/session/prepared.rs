@@ -21,7 +21,13 @@ pub(super) struct Prepared {
 }
 
 impl Prepared {
-    pub(super) fn new(memory_limit: u64, control: &Arc<Control>, admitter: &dyn Admitter) -> Self {
+    /// `ahead`: also build the parts of the environment recent sessions used.
+    pub(super) fn new(
+        memory_limit: u64,
+        control: &Arc<Control>,
+        admitter: &dyn Admitter,
+        ahead: bool,
+    ) -> Self {
         let memory = usize::try_from(memory_limit).unwrap_or(usize::MAX);
         let budget = MemoryBudget::new(memory, Arc::clone(control));
         let params = v8::CreateParams::default()
@@ -46,6 +52,8 @@ impl Prepared {
             load_node: None,
             run_ticks: None,
             dispatch_uncaught: None,
+            used: 0,
+            world: 0,
             listener_threw: false,
             uncached: Vec::new(),
             script_caches: Vec::new(),
@@ -56,8 +64,13 @@ impl Prepared {
             v8::scope!(let scope, &mut isolate);
             let context = v8::Context::new(scope, Default::default());
             let scope = &mut v8::ContextScope::new(scope, context);
-            guest::install(scope, memory_limit)
-                .map(|hooks| (v8::Global::new(scope, context), hooks))
+            guest::install(scope, memory_limit).map(|hooks| {
+                // A session already waiting for this spare builds only what it uses.
+                if ahead && control.id() == 0 {
+                    guest::prepare(scope, &hooks);
+                }
+                (v8::Global::new(scope, context), hooks)
+            })
         };
         Self { environment, isolate, _budget: budget }
     }

@@ -33,9 +33,10 @@ pub(super) fn main(
     control: &Arc<Control>,
     inbox: &std::sync::mpsc::Receiver<Input>,
     memory_limit: u64,
+    spare: bool,
 ) {
     let _live = crate::threads::enter();
-    let mut prepared = Prepared::new(memory_limit, control, admitter.as_ref());
+    let mut prepared = Prepared::new(memory_limit, control, admitter.as_ref(), spare);
     let Some(open) = wait_for_assignment(inbox, control, admitter.as_ref()) else {
         // A spare retired unused: dispose quietly.
         control.detach_isolate();
@@ -64,6 +65,9 @@ pub(super) fn main(
     // The result is out; disposal costs the host nothing now. The slot is held until the
     // isolate is gone.
     control.detach_isolate();
+    if let Some(state) = prepared.isolate.get_slot::<SessionState>() {
+        guest::demand::record(state.used);
+    }
     prepared.isolate.cancel_terminate_execution();
     crate::guest::code_cache::fill(&mut prepared.isolate);
     drop(prepared);
@@ -143,6 +147,7 @@ fn run_session(
     let Session { control, limits, .. } = *session;
     let Prepared { environment, isolate, .. } = prepared;
     if let Some(state) = isolate.get_slot_mut::<SessionState>() {
+        state.world = session.open.world;
         state.started = std::time::Instant::now();
         state.output = Output::new(control.id(), admitter.sink().clone(), limits.output);
     }
