@@ -5,7 +5,11 @@
 //! aborting the process (our V8 build needs far more than doubling a small heap: one
 //! `new Array(1e6)` is already 8 MB). Backing stores live outside the heap, so a per-isolate
 //! allocator counts them and refuses any allocation that would take heap plus buffers past the
-//! budget, stopping the session the same way.
+//! budget. A refusal is not yet a stop: V8 answers a refused backing store by collecting
+//! garbage and asking again, up to [`ALLOCATION_ATTEMPTS`] times, and buffers the session no
+//! longer holds (a stream's spent chunks) are only given back when V8 collects them. Only when
+//! the last attempt, after a full collection, is refused too is the session stopped the same
+//! way as at the heap limit.
 
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -18,6 +22,10 @@ const HEAP_HEADROOM: usize = 256 * 1024 * 1024;
 /// After this many raises the process is left to V8's fatal OOM handling (a crash the host
 /// reports), rather than growing without bound.
 const MAX_RAISES: usize = 4;
+/// How many times V8 asks for one backing store before it gives up: once, twice more after
+/// old-generation collections, and once after collecting all it can
+/// (`Heap::AllocateExternalBackingStore`).
+const ALLOCATION_ATTEMPTS: usize = 4;
 
 /// The state shared by the heap callback and the ArrayBuffer allocator of one isolate.
 #[derive(Debug)]
@@ -28,6 +36,8 @@ pub(crate) struct MemoryBudget {
     /// Heap used at the last sample; buffers may use what the heap leaves of the budget.
     heap_sample: AtomicUsize,
     raises: AtomicUsize,
+    /// Backing-store allocations refused in a row (see [`ALLOCATION_ATTEMPTS`]).
+    refused: AtomicUsize,
     /// Fault injection: grant no headroom, so the next heap-limit hit is a fatal V8 OOM.
     no_headroom: AtomicBool,
     control: Arc<Control>,
@@ -40,6 +50,7 @@ impl MemoryBudget {
             buffers: AtomicUsize::new(0),
             heap_sample: AtomicUsize::new(0),
             raises: AtomicUsize::new(0),
+            refused: AtomicUsize::new(0),
             no_headroom: AtomicBool::new(false),
             control,
         })
@@ -92,13 +103,46 @@ impl MemoryBudget {
         self.charge(len)
     }
 
+    /// Gives back bytes charged with [`charge_held`](Self::charge_held) that the session no
+    /// longer holds (a closed Brotli stream's coder).
+    pub(crate) fn release_held(&self, len: usize) {
+        self.refund(len);
+    }
+
+    /// Like [`charge_held`](Self::charge_held), but a refusal leaves the session running: the
+    /// caller collects garbage and asks again with `charge_held`.
+    pub(crate) fn try_charge_held(&self, len: usize) -> bool {
+        self.try_charge(len)
+    }
+
     fn charge(&self, len: usize) -> bool {
+        if self.try_charge(len) {
+            return true;
+        }
+        self.control.stop(Stop::MemoryLimit);
+        false
+    }
+
+    /// A backing store's charge: refused attempts stop the session only once V8 has
+    /// collected all it can and still asks.
+    fn charge_buffer(&self, len: usize) -> bool {
+        if self.try_charge(len) {
+            self.refused.store(0, Ordering::Relaxed);
+            return true;
+        }
+        if self.refused.fetch_add(1, Ordering::Relaxed) + 1 >= ALLOCATION_ATTEMPTS {
+            self.refused.store(0, Ordering::Relaxed);
+            self.control.stop(Stop::MemoryLimit);
+        }
+        false
+    }
+
+    fn try_charge(&self, len: usize) -> bool {
         let heap = self.heap_sample.load(Ordering::Relaxed);
         let mut current = self.buffers.load(Ordering::Relaxed);
         loop {
             let after = current.saturating_add(len);
             if after.saturating_add(heap) > self.limit {
-                self.control.stop(Stop::MemoryLimit);
                 return false;
             }
             match self.buffers.compare_exchange_weak(
@@ -135,7 +179,7 @@ static VTABLE: v8::RustAllocatorVtable<MemoryBudget> =
     v8::RustAllocatorVtable { allocate, allocate_uninitialized, free, drop: drop_handle };
 
 unsafe extern "C" fn allocate(budget: &MemoryBudget, len: usize) -> *mut c_void {
-    if !budget.charge(len) {
+    if !budget.charge_buffer(len) {
         return std::ptr::null_mut();
     }
     // SAFETY: calloc with a non-zero size; a zero-length buffer still gets a unique pointer.
@@ -147,7 +191,7 @@ unsafe extern "C" fn allocate(budget: &MemoryBudget, len: usize) -> *mut c_void 
 }
 
 unsafe extern "C" fn allocate_uninitialized(budget: &MemoryBudget, len: usize) -> *mut c_void {
-    if !budget.charge(len) {
+    if !budget.charge_buffer(len) {
         return std::ptr::null_mut();
     }
     // SAFETY: malloc with a non-zero size.

@@ -36,6 +36,8 @@ pub(crate) struct SessionState {
     /// The session's world, as the host names it: walks are remembered per world
     /// (`guest::walks`).
     pub(crate) world: u64,
+    /// The session's open Brotli streams (`guest::brotli`).
+    pub(crate) brotli: crate::guest::BrotliStreams,
     /// The lazily built parts of the environment the session used (`guest::demand`).
     pub(crate) used: u32,
     /// An 'uncaughtException' listener threw (the session ends with exit code 7).

@@ -169,6 +169,10 @@ async fn serve(mut socket: TcpStream, seen: Arc<Seen>) {
 }
 
 /// Answers one request; `false` if the connection must end.
+/// `{"compressed":"brotli","items":["item-0", ... 50 of them]}` as Node's
+/// `zlib.brotliCompressSync` writes it, in hex.
+const BROTLI_JSON: &str = "1be201e88dc33816bc0b4d91eec1440e25a0c823fa0eb6314a7dfdc0af35ab064168c669f44201521ae0ee463c51186cc081641447347cc7427d7790e7d1f903b2626319e004a97a274f07";
+
 async fn respond(socket: &mut TcpStream, request: &Request, seen: &Seen, keep: bool) -> bool {
     seen.requests.fetch_add(1, Ordering::SeqCst);
     let route = request.path.split('?').next().unwrap_or("").to_owned();
@@ -209,6 +213,15 @@ async fn respond(socket: &mut TcpStream, request: &Request, seen: &Seen, keep: b
             }
             return false;
         }
+        "/brotli" => (
+            "200 OK",
+            vec![("content-type", "application/json".into()), ("content-encoding", "br".into())],
+            BROTLI_JSON
+                .as_bytes()
+                .chunks(2)
+                .filter_map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+                .collect(),
+        ),
         "/redirect" => {
             let to = request.query("to").unwrap_or_default();
             ("302 Found", vec![("location", to)], Vec::new())

@@ -338,6 +338,119 @@ zlib.gzip(text, (err, buf) => zlib.gunzip(buf, (err2, back) => {{
     oracle::same_as_node(&v8, &[("main.js", &script)], "main.js").await;
 }
 
+/// Brotli, compared with Node: one-shot, callbacks, streams and pipelines, Node's parameters
+/// and errors, and its exact bytes at the qualities where the two encoders agree (9 to 11).
+#[tokio::test]
+async fn brotli_behaves_as_in_node() {
+    let script = r#"
+const zlib = require('zlib');
+const C = zlib.constants;
+const { createHash } = require('crypto');
+const digest = (b) => createHash('sha256').update(b).digest('hex').slice(0, 16);
+const text = Array.from({ length: 20000 }, (_, i) => 'line ' + i + ' ' + (i * 7919 % 1000)).join('\n');
+for (const q of [9, 10, 11]) {
+  const c = zlib.brotliCompressSync(text, { params: { [C.BROTLI_PARAM_QUALITY]: q } });
+  console.log(q, c.length, digest(c), zlib.brotliDecompressSync(c).toString() === text);
+}
+for (const q of [0, 1, 4, 5]) {
+  const c = zlib.brotliCompressSync(text, { params: { [C.BROTLI_PARAM_QUALITY]: q, [C.BROTLI_PARAM_LGWIN]: 18 } });
+  console.log(q, c.length < text.length / 2, zlib.brotliDecompressSync(c).toString() === text);
+}
+console.log(zlib.brotliCompressSync('hello world').toString('base64'), zlib.brotliCompressSync(Buffer.alloc(0)).toString('base64'));
+console.log(zlib.brotliCompressSync('hello hello', { params: { [C.BROTLI_PARAM_MODE]: C.BROTLI_MODE_TEXT,
+  [C.BROTLI_PARAM_SIZE_HINT]: 11 } }).toString('base64'));
+for (const params of [{ 999: 1 }, { [C.BROTLI_PARAM_QUALITY]: 'x' }]) {
+  try { zlib.brotliCompressSync('x', { params }); } catch (e) { console.log(e.name, e.code, e.message); }
+}
+try { zlib.brotliDecompressSync(zlib.brotliCompressSync('hello world').subarray(0, 5)); } catch (e) { console.log(e.code, e.errno, e.message); }
+try { zlib.brotliDecompressSync(Buffer.from([0x1b, 0xff, 0xff, 0xff, 0xff])); } catch (e) { console.log(e.message, e.code.startsWith('ERR__ERROR_'), e.errno < 0); }
+console.log(C.BROTLI_DEFAULT_QUALITY, C.BROTLI_DECODER_ERROR_FORMAT_PADDING_1, typeof zlib.BrotliCompress,
+  new zlib.BrotliDecompress() instanceof require('stream').Transform);
+const bomb = zlib.brotliCompressSync(Buffer.alloc(3 << 20, 'a'));
+let n = 0;
+let chunks = 0;
+const d = zlib.createBrotliDecompress();
+d.on('data', (c) => { n += c.length; chunks++; });
+d.on('end', () => {
+  console.log('bomb', bomb.length, n, chunks > 1);
+  zlib.brotliCompress('callback data', (e, r) => zlib.brotliDecompress(r, (e2, r2) => {
+    console.log('callbacks', e, e2, r2.toString());
+    const { pipeline, Readable } = require('stream');
+    pipeline(Readable.from([Buffer.from(text.slice(0, 1000)), Buffer.from(text.slice(1000))]),
+      zlib.createBrotliCompress(), zlib.createBrotliDecompress(),
+      async function* (source) { let s = ''; for await (const c of source) s += c; console.log('pipeline', s === text); },
+      (err) => console.log('pipeline done', err));
+  }));
+});
+d.end(bomb);
+"#;
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
+}
+
+/// A Brotli coder's memory counts against the session: Node's default encoder (quality 11,
+/// a 4 MiB window) does not fit a 64 MB session, a small one does, a decompression bomb
+/// streams out in bounded pieces while decompressing it whole stops at the memory limit, and
+/// a long compression stops at the CPU limit; the worker goes on serving.
+#[tokio::test]
+async fn brotli_stays_within_the_sessions_memory_and_cpu_limits() {
+    use secure_exec_host::{ErrorCode, ExecOptions};
+
+    let v8 = support::spawn().await;
+    let rt = support::on(&v8);
+    let small = || ExecOptions { memory_limit: Some(64), ..Default::default() };
+    let r = rt.exec_with("require('zlib').brotliCompressSync('x')", small()).await.unwrap();
+    assert_eq!(r.error_code, Some(ErrorCode::MemoryLimit), "{:?}", r.error_message);
+    let r = rt
+        .exec_with(
+            "const z = require('zlib'); const C = z.constants;\n\
+             const c = z.brotliCompressSync('x'.repeat(1000), { params: { [C.BROTLI_PARAM_QUALITY]: 4,\n\
+               [C.BROTLI_PARAM_LGWIN]: 18 } });\n\
+             console.log(z.brotliDecompressSync(c).length)",
+            small(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.error_code, r.stdout.as_str()), (None, "1000\n"), "{:?}", r.error_message);
+
+    // 256 MiB of zeros compress to a few hundred bytes.
+    let bomb = "const z = require('zlib'); const C = z.constants;\n\
+        const e = z.createBrotliCompress({ params: { [C.BROTLI_PARAM_QUALITY]: 1 } });\n\
+        const parts = []; e.on('data', (c) => parts.push(c));\n\
+        e.on('end', () => { globalThis.bomb = Buffer.concat(parts); run(); });\n\
+        const block = Buffer.alloc(1 << 20);\n\
+        for (let i = 0; i < 256; i++) e.write(block);\n\
+        e.end();";
+    let streamed = format!(
+        "{bomb}\nfunction run() {{ let n = 0; const d = z.createBrotliDecompress();\n\
+         d.on('data', (c) => {{ n += c.length; }}); d.on('end', () => console.log(bomb.length < 100000, n));\n\
+         d.end(bomb); }}"
+    );
+    let r = rt.exec_with(&streamed, small()).await.unwrap();
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    assert_eq!(r.stdout, format!("true {}\n", 256 << 20));
+    let whole = format!("{bomb}\nfunction run() {{ z.brotliDecompressSync(bomb); }}");
+    let r = rt.exec_with(&whole, small()).await.unwrap();
+    assert_eq!(r.error_code, Some(ErrorCode::MemoryLimit), "{:?}", r.error_message);
+
+    let long = ExecOptions { cpu_time_limit_ms: Some(300), ..Default::default() };
+    let started = std::time::Instant::now();
+    let r = rt
+        .exec_with(
+            "const z = require('zlib');\n\
+             z.brotliCompressSync(require('crypto').randomBytes(8 << 20),\n\
+               { params: { [z.constants.BROTLI_PARAM_LGWIN]: 16 } })",
+            long,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, Some(ErrorCode::CpuTimeLimit), "{:?}", r.error_message);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    let r = rt.exec("console.log('alive')").await.unwrap();
+    assert_eq!(r.stdout, "alive\n");
+    v8.dispose().await;
+}
+
 #[tokio::test]
 async fn uncaught_exception_and_unhandled_rejection_listeners_keep_the_process_going() {
     let v8 = support::spawn().await;

@@ -119,7 +119,8 @@ async fn the_same_packages_work_as_in_node_from_an_es_module() {
 }
 
 /// Common npm HTTP clients (axios over node:http with follow-redirects, node-fetch 2) against
-/// a local server, admitted by the network policy, print what they print in Node.
+/// a local server, admitted by the network policy, print what they print in Node; axios asks
+/// for and decodes a Brotli body itself (through `zlib.createBrotliDecompress`).
 #[tokio::test]
 async fn npm_http_clients_work_as_in_node() {
     let server = crate::http_server::Server::start();
@@ -135,6 +136,8 @@ const fetch = require('node-fetch');
   const moved = await axios.get(base + '/redirect?to=/json');
   console.log('axios redirect', moved.status, moved.data.hello);
   try { await axios.get(base + '/missing'); } catch (e) { console.log('axios error', e.response.status, e.response.data); }
+  const br = await axios.get(base + '/brotli');
+  console.log('axios brotli', br.data.compressed, br.data.items.length, br.headers['content-encoding']);
   const n = await fetch(base + '/json');
   console.log('node-fetch', n.status, n.headers.get('x-test'), await n.json());
   const big = await fetch(base + '/big?n=300000');

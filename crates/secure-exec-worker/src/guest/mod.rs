@@ -13,6 +13,7 @@ use secure_exec_proto::v1;
 use crate::control::Stop;
 pub(crate) use crate::state::SessionState;
 
+mod brotli;
 mod cipher;
 pub(crate) mod code_cache;
 pub(crate) mod demand;
@@ -25,6 +26,7 @@ mod types;
 mod walks;
 mod web;
 
+pub(crate) use brotli::BrotliStreams;
 pub(crate) use host::{HostCalls, reply_object};
 pub(crate) use modules::{ModuleTable, configure_isolate};
 pub(crate) use sources::SessionSources;
@@ -140,6 +142,7 @@ pub(crate) fn install<'s>(
     types::install(scope, natives);
     kdf::install(scope, natives);
     cipher::install(scope, natives);
+    brotli::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);
@@ -261,6 +264,19 @@ pub(crate) fn script_origin<'s>(
     name: v8::Local<'s, v8::Value>,
 ) -> v8::ScriptOrigin<'s> {
     v8::ScriptOrigin::new(scope, name, 0, 0, false, 0, None, false, false, false, None)
+}
+
+/// Charges `len` bytes the session will hold outside its heap (a shared source, a Brotli
+/// coder). If they do not fit, garbage is collected first, since buffers the session no
+/// longer holds are only given back when V8 collects them, and they are asked for again;
+/// false, and the session stopped with `ERR_MEMORY_LIMIT`, if they still do not fit.
+pub(crate) fn hold(scope: &mut v8::PinScope<'_, '_>, len: usize) -> bool {
+    let budget = std::sync::Arc::clone(&state(scope).budget);
+    if budget.try_charge_held(len) {
+        return true;
+    }
+    scope.low_memory_notification();
+    budget.charge_held(len)
 }
 
 pub(super) fn set_function(

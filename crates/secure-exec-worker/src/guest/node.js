@@ -3353,14 +3353,145 @@
   }
 
   // ---------------------------------------------------------------- zlib
-  // Deflate, gzip and their inverses by pako (zlib ported to JavaScript), in Node's shapes:
-  // `*Sync`, callbacks, and Transform streams. Brotli is not offered.
+  // Deflate, gzip and their inverses by pako (zlib ported to JavaScript), Brotli by the
+  // worker's native coder (brotli.rs), in Node's shapes: `*Sync`, callbacks, and Transform
+  // streams.
+  const BROTLI = { BROTLI_DECODE: 8, BROTLI_ENCODE: 9, BROTLI_OPERATION_PROCESS: 0,
+    BROTLI_OPERATION_FLUSH: 1, BROTLI_OPERATION_FINISH: 2, BROTLI_OPERATION_EMIT_METADATA: 3,
+    BROTLI_PARAM_MODE: 0, BROTLI_MODE_GENERIC: 0, BROTLI_MODE_TEXT: 1, BROTLI_MODE_FONT: 2,
+    BROTLI_DEFAULT_MODE: 0, BROTLI_PARAM_QUALITY: 1, BROTLI_MIN_QUALITY: 0, BROTLI_MAX_QUALITY: 11,
+    BROTLI_DEFAULT_QUALITY: 11, BROTLI_PARAM_LGWIN: 2, BROTLI_MIN_WINDOW_BITS: 10,
+    BROTLI_MAX_WINDOW_BITS: 24, BROTLI_LARGE_MAX_WINDOW_BITS: 30, BROTLI_DEFAULT_WINDOW: 22,
+    BROTLI_PARAM_LGBLOCK: 3, BROTLI_MIN_INPUT_BLOCK_BITS: 16, BROTLI_MAX_INPUT_BLOCK_BITS: 24,
+    BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING: 4, BROTLI_PARAM_SIZE_HINT: 5,
+    BROTLI_PARAM_LARGE_WINDOW: 6, BROTLI_PARAM_NPOSTFIX: 7, BROTLI_PARAM_NDIRECT: 8,
+    BROTLI_DECODER_RESULT_ERROR: 0, BROTLI_DECODER_RESULT_SUCCESS: 1,
+    BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: 3,
+    BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION: 0, BROTLI_DECODER_PARAM_LARGE_WINDOW: 1,
+    BROTLI_DECODER_NO_ERROR: 0, BROTLI_DECODER_SUCCESS: 1, BROTLI_DECODER_NEEDS_MORE_INPUT: 2,
+    BROTLI_DECODER_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_NIBBLE: -1,
+    BROTLI_DECODER_ERROR_FORMAT_RESERVED: -2, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_META_NIBBLE: -3,
+    BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_ALPHABET: -4,
+    BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_SAME: -5, BROTLI_DECODER_ERROR_FORMAT_CL_SPACE: -6,
+    BROTLI_DECODER_ERROR_FORMAT_HUFFMAN_SPACE: -7, BROTLI_DECODER_ERROR_FORMAT_CONTEXT_MAP_REPEAT: -8,
+    BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_1: -9, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_2: -10,
+    BROTLI_DECODER_ERROR_FORMAT_TRANSFORM: -11, BROTLI_DECODER_ERROR_FORMAT_DICTIONARY: -12,
+    BROTLI_DECODER_ERROR_FORMAT_WINDOW_BITS: -13, BROTLI_DECODER_ERROR_FORMAT_PADDING_1: -14,
+    BROTLI_DECODER_ERROR_FORMAT_PADDING_2: -15, BROTLI_DECODER_ERROR_FORMAT_DISTANCE: -16,
+    BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET: -19, BROTLI_DECODER_ERROR_INVALID_ARGUMENTS: -20,
+    BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES: -21, BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS: -22,
+    BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP: -25, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1: -26,
+    BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2: -27, BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES: -30,
+    BROTLI_DECODER_ERROR_UNREACHABLE: -31 };
+  // Input handed to one native step, and the output buffer it fills: a stop reaches the
+  // session between steps, and a decompression bomb comes out a buffer at a time.
+  const BROTLI_STEP = 65536;
+  // The pako engines' shape (`push(data, flush)`, `onData`, `err`, `msg`) over a native
+  // Brotli stream.
+  class BrotliEngine {
+    constructor(encode, opts) {
+      const params = opts !== undefined && opts !== null && opts.params !== undefined ? opts.params : {};
+      const values = [11, 22, 0, 0, 0];
+      const at = { [BROTLI.BROTLI_PARAM_QUALITY]: 0, [BROTLI.BROTLI_PARAM_LGWIN]: 1,
+        [BROTLI.BROTLI_PARAM_MODE]: 2, [BROTLI.BROTLI_PARAM_SIZE_HINT]: 3,
+        [BROTLI.BROTLI_PARAM_LGBLOCK]: 4 };
+      for (const key of ObjectKeys(params)) {
+        const value = params[key];
+        const known = encode ? at[key] !== undefined || (key >= 4 && key <= 8)
+          : key === '0' || key === '1';
+        if (!known) {
+          throw codedError(RangeErrorCtor, 'ERR_BROTLI_INVALID_PARAM', key + ' is not a valid Brotli parameter');
+        }
+        if (typeof value !== 'number') {
+          throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE',
+            'The "options.params[key]" property must be of type number. ' + describeReceived(value));
+        }
+        if (at[key] !== undefined) values[at[key]] = value >>> 0;
+      }
+      this.encode = encode;
+      this.id = native.brotliOpen(encode, values[0], values[1], values[2], values[3], values[4]);
+      this.out = new Uint8ArrayCtor(BROTLI_STEP);
+      this.done = false;
+      this.closed = false;
+      this.err = 0;
+      this.msg = '';
+      this.onData = () => {};
+    }
+    fail(err) {
+      this.err = err.errno;
+      this.msg = err;
+      this.close();
+      return false;
+    }
+    push(data, flush) {
+      if (this.closed) return this.done || this.fail(codedError(ErrorCtor, 'ERR_ZLIB_BINDING_CLOSED', 'zlib binding closed'));
+      const op = flush === true ? BROTLI.BROTLI_OPERATION_FINISH
+        : typeof flush === 'number' ? flush : BROTLI.BROTLI_OPERATION_PROCESS;
+      let offset = 0;
+      for (;;) {
+        const last = offset + BROTLI_STEP >= data.length;
+        const slice = data.subarray(offset, last ? data.length : offset + BROTLI_STEP);
+        const [consumed, produced, result, error] =
+          native.brotliStep(this.id, slice, last ? op : BROTLI.BROTLI_OPERATION_PROCESS, this.out);
+        offset += consumed;
+        if (produced > 0) this.onData(call(Uint8ArrayCtor.prototype.slice, this.out, 0, produced));
+        if (result === BROTLI.BROTLI_DECODER_RESULT_ERROR) {
+          if (this.encode) return this.fail(codedError(ErrorCtor, 'ERR_ZLIB_INITIALIZATION_FAILED', 'Compression failed'));
+          let name = '_ERROR_UNREACHABLE';
+          for (const key of ObjectKeys(BROTLI)) {
+            if (BROTLI[key] === error && call(StringPrototypeStartsWith, key, 'BROTLI_DECODER_ERROR')) {
+              name = call(StringPrototypeSlice, key, 'BROTLI_DECODER'.length);
+            }
+          }
+          const err = new ErrorCtor('Decompression failed');
+          err.errno = error;
+          err.code = 'ERR_' + name;
+          return this.fail(err);
+        }
+        if (result === BROTLI.BROTLI_DECODER_RESULT_SUCCESS) {
+          this.done = true;
+          if (!this.encode || op === BROTLI.BROTLI_OPERATION_FINISH) break;
+        }
+        if (result === BROTLI.BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT || offset < data.length) continue;
+        // All input taken and no output left: an encoder told to finish goes on until it has.
+        if (this.encode && op === BROTLI.BROTLI_OPERATION_FINISH && !this.done) continue;
+        break;
+      }
+      if (!this.encode && op === BROTLI.BROTLI_OPERATION_FINISH && !this.done) {
+        const err = new ErrorCtor('unexpected end of file');
+        err.errno = -5;
+        err.code = 'Z_BUF_ERROR';
+        return this.fail(err);
+      }
+      if (op === BROTLI.BROTLI_OPERATION_FINISH) this.close();
+      return true;
+    }
+    close() {
+      if (!this.closed) {
+        this.closed = true;
+        native.brotliClose(this.id);
+      }
+    }
+  }
+  function brotliOnce(encode, input, opts) {
+    const engine = new BrotliEngine(encode, opts);
+    const chunks = [];
+    let total = 0;
+    engine.onData = (chunk) => {
+      call(ArrayPrototypePush, chunks, chunk);
+      total += chunk.byteLength;
+    };
+    if (!engine.push(input, true)) throw engine.msg;
+    return concat(chunks, total);
+  }
+
   function makeZlib() {
     const pako = npm('pako');
     const { Transform } = requireBuiltin('stream');
     const ERRORS = { 'incorrect header check': -3, 'invalid stored block lengths': -3,
       'unexpected end of file': -5, 'invalid distance too far back': -3 };
     function zlibError(message) {
+      if (message instanceof ErrorCtor && message.code !== undefined) return message;
       const text = typeof message === 'string' ? message : (message && message.message) || 'zlib error';
       const errno = ERRORS[text] === undefined ? -3 : ERRORS[text];
       const err = new ErrorCtor(text);
@@ -3381,8 +3512,10 @@
       deflateRaw: [(input, o) => pako.deflateRaw(input, o), (o) => new pako.Deflate(ObjectAssign({ raw: true }, o))],
       inflateRaw: [(input, o) => pako.inflateRaw(input, o), (o) => new pako.Inflate(ObjectAssign({ raw: true }, o))],
       unzip: [(input, o) => (isGzip(input) ? pako.ungzip(input, o) : pako.inflate(input, o)), (o) => new pako.Inflate(o)],
+      brotliCompress: [(input, o) => brotliOnce(true, input, o), (o) => new BrotliEngine(true, o)],
+      brotliDecompress: [(input, o) => brotliOnce(false, input, o), (o) => new BrotliEngine(false, o)],
     };
-    const zlib = { constants: ObjectFreeze(ObjectAssign({}, pako.constants)) };
+    const zlib = { constants: ObjectFreeze(ObjectAssign({}, pako.constants, BROTLI)) };
     for (const name of ObjectKeys(ENGINES)) {
       const [once, streaming] = ENGINES[name];
       const run = (data, opts) => {
@@ -3409,21 +3542,27 @@
       const className = name[0].toUpperCase() + name.slice(1);
       zlib['create' + className] = (opts) => {
         const engine = streaming(opts || {});
+        // Output goes to the stream as the engine makes it (a small input can inflate to
+        // far more than the session holds at once); `_processChunk` collects it instead.
         const chunks = [];
-        engine.onData = (chunk) => call(ArrayPrototypePush, chunks, toBuffer(chunk));
-        const drain = (stream) => {
-          while (chunks.length > 0) stream.push(chunks.shift());
+        let target;
+        engine.onData = (chunk) => {
+          if (target !== undefined) target.push(toBuffer(chunk));
+          else call(ArrayPrototypePush, chunks, toBuffer(chunk));
+        };
+        const run = (stream, input, flush, callback) => {
+          target = stream;
+          const ok = engine.push(input, flush);
+          target = undefined;
+          if (!ok && engine.err) return callback(zlibError(engine.msg));
+          callback();
         };
         const stream = new Transform({
-          transform(chunk, encoding, callback) {
-            if (!engine.push(bytes(chunk), false) && engine.err) return callback(zlibError(engine.msg));
-            drain(this);
-            callback();
-          },
-          flush(callback) {
-            if (!engine.push(new Uint8ArrayCtor(0), true) && engine.err) return callback(zlibError(engine.msg));
-            drain(this);
-            callback();
+          transform(chunk, encoding, callback) { run(this, bytes(chunk), false, callback); },
+          flush(callback) { run(this, new Uint8ArrayCtor(0), true, callback); },
+          destroy(err, callback) {
+            if (engine.close !== undefined) engine.close();
+            callback(err);
           },
         });
         // Node's internals that stream libraries (minizlib, under tar) drive directly: one chunk
@@ -3439,12 +3578,6 @@
         };
         return stream;
       };
-    }
-    for (const name of ['brotliCompress', 'brotliDecompress']) {
-      const fail = () => { throw notSupported('zlib.' + name + '() (Brotli)'); };
-      zlib[name] = fail;
-      zlib[name + 'Sync'] = fail;
-      zlib['create' + name[0].toUpperCase() + name.slice(1)] = fail;
     }
     return zlib;
   }

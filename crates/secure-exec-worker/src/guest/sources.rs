@@ -165,12 +165,11 @@ pub(crate) fn take<'s>(
     if source.len() > v8::String::MAX_LENGTH {
         return Err(Refused::TooLong);
     }
-    let state = super::state(scope);
-    if !state.sources.held.contains_key(&source.address()) {
-        if !state.budget.charge_held(source.size()) {
+    if !super::state(scope).sources.held.contains_key(&source.address()) {
+        if !super::hold(scope, source.size()) {
             return Err(Refused::Memory);
         }
-        state.sources.held.insert(source.address(), Arc::clone(&source));
+        super::state(scope).sources.held.insert(source.address(), Arc::clone(&source));
     }
     source.to_v8(scope).ok_or(Refused::TooLong)
 }

@@ -53,6 +53,7 @@ impl Prepared {
             run_ticks: None,
             dispatch_uncaught: None,
             used: 0,
+            brotli: Default::default(),
             world: 0,
             listener_threw: false,
             uncached: Vec::new(),
