@@ -218,6 +218,27 @@ pub(crate) fn configure(
     }
     let argv_array = v8::Array::new_with_elements(scope, &argv_values);
     let filename_value = new_string(scope, filename)?;
+    // Node's `module.path` and `module.paths`: the entry's directory and every `node_modules`
+    // from there up (none inside a `node_modules` directory itself).
+    let dir = match filename.rfind('/') {
+        Some(0) | None => "/",
+        Some(at) => &filename[..at],
+    };
+    let mut paths = Vec::new();
+    let mut at = dir;
+    loop {
+        if !at.rsplit('/').next().is_some_and(|name| name.starts_with("node_modules")) {
+            let base = if at == "/" { "" } else { at };
+            paths.push(new_string(scope, &format!("{base}/node_modules"))?.into());
+        }
+        match at.rfind('/') {
+            _ if at == "/" => break,
+            Some(0) | None => at = "/",
+            Some(slash) => at = &at[..slash],
+        }
+    }
+    let paths = v8::Array::new_with_elements(scope, &paths);
+    let dir = new_string(scope, dir)?;
 
     let cwd = new_string(scope, if cwd.is_empty() { "/" } else { cwd })?;
     let process = v8::Local::new(scope, &hooks.process);
@@ -227,6 +248,8 @@ pub(crate) fn configure(
         (process, "env", env_object.into()),
         (process, "argv", argv_array.into()),
         (module, "filename", filename_value.into()),
+        (module, "path", dir.into()),
+        (module, "paths", paths.into()),
         (session, "cwd", cwd.into()),
     ] {
         let key = new_string(scope, key)?;

@@ -12,6 +12,7 @@
   const mainModule = prelude.module;
   const ObjectDefineProperty = Object.defineProperty;
   const ObjectFreeze = Object.freeze;
+  const ObjectSetPrototypeOf = Object.setPrototypeOf;
   const ObjectKeys = Object.keys;
   const ObjectAssign = Object.assign;
   const ReflectApply = Reflect.apply;
@@ -4124,6 +4125,11 @@
   // costs no host call.
   const resolved = new SafeMap();
 
+  // A module's parent is kept aside, as in Node (`module.parent` is an inherited accessor, so
+  // it is not among a module's own keys).
+  const parents = new WeakMap();
+  const WeakMapGet = WeakMap.prototype.get;
+  const WeakMapSet = WeakMap.prototype.set;
   class Module {
     constructor(id, parent) {
       this.id = id;
@@ -4133,9 +4139,11 @@
       this.loaded = false;
       this.children = [];
       this.paths = nodeModulePaths(this.path);
-      this.parent = parent;
+      call(WeakMapSet, parents, this, parent);
       if (parent && parent.children) call(ArrayPrototypePush, parent.children, this);
     }
+    get parent() { return call(WeakMapGet, parents, this); }
+    set parent(value) { call(WeakMapSet, parents, this, value); }
     require(id) { return requireFrom(this, id); }
   }
 
@@ -4567,7 +4575,8 @@
 
   const builtinModules = [];
   for (const [name] of builtinFactories) call(ArrayPrototypePush, builtinModules, name);
-  const moduleBuiltin = {
+  // `require('module')` is the Module class itself, as in Node, with its static helpers.
+  const moduleBuiltin = ObjectAssign(Module, {
     builtinModules: ObjectFreeze(builtinModules),
     createRequire(filename) {
       let path = filename;
@@ -4592,25 +4601,21 @@
       }
     },
     Module,
+    _cache: moduleCache,
     // No global folders: modules come from node_modules and the paths given.
     globalPaths: [],
     // Source maps are not read; built-in modules have no ES-module bindings to refresh.
     findSourceMap: () => undefined,
     syncBuiltinESMExports: () => {},
     register() { throw notSupported('module.register() (loader hooks)'); },
-  };
-  moduleBuiltin.Module.builtinModules = moduleBuiltin.builtinModules;
-  moduleBuiltin.Module.createRequire = moduleBuiltin.createRequire;
-  moduleBuiltin.Module._cache = moduleCache;
+  });
 
   // Everything above may be built before the session is known (in a spare); what reads the
   // session (the entry module's filename) or is seen by the guest is done on first use.
   function attach() {
     native.moduleHooks(importDynamic, initMeta);
-    // The entry module, as the worker made it.
-    mainModule.paths = nodeModulePaths(dirname(mainModule.filename || '/index.js'));
-    mainModule.path = dirname(mainModule.filename || '/index.js');
-    mainModule.require = (id) => requireFrom(mainModule, id);
+    // The entry module, as the worker made it (its paths included), becomes a Module.
+    ObjectSetPrototypeOf(mainModule, Module.prototype);
     if (mainModule.filename) moduleCache[mainModule.filename] = mainModule;
     const mainRequire = makeRequire(mainModule);
     return { mainRequire, requireBuiltin, runEntryModule, fs, net, Console, stdin,

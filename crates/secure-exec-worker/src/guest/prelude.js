@@ -1193,7 +1193,10 @@
   process.getMaxListeners = () => 10;
   ObjectDefineProperty(process, Symbol.toStringTag, { value: 'process' });
 
-  const module = { exports: {}, id: '.', filename: '', loaded: false, children: [], paths: [] };
+  // The entry module; the worker fills in its filename, path and paths (`configure`). Its
+  // `require` is inherited, as from Node's Module.prototype (node.js makes it a Module).
+  const module = { __proto__: { require: (id) => require(id) }, id: '.', path: '/', exports: {},
+    filename: '', loaded: false, children: [], paths: [] };
   // Per-session settings the worker fills in when the session is assigned.
   const session = { cwd: '/' };
   process.cwd = () => session.cwd;
@@ -1313,8 +1316,6 @@
   function require(name) {
     return loadNode().mainRequire(name);
   }
-  // As in Node, before anything was required too (node.js replaces it when it loads).
-  module.require = require;
   function runModule(source, filename) {
     process.mainModule = undefined;
     loadNode().runEntryModule(source, filename);
