@@ -20,6 +20,7 @@ pub(crate) mod demand;
 mod digest_store;
 mod host;
 mod kdf;
+mod keys;
 mod modules;
 mod sources;
 mod types;
@@ -143,6 +144,7 @@ pub(crate) fn install<'s>(
     kdf::install(scope, natives);
     cipher::install(scope, natives);
     brotli::install(scope, natives);
+    keys::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);

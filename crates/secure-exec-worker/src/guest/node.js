@@ -3584,21 +3584,40 @@
   }
 
   // ---------------------------------------------------------------- crypto
-  // Secret keys as KeyObjects (crypto.createSecretKey), accepted wherever key material is:
-  // HMAC, ciphers, key derivation. Asymmetric keys are not offered.
+  // Keys as KeyObjects. A secret key (crypto.createSecretKey) is accepted wherever key
+  // material is: HMAC, ciphers, key derivation. An asymmetric key (RSA, EC on P-256 and P-384,
+  // Ed25519) is held as DER in one canonical form, PKCS #8 or SubjectPublicKeyInfo, which the
+  // natives (keys.rs) read again for every use.
   const secretKeys = new WeakMap();
+  const asymmetricKeys = new WeakMap();
+  // Where a KeyObject keeps its type, as Node does (so it inspects the same).
+  const kKeyType = SymbolCtor('kKeyType');
   class KeyObject {
     constructor(type) {
-      if (type !== 'secret') {
+      if (type !== 'secret' && type !== 'private' && type !== 'public') {
         throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
           "The argument 'type' is invalid. Received " + prelude.inspect(type));
       }
-      this._type = type;
+      this[kKeyType] = type;
     }
-    get type() { return this._type; }
-    get symmetricKeySize() { return secretKeys.get(this).byteLength; }
-    get asymmetricKeyType() { return undefined; }
+    get _type() { return this[kKeyType]; }
+    get [Symbol.toStringTag]() { return 'KeyObject'; }
+    get type() { return this[kKeyType]; }
+    get symmetricKeySize() {
+      const bytes = secretKeys.get(this);
+      return bytes === undefined ? undefined : bytes.byteLength;
+    }
+    get asymmetricKeyType() {
+      const key = asymmetricKeys.get(this);
+      return key === undefined ? undefined : key.kind;
+    }
+    get asymmetricKeyDetails() {
+      const key = asymmetricKeys.get(this);
+      return key === undefined ? undefined : ObjectAssign({}, key.details);
+    }
     export(options) {
+      const key = asymmetricKeys.get(this);
+      if (key !== undefined) return exportAsymmetric(key, options);
       const bytes = secretKeys.get(this);
       if (options !== undefined && options !== null && options.format === 'jwk') {
         return { kty: 'oct', k: toBuffer(bytes).toString('base64url') };
@@ -3607,8 +3626,9 @@
     }
     equals(other) {
       if (!(other instanceof KeyObject)) throw invalidArgType('otherKeyObject', 'an instance of KeyObject', other);
-      const a = secretKeys.get(this);
-      const b = secretKeys.get(other);
+      if (other._type !== this._type) return false;
+      const a = this._type === 'secret' ? secretKeys.get(this) : asymmetricKeys.get(this).der;
+      const b = other._type === 'secret' ? secretKeys.get(other) : asymmetricKeys.get(other).der;
       if (a.byteLength !== b.byteLength) return false;
       let diff = 0;
       for (let i = 0; i < a.byteLength; i++) diff |= a[i] ^ b[i];
@@ -3616,15 +3636,278 @@
     }
     static from() { throw notSupported('KeyObject.from()'); }
   }
+  // Node's classes of the three kinds (their names show in errors and inspection).
+  class SecretKeyObject extends KeyObject {}
+  class PrivateKeyObject extends KeyObject {}
+  class PublicKeyObject extends KeyObject {}
   function createSecretKey(key, encoding) {
     const bytes = new Uint8ArrayCtor(dataBytes(key, encoding === undefined ? 'utf8' : encoding, 'key'));
-    const object = new KeyObject('secret');
+    const object = new SecretKeyObject('secret');
     secretKeys.set(object, bytes);
     return object;
   }
+
+  // An asymmetric KeyObject over canonical DER.
+  function asymmetricKey(der, isPrivate) {
+    const object = isPrivate ? new PrivateKeyObject('private') : new PublicKeyObject('public');
+    const described = native.keyDescribe(der, isPrivate);
+    const kind = described[0];
+    let details = {};
+    if (kind === 'rsa') {
+      let exponent = 0n;
+      for (const byte of described[2]) exponent = (exponent << 8n) | BigInt(byte);
+      details = { modulusLength: described[1], publicExponent: exponent };
+    } else if (kind === 'ec') {
+      details = { namedCurve: described[1] };
+    }
+    asymmetricKeys.set(object, { der, isPrivate, kind, details });
+    return object;
+  }
+  const isPlainKeyOptions = (input) => input !== null && typeof input === 'object' &&
+    !(input instanceof KeyObject) && !ArrayBufferIsView(input) && !(input instanceof ArrayBuffer);
+  // Node's key inputs: a KeyObject, PEM (a string or bytes), or `{ key, format, type,
+  // encoding }` with `format` 'pem', 'der' or 'jwk'. A private key read as a public one gives
+  // its public half.
+  function asymmetricInput(input, wantPrivate) {
+    if (input instanceof KeyObject) {
+      if (input._type === 'secret' || (wantPrivate && input._type !== 'private')) {
+        throw codedError(TypeErrorCtor, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE',
+          'Invalid key object type ' + input._type + ', expected ' + (wantPrivate ? 'private.' : 'public.'));
+      }
+      if (!wantPrivate && input._type === 'private') {
+        const key = asymmetricKeys.get(input);
+        return asymmetricKey(native.keyRead(key.der, 'der', 'pkcs8', false), false);
+      }
+      return input;
+    }
+    let data = input;
+    let format = 'pem';
+    let type = '';
+    if (isPlainKeyOptions(input)) {
+      if (input.key instanceof KeyObject) return asymmetricInput(input.key, wantPrivate);
+      if (input.passphrase !== undefined) throw notSupported('Encrypted private keys (a passphrase)');
+      data = input.key;
+      if (input.format !== undefined) format = input.format;
+      if (input.type !== undefined) type = StringCtor(input.type);
+      if (typeof data === 'string' && input.encoding !== undefined) data = Buffer().from(data, input.encoding);
+    }
+    if (format === 'jwk') {
+      if (data === null || typeof data !== 'object') throw invalidArgType('key.key', 'of type object', data);
+      const parts = {};
+      for (const name of ['n', 'e', 'd', 'p', 'q', 'x', 'y']) {
+        if (typeof data[name] === 'string') parts[name] = Buffer().from(data[name], 'base64url');
+      }
+      const der = native.keyFromJwk(StringCtor(data.kty), StringCtor(data.crv), parts, wantPrivate);
+      return asymmetricKey(der, wantPrivate);
+    }
+    if (format !== 'pem' && format !== 'der') {
+      throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+        "The property 'key.format' is invalid. Received " + prelude.inspect(format));
+    }
+    if (typeof data !== 'string' && !ArrayBufferIsView(data) && !(data instanceof ArrayBuffer)) {
+      throw invalidArgType('key', 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, ' +
+        'DataView, KeyObject, or CryptoKey', data);
+    }
+    if (format === 'der' && type === '') {
+      throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+        "The property 'key.type' is invalid. Received undefined");
+    }
+    const bytes = data instanceof ArrayBuffer ? new Uint8ArrayCtor(data) : dataBytes(data, 'utf8', 'key');
+    return asymmetricKey(native.keyRead(bytes, format, type, wantPrivate), wantPrivate);
+  }
+  function exportAsymmetric(key, options) {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    if (options.format === 'jwk') {
+      const parts = native.keyJwk(key.der, key.isPrivate);
+      const members = {};
+      for (let i = 0; i < parts.length; i += 2) members[parts[i]] = toBuffer(parts[i + 1]).toString('base64url');
+      if (key.kind === 'rsa') {
+        const jwk = { kty: 'RSA' };
+        for (const name of ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi']) if (members[name] !== undefined) jwk[name] = members[name];
+        return jwk;
+      }
+      if (key.kind === 'ec') {
+        const jwk = { kty: 'EC', x: members.x, y: members.y, crv: key.details.namedCurve === 'prime256v1' ? 'P-256' : 'P-384' };
+        if (members.d !== undefined) jwk.d = members.d;
+        return jwk;
+      }
+      const jwk = { crv: 'Ed25519' };
+      if (members.d !== undefined) jwk.d = members.d;
+      jwk.x = members.x;
+      jwk.kty = 'OKP';
+      return jwk;
+    }
+    if (options.cipher !== undefined || options.passphrase !== undefined) {
+      throw notSupported('Encrypting an exported private key');
+    }
+    for (const name of ['format', 'type']) {
+      const value = options[name];
+      const allowed = name === 'format' ? ['pem', 'der'] : key.isPrivate ? ['pkcs1', 'pkcs8', 'sec1'] : ['pkcs1', 'spki'];
+      if (!call(ArrayPrototypeIncludes, allowed, value)) {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+          "The property 'options." + name + "' is invalid. Received " + prelude.inspect(value));
+      }
+    }
+    const out = native.keyWrite(key.der, key.isPrivate, options.type, options.format === 'pem');
+    return options.format === 'pem' ? out : toBuffer(out);
+  }
+  // What a signing key's options ask for: RSA's padding and PSS salt, ECDSA's encoding.
+  function signingOptions(input) {
+    const options = isPlainKeyOptions(input) ? input : {};
+    const dsaEncoding = options.dsaEncoding === undefined ? 'der' : options.dsaEncoding;
+    if (dsaEncoding !== 'der' && dsaEncoding !== 'ieee-p1363') {
+      throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+        "The property 'options.dsaEncoding' is invalid. Received " + prelude.inspect(dsaEncoding));
+    }
+    return [options.padding === undefined ? 1 : options.padding,
+      options.saltLength === undefined ? -2 : options.saltLength, dsaEncoding];
+  }
+  // RSA and ECDSA without a named digest use SHA-256, as OpenSSL does; Ed25519 takes none.
+  function digestFor(key, algorithm) {
+    if (algorithm !== undefined && algorithm !== null) return StringCtor(algorithm);
+    return key.kind === 'ed25519' ? '' : 'sha256';
+  }
+  function signWith(algorithm, bytes, input) {
+    const key = asymmetricKeys.get(asymmetricInput(input, true));
+    const [padding, saltLength, dsaEncoding] = signingOptions(input);
+    return toBuffer(native.keySign(key.der, true, bytes, digestFor(key, algorithm), padding, saltLength, dsaEncoding));
+  }
+  function verifyWith(algorithm, bytes, input, signature) {
+    const key = asymmetricKeys.get(asymmetricInput(input, false));
+    const [padding, saltLength, dsaEncoding] = signingOptions(input);
+    return native.keyVerify(key.der, false, bytes, signature, digestFor(key, algorithm), padding, saltLength, dsaEncoding);
+  }
+  function checkDigest(algorithm) {
+    const name = StringCtor(algorithm).toLowerCase().replace(/^rsa-/, '').replace(/withrsaencryption$/, '').replace('-', '');
+    if (!call(ArrayPrototypeIncludes, ['sha1', 'sha224', 'sha256', 'sha384', 'sha512'], name)) {
+      throw codedError(ErrorCtor, 'ERR_CRYPTO_INVALID_DIGEST', 'Invalid digest');
+    }
+    return name;
+  }
+  // createSign / createVerify: the data gathered by update() (or write()), then one signature.
+  class Sign {
+    constructor(algorithm) {
+      this._digest = checkDigest(algorithm);
+      this._chunks = [];
+    }
+    update(data, encoding) {
+      call(ArrayPrototypePush, this._chunks, new Uint8ArrayCtor(dataBytes(data, encoding, 'data')));
+      return this;
+    }
+    write(data, encoding, callback) {
+      this.update(data, typeof encoding === 'string' ? encoding : undefined);
+      if (typeof encoding === 'function') encoding();
+      else if (typeof callback === 'function') callback();
+      return true;
+    }
+    end(data, encoding) {
+      if (data !== undefined && typeof data !== 'function') this.update(data, encoding);
+      return this;
+    }
+    _data() {
+      let total = 0;
+      for (const chunk of this._chunks) total += chunk.byteLength;
+      return concat(this._chunks, total);
+    }
+    sign(key, encoding) {
+      const signature = signWith(this._digest, this._data(), key);
+      return encoding === undefined || encoding === 'buffer' ? signature : signature.toString(encoding);
+    }
+  }
+  class Verify extends Sign {
+    sign() { throw notSupported('Verify.sign()'); }
+    verify(key, signature, encoding) {
+      const bytes = typeof signature === 'string' ? Buffer().from(signature, encoding) : dataBytes(signature, undefined, 'signature');
+      return verifyWith(this._digest, this._data(), key, bytes);
+    }
+  }
+  function generateKeyPairSync(type, options) {
+    if (typeof type !== 'string') throw invalidArgType('type', 'of type string', type);
+    const opts = options === undefined ? {} : options;
+    if (opts === null || typeof opts !== 'object') throw invalidArgType('options', 'of type object', options);
+    let bits = 0;
+    let exponent = 65537;
+    let curve = '';
+    const property = (name, expected, value) => codedError(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE',
+      'The "options.' + name + '" property must be of type ' + expected + '. ' + describeReceived(value));
+    if (type === 'rsa') {
+      if (typeof opts.modulusLength !== 'number') throw property('modulusLength', 'number', opts.modulusLength);
+      bits = opts.modulusLength;
+      if (opts.publicExponent !== undefined) {
+        if (typeof opts.publicExponent !== 'number') throw property('publicExponent', 'number', opts.publicExponent);
+        exponent = opts.publicExponent;
+      }
+    } else if (type === 'ec') {
+      if (typeof opts.namedCurve !== 'string') throw property('namedCurve', 'string', opts.namedCurve);
+      curve = opts.namedCurve;
+    } else if (type !== 'ed25519') {
+      throw notSupported('Generating ' + type + ' key pairs');
+    }
+    const [privateDer, publicDer] = native.keyGenerate(type, bits, exponent, curve);
+    let privateKey = asymmetricKey(privateDer, true);
+    let publicKey = asymmetricKey(publicDer, false);
+    if (opts.publicKeyEncoding !== undefined) publicKey = publicKey.export(opts.publicKeyEncoding);
+    if (opts.privateKeyEncoding !== undefined) privateKey = privateKey.export(opts.privateKeyEncoding);
+    return { publicKey, privateKey };
+  }
+  function asymmetricCrypto() {
+    const later = (callback, work) => prelude.setImmediate(() => {
+      let result;
+      try {
+        result = work();
+      } catch (err) {
+        callback(err);
+        return;
+      }
+      callback(null, result);
+    });
+    return {
+      createPrivateKey: (key) => {
+        if (key instanceof KeyObject) throw invalidArgType('key', 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView', key);
+        return asymmetricInput(key, true);
+      },
+      createPublicKey: (key) => asymmetricInput(key, false),
+      sign(algorithm, data, key, callback) {
+        const bytes = dataBytes(data, 'utf8', 'data');
+        if (typeof callback === 'function') return later(callback, () => signWith(algorithm, bytes, key));
+        return signWith(algorithm, bytes, key);
+      },
+      verify(algorithm, data, key, signature, callback) {
+        const bytes = dataBytes(data, 'utf8', 'data');
+        const sig = dataBytes(signature, 'utf8', 'signature');
+        if (typeof callback === 'function') return later(callback, () => verifyWith(algorithm, bytes, key, sig));
+        return verifyWith(algorithm, bytes, key, sig);
+      },
+      createSign: (algorithm) => new Sign(algorithm),
+      createVerify: (algorithm) => new Verify(algorithm),
+      Sign,
+      Verify,
+      generateKeyPairSync,
+      generateKeyPair(type, options, callback) {
+        if (typeof options === 'function') { callback = options; options = undefined; }
+        if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
+        prelude.setImmediate(() => {
+          let pair;
+          try {
+            pair = generateKeyPairSync(type, options);
+          } catch (err) {
+            callback(err);
+            return;
+          }
+          callback(null, pair.publicKey, pair.privateKey);
+        });
+      },
+    };
+  }
   // The bytes of key material: a secret KeyObject's, or a string's or buffer's own.
   function keyMaterial(key, name) {
-    if (key instanceof KeyObject) return secretKeys.get(key);
+    if (key instanceof KeyObject) {
+      if (key._type !== 'secret') {
+        throw codedError(TypeErrorCtor, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE',
+          'Invalid key object type ' + key._type + ', expected secret.');
+      }
+      return secretKeys.get(key);
+    }
     return dataBytes(key, 'utf8', name);
   }
 
@@ -3751,6 +4034,7 @@
       ...aesCiphers(output),
       KeyObject,
       createSecretKey,
+      ...asymmetricCrypto(),
     };
   }
 
@@ -4087,15 +4371,16 @@
       getCurves: () => [],
       getFips: () => 0,
       secureHeapUsed: () => ({ total: 0, min: 0, used: 0, utilization: 0 }),
-      constants: ObjectFreeze({}),
+      constants: ObjectFreeze({ RSA_PKCS1_PADDING: 1, RSA_NO_PADDING: 3, RSA_PKCS1_OAEP_PADDING: 4,
+        RSA_X931_PADDING: 5, RSA_PKCS1_PSS_PADDING: 6, RSA_PSS_SALTLEN_DIGEST: -1,
+        RSA_PSS_SALTLEN_MAX_SIGN: -2, RSA_PSS_SALTLEN_AUTO: -2, POINT_CONVERSION_COMPRESSED: 2,
+        POINT_CONVERSION_UNCOMPRESSED: 4, POINT_CONVERSION_HYBRID: 6 }),
     };
-    for (const name of ['createSign', 'createVerify', 'sign', 'verify', 'generateKeyPair',
-      'generateKeyPairSync', 'generateKey', 'generateKeySync', 'createPrivateKey',
-      'createPublicKey', 'publicEncrypt', 'privateDecrypt', 'privateEncrypt',
+    for (const name of ['generateKey', 'generateKeySync', 'publicEncrypt', 'privateDecrypt', 'privateEncrypt',
       'publicDecrypt', 'createDiffieHellman', 'createDiffieHellmanGroup', 'getDiffieHellman',
       'createECDH', 'diffieHellman', 'generatePrime', 'generatePrimeSync',
       'getCipherInfo', 'checkPrime', 'checkPrimeSync', 'setFips', 'setEngine', 'Cipher',
-      'Decipher', 'Sign', 'Verify', 'DiffieHellman', 'DiffieHellmanGroup', 'ECDH',
+      'Decipher', 'DiffieHellman', 'DiffieHellmanGroup', 'ECDH',
       'Certificate', 'X509Certificate']) {
       api[name] = function () { throw notSupported('crypto.' + name + '()'); };
     }

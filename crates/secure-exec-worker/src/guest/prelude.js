@@ -23,6 +23,7 @@
   const SetCtor = Set;
   const MapCtor = Map;
   const SymbolToPrimitive = Symbol.toPrimitive;
+  const SymbolToStringTag = Symbol.toStringTag;
   const WeakMapCtor = WeakMap;
   const WeakMapGet = WeakMap.prototype.get;
   const WeakMapSet = WeakMap.prototype.set;
@@ -437,9 +438,19 @@
       } else {
         entries = ownEntries(value, ctx, depth, indentation, false);
         const proto = ObjectGetPrototypeOf(value);
+        // A `Symbol.toStringTag` that is not shown among the entries names the object too,
+        // as in Node: `PublicKeyObject [KeyObject] {}`.
+        let tag = '';
+        try {
+          const own = value[SymbolToStringTag];
+          if (typeof own === 'string' && !call(ObjectPrototypePropertyIsEnumerable, value, SymbolToStringTag)) tag = own;
+        } catch {
+          tag = '';
+        }
         let prefix = '';
-        if (proto === null) prefix = '[Object: null prototype] ';
-        else if (name !== null && name !== 'Object') prefix = name + ' ';
+        if (proto === null) prefix = '[Object: null prototype] ' + (tag !== '' && tag !== 'Object' ? '[' + tag + '] ' : '');
+        else if (name !== null && name !== 'Object') prefix = name + (tag !== '' && tag !== name ? ' [' + tag + ']' : '') + ' ';
+        else if (tag !== '') prefix = 'Object [' + tag + '] ';
         if (entries.length === 0) return prefix + '{}';
         braces = [prefix + '{', '}'];
       }
