@@ -765,6 +765,18 @@ fn throw(scope: &mut v8::PinScope<'_, '_>, failure: Failure) {
     scope.throw_exception(error);
 }
 
+/// Returns `bytes` to the guest as a Uint8Array, or throws the failure.
+fn answer(
+    scope: &mut v8::PinScope<'_, '_>,
+    rv: &mut v8::ReturnValue<'_>,
+    bytes: Result<Vec<u8>, Failure>,
+) {
+    match bytes {
+        Ok(bytes) => rv.set(bytes_value(scope, &bytes)),
+        Err(failure) => throw(scope, failure),
+    }
+}
+
 fn text(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<'_, v8::Value>) -> String {
     value.to_rust_string_lossy(scope)
 }
@@ -800,10 +812,11 @@ fn key_read(
     let format = text(scope, args.get(1));
     let kind = text(scope, args.get(2));
     let private = args.get(3).boolean_value(scope);
-    match Key::read(&bytes, &format, &kind, private).and_then(|key| key.canonical()) {
-        Ok(der) => rv.set(bytes_value(scope, &der)),
-        Err(failure) => throw(scope, failure),
-    }
+    answer(
+        scope,
+        &mut rv,
+        Key::read(&bytes, &format, &kind, private).and_then(|key| key.canonical()),
+    );
 }
 
 /// `keyWrite(der, private, kind, pem)`: the key as `kind`, PEM text or DER bytes.
@@ -910,10 +923,7 @@ fn key_from_jwk(
             key.canonical()
         }
     });
-    match key {
-        Ok(der) => rv.set(bytes_value(scope, &der)),
-        Err(failure) => throw(scope, failure),
-    }
+    answer(scope, &mut rv, key);
 }
 
 /// The scheme in `args[at..]`: digest name ('' for none), padding, salt length, DSA encoding
@@ -948,10 +958,7 @@ fn key_sign(
     let Some(data) = owned_bytes(scope, args.get(2)) else { return };
     let signed = scheme_arg(scope, &args, 3)
         .and_then(|scheme| key.and_then(|key| sign(&key, &scheme, &data)));
-    match signed {
-        Ok(signature) => rv.set(bytes_value(scope, &signature)),
-        Err(failure) => throw(scope, failure),
-    }
+    answer(scope, &mut rv, signed);
 }
 
 /// `keyVerify(der, private, data, signature, digest, padding, saltLength, dsaEncoding)`.
