@@ -20,6 +20,11 @@ const PARTS: [u32; 2] = [NODE, VENDOR];
 /// Sessions remembered per part.
 const WINDOW: u32 = 8;
 
+/// Smallest memory limit a spare builds parts ahead for: what they put on the heap (0.8 MB)
+/// then counts against a session that may never use them, which a small budget should not
+/// carry, and a spare must not meet its limit before its session is known.
+pub(crate) const MIN_MEMORY_LIMIT: u64 = 32 * 1024 * 1024;
+
 /// Per part, a bit per recent session (newest lowest): whether it used the part.
 static RECENT: [AtomicU32; 2] = [AtomicU32::new(0), AtomicU32::new(0)];
 

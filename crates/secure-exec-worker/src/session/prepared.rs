@@ -67,7 +67,7 @@ impl Prepared {
             let scope = &mut v8::ContextScope::new(scope, context);
             guest::install(scope, memory_limit).map(|hooks| {
                 // A session already waiting for this spare builds only what it uses.
-                if ahead && control.id() == 0 {
+                if ahead && control.id() == 0 && memory_limit >= guest::demand::MIN_MEMORY_LIMIT {
                     guest::prepare(scope, &hooks);
                 }
                 (v8::Global::new(scope, context), hooks)
