@@ -89,6 +89,7 @@ console.log(JSON.stringify([Object.keys(m), m.parent === module, m.id === m.file
   Object.hasOwn(m, 'parent'), module.children.length, module.children[0] === m, dep.x]));
 console.log(Module === Module.Module, typeof Module.prototype.require, module instanceof Module,
   m instanceof Module, module.constructor.name, typeof Module._cache, Module.builtinModules.includes('fs'));
+console.log(require('util').inspect(process).split('\n')[0], process.constructor.name);
 "#;
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", main), ("dep.js", "exports.x = 1;")], "main.js").await;

@@ -1049,8 +1049,11 @@
   }
 
   // ---------------------------------------------------------------- process, module
-  // `env`, `argv` and `module.filename` are filled in when the session is assigned.
+  // `env`, `argv` and `module.filename` are filled in when the session is assigned. As in
+  // Node, `process` is an instance of a constructor named `process` (`util.inspect` shows it).
+  const ProcessConstructor = { process: function () {} }.process;
   const process = {
+    __proto__: ProcessConstructor.prototype,
     env: {},
     argv: [],
     exitCode: undefined,
