@@ -63,14 +63,16 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
 /// (it levels off once the input outgrows the window): ring, block and command buffers grow
 /// to about 14 bytes per byte of window (qualities 0 and 1 use far less), qualities 5–9 add
 /// 32 MiB of hash chains, and 10–11 a binary-tree forest of 6 bytes per byte of window. Node's
-/// default, quality 11 with a 4 MiB window, comes to 86 MB.
-fn encoder_bytes(quality: u32, lgwin: u32) -> usize {
+/// default, quality 11 with a 4 MiB window, comes to 86 MB. An input block larger than the
+/// window (`lgblock`) widens the buffers as a window would.
+fn encoder_bytes(quality: u32, lgwin: u32, lgblock: u32) -> usize {
     let window = 1usize << lgwin;
+    let span = window.max(1usize << lgblock);
     match quality {
-        0 | 1 => 2 * MIB + 3 * window,
-        2..=4 => 3 * MIB + 14 * window,
-        5..=9 => 36 * MIB + 14 * window,
-        _ => 6 * MIB + 20 * window,
+        0 | 1 => 2 * MIB + 3 * span,
+        2..=4 => 3 * MIB + 14 * span,
+        5..=9 => 36 * MIB + 14 * span,
+        _ => 6 * MIB + 6 * window + 14 * span,
     }
 }
 
@@ -112,7 +114,10 @@ fn brotli_open(
                 return throw_type_error(scope, "Initialization failed");
             }
         }
-        (Coder::Encode(Box::new(encoder)), encoder_bytes(quality.min(11), lgwin.clamp(10, 24)))
+        (
+            Coder::Encode(Box::new(encoder)),
+            encoder_bytes(quality.min(11), lgwin.clamp(10, 24), lgblock.clamp(16, 24)),
+        )
     } else {
         let mut decoder = Decoder::new(
             StandardAlloc::default(),
