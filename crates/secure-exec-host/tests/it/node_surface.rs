@@ -91,6 +91,36 @@ async fn asymmetric_keys_sign_and_verify_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", ASYMMETRIC)], "main.js").await;
 }
 
+/// A public key read from an X.509 certificate (as JWT libraries verify against an issuer's
+/// published certificates): its details, the same key as its private half's, verification.
+/// The certificates and keys are self-signed test fixtures, made with `openssl req -x509`.
+#[tokio::test]
+async fn public_keys_come_from_certificates_as_in_node() {
+    let v8 = support::spawn().await;
+    let files = [
+        ("main.js", CERTIFICATES),
+        ("ec.pem", include_str!("../fixtures/certs/ec.pem")),
+        ("ec.key", include_str!("../fixtures/certs/ec.key")),
+        ("rsa.pem", include_str!("../fixtures/certs/rsa.pem")),
+        ("rsa.key", include_str!("../fixtures/certs/rsa.key")),
+    ];
+    oracle::same_as_node(&v8, &files, "main.js").await;
+}
+
+const CERTIFICATES: &str = r#"
+const c = require('crypto'); const fs = require('fs'); const path = require('path');
+for (const name of ['ec', 'rsa']) {
+  const cert = fs.readFileSync(path.join(__dirname, name + '.pem'), 'utf8');
+  const key = fs.readFileSync(path.join(__dirname, name + '.key'), 'utf8');
+  const pub = c.createPublicKey(cert);
+  console.log(name, pub.type, pub.asymmetricKeyType, pub.asymmetricKeyDetails,
+    pub.export({ type: 'spki', format: 'pem' }) === c.createPublicKey(key).export({ type: 'spki', format: 'pem' }));
+  const sig = c.sign('sha256', Buffer.from('m'), key);
+  console.log(c.verify('sha256', Buffer.from('m'), cert, sig), c.verify('sha256', Buffer.from('n'), cert, sig));
+  try { c.createPrivateKey(cert); } catch (e) { console.log(e.code, e.message); }
+}
+"#;
+
 /// RSA key generation takes seconds at 4096 bits; a stop reaches it between candidate primes,
 /// so the CPU limit ends it at once and the worker goes on serving.
 #[tokio::test]

@@ -167,11 +167,17 @@ impl Key {
                     "encrypted private keys (a passphrase) are not supported in secure-exec",
                 ));
             }
+            // A certificate's subject key, as OpenSSL reads one for a public key (JWT libraries
+            // verify against the certificates an issuer publishes).
             "CERTIFICATE" if !private => {
-                return Err(fail(
-                    "ERR_NOT_SUPPORTED",
-                    "reading a key from an X.509 certificate is not supported in secure-exec",
-                ));
+                use rsa::pkcs8::der::Encode as _;
+                let certificate = x509_cert::Certificate::from_der(&der).map_err(bad_key)?;
+                let spki = certificate
+                    .tbs_certificate
+                    .subject_public_key_info
+                    .to_der()
+                    .map_err(bad_key)?;
+                Self::from_spki(&spki)?
             }
             _ => return Err(unsupported()),
         };
