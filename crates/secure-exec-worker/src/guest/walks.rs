@@ -3,17 +3,21 @@
 //!
 //! Before a CommonJS module runs, node.js sends the literal requires of its source to the
 //! host, then those of the files that come back, a level at a time: a package costs as many
-//! round trips as its require graph is deep (semver: four). The requests a walk makes are
-//! fixed by the sources it meets and how the world resolves them, so the worker remembers
-//! them, keyed by the walk's root (its source's digest and path) and by the world the session
-//! runs in (a token the host gives each runtime's `SystemDriver`): the next walk from the same
-//! root in the same world sends every remembered request in its first round trip, and then
-//! walks as before, taking answers that are already on their way.
+//! round trips as its require graph is deep (zod: four). The requests a walk makes are fixed
+//! by the sources it meets and how the world resolves them, so the worker remembers them,
+//! keyed by the walk's root (its source's digest and path) and by the world the session runs
+//! in (a number the host gives each `SystemDriver` and its clones): the next walk from the
+//! same root in the same world sends the remembered requests without waiting for the levels,
+//! as many at a time as stay under the session's limit of calls in flight, and then walks as
+//! before, taking answers that are already on their way.
 //!
 //! A remembered request is only ever a hint: the host answers it under the session's own
 //! world, as it answers any request, and an answer the walk does not meet is dropped unread.
 //! Hints pass from one session to another only within one world, so one tenant's modules
-//! never decide what another tenant's sessions ask for.
+//! never decide what another tenant's sessions ask for. (Each session of a world has its own
+//! in-memory `/`: a hint learned from files one session wrote there reaches another session
+//! only if that one has the same root text at the same path, and then costs it at most a
+//! bounded number of requests its own world answers.)
 
 use std::sync::Arc;
 
