@@ -19,7 +19,9 @@
   const ObjectPrototypeToString = Object.prototype.toString;
   const ReflectApply = Reflect.apply;
   const ArrayIsArray = Array.isArray;
-  const ArrayBufferIsView = ArrayBuffer.isView;
+  const ArrayPrototypeFilter = Array.prototype.filter;
+  const StringPrototypeToUpperCase = String.prototype.toUpperCase;
+    const ArrayBufferIsView = ArrayBuffer.isView;
   const ArrayBufferCtor = ArrayBuffer;
   const Uint8ArrayCtor = Uint8Array;
   const DataViewCtor = DataView;
@@ -740,9 +742,10 @@
   }
 
   // ---------------------------------------------------------------- SubtleCrypto
-  // Symmetric Web Crypto over the natives node:crypto uses too: HMAC, AES-GCM, AES-CBC,
-  // AES-CTR, PBKDF2 and HKDF, keys as raw bytes or JWK. Asymmetric algorithms are refused
-  // with NotSupportedError.
+  // Web Crypto over the natives node:crypto uses too: HMAC, AES-GCM, AES-CBC, AES-CTR, PBKDF2
+  // and HKDF (keys as raw bytes or JWK), and the signature algorithms RSASSA-PKCS1-v1_5,
+  // RSA-PSS, ECDSA (P-256, P-384) and Ed25519 (keys as SPKI, PKCS #8, JWK or raw public
+  // bytes). RSA-OAEP, ECDH, X25519 and the rest are refused with NotSupportedError.
   const keySlots = new WeakMapCtor();
   class CryptoKey {
     constructor() { throw new TypeErrorCtor('Illegal constructor'); }
@@ -757,9 +760,14 @@
     if (found === undefined) throw new TypeErrorCtor('Illegal invocation');
     return found;
   }
-  const ALGORITHMS = ['HMAC', 'AES-GCM', 'AES-CBC', 'AES-CTR', 'PBKDF2', 'HKDF'];
-  const ASYMMETRIC = ['RSASSA-PKCS1-V1_5', 'RSA-PSS', 'RSA-OAEP', 'ECDSA', 'ECDH', 'ED25519', 'X25519',
-    'ED448', 'X448', 'AES-KW'];
+  const ALGORITHMS = ['HMAC', 'AES-GCM', 'AES-CBC', 'AES-CTR', 'PBKDF2', 'HKDF',
+    'RSASSA-PKCS1-V1_5', 'RSA-PSS', 'ECDSA', 'ED25519'];
+  const UNSUPPORTED = ['RSA-OAEP', 'ECDH', 'X25519', 'ED448', 'X448', 'AES-KW'];
+  // Signature algorithms over the natives node:crypto's keys use (keys.rs), by their names as
+  // Web Crypto spells them.
+  const SIGNATURES = { 'RSASSA-PKCS1-V1_5': 'RSASSA-PKCS1-v1_5', 'RSA-PSS': 'RSA-PSS', ECDSA: 'ECDSA',
+    ED25519: 'Ed25519' };
+  const CURVES = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' };
   const USAGES = { HMAC: ['sign', 'verify'], 'AES-GCM': ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
     'AES-CBC': ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'], 'AES-CTR': ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
     PBKDF2: ['deriveBits', 'deriveKey'], HKDF: ['deriveBits', 'deriveKey'] };
@@ -772,8 +780,8 @@
     if (typeof name !== 'string') throw new TypeErrorCtor('Algorithm: name is missing');
     const upper = StringCtor(name).toUpperCase();
     if (call(ArrayPrototypeIndexOf, ALGORITHMS, upper) !== -1) return upper;
-    if (call(ArrayPrototypeIndexOf, ASYMMETRIC, upper) !== -1) {
-      throw notSupported(name + ' is not supported in secure-exec: Web Crypto here is symmetric only');
+    if (call(ArrayPrototypeIndexOf, UNSUPPORTED, upper) !== -1) {
+      throw notSupported(name + ' is not supported in secure-exec');
     }
     throw notSupported('Unrecognized algorithm name');
   }
@@ -841,8 +849,185 @@
     for (let i = 0; i < plain.length; i++) out[i] = call(StringPrototypeCharCodeAt, plain, i);
     return out;
   }
+  // ---- asymmetric keys: canonical DER (PKCS #8 or SPKI) in the key's slot.
+  function checkPairUsages(name, usages, allowed) {
+    if (!ArrayIsArray(usages)) throw new TypeErrorCtor('keyUsages must be an array');
+    for (const usage of usages) {
+      if (call(ArrayPrototypeIndexOf, allowed, usage) === -1) {
+        throw new DOMException('Unsupported key usage for a ' + SIGNATURES[name] + ' key', 'SyntaxError');
+      }
+    }
+  }
+  // The algorithm of an asymmetric key, checked against what `der` holds.
+  function pairAlgorithm(name, params, der, isPrivate) {
+    const described = native.keyDescribe(der, isPrivate);
+    const expected = name === 'ECDSA' ? 'ec' : name === 'ED25519' ? 'ed25519' : 'rsa';
+    if (described[0] !== expected) throw new DOMException('Invalid key type', 'DataError');
+    if (expected === 'rsa') {
+      return { name: SIGNATURES[name], modulusLength: described[1],
+        publicExponent: call(TypedArrayPrototypeSlice, described[2]), hash: { name: hashName(params.hash) } };
+    }
+    if (expected === 'ec') {
+      if (CURVES[params.namedCurve] !== described[1]) throw new DOMException('Named curve mismatch', 'DataError');
+      return { name: SIGNATURES[name], namedCurve: params.namedCurve };
+    }
+    return { name: SIGNATURES[name] };
+  }
+  function makePairKey(algorithm, der, isPrivate, extractable, usages) {
+    const key = { __proto__: CryptoKey.prototype };
+    call(WeakMapSet, keySlots, key, { type: isPrivate ? 'private' : 'public', extractable: !!extractable,
+      algorithm, usages: ObjectFreeze([...usages]), der, isPrivate });
+    return key;
+  }
+  function importPairKey(name, format, keyData, algorithm, extractable, usages) {
+    let der;
+    let isPrivate;
+    if (format === 'spki' || format === 'pkcs8') {
+      isPrivate = format === 'pkcs8';
+      try {
+        der = native.keyRead(copyOf(keyData, 'keyData'), 'der', format, isPrivate);
+      } catch {
+        throw new DOMException('Invalid keyData', 'DataError');
+      }
+    } else if (format === 'jwk' || format === 'raw') {
+      const parts = {};
+      let kty;
+      let crv;
+      if (format === 'jwk') {
+        if (keyData === null || typeof keyData !== 'object') throw new DOMException('Invalid keyData', 'DataError');
+        for (const member of ['n', 'e', 'd', 'p', 'q', 'x', 'y']) {
+          if (typeof keyData[member] === 'string') parts[member] = fromBase64url(keyData[member]);
+        }
+        kty = StringCtor(keyData.kty);
+        crv = StringCtor(keyData.crv);
+        isPrivate = keyData.d !== undefined;
+      } else {
+        // Raw public keys: an uncompressed EC point, or Ed25519's 32 bytes.
+        const bytes = copyOf(keyData, 'keyData');
+        isPrivate = false;
+        if (name === 'ECDSA') {
+          const half = (bytes.byteLength - 1) / 2;
+          if (bytes[0] !== 4 || half !== (algorithm.namedCurve === 'P-384' ? 48 : 32)) {
+            throw new DOMException('Invalid keyData', 'DataError');
+          }
+          parts.x = bytes.subarray(1, 1 + half);
+          parts.y = bytes.subarray(1 + half);
+          kty = 'EC';
+          crv = algorithm.namedCurve;
+        } else if (name === 'ED25519') {
+          parts.x = bytes;
+          kty = 'OKP';
+          crv = 'Ed25519';
+        } else {
+          throw notSupported('Unable to import ' + SIGNATURES[name] + ' key with format raw');
+        }
+      }
+      try {
+        der = native.keyFromJwk(kty, crv, parts, isPrivate);
+      } catch {
+        throw new DOMException('Invalid keyData', 'DataError');
+      }
+    } else {
+      throw notSupported('Unable to import ' + SIGNATURES[name] + ' key with format ' + format);
+    }
+    checkPairUsages(name, usages, isPrivate ? ['sign'] : ['verify']);
+    return makePairKey(pairAlgorithm(name, algorithm, der, isPrivate), der, isPrivate, extractable, usages);
+  }
+  const JWS_HASH = { 'SHA-1': '1', 'SHA-256': '256', 'SHA-384': '384', 'SHA-512': '512' };
+  function exportPairKey(format, slot) {
+    const name = call(StringPrototypeToUpperCase, slot.algorithm.name);
+    if (format === 'spki' || format === 'pkcs8') {
+      if ((format === 'pkcs8') !== slot.isPrivate) {
+        throw new DOMException('Unable to export a ' + slot.type + ' key as ' + format, 'InvalidAccessError');
+      }
+      return call(TypedArrayPrototypeSlice, native.keyWrite(slot.der, slot.isPrivate, format, false)).buffer;
+    }
+    const parts = native.keyJwk(slot.der, slot.isPrivate);
+    const members = {};
+    for (let i = 0; i < parts.length; i += 2) members[parts[i]] = parts[i + 1];
+    if (format === 'raw') {
+      if (slot.isPrivate || name === 'RSASSA-PKCS1-V1_5' || name === 'RSA-PSS') {
+        throw new DOMException('Unable to export a ' + slot.type + ' key as raw', 'InvalidAccessError');
+      }
+      if (name === 'ED25519') return call(TypedArrayPrototypeSlice, members.x).buffer;
+      const point = new Uint8ArrayCtor(1 + members.x.byteLength + members.y.byteLength);
+      point[0] = 4;
+      call(TypedArraySet, point, members.x, 1);
+      call(TypedArraySet, point, members.y, 1 + members.x.byteLength);
+      return point.buffer;
+    }
+    if (format !== 'jwk') throw notSupported('Unable to export a key as ' + format);
+    // Members in the order Node writes them.
+    const jwk = { key_ops: [...slot.usages], ext: true };
+    const add = (names) => {
+      for (const member of names) if (members[member] !== undefined) jwk[member] = base64url(members[member]);
+    };
+    if (name === 'ECDSA') {
+      jwk.kty = 'EC';
+      add(['x', 'y']);
+      jwk.crv = slot.algorithm.namedCurve;
+      add(['d']);
+    } else if (name === 'ED25519') {
+      jwk.crv = 'Ed25519';
+      add(['d', 'x']);
+      jwk.kty = 'OKP';
+      jwk.alg = 'Ed25519';
+    } else {
+      jwk.kty = 'RSA';
+      add(['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi']);
+      jwk.alg = (name === 'RSA-PSS' ? 'PS' : 'RS') + JWS_HASH[slot.algorithm.hash.name];
+    }
+    return jwk;
+  }
+  function generatePair(name, algorithm, extractable, usages) {
+    checkPairUsages(name, usages, ['sign', 'verify']);
+    let der;
+    if (name === 'ECDSA') {
+      if (CURVES[algorithm.namedCurve] === undefined) throw notSupported('Unrecognized namedCurve');
+      der = native.keyGenerate('ec', 0, 0, algorithm.namedCurve);
+    } else if (name === 'ED25519') {
+      der = native.keyGenerate('ed25519', 0, 0, '');
+    } else {
+      const exponentBytes = toUint8(algorithm.publicExponent, 'publicExponent');
+      let exponent = 0;
+      for (let i = 0; i < exponentBytes.byteLength; i++) exponent = exponent * 256 + exponentBytes[i];
+      try {
+        der = native.keyGenerate('rsa', algorithm.modulusLength, exponent, '');
+      } catch (err) {
+        throw new DOMException(err.message, 'OperationError');
+      }
+    }
+    const keep = (allowed) => call(ArrayPrototypeFilter, usages, (usage) => call(ArrayPrototypeIndexOf, allowed, usage) !== -1);
+    const privateUsages = keep(['sign']);
+    if (privateUsages.length === 0) throw new DOMException('Usages cannot be empty when creating a key.', 'SyntaxError');
+    return {
+      publicKey: makePairKey(pairAlgorithm(name, algorithm, der[1], false), der[1], false, true, keep(['verify'])),
+      privateKey: makePairKey(pairAlgorithm(name, algorithm, der[0], true), der[0], true, extractable, privateUsages),
+    };
+  }
+  // What `keySign` / `keyVerify` are told for a Web Crypto signature algorithm: digest, RSA
+  // padding, PSS salt, and ECDSA's raw r || s.
+  function signatureScheme(name, algorithm, slot) {
+    if (name === 'ED25519') return ['', 1, -2, 'der'];
+    if (name === 'ECDSA') return [nativeHash(hashName(algorithm.hash)), 1, -2, 'ieee-p1363'];
+    const hash = nativeHash(slot.algorithm.hash.name);
+    if (name === 'RSA-PSS') {
+      if (typeof algorithm.saltLength !== 'number') throw new TypeErrorCtor('algorithm.saltLength must be a number');
+      return [hash, 6, algorithm.saltLength, 'der'];
+    }
+    return [hash, 1, -2, 'der'];
+  }
+  function pairSlot(key, name, usage) {
+    const slot = slots(key);
+    if (call(StringPrototypeToUpperCase, slot.algorithm.name) !== name || call(ArrayPrototypeIndexOf, slot.usages, usage) === -1) {
+      throw new DOMException('Unable to use this key to ' + usage, 'InvalidAccessError');
+    }
+    return slot;
+  }
+
   function importKey(format, keyData, algorithm, extractable, usages) {
     const name = algorithmName(algorithm);
+    if (SIGNATURES[name] !== undefined) return importPairKey(name, format, keyData, algorithm, extractable, usages);
     checkUsages(name, usages, true);
     let bytes;
     if (format === 'raw') {
@@ -862,7 +1047,9 @@
   }
   function exportKey(format, key) {
     const slot = slots(key);
-    if (!slot.extractable) throw new DOMException('key is not extractable', 'InvalidAccessError');
+    // Node 20 names this one InvalidAccessException.
+    if (!slot.extractable) throw new DOMException('key is not extractable', 'InvalidAccessException');
+    if (slot.der !== undefined) return exportPairKey(format, slot);
     if (format === 'raw') return call(TypedArrayPrototypeSlice, slot.bytes).buffer;
     if (format !== 'jwk') throw notSupported('Unable to export a raw secret key as ' + format);
     const name = slot.algorithm.name;
@@ -873,6 +1060,7 @@
   }
   function generateKey(algorithm, extractable, usages) {
     const name = algorithmName(algorithm);
+    if (SIGNATURES[name] !== undefined) return generatePair(name, algorithm, extractable, usages);
     if (name === 'PBKDF2' || name === 'HKDF') throw notSupported('Unable to generate a ' + name + ' key');
     checkUsages(name, usages, false);
     let length = algorithm.length;
@@ -900,12 +1088,24 @@
   }
   function sign(algorithm, key, data) {
     const name = algorithmName(algorithm);
+    if (SIGNATURES[name] !== undefined) {
+      const slot = pairSlot(key, name, 'sign');
+      const [hash, padding, salt, encoding] = signatureScheme(name, algorithm, slot);
+      const signature = native.keySign(slot.der, true, toUint8(data, 'data'), hash, padding, salt, encoding);
+      return call(TypedArrayPrototypeSlice, signature).buffer;
+    }
     if (name !== 'HMAC') throw notSupported('Unable to sign with ' + name);
     const slot = usable(key, name, 'sign');
     return hmac(slot.algorithm.hash.name, slot.bytes, toUint8(data, 'data')).buffer;
   }
   function verify(algorithm, key, signature, data) {
     const name = algorithmName(algorithm);
+    if (SIGNATURES[name] !== undefined) {
+      const slot = pairSlot(key, name, 'verify');
+      const [hash, padding, salt, encoding] = signatureScheme(name, algorithm, slot);
+      return native.keyVerify(slot.der, false, toUint8(data, 'data'), toUint8(signature, 'signature'),
+        hash, padding, salt, encoding);
+    }
     if (name !== 'HMAC') throw notSupported('Unable to verify with ' + name);
     const slot = usable(key, name, 'verify');
     const expected = hmac(slot.algorithm.hash.name, slot.bytes, toUint8(data, 'data'));
