@@ -503,6 +503,35 @@ fn pss_salt(scheme: &Scheme, n: &BigUint, hash_len: usize) -> Result<usize, Fail
     }
 }
 
+/// ECDSA over a prehashed digest with one of the curve crates (`p256`, `p384`): a signature
+/// as DER or, for IEEE P1363, as r followed by s.
+macro_rules! ecdsa_sign {
+    ($curve:ident, $key:expr, $digest:expr, $p1363:expr) => {{
+        let signature: $curve::ecdsa::Signature =
+            $curve::ecdsa::SigningKey::from($key).sign_prehash(&$digest).map_err(sign_failed)?;
+        Ok(if $p1363 {
+            signature.to_bytes().to_vec()
+        } else {
+            signature.to_der().as_bytes().to_vec()
+        })
+    }};
+}
+
+/// Whether `$signature` (DER or IEEE P1363) verifies `$digest` under the public key.
+macro_rules! ecdsa_verify {
+    ($curve:ident, $key:expr, $digest:expr, $signature:expr, $p1363:expr) => {{
+        let digest = $digest;
+        let signature = if $p1363 {
+            $curve::ecdsa::Signature::from_slice($signature)
+        } else {
+            $curve::ecdsa::Signature::from_der($signature)
+        };
+        signature.is_ok_and(|signature| {
+            $curve::ecdsa::VerifyingKey::from($key).verify_prehash(&digest, &signature).is_ok()
+        })
+    }};
+}
+
 fn sign_failed<E>(_: E) -> Failure {
     fail("ERR_OSSL_SIGN_FAILED", "signing failed")
 }
@@ -520,26 +549,8 @@ fn sign(key: &Key, scheme: &Scheme, data: &[u8]) -> Result<Vec<u8>, Failure> {
                 key.sign(hash.pkcs1v15(), &digest).map_err(sign_failed)
             }
         }
-        Key::P256Private(key) => {
-            let digest = hash()?.digest(data);
-            let signature: p256::ecdsa::Signature =
-                p256::ecdsa::SigningKey::from(key).sign_prehash(&digest).map_err(sign_failed)?;
-            Ok(if scheme.p1363 {
-                signature.to_bytes().to_vec()
-            } else {
-                signature.to_der().as_bytes().to_vec()
-            })
-        }
-        Key::P384Private(key) => {
-            let digest = hash()?.digest(data);
-            let signature: p384::ecdsa::Signature =
-                p384::ecdsa::SigningKey::from(key).sign_prehash(&digest).map_err(sign_failed)?;
-            Ok(if scheme.p1363 {
-                signature.to_bytes().to_vec()
-            } else {
-                signature.to_der().as_bytes().to_vec()
-            })
-        }
+        Key::P256Private(key) => ecdsa_sign!(p256, key, hash()?.digest(data), scheme.p1363),
+        Key::P384Private(key) => ecdsa_sign!(p384, key, hash()?.digest(data), scheme.p1363),
         Key::Ed25519Private(key) => {
             if scheme.hash.is_some() {
                 return Err(fail(
@@ -576,24 +587,10 @@ fn verify(key: &Key, scheme: &Scheme, data: &[u8], signature: &[u8]) -> Result<b
             Ok(key.verify(hash.pss(salt), &digest, signature).is_ok())
         }
         Key::P256Public(key) => {
-            let digest = hash()?.digest(data);
-            let signature = if scheme.p1363 {
-                p256::ecdsa::Signature::from_slice(signature)
-            } else {
-                p256::ecdsa::Signature::from_der(signature)
-            };
-            let Ok(signature) = signature else { return Ok(false) };
-            Ok(p256::ecdsa::VerifyingKey::from(key).verify_prehash(&digest, &signature).is_ok())
+            Ok(ecdsa_verify!(p256, key, hash()?.digest(data), signature, scheme.p1363))
         }
         Key::P384Public(key) => {
-            let digest = hash()?.digest(data);
-            let signature = if scheme.p1363 {
-                p384::ecdsa::Signature::from_slice(signature)
-            } else {
-                p384::ecdsa::Signature::from_der(signature)
-            };
-            let Ok(signature) = signature else { return Ok(false) };
-            Ok(p384::ecdsa::VerifyingKey::from(key).verify_prehash(&digest, &signature).is_ok())
+            Ok(ecdsa_verify!(p384, key, hash()?.digest(data), signature, scheme.p1363))
         }
         Key::Ed25519Public(key) => {
             let Ok(signature) = ed25519_dalek::Signature::from_slice(signature) else {
