@@ -318,7 +318,7 @@ fn send_call(
     }
 }
 
-fn throw_coded(scope: &mut v8::PinScope<'_, '_>, code: &str, message: &str) {
+pub(super) fn throw_coded(scope: &mut v8::PinScope<'_, '_>, code: &str, message: &str) {
     let (Ok(text), Ok(key), Ok(value)) =
         (new_string(scope, message), new_string(scope, "code"), new_string(scope, code))
     else {

@@ -26,7 +26,7 @@ use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
 use sha2::Digest as _;
 
-use super::web::{owned_bytes, throw_type_error};
+use super::web::{owned_bytes, stop_check, throw_type_error};
 use super::{new_string, set_function};
 
 const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -756,16 +756,7 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
 }
 
 fn throw(scope: &mut v8::PinScope<'_, '_>, failure: Failure) {
-    let Ok(message) = new_string(scope, &failure.message) else { return };
-    let error = v8::Exception::error(scope, message);
-    if let (Ok(object), Ok(key), Ok(code)) = (
-        v8::Local::<v8::Object>::try_from(error),
-        new_string(scope, "code"),
-        new_string(scope, failure.code),
-    ) {
-        object.set(scope, key.into(), code.into());
-    }
-    scope.throw_exception(error);
+    super::host::throw_coded(scope, failure.code, &failure.message);
 }
 
 /// Returns `bytes` to the guest as a Uint8Array, or throws the failure.
@@ -791,18 +782,20 @@ fn bytes_value<'s>(scope: &mut v8::PinScope<'s, '_>, bytes: &[u8]) -> v8::Local<
         .map_or_else(|| v8::undefined(scope).into(), Into::into)
 }
 
-/// The key in `args[at]` (canonical DER) and `args[at + 1]` (whether private).
+/// The key in `args[at]` (canonical DER) and `args[at + 1]` (whether private); `None` with
+/// an exception thrown if it does not parse.
 fn key_arg(
     scope: &mut v8::PinScope<'_, '_>,
     args: &v8::FunctionCallbackArguments<'_>,
     at: i32,
-) -> Option<Result<Key, Failure>> {
+) -> Option<Key> {
     let der = owned_bytes(scope, args.get(at))?;
-    Some(if args.get(at + 1).boolean_value(scope) {
+    let key = if args.get(at + 1).boolean_value(scope) {
         Key::from_pkcs8(&der)
     } else {
         Key::from_spki(&der)
-    })
+    };
+    key.map_err(|failure| throw(scope, failure)).ok()
 }
 
 /// `keyRead(bytes, format, kind, private)`: the canonical DER of a key in Node's formats.
@@ -831,7 +824,7 @@ fn key_write(
     let Some(key) = key_arg(scope, &args, 0) else { return };
     let kind = text(scope, args.get(2));
     let as_pem = args.get(3).boolean_value(scope);
-    let written = key.and_then(|key| key.write(&kind));
+    let written = key.write(&kind);
     match written {
         Ok((der, label)) if as_pem => match pem::encode_string(label, LineEnding::LF, &der) {
             Ok(text) => {
@@ -853,10 +846,6 @@ fn key_describe(
     mut rv: v8::ReturnValue<'_>,
 ) {
     let Some(key) = key_arg(scope, &args, 0) else { return };
-    let key = match key {
-        Ok(key) => key,
-        Err(failure) => return throw(scope, failure),
-    };
     let (kind, details) = key.describe();
     let Ok(kind) = new_string(scope, kind) else { return };
     let mut items: Vec<v8::Local<'_, v8::Value>> = vec![kind.into()];
@@ -881,10 +870,6 @@ fn key_jwk(
     mut rv: v8::ReturnValue<'_>,
 ) {
     let Some(key) = key_arg(scope, &args, 0) else { return };
-    let key = match key {
-        Ok(key) => key,
-        Err(failure) => return throw(scope, failure),
-    };
     let mut items: Vec<v8::Local<'_, v8::Value>> = Vec::new();
     for (name, bytes) in key.jwk_parts() {
         let Ok(name) = new_string(scope, name) else { return };
@@ -959,8 +944,7 @@ fn key_sign(
 ) {
     let Some(key) = key_arg(scope, &args, 0) else { return };
     let Some(data) = owned_bytes(scope, args.get(2)) else { return };
-    let signed = scheme_arg(scope, &args, 3)
-        .and_then(|scheme| key.and_then(|key| sign(&key, &scheme, &data)));
+    let signed = scheme_arg(scope, &args, 3).and_then(|scheme| sign(&key, &scheme, &data));
     answer(scope, &mut rv, signed);
 }
 
@@ -973,8 +957,8 @@ fn key_verify(
     let Some(key) = key_arg(scope, &args, 0) else { return };
     let Some(data) = owned_bytes(scope, args.get(2)) else { return };
     let Some(signature) = owned_bytes(scope, args.get(3)) else { return };
-    let verified = scheme_arg(scope, &args, 4)
-        .and_then(|scheme| key.and_then(|key| verify(&key, &scheme, &data, &signature)));
+    let verified =
+        scheme_arg(scope, &args, 4).and_then(|scheme| verify(&key, &scheme, &data, &signature));
     match verified {
         Ok(ok) => rv.set_bool(ok),
         Err(failure) => throw(scope, failure),
@@ -992,8 +976,7 @@ fn key_generate(
     let exponent =
         args.get(2).integer_value(scope).and_then(|e| u64::try_from(e).ok()).unwrap_or(65537);
     let curve = text(scope, args.get(3));
-    let control = std::sync::Arc::clone(&super::state(scope).control);
-    let stopped = move || control.stopped().is_some();
+    let stopped = stop_check(scope);
     let pair = generate(&kind, bits, exponent, &curve, &stopped).and_then(|key| {
         let private = key.canonical()?;
         let public = key.public().canonical()?;
