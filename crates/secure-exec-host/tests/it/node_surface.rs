@@ -62,9 +62,10 @@ async fn key_derivation_stops_at_the_cpu_limit_and_missing_crypto_is_not_support
     let r = rt
         .exec(
             "const c = require('crypto');
-             for (const name of ['publicEncrypt', 'createECDH']) {
+             for (const name of ['createDiffieHellman', 'X509Certificate']) {
                try { c[name](); } catch (e) { console.log(name, e.code, e.message); }
              }
+             try { c.createECDH('secp521r1'); } catch (e) { console.log(e.code, e.message); }
              try { c.generateKeyPairSync('dsa', { modulusLength: 1024 }); } catch (e) { console.log(e.code, e.message); }
              try { c.createCipheriv('des-ede3-cbc', Buffer.alloc(24), Buffer.alloc(8)); }
              catch (e) { console.log(e.code); }",
@@ -73,8 +74,9 @@ async fn key_derivation_stops_at_the_cpu_limit_and_missing_crypto_is_not_support
         .unwrap();
     assert_eq!(
         r.stdout,
-        "publicEncrypt ERR_NOT_SUPPORTED crypto.publicEncrypt() is not supported in secure-exec\n\
-         createECDH ERR_NOT_SUPPORTED crypto.createECDH() is not supported in secure-exec\n\
+        "createDiffieHellman ERR_NOT_SUPPORTED crypto.createDiffieHellman() is not supported in secure-exec\n\
+         X509Certificate ERR_NOT_SUPPORTED crypto.X509Certificate() is not supported in secure-exec\n\
+         ERR_NOT_SUPPORTED The curve secp521r1 is not supported in secure-exec\n\
          ERR_NOT_SUPPORTED Generating dsa key pairs is not supported in secure-exec\n\
          ERR_CRYPTO_UNKNOWN_CIPHER\n",
         "{r:?}"
@@ -119,6 +121,277 @@ for (const name of ['ec', 'rsa']) {
   console.log(c.verify('sha256', Buffer.from('m'), cert, sig), c.verify('sha256', Buffer.from('n'), cert, sig));
   try { c.createPrivateKey(cert); } catch (e) { console.log(e.code, e.message); }
 }
+"#;
+
+/// RSA encryption (`publicEncrypt` and its siblings, in every padding), ECDH on raw keys
+/// (`createECDH` on P-256, P-384 and secp256k1, every point form), `diffieHellman` over EC
+/// KeyObjects and secret-key generation, with fixed keys so that points and secrets are
+/// compared byte for byte, and Node's errors; compared with Node.
+#[tokio::test]
+async fn rsa_encryption_and_key_agreement_as_in_node() {
+    let v8 = support::spawn().await;
+    let files = [("main.js", KEY_EXCHANGE), ("rsa.key", include_str!("../fixtures/certs/rsa.key"))];
+    oracle::same_as_node(&v8, &files, "main.js").await;
+}
+
+/// Web Crypto's RSA-OAEP and ECDH: keys imported in every format and generated, OAEP
+/// ciphertexts that node:crypto decrypts and back, ECDH bits from fixed keys, and Node's
+/// refusals; compared with Node.
+#[tokio::test]
+async fn web_crypto_encryption_and_key_agreement_as_in_node() {
+    let v8 = support::spawn().await;
+    let files =
+        [("main.js", WEB_KEY_EXCHANGE), ("rsa.key", include_str!("../fixtures/certs/rsa.key"))];
+    oracle::same_as_node(&v8, &files, "main.js").await;
+}
+
+/// Ciphertexts cross between Node (OpenSSL) and the guest: what one encrypts to the fixture
+/// key, the other decrypts, in OAEP with a label and in privateEncrypt's PKCS #1 v1.5.
+#[tokio::test]
+async fn rsa_ciphertexts_cross_between_node_and_the_guest() {
+    let key = include_str!("../fixtures/certs/rsa.key");
+    let key_json = format!("{key:?}");
+    let made = std::process::Command::new("node")
+        .args(["-e", &format!("const pem = {key_json};\n{NODE_ENCRYPTS}")])
+        .output()
+        .expect("`node` is needed as the oracle for these tests (it is on CI)");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let from_node = String::from_utf8(made.stdout).unwrap();
+    let (rt, v8) = support::runtime().await;
+    let code = format!("const pem = {key_json};\nconst fromNode = {from_node};\n{GUEST_DECRYPTS}");
+    let r = rt.exec(&code).await.unwrap();
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    let (head, ours) = r.stdout.split_once("\n").unwrap();
+    assert_eq!(head, "from node from node signed by node", "{}", r.stdout);
+    let back = std::process::Command::new("node")
+        .args(["-e", &format!("const pem = {key_json};\nconst ours = {ours};\n{NODE_DECRYPTS}")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&back.stdout),
+        "from the guest from the guest signed in the guest\n",
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
+    );
+    v8.dispose().await;
+}
+
+const NODE_ENCRYPTS: &str = r#"
+const c = require('crypto');
+process.stdout.write(JSON.stringify({
+  oaep: c.publicEncrypt({ key: pem, oaepHash: 'sha256', oaepLabel: Buffer.from('label') }, Buffer.from('from node')).toString('base64'),
+  pkcs1: c.publicEncrypt({ key: pem, padding: c.constants.RSA_PKCS1_PADDING }, Buffer.from('from node')).toString('base64'),
+  signed: c.privateEncrypt(pem, Buffer.from('signed by node')).toString('base64'),
+}));
+"#;
+
+const GUEST_DECRYPTS: &str = r#"
+const c = require('crypto');
+const b = (text) => Buffer.from(text, 'base64');
+// Node 20 refuses PKCS #1 v1.5 private decryption; with no padding the block is unpadded here.
+const raw = c.privateDecrypt({ key: pem, padding: c.constants.RSA_NO_PADDING }, b(fromNode.pkcs1));
+console.log([
+  c.privateDecrypt({ key: pem, oaepHash: 'sha256', oaepLabel: Buffer.from('label') }, b(fromNode.oaep)).toString(),
+  raw.subarray(raw.indexOf(0, 2) + 1).toString(),
+  c.publicDecrypt(pem, b(fromNode.signed)).toString(),
+].join(' '));
+console.log(JSON.stringify({
+  oaep: c.publicEncrypt({ key: pem, oaepHash: 'sha512', oaepLabel: Buffer.from('other') }, Buffer.from('from the guest')).toString('base64'),
+  pkcs1: c.publicEncrypt({ key: pem, padding: c.constants.RSA_PKCS1_PADDING }, Buffer.from('from the guest')).toString('base64'),
+  signed: c.privateEncrypt(pem, Buffer.from('signed in the guest')).toString('base64'),
+}));
+"#;
+
+const NODE_DECRYPTS: &str = r#"
+const c = require('crypto');
+const b = (text) => Buffer.from(text, 'base64');
+const raw = c.privateDecrypt({ key: pem, padding: c.constants.RSA_NO_PADDING }, b(ours.pkcs1));
+console.log([
+  c.privateDecrypt({ key: pem, oaepHash: 'sha512', oaepLabel: Buffer.from('other') }, b(ours.oaep)).toString(),
+  raw.subarray(raw.indexOf(0, 2) + 1).toString(),
+  c.publicDecrypt(pem, b(ours.signed)).toString(),
+].join(' '));
+"#;
+
+const KEY_EXCHANGE: &str = r#"
+const c = require('crypto'); const fs = require('fs'); const path = require('path');
+const show = (label, f) => { try { const r = f(); console.log(label, Buffer.isBuffer(r) ? r.toString('hex') : r); } catch (e) { console.log(label, 'threw', e.name, e.code, e.message, e.library, e.reason); } };
+const pem = fs.readFileSync(path.join(__dirname, 'rsa.key'), 'utf8');
+const privateKey = c.createPrivateKey(pem);
+const publicKey = c.createPublicKey(pem);
+const data = Buffer.from('a secret message');
+// RSA: round trips in every padding, deterministic forms compared byte for byte.
+show('oaep', () => c.privateDecrypt(privateKey, c.publicEncrypt(publicKey, data)).toString());
+show('oaep sha256 label', () => c.privateDecrypt({ key: pem, oaepHash: 'sha256', oaepLabel: Buffer.from('label') },
+  c.publicEncrypt({ key: publicKey, oaepHash: 'sha256', oaepLabel: Buffer.from('label') }, data)).toString());
+show('oaep wrong label', () => c.privateDecrypt({ key: pem, oaepHash: 'sha256' },
+  c.publicEncrypt({ key: publicKey, oaepHash: 'sha256', oaepLabel: Buffer.from('label') }, data)));
+show('oaep string data', () => c.privateDecrypt(privateKey, c.publicEncrypt(pem, 'text')).toString());
+show('oaep length', () => c.publicEncrypt(publicKey, data).length);
+show('pkcs1 encrypt', () => c.publicEncrypt({ key: publicKey, padding: c.constants.RSA_PKCS1_PADDING }, data).length);
+show('pkcs1 private decrypt', () => c.privateDecrypt({ key: privateKey, padding: c.constants.RSA_PKCS1_PADDING }, Buffer.alloc(256)));
+show('privateEncrypt', () => c.privateEncrypt(privateKey, data));
+show('publicDecrypt', () => c.publicDecrypt(publicKey, c.privateEncrypt(pem, data)).toString());
+show('publicDecrypt by private', () => c.publicDecrypt(privateKey, c.privateEncrypt(privateKey, data)).toString());
+const block = Buffer.alloc(256, 3);
+show('no padding', () => c.publicEncrypt({ key: publicKey, padding: c.constants.RSA_NO_PADDING }, block));
+show('no padding back', () => c.privateDecrypt({ key: privateKey, padding: c.constants.RSA_NO_PADDING },
+  c.publicEncrypt({ key: publicKey, padding: c.constants.RSA_NO_PADDING }, block)).equals(block));
+show('no padding short', () => c.publicEncrypt({ key: publicKey, padding: 3 }, data));
+show('no padding modulus', () => c.publicEncrypt({ key: publicKey, padding: 3 }, Buffer.alloc(256, 255)));
+show('too long', () => c.publicEncrypt(publicKey, Buffer.alloc(250)));
+show('privateEncrypt too long', () => c.privateEncrypt(privateKey, Buffer.alloc(250)));
+show('garbage', () => c.privateDecrypt(privateKey, Buffer.alloc(256, 7)));
+show('garbage public', () => c.publicDecrypt(publicKey, Buffer.alloc(256, 7)));
+show('bad digest', () => c.publicEncrypt({ key: publicKey, oaepHash: 'nope' }, data));
+show('digest type', () => c.publicEncrypt({ key: publicKey, oaepHash: 5 }, data));
+show('private for private op', () => c.privateDecrypt(publicKey, data));
+const ec = c.createPrivateKey({ key: { kty: 'EC', x: 'CzIdnCLHQzerDcfyjdBOMAg97XteonrWf086LZFYfpU', y: 'b4_1OPEfIDzMlw5E1BgDFKbvDVj0ItSbGtVHhq1Zsx4', crv: 'P-256', d: 'Gt4HoF5HM7nwE4EPGnPxOYjO8HuEVCOHeXl4-whgf74' }, format: 'jwk' });
+show('ec key', () => c.publicEncrypt(ec, data));
+// ECDH with fixed keys: points and secrets are deterministic.
+const jwks = {
+  'P-256': [{ kty: 'EC', x: 'CzIdnCLHQzerDcfyjdBOMAg97XteonrWf086LZFYfpU', y: 'b4_1OPEfIDzMlw5E1BgDFKbvDVj0ItSbGtVHhq1Zsx4', crv: 'P-256', d: 'Gt4HoF5HM7nwE4EPGnPxOYjO8HuEVCOHeXl4-whgf74' },
+    { kty: 'EC', x: 'WeiR4H_uD8gS8LcBQ3oH3oqibook7_ShJ1pbgX0X-D8', y: 'MetuUy3e10wxVofpsKBpc8K5lHk6bIKaZi1leutCQPA', crv: 'P-256', d: '6M_Uh8c86uy6L8XLtSqpsUgk99u7U5F_Tr2IEWpq1To' }],
+  'P-384': [{ kty: 'EC', x: 'RaU4UBdJfYQfsBmZw-jcfnpRxoZhviSA79ERwdaZQXgbz_9lqj62l5qMdelfEUkL', y: 'k7FFSmv87QHiSxbhmD0V4C39NAicGqoHSd5nm2-sQTyhg0TyhcRJowjVrB1VdI74', crv: 'P-384', d: '0hSccKfQBZdgs2cLBc-7IL86lmJp9bOB_rhBEIb6fBiF6DHX5g6VBgkMK8mU_Usq' },
+    { kty: 'EC', x: 'Di5KeTuXx-ZTVY1a4LpIU_6z4OFQ8Ze3cSW_8vPukuIaG1NpYbQb6cenGWeCvAiR', y: 'DbZaCONxQLK1kGKHn2DFaHG6kR2wXp-gCnCHi7pajch4NUtTUpVMg4lbZyQoGLg2', crv: 'P-384', d: 'zWRy7jsKSODp0rKdrLRsX30HMf8WApEy70nRtMeaWCwmpsowkI7ReSaQVcrjImZR' }],
+};
+const scalars = {
+  prime256v1: Buffer.from(jwks['P-256'][0].d, 'base64url'),
+  secp384r1: Buffer.from(jwks['P-384'][0].d, 'base64url'),
+  secp256k1: c.createHash('sha256').update('a fixed secp256k1 key').digest(),
+};
+const peers = {
+  prime256v1: Buffer.from(jwks['P-256'][1].d, 'base64url'),
+  secp384r1: Buffer.from(jwks['P-384'][1].d, 'base64url'),
+  secp256k1: c.createHash('sha256').update('another secp256k1 key').digest(),
+};
+for (const curve of ['prime256v1', 'secp384r1', 'secp256k1']) {
+  const a = c.createECDH(curve).setPrivateKey(scalars[curve]);
+  const b = c.createECDH(curve);
+  b.setPrivateKey(peers[curve].toString('hex'), 'hex');
+  console.log(curve, a.getPublicKey('hex'), a.getPublicKey('base64', 'compressed'), a.getPublicKey(null, 'hybrid').toString('hex'));
+  console.log(' secret', a.computeSecret(b.getPublicKey()).toString('hex'), a.computeSecret(b.getPublicKey('hex', 'compressed'), 'hex', 'base64'),
+    b.computeSecret(a.getPublicKey(null, 'hybrid')).equals(a.computeSecret(b.getPublicKey())));
+  console.log(' private', a.getPrivateKey('hex') === scalars[curve].toString('hex'), a.getPrivateKey().length);
+  console.log(' convert', c.ECDH.convertKey(a.getPublicKey(), curve, null, 'hex', 'compressed'),
+    c.ECDH.convertKey(a.getPublicKey('hex', 'compressed'), curve, 'hex', 'hex', 'uncompressed') === a.getPublicKey('hex'));
+  const g = c.createECDH(curve); const pub = g.generateKeys();
+  const h = c.createECDH(curve); h.generateKeys();
+  console.log(' generated', pub.length, g.generateKeys('hex', 'compressed').length, g.computeSecret(h.getPublicKey()).equals(h.computeSecret(g.getPublicKey())));
+  show(' bad point', () => a.computeSecret(Buffer.alloc(a.getPublicKey().length, 1)));
+  show(' short point', () => a.computeSecret(Buffer.alloc(10, 4)));
+  show(' zero private', () => c.createECDH(curve).setPrivateKey(Buffer.alloc(scalars[curve].length)));
+  show(' big private', () => c.createECDH(curve).setPrivateKey(Buffer.alloc(scalars[curve].length, 255)));
+}
+const fresh = c.createECDH('prime256v1');
+show('nist name', () => c.createECDH('P-256'));
+show('no public', () => fresh.getPublicKey());
+show('no private', () => fresh.getPrivateKey());
+show('bad format', () => c.createECDH('prime256v1').generateKeys('hex', 'sideways'));
+show('bad curve', () => c.createECDH('nonsense'));
+show('curve type', () => c.createECDH(5));
+show('methods', () => Object.getOwnPropertyNames(c.ECDH.prototype).join(' '));
+show('instance', () => c.createECDH('secp256k1') instanceof c.ECDH);
+show('curves', () => ['prime256v1', 'secp256k1', 'secp384r1'].every((name) => c.getCurves().includes(name)));
+// diffieHellman over KeyObjects.
+for (const crv of ['P-256', 'P-384']) {
+  const [one, two] = jwks[crv].map((key) => c.createPrivateKey({ key, format: 'jwk' }));
+  const s1 = c.diffieHellman({ privateKey: one, publicKey: c.createPublicKey(two) });
+  const s2 = c.diffieHellman({ privateKey: two, publicKey: c.createPublicKey(one) });
+  console.log('diffieHellman', crv, s1.toString('hex'), s1.equals(s2));
+}
+const p256 = c.createPrivateKey({ key: jwks['P-256'][0], format: 'jwk' });
+const p384 = c.createPublicKey({ key: jwks['P-384'][0], format: 'jwk' });
+show('dh mismatch', () => c.diffieHellman({ privateKey: p256, publicKey: p384 }));
+show('dh not a key', () => c.diffieHellman({ privateKey: 'x', publicKey: p384 }));
+show('dh public as private', () => c.diffieHellman({ privateKey: p384, publicKey: p384 }));
+show('dh rsa', () => c.diffieHellman({ privateKey, publicKey: p384 }));
+// Secret keys.
+show('hmac key', () => c.generateKeySync('hmac', { length: 72 }).symmetricKeySize);
+show('aes key', () => c.generateKeySync('aes', { length: 192 }).export().length);
+show('aes bad', () => c.generateKeySync('aes', { length: 100 }));
+show('hmac bad', () => c.generateKeySync('hmac', { length: 7 }));
+show('hmac missing', () => c.generateKeySync('hmac', {}));
+show('bad type', () => c.generateKeySync('rsa', { length: 8 }));
+c.generateKey('aes', { length: 128 }, (err, key) => console.log('async', err, key.type, key.symmetricKeySize));
+"#;
+
+const WEB_KEY_EXCHANGE: &str = r#"
+const { subtle } = globalThis.crypto;
+const fs = require('fs'); const path = require('path'); const nodeCrypto = require('crypto');
+const hex = (b) => Buffer.from(b).toString('hex');
+const show = async (label, f) => { try { const r = await f(); console.log(label, r instanceof ArrayBuffer ? hex(r) : r); } catch (e) { console.log(label, 'threw', e.name, e.message); } };
+const jwks = {
+  'P-256': [{ kty: 'EC', x: 'CzIdnCLHQzerDcfyjdBOMAg97XteonrWf086LZFYfpU', y: 'b4_1OPEfIDzMlw5E1BgDFKbvDVj0ItSbGtVHhq1Zsx4', crv: 'P-256', d: 'Gt4HoF5HM7nwE4EPGnPxOYjO8HuEVCOHeXl4-whgf74' },
+    { kty: 'EC', x: 'WeiR4H_uD8gS8LcBQ3oH3oqibook7_ShJ1pbgX0X-D8', y: 'MetuUy3e10wxVofpsKBpc8K5lHk6bIKaZi1leutCQPA', crv: 'P-256', d: '6M_Uh8c86uy6L8XLtSqpsUgk99u7U5F_Tr2IEWpq1To' }],
+  'P-384': [{ kty: 'EC', x: 'RaU4UBdJfYQfsBmZw-jcfnpRxoZhviSA79ERwdaZQXgbz_9lqj62l5qMdelfEUkL', y: 'k7FFSmv87QHiSxbhmD0V4C39NAicGqoHSd5nm2-sQTyhg0TyhcRJowjVrB1VdI74', crv: 'P-384', d: '0hSccKfQBZdgs2cLBc-7IL86lmJp9bOB_rhBEIb6fBiF6DHX5g6VBgkMK8mU_Usq' },
+    { kty: 'EC', x: 'Di5KeTuXx-ZTVY1a4LpIU_6z4OFQ8Ze3cSW_8vPukuIaG1NpYbQb6cenGWeCvAiR', y: 'DbZaCONxQLK1kGKHn2DFaHG6kR2wXp-gCnCHi7pajch4NUtTUpVMg4lbZyQoGLg2', crv: 'P-384', d: 'zWRy7jsKSODp0rKdrLRsX30HMf8WApEy70nRtMeaWCwmpsowkI7ReSaQVcrjImZR' }],
+};
+(async () => {
+  // RSA-OAEP over a fixed key, in each hash; what one side encrypts, node:crypto decrypts.
+  const pem = fs.readFileSync(path.join(__dirname, 'rsa.key'), 'utf8');
+  const pkcs8 = nodeCrypto.createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
+  const spki = nodeCrypto.createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  for (const hash of ['SHA-1', 'SHA-256', 'SHA-512']) {
+    const priv = await subtle.importKey('pkcs8', pkcs8, { name: 'RSA-OAEP', hash }, true, ['decrypt', 'unwrapKey']);
+    const pub = await subtle.importKey('spki', spki, { name: 'RSA-OAEP', hash }, true, ['encrypt']);
+    console.log(hash, priv.algorithm.name, priv.algorithm.hash, priv.algorithm.modulusLength, priv.usages, pub.usages, pub.type);
+    const ct = await subtle.encrypt({ name: 'RSA-OAEP', label: Buffer.from('l') }, pub, Buffer.from('web secret'));
+    console.log(' round trip', Buffer.from(await subtle.decrypt({ name: 'RSA-OAEP', label: Buffer.from('l') }, priv, ct)).toString(), ct.byteLength);
+    console.log(' node decrypts', nodeCrypto.privateDecrypt({ key: pem, oaepHash: hash.replace('-', '').toLowerCase(), oaepLabel: Buffer.from('l') }, Buffer.from(ct)).toString());
+    const fromNode = nodeCrypto.publicEncrypt({ key: pem, oaepHash: hash.replace('-', '').toLowerCase() }, Buffer.from('from node:crypto'));
+    console.log(' decrypts node', Buffer.from(await subtle.decrypt('RSA-OAEP', priv, fromNode)).toString());
+    const jwk = await subtle.exportKey('jwk', pub);
+    console.log(' jwk', Object.keys(jwk).join(' '), jwk.alg, jwk.key_ops, hex(await subtle.exportKey('spki', pub)) === spki.toString('hex'));
+    const back = await subtle.importKey('jwk', await subtle.exportKey('jwk', priv), { name: 'RSA-OAEP', hash }, false, ['decrypt']);
+    console.log(' jwk back', Buffer.from(await subtle.decrypt('RSA-OAEP', back, fromNode)).toString());
+    await show(' wrong label', () => subtle.decrypt('RSA-OAEP', priv, ct));
+    await show(' encrypt with private', () => subtle.encrypt('RSA-OAEP', priv, Buffer.from('x')));
+    await show(' too long', () => subtle.encrypt('RSA-OAEP', pub, Buffer.alloc(250)));
+    await show(' raw', () => subtle.exportKey('raw', pub));
+  }
+  const pairOaep = await subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['unwrapKey', 'encrypt', 'decrypt']);
+  console.log('generated', pairOaep.publicKey.usages, pairOaep.privateKey.usages, pairOaep.privateKey.algorithm.modulusLength);
+  await show('bad usage import', () => subtle.importKey('spki', spki, { name: 'RSA-OAEP', hash: 'SHA-1' }, false, ['decrypt']));
+  await show('bad usage generate', () => subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign']));
+  await show('empty private usages', () => subtle.importKey('pkcs8', pkcs8, { name: 'RSA-OAEP', hash: 'SHA-1' }, false, []));
+  // ECDH with fixed keys: the shared bits are deterministic.
+  for (const namedCurve of ['P-256', 'P-384']) {
+    const [a, b] = jwks[namedCurve];
+    const mine = await subtle.importKey('jwk', a, { name: 'ECDH', namedCurve }, true, ['deriveBits', 'deriveKey']);
+    const theirs = await subtle.importKey('jwk', { kty: b.kty, crv: b.crv, x: b.x, y: b.y }, { name: 'ECDH', namedCurve }, true, []);
+    console.log(namedCurve, mine.algorithm, mine.usages, theirs.type, theirs.usages);
+    console.log(' bits', hex(await subtle.deriveBits({ name: 'ECDH', public: theirs }, mine, null)));
+    console.log(' 128', hex(await subtle.deriveBits({ name: 'ECDH', public: theirs }, mine, 128)), hex(await subtle.deriveBits({ name: 'ECDH', public: theirs }, mine, 12)));
+    const key = await subtle.deriveKey({ name: 'ECDH', public: theirs }, mine, { name: 'HMAC', hash: 'SHA-256', length: 256 }, true, ['sign']);
+    console.log(' derived', key.algorithm, hex(await subtle.exportKey('raw', key)));
+    const raw = await subtle.exportKey('raw', theirs);
+    const viaRaw = await subtle.importKey('raw', raw, { name: 'ECDH', namedCurve }, true, []);
+    console.log(' raw', hex(raw), hex(await subtle.deriveBits({ name: 'ECDH', public: viaRaw }, mine, 64)));
+    console.log(' jwk', Object.keys(await subtle.exportKey('jwk', mine)).join(' '), (await subtle.exportKey('jwk', theirs)).key_ops);
+    const spkiOf = await subtle.exportKey('spki', theirs);
+    const pkcs8Of = await subtle.exportKey('pkcs8', mine);
+    const again = await subtle.deriveBits({ name: 'ECDH', public: await subtle.importKey('spki', spkiOf, { name: 'ECDH', namedCurve }, false, []) },
+      await subtle.importKey('pkcs8', pkcs8Of, { name: 'ECDH', namedCurve }, false, ['deriveBits']), 64);
+    console.log(' spki pkcs8', hex(again));
+    const node = nodeCrypto.diffieHellman({ privateKey: nodeCrypto.createPrivateKey({ key: a, format: 'jwk' }), publicKey: nodeCrypto.createPublicKey({ key: b, format: 'jwk' }) });
+    console.log(' node:crypto agrees', node.toString('hex') === hex(await subtle.deriveBits({ name: 'ECDH', public: theirs }, mine, null)));
+    await show(' too many bits', () => subtle.deriveBits({ name: 'ECDH', public: theirs }, mine, 1024));
+    await show(' public usage', () => subtle.importKey('raw', raw, { name: 'ECDH', namedCurve }, true, ['deriveBits']));
+    await show(' public as base', () => subtle.deriveBits({ name: 'ECDH', public: theirs }, theirs, 128));
+  }
+  const gen = await subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits', 'deriveKey']);
+  const gen2 = await subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
+  console.log('generated', gen.publicKey.usages, gen.privateKey.usages, gen2.privateKey.extractable, gen.publicKey.algorithm);
+  console.log('agree', hex(await subtle.deriveBits({ name: 'ECDH', public: gen.publicKey }, gen2.privateKey, 256)) === hex(await subtle.deriveBits({ name: 'ECDH', public: gen2.publicKey }, gen.privateKey, 256)));
+  const p384 = await subtle.generateKey({ name: 'ECDH', namedCurve: 'P-384' }, true, ['deriveBits']);
+  await show('curve mismatch', () => subtle.deriveBits({ name: 'ECDH', public: p384.publicKey }, gen.privateKey, 128));
+  await show('no public', () => subtle.deriveBits({ name: 'ECDH' }, gen.privateKey, 128));
+  const ecdsa = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
+  await show('ecdsa public', () => subtle.deriveBits({ name: 'ECDH', public: ecdsa.publicKey }, gen.privateKey, 128));
+  await show('empty usages', () => subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, []));
+  await show('bad usage', () => subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['sign']));
+})();
 "#;
 
 /// RSA key generation takes seconds at 4096 bits; a stop reaches it between candidate primes,
@@ -548,13 +821,12 @@ async fn unsupported_web_crypto_is_refused_clearly() {
     let (rt, _v8) = support::runtime().await;
     let r = rt
         .exec(
-            "crypto.subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 2048,
-               publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['encrypt'])
+            "crypto.subtle.generateKey({ name: 'X25519' }, true, ['deriveBits'])
                .catch((e) => console.log(e.name, e.message))",
         )
         .await
         .unwrap();
-    assert_eq!(r.stdout, "NotSupportedError RSA-OAEP is not supported in secure-exec\n", "{r:?}");
+    assert_eq!(r.stdout, "NotSupportedError X25519 is not supported in secure-exec\n", "{r:?}");
 }
 
 const WEB_SIGNATURES: &str = r#"

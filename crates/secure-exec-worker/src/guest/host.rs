@@ -319,13 +319,47 @@ fn send_call(
 }
 
 pub(super) fn throw_coded(scope: &mut v8::PinScope<'_, '_>, code: &str, message: &str) {
+    throw_coded_as(scope, ErrorClass::Error, code, message);
+}
+
+/// The constructor of an error a native throws.
+#[derive(Clone, Copy)]
+pub(super) enum ErrorClass {
+    Error,
+    TypeError,
+    RangeError,
+}
+
+/// Throws an error of `class` with Node's `code` property.
+pub(super) fn throw_coded_as(
+    scope: &mut v8::PinScope<'_, '_>,
+    class: ErrorClass,
+    code: &str,
+    message: &str,
+) {
     let (Ok(text), Ok(key), Ok(value)) =
         (new_string(scope, message), new_string(scope, "code"), new_string(scope, code))
     else {
         return;
     };
-    let error = v8::Exception::error(scope, text);
+    let error = match class {
+        ErrorClass::Error => v8::Exception::error(scope, text),
+        ErrorClass::TypeError => v8::Exception::type_error(scope, text),
+        ErrorClass::RangeError => v8::Exception::range_error(scope, text),
+    };
     if let Ok(object) = v8::Local::<v8::Object>::try_from(error) {
+        // OpenSSL's errors (`error:02000079:rsa routines::oaep decoding error`) carry their
+        // library and reason too, as Node gives them.
+        let mut parts = message.split(':');
+        if let (Some("error"), Some(_), Some(library), Some(""), Some(reason)) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        {
+            for (name, text) in [("library", library), ("reason", reason)] {
+                if let (Ok(name), Ok(text)) = (new_string(scope, name), new_string(scope, text)) {
+                    object.set(scope, name.into(), text.into());
+                }
+            }
+        }
         object.set(scope, key.into(), value.into());
     }
     scope.throw_exception(error);

@@ -23,7 +23,7 @@ use rsa::pkcs8::{
     PrivateKeyInfo, SubjectPublicKeyInfoRef,
 };
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
-use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
+use rsa::{BigUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
 use sha2::Digest as _;
 
 use super::web::{owned_bytes, stop_check, throw_type_error};
@@ -435,6 +435,22 @@ impl Hash {
         }
     }
 
+    /// OAEP with this digest for both the label's hash and MGF1, as Node sets `oaepHash`.
+    fn oaep(self, label: Option<String>) -> Oaep {
+        match (self, label) {
+            (Self::Sha1, None) => Oaep::new::<sha1::Sha1>(),
+            (Self::Sha224, None) => Oaep::new::<sha2::Sha224>(),
+            (Self::Sha256, None) => Oaep::new::<sha2::Sha256>(),
+            (Self::Sha384, None) => Oaep::new::<sha2::Sha384>(),
+            (Self::Sha512, None) => Oaep::new::<sha2::Sha512>(),
+            (Self::Sha1, Some(label)) => Oaep::new_with_label::<sha1::Sha1, _>(label),
+            (Self::Sha224, Some(label)) => Oaep::new_with_label::<sha2::Sha224, _>(label),
+            (Self::Sha256, Some(label)) => Oaep::new_with_label::<sha2::Sha256, _>(label),
+            (Self::Sha384, Some(label)) => Oaep::new_with_label::<sha2::Sha384, _>(label),
+            (Self::Sha512, Some(label)) => Oaep::new_with_label::<sha2::Sha512, _>(label),
+        }
+    }
+
     fn pss(self, salt: usize) -> Pss {
         match self {
             Self::Sha1 => Pss::new_with_salt::<sha1::Sha1>(salt),
@@ -458,7 +474,7 @@ struct Scheme {
 /// `crypto.constants.RSA_PKCS1_PSS_PADDING`.
 const RSA_PKCS1_PSS_PADDING: u32 = 6;
 
-struct KernelRng;
+pub(super) struct KernelRng;
 
 impl rand_core::RngCore for KernelRng {
     fn next_u32(&mut self) -> u32 {
@@ -651,6 +667,145 @@ fn pss_recovered_salt(key: &RsaPublicKey, hash: Hash, signature: &[u8]) -> Optio
     (db[one] == 1).then(|| db.len() - one - 1)
 }
 
+/// `crypto.constants`' RSA paddings that encryption takes.
+const RSA_PKCS1_PADDING: u32 = 1;
+const RSA_NO_PADDING: u32 = 3;
+const RSA_PKCS1_OAEP_PADDING: u32 = 4;
+
+/// The four RSA operations of `crypto`'s `publicEncrypt` family, by which half of the key
+/// they use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RsaOp {
+    PublicEncrypt,
+    PrivateDecrypt,
+    PrivateEncrypt,
+    PublicDecrypt,
+}
+
+/// How the data is padded: RSA's padding, OAEP's digest and label.
+struct Padding {
+    padding: u32,
+    hash: Hash,
+    label: Option<String>,
+}
+
+fn too_large() -> Failure {
+    fail(
+        "ERR_OSSL_RSA_DATA_TOO_LARGE_FOR_KEY_SIZE",
+        "error:0200006E:rsa routines::data too large for key size",
+    )
+}
+
+fn invalid_padding() -> Failure {
+    fail("ERR_OSSL_RSA_INVALID_PADDING", "error:0200008A:rsa routines::invalid padding")
+}
+
+/// The data as a number for a raw RSA operation: exactly the modulus' length and below it.
+fn raw_input(data: &[u8], n: &BigUint, size: usize) -> Result<BigUint, Failure> {
+    if data.len() < size {
+        return Err(fail(
+            "ERR_OSSL_RSA_DATA_TOO_SMALL_FOR_KEY_SIZE",
+            "error:0200007A:rsa routines::data too small for key size",
+        ));
+    }
+    if data.len() > size {
+        return Err(too_large());
+    }
+    let m = BigUint::from_bytes_be(data);
+    if &m >= n {
+        return Err(fail(
+            "ERR_OSSL_RSA_DATA_TOO_LARGE_FOR_MODULUS",
+            "error:02000084:rsa routines::data too large for modulus",
+        ));
+    }
+    Ok(m)
+}
+
+/// `value` as big-endian bytes, left-padded to `size`.
+fn padded(value: &BigUint, size: usize) -> Vec<u8> {
+    let bytes = value.to_bytes_be();
+    let mut out = vec![0u8; size.saturating_sub(bytes.len())];
+    out.extend_from_slice(&bytes);
+    out
+}
+
+/// One of `publicEncrypt`, `privateDecrypt`, `privateEncrypt`, `publicDecrypt`, with OpenSSL's
+/// error codes as Node reports them. Only RSA keys encrypt; a private key serves the public
+/// operations too, as in Node.
+fn rsa_crypt(key: Key, op: RsaOp, data: &[u8], padding: Padding) -> Result<Vec<u8>, Failure> {
+    use rsa::hazmat::{rsa_decrypt_and_check, rsa_encrypt};
+    let (public, private) = match key {
+        Key::RsaPrivate(key) => (key.to_public_key(), Some(key)),
+        Key::RsaPublic(key) => (key, None),
+        _ => {
+            return Err(fail(
+                "ERR_OSSL_EVP_OPERATION_NOT_SUPPORTED_FOR_THIS_KEYTYPE",
+                "error:03000096:digital envelope routines::operation not supported for this keytype",
+            ));
+        }
+    };
+    let unknown = || {
+        fail(
+            "ERR_OSSL_RSA_UNKNOWN_PADDING_TYPE",
+            "error:0200008F:rsa routines::unknown padding type",
+        )
+    };
+    let size = public.size();
+    match (op, padding.padding, private) {
+        (RsaOp::PublicEncrypt, RSA_PKCS1_OAEP_PADDING, _) => public
+            .encrypt(&mut KernelRng, padding.hash.oaep(padding.label), data)
+            .map_err(|_| too_large()),
+        (RsaOp::PublicEncrypt, RSA_PKCS1_PADDING, _) => {
+            public.encrypt(&mut KernelRng, Pkcs1v15Encrypt, data).map_err(|_| too_large())
+        }
+        (RsaOp::PublicEncrypt | RsaOp::PublicDecrypt, RSA_NO_PADDING, _) => {
+            let m = raw_input(data, public.n(), size)?;
+            Ok(padded(&rsa_encrypt(&public, &m).map_err(|_| too_large())?, size))
+        }
+        (RsaOp::PublicDecrypt, RSA_PKCS1_PADDING, _) => {
+            if data.len() > size || BigUint::from_bytes_be(data) >= *public.n() {
+                return Err(invalid_padding());
+            }
+            let m = rsa_encrypt(&public, &BigUint::from_bytes_be(data))
+                .map_err(|_| invalid_padding())?;
+            unpad_type1(&padded(&m, size)).ok_or_else(invalid_padding)
+        }
+        (RsaOp::PrivateDecrypt, RSA_PKCS1_OAEP_PADDING, Some(key)) => {
+            key.decrypt(padding.hash.oaep(padding.label), data).map_err(|_| {
+                fail(
+                    "ERR_OSSL_RSA_OAEP_DECODING_ERROR",
+                    "error:02000079:rsa routines::oaep decoding error",
+                )
+            })
+        }
+        (RsaOp::PrivateEncrypt, RSA_PKCS1_PADDING, Some(key)) => {
+            if data.len() + 11 > size {
+                return Err(too_large());
+            }
+            key.sign(Pkcs1v15Sign::new_unprefixed(), data).map_err(|_| too_large())
+        }
+        (RsaOp::PrivateDecrypt | RsaOp::PrivateEncrypt, RSA_NO_PADDING, Some(key)) => {
+            let c = raw_input(data, key.n(), size)?;
+            let m = rsa_decrypt_and_check(&*key, Some(&mut KernelRng), &c)
+                .map_err(|_| invalid_padding())?;
+            Ok(padded(&m, size))
+        }
+        (RsaOp::PrivateDecrypt | RsaOp::PrivateEncrypt, _, None) => Err(fail(
+            "ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE",
+            "Invalid key object type public, expected private.",
+        )),
+        _ => Err(unknown()),
+    }
+}
+
+/// The message of a PKCS #1 v1.5 type 1 block (`00 01 FF.. 00 message`, at least eight
+/// `FF`s), as `publicDecrypt` reads what `privateEncrypt` made.
+fn unpad_type1(block: &[u8]) -> Option<Vec<u8>> {
+    let rest = block.strip_prefix(&[0, 1])?;
+    let fill = rest.iter().position(|&b| b != 0xff)?;
+    (fill >= 8 && rest[fill] == 0).then(|| rest[fill + 1..].to_vec())
+}
+
 /// A random prime of exactly `bits` bits with its top two bits set (so that two of them
 /// multiply to a modulus of twice the bits), or `None` once `stopped` says so.
 fn random_prime(bits: usize, stopped: &dyn Fn() -> bool) -> Option<BigUint> {
@@ -753,6 +908,7 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
     set_function(scope, natives, "keySign", key_sign);
     set_function(scope, natives, "keyVerify", key_verify);
     set_function(scope, natives, "keyGenerate", key_generate);
+    set_function(scope, natives, "keyCrypt", key_crypt);
 }
 
 fn throw(scope: &mut v8::PinScope<'_, '_>, failure: Failure) {
@@ -989,4 +1145,45 @@ fn key_generate(
         }
         Err(failure) => throw(scope, failure),
     }
+}
+
+/// `keyCrypt(der, private, op, data, padding, oaepHash, oaepLabel)`: `op` 0 publicEncrypt,
+/// 1 privateDecrypt, 2 privateEncrypt, 3 publicDecrypt; `oaepLabel` bytes or undefined.
+fn key_crypt(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let Some(key) = key_arg(scope, &args, 0) else { return };
+    let op = match args.get(2).uint32_value(scope) {
+        Some(0) => RsaOp::PublicEncrypt,
+        Some(1) => RsaOp::PrivateDecrypt,
+        Some(2) => RsaOp::PrivateEncrypt,
+        _ => RsaOp::PublicDecrypt,
+    };
+    let Some(data) = owned_bytes(scope, args.get(3)) else { return };
+    let padding = args.get(4).uint32_value(scope).unwrap_or(RSA_PKCS1_OAEP_PADDING);
+    let digest = text(scope, args.get(5));
+    let Some(hash) = Hash::named(&digest) else {
+        return throw(scope, fail("ERR_OSSL_EVP_INVALID_DIGEST", "Invalid digest used"));
+    };
+    let label = if args.get(6).is_null_or_undefined() {
+        None
+    } else {
+        let Some(bytes) = owned_bytes(scope, args.get(6)) else { return };
+        match String::from_utf8(bytes) {
+            // An empty label is no label: OAEP hashes the empty string either way.
+            Ok(label) => (!label.is_empty()).then_some(label),
+            Err(_) => {
+                return throw(
+                    scope,
+                    fail(
+                        "ERR_NOT_SUPPORTED",
+                        "an OAEP label that is not UTF-8 text is not supported in secure-exec",
+                    ),
+                );
+            }
+        }
+    };
+    answer(scope, &mut rv, rsa_crypt(key, op, &data, Padding { padding, hash, label }));
 }

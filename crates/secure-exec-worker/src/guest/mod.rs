@@ -18,6 +18,7 @@ mod cipher;
 pub(crate) mod code_cache;
 pub(crate) mod demand;
 mod digest_store;
+mod ecdh;
 mod host;
 mod kdf;
 mod keys;
@@ -145,6 +146,7 @@ pub(crate) fn install<'s>(
     cipher::install(scope, natives);
     brotli::install(scope, natives);
     keys::install(scope, natives);
+    ecdh::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);

@@ -86,6 +86,19 @@
     return err;
   }
 
+  // An error from OpenSSL as Node reports one: `message` is OpenSSL's
+  // (`error:1C80006B:Provider routines::wrong final block length`), and its library and reason
+  // are properties too.
+  function osslError(code, message) {
+    const err = new ErrorCtor(message);
+    const parts = call(StringPrototypeSplit, message, ':');
+    err.library = parts[2];
+    err.reason = parts[4];
+    err.code = code;
+    ErrorCaptureStackTrace(err, osslError);
+    return err;
+  }
+
   function describeReceived(value) {
     if (value === null) return 'Received null';
     if (value === undefined) return 'Received undefined';
@@ -3850,6 +3863,177 @@
     if (opts.privateKeyEncoding !== undefined) privateKey = privateKey.export(opts.privateKeyEncoding);
     return { publicKey, privateKey };
   }
+  // publicEncrypt and its three siblings: RSA with OAEP (Node's default for encryption, SHA-1
+  // unless `oaepHash` says otherwise), PKCS #1 v1.5 or no padding. Node 20 refuses PKCS #1
+  // v1.5 for private decryption (CVE-2023-46809), and so does this.
+  function rsaCrypt(op, input, buffer, defaultPadding) {
+    const options = isPlainKeyOptions(input) ? input : {};
+    const key = asymmetricKeys.get(asymmetricInput(input, op === 1 || op === 2));
+    const padding = options.padding === undefined ? defaultPadding : options.padding;
+    if (op === 1 && padding === 1) {
+      throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE', 'RSA_PKCS1_PADDING is no longer supported ' +
+        'for private decryption, this can be reverted with --security-revert=CVE-2023-46809');
+    }
+    let hash = 'sha1';
+    if (options.oaepHash !== undefined) {
+      if (typeof options.oaepHash !== 'string') {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE', 'The "key.oaepHash" property must be of type string. ' +
+          describeReceived(options.oaepHash));
+      }
+      hash = options.oaepHash;
+    }
+    let label;
+    if (options.oaepLabel !== undefined) {
+      label = new Uint8ArrayCtor(options.oaepLabel instanceof ArrayBuffer ? new Uint8ArrayCtor(options.oaepLabel)
+        : dataBytes(options.oaepLabel, undefined, 'key.oaepLabel'));
+    }
+    const data = buffer instanceof ArrayBuffer ? new Uint8ArrayCtor(buffer)
+      : dataBytes(buffer, options.encoding, 'buffer');
+    return toBuffer(native.keyCrypt(key.der, key.isPrivate, op, new Uint8ArrayCtor(data), padding, hash, label));
+  }
+  const PADDING = { OAEP: 4, PKCS1: 1 };
+
+  // ECDH on raw keys (createECDH), and diffieHellman over EC KeyObjects; the natives are
+  // ecdh.rs. An ECDH object's keys are kept here, out of the guest's reach but its own.
+  const ECDH_CURVES = ['prime256v1', 'secp256k1', 'secp384r1'];
+  const ecdhKeys = new WeakMap();
+  function ecdhCurve(curve) {
+    if (typeof curve !== 'string') throw invalidArgType('curve', 'of type string', curve);
+    if (call(ArrayPrototypeIncludes, ECDH_CURVES, curve)) return curve;
+    if (call(ArrayPrototypeIncludes, ['secp521r1', 'secp224r1', 'prime192v1', 'brainpoolP256r1',
+      'brainpoolP384r1', 'brainpoolP512r1'], curve)) {
+      throw notSupported('The curve ' + curve);
+    }
+    throw codedError(TypeErrorCtor, 'ERR_CRYPTO_INVALID_CURVE', 'Invalid EC curve name');
+  }
+  const encoded = (bytes, encoding) => {
+    const buffer = toBuffer(bytes);
+    return encoding === undefined || encoding === null || encoding === 'buffer' ? buffer : buffer.toString(encoding);
+  };
+  const keyBytesIn = (key, encoding, name) => new Uint8ArrayCtor(typeof key === 'string'
+    ? Buffer().from(key, encoding === undefined || encoding === null ? 'utf8' : encoding)
+    : key instanceof ArrayBuffer ? new Uint8ArrayCtor(key) : dataBytes(key, undefined, name));
+  class ECDH {
+    constructor(curve) {
+      ecdhKeys.set(this, { curve: ecdhCurve(curve), privateKey: undefined, publicKey: undefined });
+    }
+    static convertKey(key, curve, inputEncoding, outputEncoding, format) {
+      const point = keyBytesIn(key, inputEncoding, 'key');
+      return encoded(native.ecdhConvert(ecdhCurve(curve), point, format), outputEncoding);
+    }
+    computeSecret(key, inputEncoding, outputEncoding) {
+      const state = ecdhKeys.get(this);
+      const point = keyBytesIn(key, inputEncoding, 'key');
+      if (state.privateKey === undefined) {
+        throw codedError(ErrorCtor, 'ERR_CRYPTO_INVALID_STATE', 'Invalid state: no private key was set or generated');
+      }
+      return encoded(native.ecdhSecret(state.curve, state.privateKey, point), outputEncoding);
+    }
+    setPrivateKey(key, encoding) {
+      const state = ecdhKeys.get(this);
+      const scalar = keyBytesIn(key, encoding, 'key');
+      state.publicKey = native.ecdhPublic(state.curve, scalar, undefined);
+      state.privateKey = scalar;
+      return this;
+    }
+    setPublicKey(key, encoding) {
+      const state = ecdhKeys.get(this);
+      state.publicKey = native.ecdhConvert(state.curve, keyBytesIn(key, encoding, 'key'), undefined);
+      return this;
+    }
+    getPrivateKey(encoding) {
+      const state = ecdhKeys.get(this);
+      if (state.privateKey === undefined) {
+        throw codedError(ErrorCtor, 'ERR_CRYPTO_OPERATION_FAILED', 'Failed to get ECDH private key');
+      }
+      return encoded(new Uint8ArrayCtor(state.privateKey), encoding);
+    }
+    generateKeys(encoding, format) {
+      const state = ecdhKeys.get(this);
+      const scalar = native.ecdhGenerate(state.curve);
+      state.publicKey = native.ecdhPublic(state.curve, scalar, undefined);
+      state.privateKey = scalar;
+      return this.getPublicKey(encoding, format);
+    }
+    getPublicKey(encoding, format) {
+      const state = ecdhKeys.get(this);
+      if (state.publicKey === undefined) {
+        throw codedError(ErrorCtor, 'ERR_CRYPTO_OPERATION_FAILED', 'Failed to get ECDH public key');
+      }
+      return encoded(native.ecdhConvert(state.curve, state.publicKey, format), encoding);
+    }
+  }
+  // The raw scalar of an EC private KeyObject and the point of a public one, for ecdh.rs.
+  function ecParts(key) {
+    const parts = native.keyJwk(key.der, key.isPrivate);
+    const members = {};
+    for (let i = 0; i < parts.length; i += 2) members[parts[i]] = parts[i + 1];
+    const point = new Uint8ArrayCtor(1 + members.x.byteLength + members.y.byteLength);
+    point[0] = 4;
+    point.set(members.x, 1);
+    point.set(members.y, 1 + members.x.byteLength);
+    return { scalar: members.d, point };
+  }
+  function diffieHellman(options) {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    const { privateKey, publicKey } = options;
+    for (const [name, value] of [['privateKey', privateKey], ['publicKey', publicKey]]) {
+      if (!(value instanceof KeyObject)) {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+          "The property 'options." + name + "' is invalid. Received " + prelude.inspect(value));
+      }
+    }
+    if (privateKey._type !== 'private') {
+      throw codedError(TypeErrorCtor, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE',
+        'Invalid key object type ' + privateKey._type + ', expected private.');
+    }
+    if (publicKey._type !== 'public' && publicKey._type !== 'private') {
+      throw codedError(TypeErrorCtor, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE',
+        'Invalid key object type ' + publicKey._type + ', expected public.');
+    }
+    const mine = asymmetricKeys.get(privateKey);
+    const theirs = asymmetricKeys.get(publicKey);
+    if (mine.kind !== 'ec' || theirs.kind !== 'ec') {
+      if (mine.kind === theirs.kind) throw notSupported('Diffie-Hellman with ' + mine.kind + ' keys');
+      throw codedError(ErrorCtor, 'ERR_CRYPTO_INCOMPATIBLE_KEY',
+        'Incompatible key types for Diffie-Hellman: ' + mine.kind + ' and ' + theirs.kind);
+    }
+    if (mine.details.namedCurve !== theirs.details.namedCurve) {
+      throw osslError('ERR_OSSL_MISMATCHING_DOMAIN_PARAMETERS',
+        'error:1C8000CB:Provider routines::mismatching domain parameters');
+    }
+    const secret = native.ecdhSecret(mine.details.namedCurve, ecParts(mine).scalar, ecParts(theirs).point);
+    return toBuffer(secret);
+  }
+
+  // generateKey(Sync) of secret keys: 'hmac' (8 bits to 2^31 - 1, whole bytes kept) and 'aes'.
+  function generateKeySync(type, options) {
+    if (typeof type !== 'string') throw invalidArgType('type', 'of type string', type);
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    const { length } = options;
+    if (type === 'hmac') {
+      if (typeof length !== 'number') {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE', 'The "options.length" property must be of type number. ' +
+          describeReceived(length));
+      }
+      if (!NumberIsInteger(length) || length < 8 || length > 2147483647) {
+        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "options.length" is out of range. ' +
+          (NumberIsInteger(length) ? 'It must be >= 8 && <= 2147483647. ' : 'It must be an integer. ') +
+          'Received ' + prelude.inspect(length));
+      }
+    } else if (type === 'aes') {
+      if (length !== 128 && length !== 192 && length !== 256) {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+          "The property 'options.length' must be one of: 128, 192, 256. Received " + prelude.inspect(length));
+      }
+    } else {
+      throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+        "The argument 'type' must be a supported key type. Received " + prelude.inspect(type));
+    }
+    const bytes = requireBuiltin('crypto').randomBytes(MathFloor(length / 8));
+    return createSecretKey(bytes);
+  }
+
   function asymmetricCrypto() {
     const later = (callback, work) => prelude.setImmediate(() => {
       let result;
@@ -3877,6 +4061,20 @@
         const sig = dataBytes(signature, 'utf8', 'signature');
         if (typeof callback === 'function') return later(callback, () => verifyWith(algorithm, bytes, key, sig));
         return verifyWith(algorithm, bytes, key, sig);
+      },
+      publicEncrypt: (key, buffer) => rsaCrypt(0, key, buffer, PADDING.OAEP),
+      privateDecrypt: (key, buffer) => rsaCrypt(1, key, buffer, PADDING.OAEP),
+      privateEncrypt: (key, buffer) => rsaCrypt(2, key, buffer, PADDING.PKCS1),
+      publicDecrypt: (key, buffer) => rsaCrypt(3, key, buffer, PADDING.PKCS1),
+      ECDH,
+      createECDH: (curve) => new ECDH(curve),
+      getCurves: () => [...ECDH_CURVES],
+      diffieHellman,
+      generateKeySync,
+      generateKey(type, options, callback) {
+        if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
+        const key = generateKeySync(type, options);
+        prelude.setImmediate(() => callback(null, key));
       },
       createSign: (algorithm) => new Sign(algorithm),
       createVerify: (algorithm) => new Verify(algorithm),
@@ -4052,7 +4250,7 @@
     call(ArrayPrototypePush, NAMES, 'aes128', 'aes192', 'aes256');
     const BLOCK = 16;
     const empty = new Uint8ArrayCtor(0);
-    const failed = (code, reason) => codedError(ErrorCtor, code, 'error:' + reason);
+    const failed = (code, reason) => osslError(code, 'error:' + reason);
     const wrongLength = () => failed('ERR_OSSL_WRONG_FINAL_BLOCK_LENGTH',
       '1C80006B:Provider routines::wrong final block length');
     const invalidState = (what) => codedError(ErrorCtor, 'ERR_CRYPTO_INVALID_STATE',
@@ -4368,7 +4566,6 @@
         else if (typeof size === 'function') { callback = size; size = undefined; }
         later(callback, () => requireBuiltin('crypto').randomFillSync(buffer, offset, size));
       },
-      getCurves: () => [],
       getFips: () => 0,
       secureHeapUsed: () => ({ total: 0, min: 0, used: 0, utilization: 0 }),
       constants: ObjectFreeze({ RSA_PKCS1_PADDING: 1, RSA_NO_PADDING: 3, RSA_PKCS1_OAEP_PADDING: 4,
@@ -4376,11 +4573,10 @@
         RSA_PSS_SALTLEN_MAX_SIGN: -2, RSA_PSS_SALTLEN_AUTO: -2, POINT_CONVERSION_COMPRESSED: 2,
         POINT_CONVERSION_UNCOMPRESSED: 4, POINT_CONVERSION_HYBRID: 6 }),
     };
-    for (const name of ['generateKey', 'generateKeySync', 'publicEncrypt', 'privateDecrypt', 'privateEncrypt',
-      'publicDecrypt', 'createDiffieHellman', 'createDiffieHellmanGroup', 'getDiffieHellman',
-      'createECDH', 'diffieHellman', 'generatePrime', 'generatePrimeSync',
+    for (const name of ['createDiffieHellman', 'createDiffieHellmanGroup', 'getDiffieHellman',
+      'generatePrime', 'generatePrimeSync',
       'getCipherInfo', 'checkPrime', 'checkPrimeSync', 'setFips', 'setEngine', 'Cipher',
-      'Decipher', 'DiffieHellman', 'DiffieHellmanGroup', 'ECDH',
+      'Decipher', 'DiffieHellman', 'DiffieHellmanGroup',
       'Certificate', 'X509Certificate']) {
       api[name] = function () { throw notSupported('crypto.' + name + '()'); };
     }

@@ -743,9 +743,10 @@
 
   // ---------------------------------------------------------------- SubtleCrypto
   // Web Crypto over the natives node:crypto uses too: HMAC, AES-GCM, AES-CBC, AES-CTR, PBKDF2
-  // and HKDF (keys as raw bytes or JWK), and the signature algorithms RSASSA-PKCS1-v1_5,
-  // RSA-PSS, ECDSA (P-256, P-384) and Ed25519 (keys as SPKI, PKCS #8, JWK or raw public
-  // bytes). RSA-OAEP, ECDH, X25519 and the rest are refused with NotSupportedError.
+  // and HKDF (keys as raw bytes or JWK), the signature algorithms RSASSA-PKCS1-v1_5, RSA-PSS,
+  // ECDSA (P-256, P-384) and Ed25519, RSA-OAEP, and ECDH (P-256, P-384): asymmetric keys as
+  // SPKI, PKCS #8, JWK or raw public bytes. X25519, AES-KW and the rest are refused with
+  // NotSupportedError.
   const keySlots = new WeakMapCtor();
   class CryptoKey {
     constructor() { throw new TypeErrorCtor('Illegal constructor'); }
@@ -761,12 +762,23 @@
     return found;
   }
   const ALGORITHMS = ['HMAC', 'AES-GCM', 'AES-CBC', 'AES-CTR', 'PBKDF2', 'HKDF',
-    'RSASSA-PKCS1-V1_5', 'RSA-PSS', 'ECDSA', 'ED25519'];
-  const UNSUPPORTED = ['RSA-OAEP', 'ECDH', 'X25519', 'ED448', 'X448', 'AES-KW'];
+    'RSASSA-PKCS1-V1_5', 'RSA-PSS', 'ECDSA', 'ED25519', 'RSA-OAEP', 'ECDH'];
+  const UNSUPPORTED = ['X25519', 'ED448', 'X448', 'AES-KW'];
   // Signature algorithms over the natives node:crypto's keys use (keys.rs), by their names as
   // Web Crypto spells them.
   const SIGNATURES = { 'RSASSA-PKCS1-V1_5': 'RSASSA-PKCS1-v1_5', 'RSA-PSS': 'RSA-PSS', ECDSA: 'ECDSA',
     ED25519: 'Ed25519' };
+  // Every algorithm over a key pair, by its Web Crypto spelling.
+  const PAIRS = { ...SIGNATURES, 'RSA-OAEP': 'RSA-OAEP', ECDH: 'ECDH' };
+  // What each half of a pair may be used for, in the order Node lists them.
+  const PAIR_USAGES = { 'RSA-OAEP': [['decrypt', 'unwrapKey'], ['encrypt', 'wrapKey']],
+    ECDH: [['deriveKey', 'deriveBits'], []] };
+  const pairUsages = (name, isPrivate) =>
+    (PAIR_USAGES[name] === undefined ? [['sign'], ['verify']] : PAIR_USAGES[name])[isPrivate ? 0 : 1];
+  // Node's wording of a bad usage, importing and generating.
+  const USAGE_KIND = { 'RSA-OAEP': ['an RSA-OAEP', 'a RSA'], ECDH: ['a ECDH', 'an ECDH'] };
+  const usageKind = (name, generating) =>
+    (USAGE_KIND[name] === undefined ? 'a ' + SIGNATURES[name] : USAGE_KIND[name][generating ? 1 : 0]);
   const CURVES = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' };
   const USAGES = { HMAC: ['sign', 'verify'], 'AES-GCM': ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
     'AES-CBC': ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'], 'AES-CTR': ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
@@ -850,28 +862,28 @@
     return out;
   }
   // ---- asymmetric keys: canonical DER (PKCS #8 or SPKI) in the key's slot.
-  function checkPairUsages(name, usages, allowed) {
+  function checkPairUsages(name, usages, allowed, generating) {
     if (!ArrayIsArray(usages)) throw new TypeErrorCtor('keyUsages must be an array');
     for (const usage of usages) {
       if (call(ArrayPrototypeIndexOf, allowed, usage) === -1) {
-        throw new DOMException('Unsupported key usage for a ' + SIGNATURES[name] + ' key', 'SyntaxError');
+        throw new DOMException('Unsupported key usage for ' + usageKind(name, generating) + ' key', 'SyntaxError');
       }
     }
   }
   // The algorithm of an asymmetric key, checked against what `der` holds.
   function pairAlgorithm(name, params, der, isPrivate) {
     const described = native.keyDescribe(der, isPrivate);
-    const expected = name === 'ECDSA' ? 'ec' : name === 'ED25519' ? 'ed25519' : 'rsa';
+    const expected = name === 'ECDSA' || name === 'ECDH' ? 'ec' : name === 'ED25519' ? 'ed25519' : 'rsa';
     if (described[0] !== expected) throw new DOMException('Invalid key type', 'DataError');
     if (expected === 'rsa') {
-      return { name: SIGNATURES[name], modulusLength: described[1],
+      return { name: PAIRS[name], modulusLength: described[1],
         publicExponent: call(TypedArrayPrototypeSlice, described[2]), hash: { name: hashName(params.hash) } };
     }
     if (expected === 'ec') {
       if (CURVES[params.namedCurve] !== described[1]) throw new DOMException('Named curve mismatch', 'DataError');
-      return { name: SIGNATURES[name], namedCurve: params.namedCurve };
+      return { name: PAIRS[name], namedCurve: params.namedCurve };
     }
-    return { name: SIGNATURES[name] };
+    return { name: PAIRS[name] };
   }
   function makePairKey(algorithm, der, isPrivate, extractable, usages) {
     const key = { __proto__: CryptoKey.prototype };
@@ -905,7 +917,7 @@
         // Raw public keys: an uncompressed EC point, or Ed25519's 32 bytes.
         const bytes = copyOf(keyData, 'keyData');
         isPrivate = false;
-        if (name === 'ECDSA') {
+        if (name === 'ECDSA' || name === 'ECDH') {
           const half = (bytes.byteLength - 1) / 2;
           if (bytes[0] !== 4 || half !== (algorithm.namedCurve === 'P-384' ? 48 : 32)) {
             throw new DOMException('Invalid keyData', 'DataError');
@@ -919,7 +931,7 @@
           kty = 'OKP';
           crv = 'Ed25519';
         } else {
-          throw notSupported('Unable to import ' + SIGNATURES[name] + ' key with format raw');
+          throw notSupported('Unable to import ' + PAIRS[name] + ' key with format raw');
         }
       }
       try {
@@ -928,9 +940,12 @@
         throw new DOMException('Invalid keyData', 'DataError');
       }
     } else {
-      throw notSupported('Unable to import ' + SIGNATURES[name] + ' key with format ' + format);
+      throw notSupported('Unable to import ' + PAIRS[name] + ' key with format ' + format);
     }
-    checkPairUsages(name, usages, isPrivate ? ['sign'] : ['verify']);
+    checkPairUsages(name, usages, pairUsages(name, isPrivate), false);
+    if (isPrivate && usages.length === 0) {
+      throw new DOMException('Usages cannot be empty when importing a private key.', 'SyntaxError');
+    }
     return makePairKey(pairAlgorithm(name, algorithm, der, isPrivate), der, isPrivate, extractable, usages);
   }
   const JWS_HASH = { 'SHA-1': '1', 'SHA-256': '256', 'SHA-384': '384', 'SHA-512': '512' };
@@ -946,6 +961,9 @@
     const members = {};
     for (let i = 0; i < parts.length; i += 2) members[parts[i]] = parts[i + 1];
     if (format === 'raw') {
+      if (name === 'RSA-OAEP') {
+        throw new DOMException('Unable to export a raw RSA-OAEP ' + slot.type + ' key', 'InvalidAccessError');
+      }
       if (slot.isPrivate || name === 'RSASSA-PKCS1-V1_5' || name === 'RSA-PSS') {
         throw new DOMException('Unable to export a ' + slot.type + ' key as raw', 'InvalidAccessError');
       }
@@ -962,7 +980,7 @@
     const add = (names) => {
       for (const member of names) if (members[member] !== undefined) jwk[member] = base64url(members[member]);
     };
-    if (name === 'ECDSA') {
+    if (name === 'ECDSA' || name === 'ECDH') {
       jwk.kty = 'EC';
       add(['x', 'y']);
       jwk.crv = slot.algorithm.namedCurve;
@@ -975,14 +993,16 @@
     } else {
       jwk.kty = 'RSA';
       add(['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi']);
-      jwk.alg = (name === 'RSA-PSS' ? 'PS' : 'RS') + JWS_HASH[slot.algorithm.hash.name];
+      const hash = JWS_HASH[slot.algorithm.hash.name];
+      jwk.alg = name !== 'RSA-OAEP' ? (name === 'RSA-PSS' ? 'PS' : 'RS') + hash
+        : 'RSA-OAEP' + (hash === '1' ? '' : '-' + hash);
     }
     return jwk;
   }
   function generatePair(name, algorithm, extractable, usages) {
-    checkPairUsages(name, usages, ['sign', 'verify']);
+    checkPairUsages(name, usages, [...pairUsages(name, true), ...pairUsages(name, false)], true);
     let der;
-    if (name === 'ECDSA') {
+    if (name === 'ECDSA' || name === 'ECDH') {
       if (CURVES[algorithm.namedCurve] === undefined) throw notSupported('Unrecognized namedCurve');
       der = native.keyGenerate('ec', 0, 0, algorithm.namedCurve);
     } else if (name === 'ED25519') {
@@ -997,11 +1017,12 @@
         throw new DOMException(err.message, 'OperationError');
       }
     }
-    const keep = (allowed) => call(ArrayPrototypeFilter, usages, (usage) => call(ArrayPrototypeIndexOf, allowed, usage) !== -1);
-    const privateUsages = keep(['sign']);
+    // In Node's order of each half's usages, whatever order they were asked in.
+    const keep = (allowed) => call(ArrayPrototypeFilter, allowed, (usage) => call(ArrayPrototypeIndexOf, usages, usage) !== -1);
+    const privateUsages = keep(pairUsages(name, true));
     if (privateUsages.length === 0) throw new DOMException('Usages cannot be empty when creating a key.', 'SyntaxError');
     return {
-      publicKey: makePairKey(pairAlgorithm(name, algorithm, der[1], false), der[1], false, true, keep(['verify'])),
+      publicKey: makePairKey(pairAlgorithm(name, algorithm, der[1], false), der[1], false, true, keep(pairUsages(name, false))),
       privateKey: makePairKey(pairAlgorithm(name, algorithm, der[0], true), der[0], true, extractable, privateUsages),
     };
   }
@@ -1027,7 +1048,7 @@
 
   function importKey(format, keyData, algorithm, extractable, usages) {
     const name = algorithmName(algorithm);
-    if (SIGNATURES[name] !== undefined) return importPairKey(name, format, keyData, algorithm, extractable, usages);
+    if (PAIRS[name] !== undefined) return importPairKey(name, format, keyData, algorithm, extractable, usages);
     checkUsages(name, usages, true);
     let bytes;
     if (format === 'raw') {
@@ -1060,7 +1081,7 @@
   }
   function generateKey(algorithm, extractable, usages) {
     const name = algorithmName(algorithm);
-    if (SIGNATURES[name] !== undefined) return generatePair(name, algorithm, extractable, usages);
+    if (PAIRS[name] !== undefined) return generatePair(name, algorithm, extractable, usages);
     if (name === 'PBKDF2' || name === 'HKDF') throw notSupported('Unable to generate a ' + name + ' key');
     checkUsages(name, usages, false);
     let length = algorithm.length;
@@ -1199,8 +1220,24 @@
     }
     return ctr(slot.bytes, counter, data, false);
   }
+  // RSA-OAEP with the key's digest and the algorithm's label; a failure says no more than
+  // Web Crypto's OperationError.
+  function oaep(algorithm, key, data, decrypt) {
+    if (slots(key).der !== undefined && slots(key).isPrivate !== decrypt) {
+      throw new DOMException('The requested operation is not valid for the provided key', 'InvalidAccessError');
+    }
+    const slot = pairSlot(key, 'RSA-OAEP', decrypt ? 'decrypt' : 'encrypt');
+    const label = algorithm.label === undefined ? undefined : copyOf(algorithm.label, 'label');
+    try {
+      return call(TypedArrayPrototypeSlice, native.keyCrypt(slot.der, slot.isPrivate, decrypt ? 1 : 0,
+        toUint8(data, 'data'), 4, nativeHash(slot.algorithm.hash.name), label)).buffer;
+    } catch {
+      throw new DOMException('The operation failed for an operation-specific reason', 'OperationError');
+    }
+  }
   function crypt(algorithm, key, data, decrypt) {
     const name = algorithmName(algorithm);
+    if (name === 'RSA-OAEP') return oaep(algorithm, key, data, decrypt);
     const slot = usable(key, name, decrypt ? 'decrypt' : 'encrypt');
     const bytes = toUint8(data, 'data');
     const out = name === 'AES-GCM' ? gcm(slot, algorithm, bytes, decrypt)
@@ -1209,8 +1246,52 @@
     if (out === undefined) throw notSupported('Unable to ' + (decrypt ? 'decrypt' : 'encrypt') + ' with ' + name);
     return call(TypedArrayPrototypeSlice, out).buffer;
   }
+  // ECDH's shared secret (the x coordinate), cut to `length` bits (the bits past it in the
+  // last byte zeroed, as Node does); `null` for all of it.
+  function ecdhBits(algorithm, baseKey, length, usage) {
+    const publicKey = algorithm.public;
+    if (publicKey === undefined) {
+      throw new TypeErrorCtor("Failed to normalize algorithm: passed algorithm can not be converted to " +
+        "'EcdhKeyDeriveParams' because 'public' is required in 'EcdhKeyDeriveParams'.");
+    }
+    const mine = slots(baseKey);
+    if (call(ArrayPrototypeIndexOf, mine.usages, usage) === -1) {
+      throw new DOMException('baseKey does not have ' + usage + ' usage', 'InvalidAccessError');
+    }
+    const theirs = slots(publicKey);
+    if (theirs.algorithm.name !== 'ECDH' || mine.algorithm.name !== 'ECDH') {
+      throw new DOMException('Keys must be ECDH, X25519, or X448 keys', 'InvalidAccessError');
+    }
+    if (theirs.type !== 'public') throw new DOMException('algorithm.public must be a public key', 'InvalidAccessError');
+    if (!mine.isPrivate) throw new DOMException('baseKey must be a private key', 'InvalidAccessError');
+    if (theirs.algorithm.namedCurve !== mine.algorithm.namedCurve) {
+      throw new DOMException('Named curve mismatch', 'InvalidAccessError');
+    }
+    const point = (members) => {
+      const out = new Uint8ArrayCtor(1 + members.x.byteLength + members.y.byteLength);
+      out[0] = 4;
+      call(TypedArraySet, out, members.x, 1);
+      call(TypedArraySet, out, members.y, 1 + members.x.byteLength);
+      return out;
+    };
+    const membersOf = (slot) => {
+      const parts = native.keyJwk(slot.der, slot.isPrivate);
+      const members = {};
+      for (let i = 0; i < parts.length; i += 2) members[parts[i]] = parts[i + 1];
+      return members;
+    };
+    const curve = CURVES[mine.algorithm.namedCurve];
+    const bits = native.ecdhSecret(curve, membersOf(mine).d, point(membersOf(theirs)));
+    if (length === null || length === undefined) return bits.buffer;
+    const bytes = MathCeil(length / 8);
+    if (bits.byteLength < bytes) throw new DOMException('derived bit length is too small', 'OperationError');
+    const out = call(TypedArrayPrototypeSlice, bits, 0, bytes);
+    if (length % 8 !== 0) out[bytes - 1] &= (0xff << (8 - (length % 8))) & 0xff;
+    return out.buffer;
+  }
   function deriveBits(algorithm, baseKey, length) {
     const name = algorithmName(algorithm);
+    if (name === 'ECDH') return ecdhBits(algorithm, baseKey, length, 'deriveBits');
     const slot = usable(baseKey, name, 'deriveBits');
     if (typeof length !== 'number' || length <= 0 || length % 8 !== 0) {
       throw new DOMException('length must be a positive multiple of 8', 'OperationError');
@@ -1231,13 +1312,14 @@
   }
   function deriveKey(algorithm, baseKey, derived, extractable, usages) {
     const name = algorithmName(algorithm);
-    usable(baseKey, name, 'deriveKey');
+    if (name !== 'ECDH') usable(baseKey, name, 'deriveKey');
     const target = algorithmName(derived);
     const length = target === 'HMAC'
       ? (derived.length === undefined ? HASH_BLOCK[hashName(derived.hash)] * 8 : derived.length)
       : derived.length;
     const slot = slots(baseKey);
-    const bits = deriveBits(algorithm, makeKey(slot.algorithm, slot.bytes, false, ['deriveBits']), length);
+    const bits = name === 'ECDH' ? ecdhBits(algorithm, baseKey, length, 'deriveKey')
+      : deriveBits(algorithm, makeKey(slot.algorithm, slot.bytes, false, ['deriveBits']), length);
     return importKey('raw', bits, derived, extractable, usages);
   }
   // Each method answers with a promise, errors included.
