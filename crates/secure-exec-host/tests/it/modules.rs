@@ -515,6 +515,41 @@ setTimeout(() => console.log('still running', process.exitCode), 5);
     v8.dispose().await;
 }
 
+/// An error nobody takes ends the session as it ends Node's process: the 'exit' listeners run
+/// with code 1 (whatever `exitCode` was), their output kept, what they throw ignored; from the
+/// top level, a timer, a microtask or a rejection alike. Compared with Node's exit code and
+/// output.
+#[tokio::test]
+async fn an_uncaught_error_runs_the_exit_listeners_with_code_1_as_in_node() {
+    let v8 = support::spawn().await;
+    let rt = support::on(&v8);
+    let listen = "process.on('exit', (c) => console.log('exit', c, process.exitCode));";
+    for (i, ending) in [
+        "throw new Error('top');",
+        "Promise.reject(new Error('rejected'));",
+        "process.exitCode = 5; setTimeout(() => { throw 1; }, 0);",
+        "queueMicrotask(() => null.x);",
+        "process.on('exit', () => { throw new Error('in exit'); }); null.x;",
+        "process.on('exit', () => Promise.resolve().then(() => console.log('never'))); null.x;",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let script = format!("{listen}\n{ending}");
+        let dir = oracle::TempDir::new(&format!("exit{i}")).with_files(&[("main.js", &script)]);
+        let (node_code, node_stdout, _) = oracle::node_in(dir.path(), "main.js");
+        let r = rt.exec(&script).await.unwrap();
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (node_code, node_stdout.as_str()),
+            "{script}: {r:?}"
+        );
+        assert_eq!(r.code, 1, "{script}");
+        assert!(r.stdout.starts_with("exit 1 1\n"), "{script}: {r:?}");
+    }
+    v8.dispose().await;
+}
+
 /// Sources of a kilobyte or more are shared by the worker's sessions (decoded once, keyed by
 /// their digest): Latin-1, UTF-16, a byte-order mark, a `#!` line and ES modules read as
 /// Node reads them, the first time and again from the shared copy.

@@ -1220,6 +1220,9 @@ const PROCESS_AND_UTIL: &str = r#"
 const fs = require('fs'), os = require('os'), util = require('util'), events = require('events');
 const { Buffer } = require('buffer');
 const out = (...a) => console.log(...a);
+// Classes keep Node's names (the bundle they come from renamed some).
+out(Buffer.name, Buffer.from('x').constructor.name, globalThis.Buffer.name, require('assert').AssertionError.name,
+  require('assert/strict').AssertionError.name);
 // process
 out(typeof process.getuid(), process.getuid() === process.geteuid(), Array.isArray(process.getgroups()));
 out(process.mainModule === module, typeof process.constrainedMemory(), typeof process.availableMemory());

@@ -1522,9 +1522,14 @@
     }
     return types;
   }
-  for (const name of ['events', 'punycode', 'string_decoder', 'assert']) {
+  for (const name of ['events', 'punycode', 'string_decoder']) {
     registerBuiltin(name, () => npm(name));
   }
+  registerBuiltin('assert', () => {
+    const assert = npm('assert');
+    renamed(assert.AssertionError, 'AssertionError');
+    return assert;
+  });
   // readable-stream's export is Readable with the rest hung on it; Node's is the legacy Stream
   // (an EventEmitter with pipe), which older stream libraries call as their base constructor
   // (`Stream.call(this)`): with Readable there, it would replace their own stream state.
@@ -3336,8 +3341,14 @@
 
 
   // Node's Buffer knows 'base64url' (base64 with - and _, unpadded); the npm one does not.
+  // The bundler renamed a few of the npm modules' classes (a name clash across the bundle:
+  // `Buffer2`); they get Node's names back.
+  function renamed(fn, name) {
+    ObjectDefineProperty(fn, 'name', { value: name, configurable: true });
+  }
   function withBase64url(module) {
     const B = module.Buffer;
+    renamed(B, 'Buffer');
     const isUrl = (encoding) => typeof encoding === 'string' && encoding.toLowerCase() === 'base64url';
     const toBase64 = (text) => call(StringPrototypeReplace, call(StringPrototypeReplace, text, /-/g, '+'), /_/g, '/');
     const { toString, write } = B.prototype;

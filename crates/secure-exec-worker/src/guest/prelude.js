@@ -1179,7 +1179,20 @@
       }
       if (taken) return true;
     }
-    return emitUncaught(err, promise !== undefined ? 'unhandledRejection' : 'uncaughtException');
+    const taken = emitUncaught(err, promise !== undefined ? 'unhandledRejection' : 'uncaughtException');
+    if (!taken) fatalExit();
+    return taken;
+  }
+  // An error nobody took ends the session as it ends Node's process: exit code 1, with the
+  // 'exit' listeners run first (what they throw is ignored, as there).
+  function fatalExit() {
+    if (exiting) return;
+    process.exitCode = 1;
+    try {
+      emitExit();
+    } catch {
+      // Ignored, as in Node; a stop still ends the session, since V8 cannot catch it.
+    }
   }
   // An 'uncaughtException' listener that throws ends the session with exit code 7, as Node.
   function emitUncaught(err, origin) {
