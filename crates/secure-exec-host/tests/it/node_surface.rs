@@ -19,6 +19,40 @@ async fn events_buffer_stream_zlib_url_module_and_console_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", LIBRARIES)], "main.js").await;
 }
 
+/// `stream/consumers` over Node streams, web streams and generators; the list of built-in
+/// modules, Node's internal http pieces and `domain` by name; compared with Node.
+#[tokio::test]
+async fn stream_consumers_and_the_builtin_module_list_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", CONSUMERS)], "main.js").await;
+}
+
+const CONSUMERS: &str = r#"
+const consumers = require('stream/consumers');
+const { Readable } = require('stream');
+const { text, json, buffer, arrayBuffer, blob } = require('node:stream/consumers');
+(async () => {
+  console.log(Object.keys(consumers).join(' '));
+  console.log(await text(Readable.from(['h\u00e9', Buffer.from([0xe2, 0x82]), Buffer.from([0xac, 0x21])])));
+  console.log(await json(Readable.from([Buffer.from('{"a":'), '[1,2]}'])));
+  const b = await buffer(Readable.from([Buffer.from('ab'), new Uint8Array([99])]));
+  console.log(Buffer.isBuffer(b), b.toString());
+  const ab = await arrayBuffer(Readable.from(['xyz']));
+  console.log(ab instanceof ArrayBuffer, ab.byteLength);
+  const bl = await blob(Readable.from(['blob', ' data']));
+  console.log(bl.size, await bl.text());
+  async function* gen() { yield 'from '; yield 'a generator'; }
+  console.log(await text(gen()));
+  console.log(await text(new Blob(['web ', 'stream']).stream()));
+  await json(Readable.from(['{bad'])).catch((e) => console.log(e.name));
+  const mods = require('module').builtinModules;
+  console.log(mods.length, mods.includes('stream/consumers'), mods.includes('domain'), JSON.stringify(mods) === JSON.stringify([...mods].sort()));
+  console.log(Object.keys(require('_http_agent')).join(' '), typeof require('_http_outgoing').OutgoingMessage, require('_http_common').CRLF === '\r\n',
+    require('_http_common')._checkIsHttpToken('Content-Type'), require('_http_common')._checkIsHttpToken('bad header'), require('_http_common').methods.includes('PATCH'));
+  console.log(typeof require('domain').create, require('domain').active);
+})();
+"#;
+
 #[tokio::test]
 async fn fs_vectors_sync_and_async_iterators_as_in_node() {
     let v8 = support::spawn().await;

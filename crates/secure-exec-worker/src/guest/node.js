@@ -38,6 +38,8 @@
   const ArrayPrototypeJoin = Array.prototype.join;
   const ArrayPrototypeSlice = Array.prototype.slice;
   const ArrayPrototypeShift = Array.prototype.shift;
+  const ArrayPrototypeSort = Array.prototype.sort;
+  const RegExpPrototypeTest = RegExp.prototype.test;
   const StringPrototypeSlice = String.prototype.slice;
   const StringPrototypeStartsWith = String.prototype.startsWith;
   const StringPrototypeCharCodeAt = String.prototype.charCodeAt;
@@ -1284,6 +1286,12 @@
     dgram: ['createSocket', 'Socket'],
     http2: ['connect', 'createServer', 'createSecureServer'],
     inspector: ['open', 'close', 'url', 'waitForDebugger', 'Session'],
+    'inspector/promises': ['open', 'close', 'url', 'waitForDebugger', 'Session'],
+    // Deprecated since Node 4, still required by a few old packages.
+    domain: ['Domain', 'createDomain', 'create'],
+    // Node's internal modules of the same, reachable by name.
+    _tls_common: ['SecureContext', 'createSecureContext', 'translatePeerCertificate'],
+    _tls_wrap: ['TLSSocket', 'Server', 'createServer', 'connect'],
     net: ['BlockList', 'Server', 'Socket', 'SocketAddress', 'connect', 'createConnection', 'createServer'],
     repl: ['start', 'REPLServer'],
     tls: ['SecureContext', 'Server', 'TLSSocket', 'connect', 'createSecureContext', 'createServer'],
@@ -1295,6 +1303,7 @@
   };
   // The values that are real in those modules.
   const UNSUPPORTED_VALUES = {
+    domain: { active: null },
     // The session's own heap, as its limit bounds it (the rest of V8 is not the guest's to see).
     v8: {
       getHeapStatistics() {
@@ -1588,6 +1597,67 @@
   registerBuiltin('path/posix', () => requireBuiltin('path').posix);
   registerBuiltin('assert/strict', () => requireBuiltin('assert').strict);
   registerBuiltin('stream/promises', () => requireBuiltin('stream').promises);
+  // Whole-stream readers, over anything async-iterable (Node streams, web streams, generators).
+  registerBuiltin('stream/consumers', () => {
+    const collect = async (stream) => {
+      const chunks = [];
+      let total = 0;
+      for await (const chunk of stream) {
+        const bytes = typeof chunk === 'string' ? Buffer().from(chunk)
+          : chunk instanceof ArrayBuffer ? new Uint8ArrayCtor(chunk) : dataBytes(chunk, undefined, 'chunk');
+        call(ArrayPrototypePush, chunks, new Uint8ArrayCtor(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        total += bytes.byteLength;
+      }
+      return concat(chunks, total);
+    };
+    async function text(stream) {
+      const decoder = new (prelude.loadWeb().TextDecoder)();
+      let out = '';
+      for await (const chunk of stream) {
+        out += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      }
+      return out + decoder.decode(undefined, { stream: false });
+    }
+    return {
+      arrayBuffer: async (stream) => {
+        const bytes = await collect(stream);
+        return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer
+          : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      },
+      blob: async (stream) => new (requireBuiltin('buffer').Blob)([await collect(stream)]),
+      buffer: async (stream) => toBuffer(await collect(stream)),
+      text,
+      json: async (stream) => JSONParse(await text(stream)),
+    };
+  });
+  // Node's internal pieces of http, reachable by name; a few packages require them directly.
+  const httpPart = (names) => () => {
+    const http = requireBuiltin('http');
+    const part = {};
+    for (const name of names) part[name] = http[name];
+    return part;
+  };
+  registerBuiltin('_http_agent', httpPart(['Agent', 'globalAgent']));
+  registerBuiltin('_http_client', httpPart(['ClientRequest']));
+  registerBuiltin('_http_incoming', httpPart(['IncomingMessage']));
+  registerBuiltin('_http_outgoing', httpPart(['validateHeaderName', 'validateHeaderValue', 'OutgoingMessage']));
+  registerBuiltin('_http_server', httpPart(['STATUS_CODES', 'Server', 'ServerResponse']));
+  // A socket over a JavaScript stream (deprecated): nothing here has sockets to wrap.
+  registerBuiltin('_stream_wrap', () => class JSStreamSocket {
+    constructor() { throw notSupported('_stream_wrap (JSStreamSocket)'); }
+  });
+  registerBuiltin('_http_common', () => {
+    const token = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+    const invalid = /[^\t\x20-\x7e\x80-\xff]/;
+    return {
+      _checkInvalidHeaderChar: (value) => call(RegExpPrototypeTest, invalid, value),
+      _checkIsHttpToken: (value) => call(RegExpPrototypeTest, token, value),
+      chunkExpression: /(?:^|\W)chunked(?:$|\W)/i,
+      continueExpression: /(?:^|\W)100-continue(?:$|\W)/i,
+      CRLF: '\r\n',
+      methods: [...requireBuiltin('http').METHODS],
+    };
+  });
   registerBuiltin('util', () => {
     const util = npm('util');
     // Formatting as console.log does it (the prelude's), not the older one of the npm package.
@@ -5067,6 +5137,8 @@
 
   const builtinModules = [];
   for (const [name] of builtinFactories) call(ArrayPrototypePush, builtinModules, name);
+  // In Node's order.
+  call(ArrayPrototypeSort, builtinModules);
   // `require('module')` is the Module class itself, as in Node, with its static helpers.
   const moduleBuiltin = ObjectAssign(Module, {
     builtinModules: ObjectFreeze(builtinModules),
