@@ -79,15 +79,43 @@ impl MemoryBudget {
         isolate.add_near_heap_limit_callback(near_heap_limit, data);
     }
 
-    /// Whether `bytes` more on the heap (a string a native is about to create) fit the budget
-    /// beside `heap_used` and the live buffers. If not, the session is stopped with
-    /// `ERR_MEMORY_LIMIT`, as the heap limit would stop it: V8 lets a native create a string
-    /// past the limit without calling the near-heap-limit callback.
     /// ArrayBuffer bytes the session holds.
     pub(crate) fn buffer_bytes(&self) -> usize {
         self.buffers.load(Ordering::Relaxed)
     }
 
+    /// A backing store holding a copy of `bytes`, charged to this budget until V8 frees it,
+    /// as the allocator's are; `None` if it does not fit (the session goes on: the caller
+    /// throws a catchable error). For natives that must make an ArrayBuffer where V8 would
+    /// end the process on a refused allocation.
+    pub(crate) fn charged_copy(
+        self: &Arc<Self>,
+        bytes: &[u8],
+    ) -> Option<v8::UniqueRef<v8::BackingStore>> {
+        let len = bytes.len();
+        if !self.try_charge(len) {
+            return None;
+        }
+        // SAFETY: malloc with a non-zero size.
+        let data = unsafe { libc::malloc(len.max(1)) };
+        if data.is_null() {
+            self.refund(len);
+            return None;
+        }
+        // SAFETY: `data` has room for `len` bytes and does not overlap `bytes`.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), len) };
+        let handle = Arc::into_raw(Arc::clone(self));
+        // SAFETY: `data` is `len` bytes of malloc'd memory that only the store owns from here;
+        // `free_copy` frees it and gives back the charge and the `Arc` count in `handle`.
+        Some(unsafe {
+            v8::ArrayBuffer::new_backing_store_from_ptr(data, len, free_copy, handle as *mut c_void)
+        })
+    }
+
+    /// Whether `bytes` more on the heap (a string a native is about to create) fit the budget
+    /// beside `heap_used` and the live buffers. If not, the session is stopped with
+    /// `ERR_MEMORY_LIMIT`, as the heap limit would stop it: V8 lets a native create a string
+    /// past the limit without calling the near-heap-limit callback.
     pub(crate) fn admit(&self, heap_used: usize, bytes: usize) -> bool {
         let buffers = self.buffers.load(Ordering::Relaxed);
         if heap_used.saturating_add(buffers).saturating_add(bytes) > self.limit {
@@ -205,6 +233,15 @@ unsafe extern "C" fn allocate_uninitialized(budget: &MemoryBudget, len: usize) -
 unsafe extern "C" fn free(budget: &MemoryBudget, data: *mut c_void, len: usize) {
     // SAFETY: V8 frees only what `allocate*` returned, with the length it asked for.
     unsafe { libc::free(data) };
+    budget.refund(len);
+}
+
+/// The deleter of a [`MemoryBudget::charged_copy`] store (V8 may call it on any thread).
+unsafe extern "C" fn free_copy(data: *mut c_void, len: usize, handle: *mut c_void) {
+    // SAFETY: `data` is the malloc'd copy, freed once, here.
+    unsafe { libc::free(data) };
+    // SAFETY: the count taken by `Arc::into_raw` in `charged_copy`, released exactly once.
+    let budget = unsafe { Arc::from_raw(handle as *const MemoryBudget) };
     budget.refund(len);
 }
 

@@ -53,6 +53,101 @@ const { text, json, buffer, arrayBuffer, blob } = require('node:stream/consumers
 })();
 "#;
 
+/// `v8.serialize` / `deserialize`: V8's wire format with views written as Node's
+/// DefaultSerializer writes them (the payload compared byte for byte; the header's version
+/// number is V8's own), views over the input where aligned, Node's own output read back,
+/// and the refusals; compared with Node.
+#[tokio::test]
+async fn v8_serialize_and_deserialize_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", V8_SERIALIZE)], "main.js").await;
+}
+
+const V8_SERIALIZE: &str = r#"
+const v8 = require('v8'); const util = require('util');
+const hex = (b) => b.toString('hex');
+// The payload after V8's two-byte header (its version number differs between V8 releases).
+const payload = (b) => hex(b).slice(4);
+const values = [1, -0, 2 ** 40, 'text', 'caf\u00e9 \u{1F600}', true, null, undefined, 10n, [1, , 'x'], { a: 1, b: { c: [2] } },
+  new Date(0), /re/gi, new Map([[1, 'a']]), new Set(['s']), new Uint8Array([1, 2, 3]), Buffer.from('buf'),
+  new Float64Array([1.5]), new ArrayBuffer(3), new Int16Array([1, -1]),
+  new BigInt64Array([5n]), new Uint8ClampedArray([9]), new Uint32Array([7]), [new Uint8Array(2), new Uint8Array(2)],
+  Object.assign(new RangeError('r'), { stack: 'RangeError: r' }), new Number(3), new String('boxed'), [undefined, null]];
+for (const value of values) {
+  const bytes = v8.serialize(value);
+  const back = v8.deserialize(bytes);
+  console.log(Buffer.isBuffer(bytes), bytes[0], payload(bytes), util.inspect(back), back?.constructor?.name, Buffer.isBuffer(back));
+}
+const shared = { s: 1 }; const cyclic = { shared, again: shared }; cyclic.self = cyclic;
+const c = v8.deserialize(v8.serialize(cyclic));
+console.log(c.self === c, c.shared === c.again);
+// A Buffer over a larger pool: only its own bytes are written.
+console.log(payload(v8.serialize(Buffer.from('pooled bytes').subarray(2, 6))));
+const view = v8.deserialize(v8.serialize(new DataView(new Uint8Array([5, 6, 7]).buffer, 1)));
+console.log(view.byteLength, view.byteOffset - view.buffer.byteLength + 2, view.getUint8(0), view.getUint8(1));
+// Views over the input where aligned (as Node), copies where not.
+const f = v8.serialize({ pad: 'x', f: new Float64Array([2.5, 3.5]), u: new Uint8Array([4]) });
+for (const shift of [0, 1, 3]) {
+  const input = Buffer.concat([Buffer.alloc(shift), f]).subarray(shift);
+  const back = v8.deserialize(input);
+  console.log(shift, back.f, back.u, back.u.buffer === input.buffer);
+}
+// What Node 20 wrote (wire format version 15) reads here too.
+const fromNode = Buffer.from('ff0f6f2201616f2201625c0a0362756622016641024e000000000000f03f4e000000000000f83f240002220163272201782c017b037b01', 'hex');
+console.log(util.inspect(v8.deserialize(fromNode)));
+for (const bad of [() => {}, Symbol('s'), new WeakMap(), Promise.resolve(), { f() {} }]) {
+  try { v8.serialize(bad); } catch (e) { console.log(e.name, e.message); }
+}
+for (const bad of ['string', 5, Buffer.from([0xff, 0x0f, 0x5c]), Buffer.from([0xff, 0x0f, 0x5c, 99, 0, 0, 0, 0]), Buffer.alloc(0), Buffer.from([1, 2, 3]),
+  Buffer.from([0xff, 0x0f, 0x5c, 1, 200])]) {
+  try { console.log(v8.deserialize(bad)); } catch (e) { console.log(e instanceof Error); }
+}
+console.log(v8.deserialize(v8.serialize('x'.repeat(100000))).length);
+let deep = []; for (let i = 0; i < 100000; i++) deep = [deep];
+try { v8.serialize(deep); console.log('deep ok'); } catch (e) { console.log('deep', e.name, e.message); }
+"#;
+
+/// util.inspect of promises (their state), errors (brackets, properties, cause, errors,
+/// subclasses), dates and regular expressions with properties, boxed symbols, weak
+/// collections, function kinds, ArrayBuffers and DataViews; compared with Node.
+#[tokio::test]
+async fn inspect_of_promises_errors_and_buffers_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", INSPECT_MORE)], "main.js").await;
+}
+
+const INSPECT_MORE: &str = r#"
+const util = require('util');
+// Promises show their state, without handling a rejection.
+console.log(Promise.resolve(1), new Promise(() => {}), { p: Promise.resolve({ a: 1 }) });
+const rejected = Promise.reject(3); console.log(rejected); rejected.catch(() => {});
+// Errors: brackets without frames, own properties, cause, AggregateError's errors, subclasses.
+const plain = new Error('plain'); plain.stack = 'Error: plain';
+const coded = new Error('props'); coded.stack = 'Error: props'; coded.code = 'E_X'; coded.errno = -2;
+console.log(util.inspect(plain), util.inspect(coded), [plain], { e: plain });
+const custom = new Error('m'); custom.stack = 'custom stack text'; console.log(util.inspect(custom));
+const withCause = new Error('outer', { cause: 'why' }); withCause.stack = 'Error: outer';
+console.log(withCause);
+const agg = new AggregateError([plain], 'many'); agg.stack = 'AggregateError: many'; console.log(agg);
+class MyError extends Error {} const mine = new MyError('sub'); mine.stack = 'Error: sub'; console.log(mine);
+const framed = new Error('framed'); framed.stack = 'Error: framed\n    at somewhere (file.js:1:1)'; framed.code = 'E_F';
+console.log(framed); console.log({ nested: framed });
+const named = new Error('n'); named.name = 'Custom'; named.stack = 'Custom: n'; console.log(named);
+// Dates and regular expressions with properties, boxed symbols and bigints, weak collections.
+const d = new Date(0); d.extra = 1; const r = /x/g; r.flag = true; console.log(d, r);
+console.log(new WeakMap(), new WeakSet(), Object(Symbol('b')), Object(1n));
+// Function kinds and classes.
+class Base {} class Derived extends Base {}
+console.log([function named() {}, class K {}, async () => {}, function* g() {}, async function* ag() {}, Derived]);
+// ArrayBuffers and DataViews.
+console.log(new ArrayBuffer(3), new DataView(new ArrayBuffer(2)), new SharedArrayBuffer(2), [new ArrayBuffer(1)]);
+console.log(new ArrayBuffer(0), new Uint8Array([1, 2, 255]).buffer, new Uint8Array(300).fill(171).buffer);
+const withProp = new ArrayBuffer(2); withProp.tag = 'x'; console.log(withProp);
+console.log(util.inspect(new ArrayBuffer(120), { maxArrayLength: 4 }));
+class MyBuf extends ArrayBuffer {} console.log(new MyBuf(1));
+console.log(util.inspect(new DataView(new ArrayBuffer(4), 1, 2), { depth: 0 }));
+"#;
+
 #[tokio::test]
 async fn fs_vectors_sync_and_async_iterators_as_in_node() {
     let v8 = support::spawn().await;

@@ -23,6 +23,7 @@ mod host;
 mod kdf;
 mod keys;
 mod modules;
+mod serialization;
 mod sources;
 mod types;
 mod walks;
@@ -147,6 +148,7 @@ pub(crate) fn install<'s>(
     brotli::install(scope, natives);
     keys::install(scope, natives);
     ecdh::install(scope, natives);
+    serialization::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);

@@ -340,8 +340,10 @@ fn track_entry<'s>(
     }
 }
 
-/// `promiseState(promise)`: `[0]` pending, `[1, value]` fulfilled, `[2, reason]` rejected.
-/// For `require()` of an ES module, which must know at once whether its evaluation finished.
+/// `promiseState(promise, peek)`: `[0]` pending, `[1, value]` fulfilled, `[2, reason]`
+/// rejected. For `require()` of an ES module, which must know at once whether its evaluation
+/// finished (and throws a rejection, handling it), and for `util.inspect` (`peek`: a look that
+/// leaves a rejection unhandled).
 fn promise_state<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     args: v8::FunctionCallbackArguments<'s>,
@@ -355,7 +357,9 @@ fn promise_state<'s>(
         v8::PromiseState::Fulfilled => (1, Some(promise.result(scope))),
         v8::PromiseState::Rejected => {
             // The rejection is handed to the caller, who throws it: it is not unhandled.
-            promise.mark_as_handled();
+            if !args.get(1).is_true() {
+                promise.mark_as_handled();
+            }
             (2, Some(promise.result(scope)))
         }
     };

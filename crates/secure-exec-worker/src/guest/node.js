@@ -1296,7 +1296,7 @@
     repl: ['start', 'REPLServer'],
     tls: ['SecureContext', 'Server', 'TLSSocket', 'connect', 'createSecureContext', 'createServer'],
     trace_events: ['createTracing', 'getEnabledCategories'],
-    v8: ['cachedDataVersionTag', 'deserialize', 'getHeapSnapshot', 'serialize', 'setFlagsFromString', 'writeHeapSnapshot'],
+    v8: ['cachedDataVersionTag', 'getHeapSnapshot', 'setFlagsFromString', 'writeHeapSnapshot'],
     vm: ['Script', 'compileFunction', 'createContext', 'createScript', 'isContext', 'runInContext', 'runInNewContext', 'runInThisContext'],
     wasi: ['WASI'],
     worker_threads: ['Worker', 'receiveMessageOnPort', 'markAsUntransferable'],
@@ -1306,6 +1306,18 @@
     domain: { active: null },
     // The session's own heap, as its limit bounds it (the rest of V8 is not the guest's to see).
     v8: {
+      // V8's wire format, views written as Node's DefaultSerializer writes them
+      // (serialization.rs).
+      serialize(value) {
+        const B = Buffer();
+        return native.v8Serialize(value, B.prototype, (length) => B.allocUnsafe(length));
+      },
+      deserialize(buffer) {
+        if (!ArrayBufferIsView(buffer)) {
+          throw new TypeErrorCtor('buffer must be a TypedArray or a DataView');
+        }
+        return native.v8Deserialize(buffer, Buffer().prototype);
+      },
       getHeapStatistics() {
         const usage = process.memoryUsage();
         const limit = process.constrainedMemory();

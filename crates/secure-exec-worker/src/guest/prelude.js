@@ -69,12 +69,19 @@
   const PromiseResolve = Promise.resolve.bind(Promise);
   const PromiseCtor = Promise;
   const PromisePrototypeThen = Promise.prototype.then;
+  const Uint8ArrayCtor = Uint8Array;
   const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8Array.prototype);
   const TypedArrayLength = ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, 'length').get;
   const TypedArrayName = ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag).get;
   const ArrayBufferByteLength = ObjectGetOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get;
+  const SharedArrayBufferByteLength = ObjectGetOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'byteLength').get;
+  const DataViewGetter = (name) => ObjectGetOwnPropertyDescriptor(DataView.prototype, name).get;
+  const DataViewByteLength = DataViewGetter('byteLength');
+  const DataViewByteOffset = DataViewGetter('byteOffset');
+  const DataViewBuffer = DataViewGetter('buffer');
   const SymbolPrototypeToString = Symbol.prototype.toString;
   const BigIntPrototypeToString = BigInt.prototype.toString;
+  const NumberPrototypeToString = Number.prototype.toString;
   const StringCtor = String;
   const TypeErrorCtor = TypeError;
   const ErrorCtor = Error;
@@ -158,14 +165,92 @@
     return null;
   }
 
+  // As Node's getFunctionBase / getClassBase: the kind of function (async, generator), a
+  // class's superclass.
   function formatFunction(fn) {
     let source = '';
     try { source = call(FunctionPrototypeToString, fn); } catch { /* revoked proxy */ }
     const name = typeof fn.name === 'string' && fn.name !== '' ? fn.name : null;
     if (call(StringPrototypeSlice, source, 0, 5) === 'class') {
-      return name ? '[class ' + name + ']' : '[class (anonymous)]';
+      let base = 'class ' + (name || '(anonymous)');
+      const parent = ObjectGetPrototypeOf(fn);
+      if (parent === null) base += ' extends [null prototype]';
+      else if (typeof parent.name === 'string' && parent.name !== '') base += ' extends ' + parent.name;
+      return '[' + base + ']';
     }
-    return name ? '[Function: ' + name + ']' : '[Function (anonymous)]';
+    let kind = '';
+    try { kind = fn[SymbolToStringTag]; } catch { kind = ''; }
+    const type = kind === 'AsyncFunction' || kind === 'GeneratorFunction' || kind === 'AsyncGeneratorFunction'
+      ? kind : 'Function';
+    return name ? '[' + type + ': ' + name + ']' : '[' + type + ' (anonymous)]';
+  }
+
+  // As Node's improveStack: an error whose constructor's name is not the one its stack
+  // starts with is shown under its constructor's (`MyError: ...` for a subclass of Error that
+  // kept the name 'Error').
+  function improveStack(stack, constructor, name) {
+    let len = name.length;
+    if (constructor === null || (call(StringPrototypeSlice, name, -5) === 'Error' &&
+        call(StringPrototypeSlice, stack, 0, len) === name &&
+        (stack.length === len || stack[len] === ':' || stack[len] === '\n'))) {
+      let fallback = 'Error';
+      if (constructor === null) {
+        const start = /^([A-Z][a-z_ A-Z0-9[\]()-]+)(?::|\n\s+at)/.exec(stack) || /^([a-z_A-Z0-9-]*Error)$/.exec(stack);
+        fallback = (start && start[1]) || '';
+        len = fallback.length;
+        fallback = fallback || 'Error';
+      }
+      const prefix = constructor === null ? '[' + fallback + ': null prototype]' : constructor;
+      if (name !== prefix) {
+        if (call(StringPrototypeIncludes, prefix, name)) {
+          stack = len === 0 ? prefix + ': ' + stack : prefix + call(StringPrototypeSlice, stack, len);
+        } else {
+          stack = prefix + ' [' + name + ']' + call(StringPrototypeSlice, stack, len);
+        }
+      }
+    }
+    return stack;
+  }
+
+  // An error as Node's util.inspect shows it: its stack (in brackets when it has no frames),
+  // then its own properties, its cause and an AggregateError's errors.
+  function formatErrorValue(err, ctx, depth, indentation) {
+    let stack;
+    try { stack = err.stack ? StringCtor(err.stack) : call(ErrorPrototypeToString, err); } catch { stack = '[Error]'; }
+    let name;
+    try { name = err.name !== null && err.name !== undefined ? StringCtor(err.name) : 'Error'; } catch { name = 'Error'; }
+    let keys;
+    try { keys = ownKeys(err, ctx.showHidden); } catch { keys = []; }
+    if (!ctx.showHidden) {
+      for (const key of ['name', 'message', 'stack']) {
+        const index = keys.indexOf(key);
+        let shown = false;
+        try { shown = call(StringPrototypeIncludes, stack, err[key]); } catch { shown = false; }
+        if (index !== -1 && shown) call(ArrayPrototypeSplice, keys, index, 1);
+      }
+    }
+    try {
+      if ('cause' in err && !keys.includes('cause')) call(ArrayPrototypePush, keys, 'cause');
+      if (ArrayIsArray(err.errors) && !keys.includes('errors')) call(ArrayPrototypePush, keys, 'errors');
+    } catch { /* a throwing proxy or getter shows no more */ }
+    stack = improveStack(stack, constructorName(err), name);
+    let message;
+    try { message = err.message; } catch { message = undefined; }
+    let at = (message && typeof message === 'string' && stack.indexOf(message)) || -1;
+    if (at !== -1) at += message.length;
+    if (stack.indexOf('\n    at', at) === -1) stack = '[' + stack + ']';
+    if (indentation !== 0) stack = call(StringPrototypeReplace, stack, /\n/g, '\n' + call(StringPrototypeRepeat, ' ', indentation));
+    const ref = refOf(ctx, err);
+    const base = ref === '' ? stack : ref + ' ' + stack;
+    if (keys.length === 0) return base;
+    if (depth > ctx.maxDepth) return '[' + (constructorName(err) || 'Error') + ']';
+    ctx.seen.push(err);
+    try {
+      return reduceToSingleLine(['{', '}'], ownEntries(err, ctx, depth, indentation, false, keys), indentation,
+        undefined, base);
+    } finally {
+      ctx.seen.pop();
+    }
   }
 
   function formatError(err) {
@@ -261,6 +346,7 @@
     }
     // Node's test (util.inspect's isBelowBreakLength): the entries, a separator each, the
     // indentation, the brace, the base and 10 more must fit the break length.
+    if (call(StringPrototypeIncludes, base, '\n')) multiline = true;
     if (!multiline && total + entries.length + 10 <= BREAK_LENGTH) {
       return head + ' ' + call(ArrayPrototypeJoin, entries, ', ') + ' ' + braces[1];
     }
@@ -295,10 +381,17 @@
     return keys;
   }
 
-  function ownEntries(obj, ctx, depth, indentation, skipIndices) {
+  // How Node names a built-in object by its constructor and kind: `MyBuffer [ArrayBuffer] `.
+  function builtinPrefix(name, kind) {
+    if (name === null) return '[' + kind + ': null prototype] ';
+    return name === kind ? name + ' ' : name + ' [' + kind + '] ';
+  }
+  function ownEntries(obj, ctx, depth, indentation, skipIndices, chosen) {
     const entries = [];
-    let keys;
-    try { keys = ownKeys(obj, ctx.showHidden); } catch { return entries; }
+    let keys = chosen;
+    if (keys === undefined) {
+      try { keys = ownKeys(obj, ctx.showHidden); } catch { return entries; }
+    }
     for (const key of keys) {
       if (skipIndices && typeof key === 'string' && IDENTIFIER.test(key) === false &&
           StringCtor(key >>> 0) === key) continue;
@@ -315,7 +408,8 @@
           call(ArrayPrototypePush, entries, name + ': ' + value);
           continue;
         }
-        value = descriptor ? descriptor.value : undefined;
+        // A key asked for that is not own (an inherited error cause) is read through.
+        value = descriptor ? descriptor.value : obj[key];
       } catch {
         value = undefined;
       }
@@ -365,15 +459,26 @@
     }
 
     const tag = call(ObjectPrototypeToString, value);
-    if (tag === '[object Error]' || value instanceof ErrorCtor) return formatError(value);
-    if (tag === '[object Date]') {
-      const time = call(DatePrototypeGetTime, value);
-      return NumberIsNaN(time) ? 'Invalid Date' : call(DatePrototypeToISOString, value);
+    if (tag === '[object Error]' || value instanceof ErrorCtor) return formatErrorValue(value, ctx, depth, indentation);
+    if (tag === '[object Date]' || tag === '[object RegExp]') {
+      let base;
+      if (tag === '[object RegExp]') {
+        base = call(RegExpPrototypeToString, value);
+      } else {
+        const time = call(DatePrototypeGetTime, value);
+        base = NumberIsNaN(time) ? 'Invalid Date' : call(DatePrototypeToISOString, value);
+      }
+      // Own properties follow, as in Node: `1970-01-01T00:00:00.000Z { extra: 1 }`.
+      const extra = depth > ctx.maxDepth ? [] : ownEntries(value, ctx, depth, indentation, false);
+      return extra.length === 0 ? base : reduceToSingleLine(['{', '}'], extra, indentation, undefined, base);
     }
-    if (tag === '[object RegExp]') return call(RegExpPrototypeToString, value);
-    if (tag === '[object Promise]') return 'Promise {}';
     if (tag === '[object Boolean]' || tag === '[object Number]' || tag === '[object String]') {
       return '[' + tag.slice(8, -1) + ': ' + formatPrimitive(value.valueOf(), true) + ']';
+    }
+    if (tag === '[object Symbol]' || tag === '[object BigInt]') {
+      let inner;
+      try { inner = formatPrimitive(value.valueOf(), true); } catch { inner = '?'; }
+      return '[' + tag.slice(8, -1) + ': ' + inner + ']';
     }
 
     const isArray = ArrayIsArray(value);
@@ -433,8 +538,44 @@
         moreItems(entries, size);
         if (entries.length === 0) return 'Set(0) {}';
         braces = ['Set(' + size + ') {', '}'];
-      } else if (tag === '[object ArrayBuffer]') {
-        return 'ArrayBuffer { byteLength: ' + call(ArrayBufferByteLength, value) + ' }';
+      } else if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') {
+        // As Node: the first bytes in hex, then the length, then any own properties.
+        const shared = tag === '[object SharedArrayBuffer]';
+        const kind = shared ? 'SharedArrayBuffer' : 'ArrayBuffer';
+        let bytes;
+        try { bytes = new Uint8ArrayCtor(value); } catch { bytes = undefined; }
+        const byteLength = 'byteLength: ' +
+          formatValue(call(shared ? SharedArrayBufferByteLength : ArrayBufferByteLength, value), ctx, depth + 1, indentation + 2);
+        if (bytes === undefined) {
+          entries = ['(detached)', byteLength];
+        } else {
+          const shown = bytes.length < ctx.maxItems ? bytes.length : ctx.maxItems;
+          let hex = '';
+          for (let i = 0; i < shown; i++) {
+            hex += (i === 0 ? '' : ' ') + (bytes[i] < 16 ? '0' : '') + call(NumberPrototypeToString, bytes[i], 16);
+          }
+          const remaining = bytes.length - shown;
+          if (remaining > 0) hex += ' ... ' + remaining + ' more byte' + (remaining > 1 ? 's' : '');
+          entries = ['[Uint8Contents]: <' + hex + '>', byteLength];
+        }
+        entries = entries.concat(ownEntries(value, ctx, depth, indentation, false));
+        braces = [builtinPrefix(name, kind) + '{', '}'];
+      } else if (tag === '[object Promise]') {
+        // As Node: the state and the value or reason, seen without handling a rejection.
+        const state = native.promiseState(value, true);
+        entries = [state[0] === 0 ? '<pending>'
+          : (state[0] === 2 ? '<rejected> ' : '') + formatValue(state[1], ctx, depth + 1, indentation + 2)];
+        entries = entries.concat(ownEntries(value, ctx, depth, indentation, false));
+        braces = [builtinPrefix(name, 'Promise') + '{', '}'];
+      } else if (tag === '[object WeakMap]' || tag === '[object WeakSet]') {
+        entries = ['<items unknown>'].concat(ownEntries(value, ctx, depth, indentation, false));
+        braces = [builtinPrefix(name, tag.slice(8, -1)) + '{', '}'];
+      } else if (tag === '[object DataView]') {
+        entries = ['byteLength: ' + formatValue(call(DataViewByteLength, value), ctx, depth + 1, indentation + 2),
+          'byteOffset: ' + formatValue(call(DataViewByteOffset, value), ctx, depth + 1, indentation + 2),
+          'buffer: ' + formatValue(call(DataViewBuffer, value), ctx, depth + 1, indentation + 2)];
+        entries = entries.concat(ownEntries(value, ctx, depth, indentation, false));
+        braces = [builtinPrefix(name, 'DataView') + '{', '}'];
       } else {
         entries = ownEntries(value, ctx, depth, indentation, false);
         const proto = ObjectGetPrototypeOf(value);
@@ -1364,7 +1505,6 @@
     const budgetPages = MathFloor(memoryLimit / PAGE);
     let reservedPages = 0;
     const RangeErrorCtor = RangeError;
-    const Uint8ArrayCtor = Uint8Array;
     const OriginalModule = WA.Module;
     const OriginalInstance = WA.Instance;
     const OriginalMemory = WA.Memory;
