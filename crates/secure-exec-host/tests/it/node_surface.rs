@@ -148,6 +148,43 @@ class MyBuf extends ArrayBuffer {} console.log(new MyBuf(1));
 console.log(util.inspect(new DataView(new ArrayBuffer(4), 1, 2), { depth: 0 }));
 "#;
 
+/// util.inspect of the web classes as Node shows them (their state, not their fields):
+/// TextEncoder/Decoder, AbortController/Signal, Event, Blob, File, Headers (names as first
+/// given), Request, Response, the WHATWG streams; and empty objects shown whole past the
+/// depth limit; compared with Node.
+#[tokio::test]
+async fn inspect_of_web_classes_and_deep_empty_objects_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", INSPECT_WEB), ("depth.js", INSPECT_DEPTH)], "main.js")
+        .await;
+    oracle::same_as_node(&v8, &[("main.js", INSPECT_DEPTH)], "main.js").await;
+}
+
+const INSPECT_WEB: &str = r#"
+const util = require('util');
+console.log(new TextEncoder(), new TextDecoder(), new TextDecoder('utf-16le', { fatal: true }));
+console.log(new AbortController(), AbortSignal.abort());
+const event = new Event('x', { cancelable: true }); event.preventDefault();
+console.log(util.inspect(event).replace(/timeStamp: [0-9.]+/, 'timeStamp: T'));
+console.log(new Blob(['ab'], { type: 'Text/Plain' }), new File(['abc'], 'f.txt', { lastModified: 1700000000000 }));
+const h = new Headers({ 'B-x': '2', a: '1' }); h.append('A', '3'); h.append('Set-Cookie', 'x=1'); h.append('set-cookie', 'y=2');
+console.log(h, new Headers([['Zz', '1'], ['aa', '2']]), new Headers());
+console.log(new Response('x'), new Response(null, { status: 404, statusText: 'Not Found', headers: { 'X-Y': 'z' } }));
+console.log(new Request('http://a.b/path', { method: 'POST', body: 'x', headers: { Accept: 'a/b' } }));
+const rs = new ReadableStream(); rs.getReader();
+console.log(new ReadableStream(), rs, new ReadableStream({ type: 'bytes' }));
+console.log(new WritableStream(), new TransformStream());
+console.log(util.inspect({ deep: { deeper: { controller: new AbortController() } } }));
+"#;
+
+const INSPECT_DEPTH: &str = r#"
+const util = require('util');
+class K {} class L { constructor() { this.x = 1; } }
+for (const v of [{}, [], new Map(), new Set(), Object.create(null), new K(), new L(), [1], new Map([[1, 2]]), { x: 1 }, new Uint8Array(0), new Uint8Array(1), function f() {}, new Date(0), /x/, new ArrayBuffer(0), Promise.resolve(), new WeakMap()]) {
+  console.log(util.inspect({ a: { b: { c: v } } }));
+}
+"#;
+
 #[tokio::test]
 async fn fs_vectors_sync_and_async_iterators_as_in_node() {
     let v8 = support::spawn().await;

@@ -311,10 +311,10 @@
 
   // `set` on a list of [name, value] pairs (Headers, FormData): the new pair takes the place of
   // the first with that name, the others with it go; at the end if there was none.
-  function replaceEntries(list, key, value) {
+  function replaceEntries(list, key, value, given) {
     const at = list.findIndex((entry) => entry[0] === key);
     const kept = list.filter((entry) => entry[0] !== key);
-    kept.splice(at === -1 ? kept.length : at, 0, [key, value]);
+    kept.splice(at === -1 ? kept.length : at, 0, given === undefined ? [key, value] : [key, value, given]);
     return kept;
   }
 
@@ -349,12 +349,12 @@
     append(name, value) {
       const key = checkName(name);
       value = checkValue(value, name);
-      headerLists.get(this).push([key, value]);
+      headerLists.get(this).push([key, value, StringCtor(name)]);
     }
     set(name, value) {
       const key = checkName(name);
       value = checkValue(value, name);
-      headerLists.set(this, replaceEntries(headerLists.get(this), key, value));
+      headerLists.set(this, replaceEntries(headerLists.get(this), key, value, StringCtor(name)));
     }
     delete(name) {
       const key = checkName(name);
@@ -390,6 +390,17 @@
     [SymbolIterator]() { return this.entries(); }
   }
   toStringTag(Headers, 'Headers');
+  // As undici shows them: each name as first given, its values joined.
+  web.inspectFields(Headers, (headers) => {
+    const shown = {};
+    const names = new Map();
+    for (const [key, value, given] of headerLists.get(headers)) {
+      if (!names.has(key)) names.set(key, given === undefined ? key : given);
+      const name = names.get(key);
+      shown[name] = shown[name] === undefined ? value : shown[name] + ', ' + value;
+    }
+    return shown;
+  });
 
   function checkName(name) {
     const text = StringCtor(name);
@@ -453,6 +464,7 @@
     stream() { return streamOfBytes(blobBytes(this)); }
   }
   toStringTag(Blob, 'Blob');
+  web.inspectFields(Blob, (blob) => ({ size: blob.size, type: blob.type }));
 
   class File extends Blob {
     constructor(parts, name, options = {}) {
@@ -466,6 +478,8 @@
     get lastModified() { return this._lastModified; }
   }
   toStringTag(File, 'File');
+  web.inspectFields(File, (file) => ({ size: file.size, type: file.type, name: file.name,
+    lastModified: file.lastModified }));
 
   // ---------------------------------------------------------------- FormData
   const formEntries = new WeakMap();
@@ -598,6 +612,11 @@
     get referrer() { return 'about:client'; }
     get keepalive() { return false; }
     get duplex() { return 'half'; }
+    get destination() { return ''; }
+    get referrerPolicy() { return ''; }
+    get integrity() { return ''; }
+    get isReloadNavigation() { return false; }
+    get isHistoryNavigation() { return false; }
     clone() {
       const body = cloneBody(this, 'Request');
       return new Request(this, { body: body.stream ?? body.bytes ?? undefined });
@@ -605,6 +624,11 @@
   }
   mixBody(Request);
   toStringTag(Request, 'Request');
+  web.inspectFields(Request, (request) => ({ method: request.method, url: request.url, headers: request.headers,
+    destination: request.destination, referrer: request.referrer, referrerPolicy: request.referrerPolicy,
+    mode: request.mode, credentials: request.credentials, cache: request.cache, redirect: request.redirect,
+    integrity: request.integrity, keepalive: request.keepalive, isReloadNavigation: request.isReloadNavigation,
+    isHistoryNavigation: request.isHistoryNavigation, signal: request.signal }));
 
   const responseState = new WeakMap();
 
@@ -664,6 +688,9 @@
   }
   mixBody(Response);
   toStringTag(Response, 'Response');
+  web.inspectFields(Response, (response) => ({ status: response.status, statusText: response.statusText,
+    headers: response.headers, body: response.body, bodyUsed: response.bodyUsed, ok: response.ok,
+    redirected: response.redirected, type: response.type, url: response.url }));
 
   // ---------------------------------------------------------------- fetch
   function fetchFailed(err) {

@@ -1579,7 +1579,7 @@
   function net() {
     if (netModule === undefined) {
       netModule = native.loadNet(native, {
-        netAsync: prelude.netAsync, process, web: prelude.loadWeb(), streams: () => npm('web_streams'),
+        netAsync: prelude.netAsync, process, web: prelude.loadWeb(), streams: webStreams,
         require: requireBuiltin, setTimeout: prelude.setTimeout, clearTimeout: prelude.clearTimeout,
         concat,
       });
@@ -4674,6 +4674,19 @@
       api[name] = function () { throw notSupported('crypto.' + name + '()'); };
     }
     return api;
+  }
+
+  // WHATWG streams (npm's web-streams-polyfill), shown by util.inspect as Node shows its own:
+  // their public state, not the polyfill's fields.
+  function webStreams() {
+    const streams = npm('web_streams');
+    const { inspectFields } = prelude.loadWeb();
+    inspectFields(streams.ReadableStream, (stream) => ({ locked: stream.locked, state: stream._state,
+      supportsBYOB: stream._readableStreamController instanceof streams.ReadableByteStreamController }));
+    inspectFields(streams.WritableStream, (stream) => ({ locked: stream.locked, state: stream._state }));
+    inspectFields(streams.TransformStream, (stream) => ({ readable: stream.readable, writable: stream.writable,
+      backpressure: stream._backpressure }));
+    return streams;
   }
 
   function builtinName(id) {

@@ -381,6 +381,25 @@
     return keys;
   }
 
+  // How Node names a plain object or class instance by its constructor and a
+  // `Symbol.toStringTag` not among its entries: `PublicKeyObject [KeyObject] `.
+  function objectPrefix(value, name) {
+    let tag = '';
+    try {
+      const own = value[SymbolToStringTag];
+      if (typeof own === 'string' && !call(ObjectPrototypePropertyIsEnumerable, value, SymbolToStringTag)) tag = own;
+    } catch {
+      tag = '';
+    }
+    if (ObjectGetPrototypeOf(value) === null) {
+      return '[Object: null prototype] ' + (tag !== '' && tag !== 'Object' ? '[' + tag + '] ' : '');
+    }
+    if (name !== null && name !== 'Object') return name + (tag !== '' && tag !== name ? ' [' + tag + ']' : '') + ' ';
+    return tag !== '' ? 'Object [' + tag + '] ' : '';
+  }
+  // The kinds util.inspect shows by their contents rather than as plain objects.
+  const SHOWN_BY_KIND = ['[object Map]', '[object Set]', '[object Promise]', '[object WeakMap]', '[object WeakSet]',
+    '[object ArrayBuffer]', '[object SharedArrayBuffer]', '[object DataView]'];
   // How Node names a built-in object by its constructor and kind: `MyBuffer [ArrayBuffer] `.
   function builtinPrefix(name, kind) {
     if (name === null) return '[' + kind + ': null prototype] ';
@@ -433,13 +452,14 @@
       return formatPrimitive(value, depth > 0 || ctx.quoteStrings);
     }
     // As Node: an object may say how it is shown, through util.inspect.custom. It gets the
-    // depth left, the options and inspect itself; a string it returns is used as it is
-    // (re-indented to where it stands), anything else is shown in its place.
+    // depth left, the options (the depth asked of this inspect call, as Node passes them) and
+    // inspect itself; a string it returns is used as it is (re-indented to where it stands),
+    // anything else is shown in its place.
     let custom;
     try { custom = value[INSPECT_CUSTOM]; } catch { custom = undefined; }
     if (typeof custom === 'function' && custom !== inspect) {
       const left = ctx.maxDepth - depth;
-      const shown = ReflectApply(custom, value, [left, { depth: left }, inspect]);
+      const shown = ReflectApply(custom, value, [left, { depth: ctx.maxDepth }, inspect]);
       if (shown !== value) {
         if (typeof shown !== 'string') return formatValue(shown, ctx, depth, indentation);
         return indentation === 0 ? shown
@@ -487,6 +507,19 @@
     const name = constructorName(value);
 
     if (depth > ctx.maxDepth) {
+      // As Node: an empty object, array or collection is shown whole at any depth.
+      let keys;
+      try { keys = ownKeys(value, ctx.showHidden); } catch { keys = [0]; }
+      const plain = !isArray && typedName === undefined && !SHOWN_BY_KIND.includes(tag);
+      if (isArray && value.length === 0 && (keys.length === 0 || (keys.length === 1 && keys[0] === 'length'))) {
+        return name !== null && name !== 'Array' ? name + '(0) []' : '[]';
+      }
+      if (typedName !== undefined && call(TypedArrayLength, value) === 0) return typedName + '(0) []';
+      if ((tag === '[object Map]' || tag === '[object Set]') && keys.length === 0 &&
+          (tag === '[object Map]' ? call(MapPrototypeGetSize, value) : call(SetPrototypeGetSize, value)) === 0) {
+        return tag.slice(8, -1) + '(0) {}';
+      }
+      if (plain && keys.length === 0) return objectPrefix(value, name) + '{}';
       if (isArray) return '[Array]';
       return '[' + (name || 'Object') + ']';
     }
@@ -578,20 +611,7 @@
         braces = [builtinPrefix(name, 'DataView') + '{', '}'];
       } else {
         entries = ownEntries(value, ctx, depth, indentation, false);
-        const proto = ObjectGetPrototypeOf(value);
-        // A `Symbol.toStringTag` that is not shown among the entries names the object too,
-        // as in Node: `PublicKeyObject [KeyObject] {}`.
-        let tag = '';
-        try {
-          const own = value[SymbolToStringTag];
-          if (typeof own === 'string' && !call(ObjectPrototypePropertyIsEnumerable, value, SymbolToStringTag)) tag = own;
-        } catch {
-          tag = '';
-        }
-        let prefix = '';
-        if (proto === null) prefix = '[Object: null prototype] ' + (tag !== '' && tag !== 'Object' ? '[' + tag + '] ' : '');
-        else if (name !== null && name !== 'Object') prefix = name + (tag !== '' && tag !== name ? ' [' + tag + ']' : '') + ' ';
-        else if (tag !== '') prefix = 'Object [' + tag + '] ';
+        const prefix = objectPrefix(value, name);
         if (entries.length === 0) return prefix + '{}';
         braces = [prefix + '{', '}'];
       }

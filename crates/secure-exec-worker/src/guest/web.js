@@ -74,6 +74,20 @@
 
   const toStringTag = (ctor, tag) =>
     ObjectDefineProperty(ctor.prototype, Symbol.toStringTag, { value: tag, configurable: true });
+  // How Node shows its web classes (customInspect in its internals): the constructor's name,
+  // then the object's state as plain fields, a level less deep; the fields are a function
+  // of the object, read only when it is shown.
+  function inspectFields(ctor, fields) {
+    ObjectDefineProperty(ctor.prototype, inspectSymbol, {
+      value: function (depth, options, inspect) {
+        if (typeof depth === 'number' && depth < 0) return this;
+        const inner = { ...options, depth: typeof options.depth === 'number' ? options.depth - 1 : options.depth };
+        return this.constructor.name + ' ' + inspect(fields(this), inner);
+      },
+      configurable: true,
+      writable: true,
+    });
+  }
 
   // ---------------------------------------------------------------- DOMException
   const DOM_CODES = {
@@ -128,6 +142,8 @@
     stopImmediatePropagation() { call(WeakSetAdd, stoppedEvents, this); }
   }
   toStringTag(Event, 'Event');
+  inspectFields(Event, (event) => ({ type: event.type, defaultPrevented: event.defaultPrevented,
+    cancelable: event.cancelable, timeStamp: event.timeStamp }));
 
   const listenersOf = new WeakMapCtor();
 
@@ -236,6 +252,7 @@
     }
   }
   toStringTag(AbortSignal, 'AbortSignal');
+  inspectFields(AbortSignal, (signal) => ({ aborted: signal.aborted }));
 
   function abortSignal(signal, reason) {
     const state = call(WeakMapGet, abortInternals, signal);
@@ -254,6 +271,7 @@
     abort(reason) { abortSignal(this.#signal, reason); }
   }
   toStringTag(AbortController, 'AbortController');
+  inspectFields(AbortController, (controller) => ({ signal: controller.signal }));
 
   // ---------------------------------------------------------------- TextEncoder, TextDecoder
   function toUint8(input, what) {
@@ -284,6 +302,12 @@
     }
   }
   toStringTag(TextEncoder, 'TextEncoder');
+  // Node shows a TextEncoder as its one field alone.
+  ObjectDefineProperty(TextEncoder.prototype, inspectSymbol, {
+    value(depth) { return typeof depth === 'number' && depth < 0 ? this : { encoding: this.encoding }; },
+    configurable: true,
+    writable: true,
+  });
 
   const ENCODING_LABELS = {
     'utf-8': 'utf-8', 'utf8': 'utf-8', 'unicode-1-1-utf-8': 'utf-8', 'unicode11utf8': 'utf-8',
@@ -347,6 +371,8 @@
     }
   }
   toStringTag(TextDecoder, 'TextDecoder');
+  inspectFields(TextDecoder, (decoder) => ({ encoding: decoder.encoding, fatal: decoder.fatal,
+    ignoreBOM: decoder.ignoreBOM }));
 
   // ---------------------------------------------------------------- atob, btoa
   const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -1546,7 +1572,7 @@
 
   return {
     DOMException, Event, EventTarget, AbortController, AbortSignal, TextEncoder, TextDecoder,
-    URL, URLSearchParams, atob, btoa, structuredClone, crypto, CryptoKey, performance, eventListeners,
+    URL, URLSearchParams, atob, btoa, structuredClone, crypto, CryptoKey, performance, eventListeners, inspectFields,
     PerformanceEntry, PerformanceMark, PerformanceMeasure, PerformanceObserver, PerformanceObserverEntryList,
   };
 })
