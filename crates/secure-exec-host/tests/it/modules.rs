@@ -178,6 +178,57 @@ process.on('exit', (code) => { log('exit event', code); setTimeout(() => log('ne
     oracle::same_as_node(&v8, &[("main.js", script)], "main.js").await;
 }
 
+/// Import attributes are checked on every import of a module, as Node checks them, with
+/// Node 22's codes (the version the guest reports; Node 20, on CI as the oracle, still names
+/// them ERR_IMPORT_ASSERTION_*): a JSON module needs `type: 'json'` each time, a type
+/// nobody knows is refused as such, and `type: 'json'` of anything else is incompatible.
+#[tokio::test]
+async fn import_attributes_are_checked_on_every_import() {
+    let v8 = support::spawn().await;
+    let dir = oracle::TempDir::new("attributes").with_files(&[
+        ("data.json", r#"{ "k": [1, 2] }"#),
+        ("plain.mjs", "export const x = 1;"),
+        (
+            "main.mjs",
+            r#"
+const show = async (label, f) => {
+  try { const m = await f(); console.log(label, 'ok', JSON.stringify(m.default ?? m.x)); }
+  catch (e) { console.log(label, e.name, e.code, e.message.replace(/file:\/\/\/.*\//, 'file:///DIR/')); }
+};
+await show('json', () => import('./data.json', { with: { type: 'json' } }));
+await show('json again without a type', () => import('./data.json'));
+await show('json again', () => import('./data.json', { with: { type: 'json' } }));
+await show('css', () => import('./data.json', { with: { type: 'css' } }));
+await show('module as json', () => import('./plain.mjs', { with: { type: 'json' } }));
+await show('module', () => import('./plain.mjs'));
+await show('module again as json', () => import('./plain.mjs', { with: { type: 'json' } }));
+await show('builtin as json', () => import('node:path', { with: { type: 'json' } }));
+"#,
+        ),
+    ]);
+    let rt = oracle::runtime_in(&v8, dir.path());
+    let options = secure_exec_host::ExecOptions {
+        filename: Some(format!("{}/main.mjs", oracle::GUEST_DIR)),
+        ..Default::default()
+    };
+    let code = std::fs::read_to_string(dir.path().join("main.mjs")).unwrap();
+    let r = rt.exec_with(&code, options).await.unwrap();
+    assert_eq!(r.error_code, None, "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "json ok {\"k\":[1,2]}\n\
+         json again without a type TypeError ERR_IMPORT_ATTRIBUTE_MISSING Module \"file:///DIR/data.json\" needs an import attribute of \"type: json\"\n\
+         json again ok {\"k\":[1,2]}\n\
+         css TypeError ERR_IMPORT_ATTRIBUTE_UNSUPPORTED Import attribute \"type\" with value \"css\" is not supported\n\
+         module as json TypeError ERR_IMPORT_ATTRIBUTE_TYPE_INCOMPATIBLE Module \"file:///DIR/plain.mjs\" is not of type \"json\"\n\
+         module ok 1\n\
+         module again as json TypeError ERR_IMPORT_ATTRIBUTE_TYPE_INCOMPATIBLE Module \"file:///DIR/plain.mjs\" is not of type \"json\"\n\
+         builtin as json TypeError ERR_IMPORT_ATTRIBUTE_TYPE_INCOMPATIBLE Module \"node:path\" is not of type \"json\"\n",
+        "{r:?}"
+    );
+    v8.dispose().await;
+}
+
 const ESM_PROJECT: &[(&str, &str)] = &[
     (
         "main.mjs",

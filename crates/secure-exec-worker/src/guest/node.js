@@ -5020,18 +5020,35 @@
       const names = exports !== null && (typeof exports === 'object' || typeof exports === 'function')
         ? ObjectKeys(exports) : [];
       const id = native.syntheticModule(path, ['default', ...names], () => namespaceOf(exports, names));
-      record = { id, path, requests: undefined, linked: true };
+      record = { id, path, format: 'builtin', requests: undefined, linked: true };
       call(MapPrototypeSet, esmRecords, path, record);
     }
     return record;
   }
 
-  function makeRecord(path, format, source, type) {
+  // Node's check of an import's `type` attribute, made on every import of a module (the
+  // first one and any later one alike): 'json' exactly for JSON modules, none for the rest.
+  function checkImportType(href, format, type) {
     if (format === 'json') {
-      if (type !== 'json') {
+      if (type === 'json') return;
+      if (type === undefined) {
         throw codedError(TypeErrorCtor, 'ERR_IMPORT_ATTRIBUTE_MISSING',
-          'Module "' + fileHref(path) + '" needs an import attribute of "type: json"');
+          'Module "' + href + '" needs an import attribute of "type: json"');
       }
+    } else if (type === undefined) {
+      return;
+    }
+    if (type !== 'json') {
+      throw codedError(TypeErrorCtor, 'ERR_IMPORT_ATTRIBUTE_UNSUPPORTED',
+        'Import attribute "type" with value "' + StringCtor(type) + '" is not supported');
+    }
+    throw codedError(TypeErrorCtor, 'ERR_IMPORT_ATTRIBUTE_TYPE_INCOMPATIBLE',
+      'Module "' + href + '" is not of type "' + type + '"');
+  }
+
+  function makeRecord(path, format, source, type) {
+    checkImportType(fileHref(path), format, type);
+    if (format === 'json') {
       const id = native.syntheticModule(path, ['default'], () => {
         try {
           return { default: JSONParse(stripBOM(source)) };
@@ -5040,28 +5057,29 @@
           throw err;
         }
       });
-      return { id, path, requests: undefined, linked: true };
-    }
-    if (type === 'json') {
-      throw codedError(TypeErrorCtor, 'ERR_IMPORT_ATTRIBUTE_TYPE_INCOMPATIBLE',
-        'Module "' + fileHref(path) + '" is not of type "json"');
+      return { id, path, format, requests: undefined, linked: true };
     }
     if (format === 'module') {
       const [id, requests] = native.compileModule(source, path, fileHref(path));
-      return { id, path, requests, linked: false };
+      return { id, path, format, requests, linked: false };
     }
     if (format === 'commonjs') {
       const names = cjsExportNames(source, path, 0);
       const id = native.syntheticModule(path, ['default', ...names],
         () => namespaceOf(loadCommonJsAt(path, source), names));
-      return { id, path, requests: undefined, linked: true };
+      return { id, path, format, requests: undefined, linked: true };
     }
     throw notSupported('Importing ' + path + ' (' + format + ')');
   }
 
+  function builtinImport(name, type) {
+    checkImportType('node:' + name, 'builtin', type);
+    return builtinRecord(name);
+  }
+
   function esmRecordFor(specifier, parentPath, type) {
     const builtin = builtinName(specifier);
-    if (builtin !== undefined) return builtinRecord(builtin);
+    if (builtin !== undefined) return builtinImport(builtin, type);
     const dir = dirname(parentPath);
     const key = dir + '\u0000' + specifier;
     let path = call(MapPrototypeGet, esmResolved, key);
@@ -5069,17 +5087,19 @@
     const ahead = takeAhead(esmAhead, key);
     if (record !== undefined) {
       if (ahead !== undefined) dropData(ahead);
+      checkImportType(fileHref(record.path), record.format, type);
       return record;
     }
     const reply = ahead !== undefined && !ahead.error ? ahead
       : hostSync([OP.RESOLVE, specifier, dir, undefined, 0, 0, FLAG.ESM | FLAG.LOAD]);
     if (reply.error) throw esmNotFound(reply, specifier, parentPath);
-    if (reply.format === 'builtin') return builtinRecord(builtinName(reply.path));
+    if (reply.format === 'builtin') return builtinImport(builtinName(reply.path), type);
     path = reply.path;
     call(MapPrototypeSet, esmResolved, key, path);
     record = call(MapPrototypeGet, esmRecords, path);
     if (record !== undefined) {
       native.takeData(reply.id, new Uint8ArrayCtor(0));
+      checkImportType(fileHref(record.path), record.format, type);
       return record;
     }
     const source = reply.size > 0 ? native.takeText(reply.id) : '';
@@ -5119,7 +5139,7 @@
 
   function runEntryModule(source, filename) {
     const [id, requests] = native.compileModule(source, filename, fileHref(filename));
-    const record = { id, path: filename, requests, linked: false };
+    const record = { id, path: filename, format: 'module', requests, linked: false };
     call(MapPrototypeSet, esmRecords, filename, record);
     linkGraph(record);
     native.instantiateModule(id);
