@@ -185,6 +185,42 @@ for (const v of [{}, [], new Map(), new Set(), Object.create(null), new K(), new
 }
 "#;
 
+/// timers/promises as Node's: an AbortSignal aborts a wait before or during it (an
+/// AbortError with the reason as its cause), options are validated, `ref: false` lets the
+/// session end, setInterval's iterator ends on return or abort; compared with Node.
+#[tokio::test]
+async fn timers_promises_abort_and_validate_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", TIMERS_PROMISES)], "main.js").await;
+}
+
+const TIMERS_PROMISES: &str = r#"
+const tp = require('timers/promises');
+const show = (label) => [(v) => console.log(label, 'resolved', v), (e) => console.log(label, 'rejected', e.name, e.code, e.message, e.cause instanceof Error ? e.cause.name + ':' + e.cause.message : e.cause)];
+const ac = new AbortController(); setTimeout(() => ac.abort(), 5);
+tp.setTimeout(1000, 'v', { signal: ac.signal }).then(...show('during'));
+const ac2 = new AbortController(); ac2.abort('early');
+tp.setTimeout(10, 'v', { signal: ac2.signal }).then(...show('before'));
+tp.setImmediate('i', { signal: ac2.signal }).then(...show('immediate aborted'));
+
+
+for (const bad of [5, { signal: 5 }, { ref: 5 }, null]) tp.setTimeout(1, 1, bad).then(...show('bad'));
+tp.setTimeout(100000, 'unref', { ref: false }).then(...show('never'));
+const ac3 = new AbortController(); setTimeout(() => ac3.abort(new Error('why')), 5);
+tp.setTimeout(1000, 'v', { signal: ac3.signal }).then(...show('reason'));
+(async () => {
+  let n = 0; for await (const v of tp.setInterval(2, 'x')) { if (++n === 3) break; } console.log('interval done', n);
+  const ac4 = new AbortController(); const it = tp.setInterval(5, 'y', { signal: ac4.signal });
+  console.log(await it.next()); ac4.abort();
+  try { await it.next(); } catch (e) { console.log('interval', e.name, e.code); }
+  console.log(await it.next());
+  const ac5 = new AbortController(); ac5.abort();
+  const it2 = tp.setInterval(5, 'z', { signal: ac5.signal });
+  try { await it2.next(); } catch (e) { console.log('interval pre', e.name); }
+  console.log(await tp.scheduler.wait(1), await tp.scheduler.yield(), await tp.setImmediate('i'), await tp.setTimeout(3, 'plain'));
+})();
+"#;
+
 #[tokio::test]
 async fn fs_vectors_sync_and_async_iterators_as_in_node() {
     let v8 = support::spawn().await;

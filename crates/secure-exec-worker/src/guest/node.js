@@ -1724,14 +1724,124 @@
     setImmediate: globalThis.setImmediate, clearImmediate: globalThis.clearImmediate,
     promises: requireBuiltin('timers/promises'),
   }));
-  registerBuiltin('timers/promises', () => ({
-    setTimeout: (delay, value) => new PromiseCtor((resolve) => prelude.setTimeout(() => resolve(value), delay)),
-    setImmediate: (value) => new PromiseCtor((resolve) => prelude.setImmediate(() => resolve(value))),
-    scheduler: {
-      wait: (delay) => new PromiseCtor((resolve) => prelude.setTimeout(resolve, delay)),
-      yield: () => new PromiseCtor((resolve) => prelude.setImmediate(resolve)),
-    },
-  }));
+  // Node's AbortError (internal/errors): what an aborted operation rejects with, the signal's
+  // reason as its cause.
+  class AbortError extends ErrorCtor {
+    constructor(message = 'The operation was aborted', options = undefined) {
+      super(message, options);
+      this.code = 'ABORT_ERR';
+      this.name = 'AbortError';
+    }
+  }
+  // timers/promises as Node's: options validated, a signal that aborts (before or during the
+  // wait) rejects with an AbortError, `ref: false` lets the session end meanwhile.
+  registerBuiltin('timers/promises', () => {
+    const AbortSignalCtor = prelude.loadWeb().AbortSignal;
+    function timerOptions(options) {
+      if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+      const { signal, ref = true } = options;
+      if (signal !== undefined && !(signal instanceof AbortSignalCtor)) {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE',
+          'The "options.signal" property must be an instance of AbortSignal. ' + describeReceived(signal));
+      }
+      if (typeof ref !== 'boolean') {
+        throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE',
+          'The "options.ref" property must be of type boolean. ' + describeReceived(ref));
+      }
+      return { signal, ref };
+    }
+    const aborted = (signal) => new AbortError(undefined, { cause: signal.reason });
+    // One timer (`start(done)` gives its handle, `stop(handle)` clears it) as a promise.
+    function wait(options, start, stop, value) {
+      let checked;
+      try {
+        checked = timerOptions(options);
+      } catch (err) {
+        return PromiseCtor.reject(err);
+      }
+      const { signal, ref } = checked;
+      if (signal !== undefined && signal.aborted) return PromiseCtor.reject(aborted(signal));
+      return new PromiseCtor((resolve, reject) => {
+        let onAbort;
+        const handle = start(() => {
+          if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        });
+        if (!ref) prelude.unrefTimer(handle);
+        if (signal !== undefined) {
+          onAbort = () => {
+            stop(handle);
+            reject(aborted(signal));
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+        }
+      });
+    }
+    const setTimeout = (delay, value, options = {}) =>
+      wait(options, (done) => prelude.setTimeout(done, delay), prelude.clearTimeout, value);
+    const setImmediate = (value, options = {}) =>
+      wait(options, (done) => prelude.setImmediate(done), prelude.clearTimeout, value);
+    // An async iterator yielding `value` every `delay` ms until it is returned from or its
+    // signal aborts.
+    function setInterval(delay, value, options = {}) {
+      const { signal, ref } = timerOptions(options);
+      let pending = 0;
+      const waiting = [];
+      let done = false;
+      let failure = signal !== undefined && signal.aborted ? aborted(signal) : null;
+      let id;
+      const finish = () => {
+        done = true;
+        if (id !== undefined) prelude.clearTimeout(id);
+        if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = signal === undefined ? undefined : () => {
+        failure = aborted(signal);
+        finish();
+        while (waiting.length > 0) call(ArrayPrototypeShift, waiting)[1](failure);
+      };
+      if (failure === null) {
+        id = prelude.setInterval(() => {
+          const next = call(ArrayPrototypeShift, waiting);
+          if (next !== undefined) next[0]({ value, done: false });
+          else pending++;
+        }, delay);
+        if (!ref) prelude.unrefTimer(id);
+        if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true });
+      }
+      return {
+        next() {
+          if (pending > 0) {
+            pending--;
+            return PromiseCtor.resolve({ value, done: false });
+          }
+          if (failure !== null) {
+            const err = failure;
+            failure = null;
+            done = true;
+            return PromiseCtor.reject(err);
+          }
+          if (done) return PromiseCtor.resolve({ value: undefined, done: true });
+          return new PromiseCtor((resolve, reject) => call(ArrayPrototypePush, waiting, [resolve, reject]));
+        },
+        return() {
+          finish();
+          while (waiting.length > 0) call(ArrayPrototypeShift, waiting)[0]({ value: undefined, done: true });
+          return PromiseCtor.resolve({ value: undefined, done: true });
+        },
+        [SymbolAsyncIterator]() { return this; },
+      };
+    }
+    return {
+      setTimeout,
+      setImmediate,
+      setInterval,
+      scheduler: {
+        wait: (delay, options) => setTimeout(delay, undefined, options),
+        yield: () => setImmediate(),
+      },
+    };
+  });
   registerBuiltin('perf_hooks', () => {
     const web = prelude.loadWeb();
     const perf = { performance: web.performance };
@@ -3237,12 +3347,7 @@
     // events.on(emitter, name): an async iterator over the events, ending with an 'error'.
     EventEmitter.on = function on(emitter, event, options) {
       const signal = options !== null && typeof options === 'object' ? options.signal : undefined;
-      const abortError = () => {
-        const err = new ErrorCtor('The operation was aborted');
-        err.name = 'AbortError';
-        err.code = 'ABORT_ERR';
-        return err;
-      };
+      const abortError = () => new AbortError();
       if (signal !== undefined && signal.aborted) throw abortError();
       const events = [];
       const waiting = [];
@@ -3341,37 +3446,6 @@
     }, true);
   });
   registerBuiltin('path/win32', () => requireBuiltin('path').win32);
-
-  extend('timers/promises', (timers) => {
-    // An async iterator yielding `value` every `delay` ms until it is returned from.
-    timers.setInterval = (delay, value) => {
-      let pending = 0;
-      const waiting = [];
-      let done = false;
-      const id = prelude.setInterval(() => {
-        const next = call(ArrayPrototypeShift, waiting);
-        if (next !== undefined) next({ value, done: false });
-        else pending++;
-      }, delay);
-      return {
-        next() {
-          if (pending > 0) {
-            pending--;
-            return PromiseCtor.resolve({ value, done: false });
-          }
-          if (done) return PromiseCtor.resolve({ value: undefined, done: true });
-          return new PromiseCtor((resolve) => call(ArrayPrototypePush, waiting, resolve));
-        },
-        return() {
-          done = true;
-          prelude.clearTimeout(id);
-          while (waiting.length > 0) call(ArrayPrototypeShift, waiting)({ value: undefined, done: true });
-          return PromiseCtor.resolve({ value: undefined, done: true });
-        },
-        [SymbolAsyncIterator]() { return this; },
-      };
-    };
-  });
 
   extend('zlib', (zlib) => {
     for (const name of ['deflate', 'inflate', 'gzip', 'gunzip', 'deflateRaw', 'inflateRaw', 'unzip',

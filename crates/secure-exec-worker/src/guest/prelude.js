@@ -1484,7 +1484,7 @@
         setTimeout: (callback, delay, ...args) => addTimer(callback, delay, args, false),
         setImmediate: (callback, ...args) => addTimer(callback, 0, args, false),
         setInterval: (callback, delay, ...args) => addTimer(callback, delay, args, true),
-        clearTimeout: clearTimer });
+        clearTimeout: clearTimer, unrefTimer: (id) => setRef(id, false) });
     }
     return detached;
   }
