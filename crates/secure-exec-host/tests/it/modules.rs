@@ -601,6 +601,42 @@ async fn an_uncaught_error_runs_the_exit_listeners_with_code_1_as_in_node() {
     v8.dispose().await;
 }
 
+/// 'beforeExit' as in Node: emitted when nothing is left, its listeners may give the session
+/// more work (and it is emitted again once that is done), not emitted on `process.exit()` or
+/// an uncaught error. Compared with Node's exit code and output.
+#[tokio::test]
+async fn before_exit_listeners_may_give_the_session_more_work_as_in_node() {
+    let v8 = support::spawn().await;
+    let rt = support::on(&v8);
+    for (i, script) in [
+        "let rounds = 0;\n\
+         process.on('beforeExit', (code) => {\n\
+           console.log('beforeExit', code, rounds);\n\
+           if (++rounds < 3) setTimeout(() => console.log('work', rounds), 1);\n\
+           else Promise.resolve().then(() => console.log('a promise job in the last round'));\n\
+         });\n\
+         process.on('exit', (code) => console.log('exit', code));\n\
+         process.exitCode = 4;\n\
+         console.log('main');",
+        "process.on('beforeExit', () => console.log('never')); process.exit(2);",
+        "process.on('beforeExit', () => console.log('never')); null.x;",
+        "process.on('beforeExit', () => { console.log('once'); });",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = oracle::TempDir::new(&format!("before{i}")).with_files(&[("main.js", script)]);
+        let (node_code, node_stdout, _) = oracle::node_in(dir.path(), "main.js");
+        let r = rt.exec(script).await.unwrap();
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (node_code, node_stdout.as_str()),
+            "{script}: {r:?}"
+        );
+    }
+    v8.dispose().await;
+}
+
 /// Sources of a kilobyte or more are shared by the worker's sessions (decoded once, keyed by
 /// their digest): Latin-1, UTF-16, a byte-order mark, a `#!` line and ES modules read as
 /// Node reads them, the first time and again from the shared copy.

@@ -69,7 +69,8 @@ pub(crate) struct Hooks {
     pub(crate) session: v8::Global<v8::Object>,
     /// `runModule(source, filename)`: runs the entry as an ES module.
     pub(crate) run_module: v8::Global<v8::Function>,
-    /// `emitExit()`: runs the guest's 'exit' listeners when its work is done.
+    /// `emitExit()`: runs the guest's 'exit' listeners when its work is done;
+    /// `emitExit(true)` its 'beforeExit' listeners, answering whether there were any.
     pub(crate) emit_exit: v8::Global<v8::Function>,
     /// `prepare(parts)`: builds the lazily built parts of the environment (`demand.rs`).
     pub(crate) prepare: v8::Global<v8::Function>,

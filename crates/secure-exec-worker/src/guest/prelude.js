@@ -1369,8 +1369,11 @@
     }
   }
   let exiting = false;
-  // The end of the session: 'exit' listeners run, synchronously, once.
-  function emitExit() {
+  // The end of the session: 'exit' listeners run, synchronously, once. With `before` (the
+  // worker's loop found nothing left to do), 'beforeExit' instead, which may give the session
+  // more work; whether it had listeners.
+  function emitExit(before) {
+    if (before === true) return !exiting && processEmit('beforeExit', process.exitCode === undefined ? 0 : process.exitCode);
     if (exiting) return;
     exiting = true;
     processEmit('exit', process.exitCode === undefined ? 0 : process.exitCode);

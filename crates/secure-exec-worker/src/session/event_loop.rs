@@ -40,19 +40,26 @@ pub(super) fn run_to_completion(
     if let Some(ending) = run_main(scope, hooks, execute, filename) {
         return check(scope, control, ending);
     }
+    // Whether 'beforeExit' was just emitted and nothing has run since: if its listeners gave
+    // the session no more work, it ends, as Node's loop does (no second 'beforeExit').
+    let mut before_exit_emitted = false;
     loop {
         if let Some(ending) = after_macrotask(scope, control) {
             return ending;
         }
         // Replies to host calls, each a macrotask of its own.
         match deliver_replies(scope, hooks, control) {
-            Ok(true) => continue,
+            Ok(true) => {
+                before_exit_emitted = false;
+                continue;
+            }
             Ok(false) => {}
             Err(ending) => return check(scope, control, ending),
         }
         // Work V8 finished in the background (async WebAssembly compiles) comes back as
         // foreground tasks; each is a macrotask of its own.
         if crate::platform::run_foreground_tasks(scope) {
+            before_exit_emitted = false;
             continue;
         }
         let next_timer = v8::Local::new(scope, &hooks.next_timer);
@@ -71,9 +78,24 @@ pub(super) fn run_to_completion(
             if let Some(ending) = unsettled_entry(scope, filename) {
                 return ending;
             }
-            // Nothing is left: the guest's 'exit' listeners run, then the promise jobs they
-            // queued; timers they set never fire. As in Node.
             let emit_exit = v8::Local::new(scope, &hooks.emit_exit);
+            // Nothing is left: 'beforeExit' listeners may give the session more work, as in
+            // Node; then the 'exit' listeners run, then the promise jobs they queued; timers
+            // they set never fire.
+            if !before_exit_emitted {
+                before_exit_emitted = true;
+                let before = v8::Boolean::new(scope, true).into();
+                let listened = match call(scope, emit_exit, &[before]) {
+                    Ok(listened) => listened.is_true(),
+                    Err(ending) => return check(scope, control, ending),
+                };
+                if let Some(ending) = after_macrotask(scope, control) {
+                    return ending;
+                }
+                if listened {
+                    continue;
+                }
+            }
             if let Err(ending) = call(scope, emit_exit, &[]) {
                 return check(scope, control, ending);
             }
@@ -105,6 +127,7 @@ pub(super) fn run_to_completion(
             return Ending::Stopped(stop);
         }
         let fire_timer = v8::Local::new(scope, &hooks.fire_timer);
+        before_exit_emitted = false;
         if let Err(ending) = call(scope, fire_timer, &[]) {
             return check(scope, control, ending);
         }
