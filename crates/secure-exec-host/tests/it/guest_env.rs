@@ -22,7 +22,7 @@ async fn objects_print_readably() {
         ("console.log([1, 'two', [3]])", "[ 1, 'two', [ 3 ] ]"),
         (
             "console.log({ s: 'it\\'s', n: null, u: undefined, b: true })",
-            "{ s: 'it\\'s', n: null, u: undefined, b: true }",
+            "{ s: \"it's\", n: null, u: undefined, b: true }",
         ),
         ("console.log({ a: { b: { c: { d: 1 } } } })", "{ a: { b: { c: [Object] } } }"),
         ("console.log({}, [], 'top level string', 5)", "{} [] top level string 5"),

@@ -221,6 +221,52 @@ tp.setTimeout(1000, 'v', { signal: ac3.signal }).then(...show('reason'));
 })();
 "#;
 
+/// util.inspect's options (`depth: null`, `compact` as a number, `false` and `true`,
+/// `breakLength`, `sorted`, `getters`, `numericSeparator`, `maxStringLength`), Node's choice
+/// of quotes and escapes for strings, and util.format's `%s`; compared with Node.
+#[tokio::test]
+async fn inspect_options_quotes_and_format_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", INSPECT_OPTIONS)], "main.js").await;
+    oracle::same_as_node(&v8, &[("main.js", INSPECT_COMPACT)], "main.js").await;
+}
+
+const INSPECT_OPTIONS: &str = r#"
+const util = require('util');
+const obj = { b: 2, a: { z: [1, { deep: true }], y: 'str' }, get g() { return 42; }, s: new Set([1, 2]), m: new Map([['k', { v: 1 }]]) };
+console.log(util.inspect(obj, { sorted: true }));
+console.log(util.inspect(obj, { compact: false }));
+console.log(util.inspect(obj, { compact: 1, breakLength: 40 }));
+console.log(util.inspect(obj, { getters: true }));
+console.log(util.inspect(obj, { depth: 0 }), util.inspect(obj, { depth: Infinity }));
+console.log(util.inspect([1, 2, 3], { showHidden: true }));
+console.log(util.inspect('a\nb\'c"'), util.inspect("it's"), util.inspect(`both ' and "`), util.inspect('x'.repeat(30), { maxStringLength: 10 }));
+console.log(util.inspect(new Array(5)), util.inspect([1, , , 4]), util.inspect(Object.assign([1, 2], { extra: true })));
+console.log(util.inspect(-0), util.inspect([0, -0]), util.inspect(123456789.123, { numericSeparator: true }), util.inspect(1234567n, { numericSeparator: true }));
+console.log(util.inspect({ a: 1, b: 'two', c: [3] }, { breakLength: Infinity }), util.inspect(Symbol.iterator), util.inspect(null), util.inspect(undefined));
+console.log(util.inspect(new Set()), util.inspect(new Map()), util.inspect([]), util.inspect({}), util.inspect(Object.create(null)));
+console.log(util.inspect({ __proto__: { inherited: 1 }, own: 1 }), util.inspect(new (class extends Map {})([[1, 2]])), util.inspect(new (class Q extends Array {})(1, 2)));
+console.log(util.inspect(globalThis.process.versions.node.split('.').length), util.inspect(Math), util.inspect(JSON), util.inspect(Reflect).slice(0, 20));
+console.log(util.inspect(function () {}), util.inspect(() => {}), util.inspect(Object.assign(function f() {}, { a: 1 })), util.inspect(Math.max));
+const circ = { name: 'c' }; circ.self = circ; circ.list = [circ, { back: circ }]; console.log(util.inspect(circ));
+console.log(util.format('%s', { a: { b: { c: 1 } } }), util.format('%s', [1, [2, [3, [4]]]]), util.format('%d', '42abc'), util.format('%i', 3.9), util.format('%s', 2n), util.format('%o', 'str'));
+console.log(util.format('a', 'b', 1, { c: 2 }), util.format('%s:%s', 'only'), util.format(1, 2), util.format('%%s %s', 'x'), util.format('%j', { toJSON() { return 'j'; } }));
+"#;
+
+const INSPECT_COMPACT: &str = r#"
+const util = require('util');
+console.log(util.inspect({ a: { b: { c: { d: 1 } } } }, { depth: null }));
+console.log(util.inspect({ a: { b: { c: { d: 1 } } }, e: 1 }, { depth: null }));
+console.log(util.inspect([[[[1]]]], { depth: null }));
+console.log(util.inspect({ x: 1, a: { b: { c: { d: 1 } } } }, { depth: 10 }));
+console.log(util.inspect({ a: [{ b: { c: 1 } }], z: { y: 2 } }, { depth: null }));
+console.dir({ a: { b: { c: { d: { e: 1 } } } } }, { depth: null });
+console.log(JSON.stringify(util.inspect({ a: 1, b: { c: 2 } }, { compact: false })));
+console.log(util.inspect({ a: 1, b: { c: { d: 2 } } }, { compact: 1 }));
+console.log(util.inspect({ a: 1, b: { c: { d: 2 } } }, { compact: true }));
+console.log(util.inspect({ a: 'x'.repeat(70), b: 1 }, { compact: true }));
+"#;
+
 #[tokio::test]
 async fn fs_vectors_sync_and_async_iterators_as_in_node() {
     let v8 = support::spawn().await;

@@ -82,10 +82,18 @@
   const SymbolPrototypeToString = Symbol.prototype.toString;
   const BigIntPrototypeToString = BigInt.prototype.toString;
   const NumberPrototypeToString = Number.prototype.toString;
+  const NumberIsFinite = Number.isFinite;
+  const MathTrunc = Math.trunc;
+  const StringPrototypeToUpperCase = String.prototype.toUpperCase;
+  const StringPrototypeCharCodeAt = String.prototype.charCodeAt;
+  const ArrayPrototypeSort = Array.prototype.sort;
   const StringCtor = String;
   const TypeErrorCtor = TypeError;
   const ErrorCtor = Error;
   const globalObject = globalThis;
+  // JavaScript's own constructors (taken before any global of the environment is defined), for
+  // util.format's `%s`, as Node takes them at its start.
+  const BUILT_IN_NAMES = new SetCtor(ObjectGetOwnPropertyNames(globalObject).filter((name) => /^[A-Z][a-zA-Z0-9]+$/.test(name)));
 
   const call = (fn, self, ...args) => ReflectApply(fn, self, args);
 
@@ -99,21 +107,33 @@
   const MORE_ITEMS = /^\.\.\. \d+ more items?$/;
   const MAX_STRING_LENGTH = 10000;
 
-  function quote(str) {
-    const escaped = call(StringPrototypeReplace, str, /[\\'\n\r\t\b\f\v\0]/g, (ch) => {
-      switch (ch) {
-        case '\\': return '\\\\';
-        case "'": return "\\'";
-        case '\n': return '\\n';
-        case '\r': return '\\r';
-        case '\t': return '\\t';
-        case '\b': return '\\b';
-        case '\f': return '\\f';
-        case '\v': return '\\v';
-        default: return '\\x00';
+  // Node's strEscape: single quotes unless the string holds one (then double quotes, or
+  // backticks if it holds both), control characters and lone surrogates escaped.
+  const ESCAPED_SINGLE = /[\x00-\x1f\x27\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  const ESCAPED = /[\x00-\x1f\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  function escapeChar(ch) {
+    switch (ch) {
+      case '\b': return '\\b';
+      case '\t': return '\\t';
+      case '\n': return '\\n';
+      case '\f': return '\\f';
+      case '\r': return '\\r';
+      case "'": return "\\'";
+      case '\\': return '\\\\';
+      default: {
+        const code = call(StringPrototypeCharCodeAt, ch, 0);
+        if (code >= 0xd800) return '\\u' + call(NumberPrototypeToString, code, 16);
+        return '\\x' + (code < 16 ? '0' : '') + call(StringPrototypeToUpperCase, call(NumberPrototypeToString, code, 16));
       }
-    });
-    return "'" + escaped + "'";
+    }
+  }
+  function quote(str) {
+    let mark = "'";
+    if (call(StringPrototypeIncludes, str, "'")) {
+      if (!call(StringPrototypeIncludes, str, '"')) mark = '"';
+      else if (!call(StringPrototypeIncludes, str, '`') && !call(StringPrototypeIncludes, str, '${')) mark = '`';
+    }
+    return mark + call(StringPrototypeReplace, str, mark === "'" ? ESCAPED_SINGLE : ESCAPED, escapeChar) + mark;
   }
 
   function formatKey(key) {
@@ -121,19 +141,48 @@
     return IDENTIFIER.test(key) ? key : quote(key);
   }
 
-  function formatPrimitive(value, nested) {
+  // util.inspect's `numericSeparator`: `1_234_567.123_4`.
+  function separateStart(digits) {
+    let out = '';
+    let i = digits.length;
+    const start = digits[0] === '-' ? 1 : 0;
+    for (; i >= start + 4; i -= 3) out = '_' + call(StringPrototypeSlice, digits, i - 3, i) + out;
+    return i === digits.length ? digits : call(StringPrototypeSlice, digits, 0, i) + out;
+  }
+  function separateEnd(digits) {
+    let out = '';
+    let i = 0;
+    for (; i < digits.length - 3; i += 3) out += call(StringPrototypeSlice, digits, i, i + 3) + '_';
+    return i === 0 ? digits : out + call(StringPrototypeSlice, digits, i);
+  }
+  function formatNumber(value, separated) {
+    if (!separated) return value === 0 && 1 / value < 0 ? '-0' : StringCtor(value);
+    const integer = MathTrunc(value);
+    const digits = StringCtor(integer);
+    if (integer === value) {
+      return !NumberIsFinite(value) || call(StringPrototypeIncludes, digits, 'e') ? digits : separateStart(digits);
+    }
+    if (NumberIsNaN(value)) return digits;
+    return separateStart(digits) + '.' + separateEnd(call(StringPrototypeSlice, StringCtor(value), digits.length + 1));
+  }
+
+  function formatPrimitive(value, nested, ctx) {
     switch (typeof value) {
-      case 'string':
+      case 'string': {
         if (!nested) return value;
-        if (value.length > MAX_STRING_LENGTH) {
-          return quote(call(StringPrototypeSlice, value, 0, MAX_STRING_LENGTH)) +
-            '... ' + (value.length - MAX_STRING_LENGTH) + ' more characters';
+        const max = ctx === undefined ? MAX_STRING_LENGTH : ctx.maxStringLength;
+        if (value.length > max) {
+          return quote(call(StringPrototypeSlice, value, 0, max)) +
+            '... ' + (value.length - max) + ' more character' + (value.length - max > 1 ? 's' : '');
         }
         return quote(value);
+      }
       case 'number':
-        return value === 0 && 1 / value < 0 ? '-0' : StringCtor(value);
-      case 'bigint':
-        return call(BigIntPrototypeToString, value) + 'n';
+        return formatNumber(value, ctx !== undefined && ctx.numericSeparator);
+      case 'bigint': {
+        const digits = call(BigIntPrototypeToString, value);
+        return (ctx !== undefined && ctx.numericSeparator ? separateStart(digits) : digits) + 'n';
+      }
       case 'symbol':
         return call(SymbolPrototypeToString, value);
       case 'undefined':
@@ -246,8 +295,9 @@
     if (depth > ctx.maxDepth) return '[' + (constructorName(err) || 'Error') + ']';
     ctx.seen.push(err);
     try {
-      return reduceToSingleLine(['{', '}'], ownEntries(err, ctx, depth, indentation, false, keys), indentation,
-        undefined, base);
+      ctx.currentDepth = depth;
+      return reduceToSingleLine(ctx, depth, ['{', '}'], ownEntries(err, ctx, depth, indentation, false, keys),
+        indentation, undefined, base);
     } finally {
       ctx.seen.pop();
     }
@@ -262,7 +312,7 @@
 
   // Node's util.inspect groups the entries of an array of more than six into aligned columns
   // (groupArrayElements): numbers padded at the start, anything else at the end.
-  function groupArrayElements(output, indentation, value) {
+  function groupArrayElements(ctx, output, indentation, value) {
     let totalLength = 0;
     let maxLength = 0;
     let outputLength = output.length;
@@ -278,14 +328,14 @@
       if (maxLength < len) maxLength = len;
     }
     const actualMax = maxLength + separatorSpace;
-    if (actualMax * 3 + indentation < BREAK_LENGTH &&
+    if (actualMax * 3 + indentation < ctx.breakLength &&
         (totalLength / actualMax > 5 || maxLength <= 6)) {
       const averageBias = MathSqrt(actualMax - totalLength / output.length);
       const biasedMax = MathMax(actualMax - 3 - averageBias, 1);
       const columns = MathMin(
         MathRound(MathSqrt(2.5 * biasedMax * outputLength) / biasedMax),
-        MathFloor((BREAK_LENGTH - indentation) / actualMax),
-        3 * 4,
+        MathFloor((ctx.breakLength - indentation) / actualMax),
+        ctx.compact * 4,
         15,
       );
       if (columns <= 1) return output;
@@ -325,30 +375,46 @@
     return output;
   }
 
-  // `base` goes before the braces: `<ref *1>` for an object a circular reference points at.
-  function reduceToSingleLine(braces, entries, indentation, array, base = '') {
+  // Node's test (util.inspect's isBelowBreakLength): the entries, a separator each, and
+  // `start` must fit the break length, with no line break in them or in the base.
+  function fitsOneLine(ctx, entries, start, base) {
+    let total = entries.length + start;
+    for (const entry of entries) {
+      total += entry.length;
+      if (call(StringPrototypeIncludes, entry, '\n')) return false;
+    }
+    return total <= ctx.breakLength && !call(StringPrototypeIncludes, base, '\n');
+  }
+
+  // Node's reduceToSingleString. `base` goes before the braces (`<ref *1>`, an error's
+  // stack). With a numeric `compact` (3 unless asked), an object goes on one line if it fits
+  // and holds fewer than `compact` levels of objects below it; with `compact: false`, never.
+  function reduceToSingleLine(ctx, depth, braces, entries, indentation, array, base = '') {
+    if (ctx.compact === true) {
+      // The old style: as many entries a line as fit, the first beside the brace.
+      if (fitsOneLine(ctx, entries, 0, base)) {
+        return braces[0] + (base === '' ? '' : ' ' + base) + ' ' + call(ArrayPrototypeJoin, entries, ', ') + ' ' + braces[1];
+      }
+      const pad = call(StringPrototypeRepeat, ' ', indentation);
+      const lead = base === '' && braces[0].length === 1 ? ' ' : (base === '' ? '' : ' ' + base) + '\n' + pad + '  ';
+      return braces[0] + lead + call(ArrayPrototypeJoin, entries, ',\n' + pad + '  ') + ' ' + braces[1];
+    }
     const head = (base === '' ? '' : base + ' ') + braces[0];
     // One entry (or group of entries) a line, indented under the head.
     const lines = (items) => {
-      const pad = '\n' + ' '.repeat(indentation + 2);
+      const pad = '\n' + call(StringPrototypeRepeat, ' ', indentation + 2);
       return head + pad + call(ArrayPrototypeJoin, items, ',' + pad) + '\n' +
-        ' '.repeat(indentation) + braces[1];
+        call(StringPrototypeRepeat, ' ', indentation) + braces[1];
     };
-    if (array !== undefined && entries.length > 6) {
-      const grouped = groupArrayElements(entries, indentation, array);
-      if (grouped.length !== entries.length) return lines(grouped);
-    }
-    let total = entries.length + braces[0].length + base.length + indentation;
-    let multiline = false;
-    for (const entry of entries) {
-      total += entry.length;
-      if (call(StringPrototypeIncludes, entry, '\n')) multiline = true;
-    }
-    // Node's test (util.inspect's isBelowBreakLength): the entries, a separator each, the
-    // indentation, the brace, the base and 10 more must fit the break length.
-    if (call(StringPrototypeIncludes, base, '\n')) multiline = true;
-    if (!multiline && total + entries.length + 10 <= BREAK_LENGTH) {
-      return head + ' ' + call(ArrayPrototypeJoin, entries, ', ') + ' ' + braces[1];
+    if (ctx.compact >= 1) {
+      if (array !== undefined && entries.length > 6) {
+        const grouped = groupArrayElements(ctx, entries, indentation, array);
+        if (grouped.length !== entries.length) return lines(grouped);
+      }
+      const start = entries.length + indentation + braces[0].length + base.length + 10;
+      if (ctx.currentDepth - depth < ctx.compact && fitsOneLine(ctx, entries, start, base)) {
+        return head + ' ' + call(ArrayPrototypeJoin, entries, ', ') + ' ' + braces[1];
+      }
     }
     return lines(entries);
   }
@@ -422,9 +488,7 @@
           name = '[' + key + ']';
         }
         if (descriptor && (descriptor.get || descriptor.set)) {
-          value = descriptor.get && descriptor.set ? '[Getter/Setter]'
-            : descriptor.get ? '[Getter]' : '[Setter]';
-          call(ArrayPrototypePush, entries, name + ': ' + value);
+          call(ArrayPrototypePush, entries, name + ': ' + formatAccessor(obj, descriptor, ctx, depth, indentation));
           continue;
         }
         // A key asked for that is not own (an inherited error cause) is read through.
@@ -438,6 +502,25 @@
     return entries;
   }
 
+  // An accessor property: `[Getter]`, or with the `getters` option what the getter returns
+  // (`[Getter: 42]`, `[Getter] { a: 1 }` for an object).
+  function formatAccessor(obj, descriptor, ctx, depth, indentation) {
+    const label = descriptor.get === undefined ? 'Setter' : descriptor.set === undefined ? 'Getter' : 'Getter/Setter';
+    const wanted = ctx.getters === true || (ctx.getters === 'get' && descriptor.set === undefined) ||
+      (ctx.getters === 'set' && descriptor.set !== undefined);
+    if (descriptor.get === undefined || !wanted) return '[' + label + ']';
+    try {
+      const got = call(descriptor.get, obj);
+      if (got === null) return '[' + label + ': null]';
+      if (typeof got === 'object') return '[' + label + '] ' + formatValue(got, ctx, depth + 1, indentation + 2);
+      return '[' + label + ': ' + formatValue(got, ctx, depth + 1, indentation + 2) + ']';
+    } catch (err) {
+      let message;
+      try { message = err.message; } catch { message = undefined; }
+      return '[' + label + ': <Inspection threw (' + message + ')>]';
+    }
+  }
+
   // As Node: past `maxArrayLength` (100 unless asked), a collection shows how many entries
   // were left out.
   function moreItems(entries, size) {
@@ -449,7 +532,7 @@
 
   function formatValue(value, ctx, depth, indentation) {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-      return formatPrimitive(value, depth > 0 || ctx.quoteStrings);
+      return formatPrimitive(value, depth > 0 || ctx.quoteStrings, ctx);
     }
     // As Node: an object may say how it is shown, through util.inspect.custom. It gets the
     // depth left, the options (the depth asked of this inspect call, as Node passes them) and
@@ -458,8 +541,8 @@
     let custom;
     try { custom = value[INSPECT_CUSTOM]; } catch { custom = undefined; }
     if (typeof custom === 'function' && custom !== inspect) {
-      const left = ctx.maxDepth - depth;
-      const shown = ReflectApply(custom, value, [left, { depth: ctx.maxDepth }, inspect]);
+      const left = ctx.maxDepth === Infinity ? null : ctx.maxDepth - depth;
+      const shown = ReflectApply(custom, value, [left, ctx.options, inspect]);
       if (shown !== value) {
         if (typeof shown !== 'string') return formatValue(shown, ctx, depth, indentation);
         return indentation === 0 ? shown
@@ -472,10 +555,15 @@
       if (depth > ctx.maxDepth) return base;
       ctx.seen.push(value);
       let extra;
-      try { extra = ownEntries(value, ctx, depth, indentation, false); } finally { ctx.seen.pop(); }
+      try {
+        ctx.currentDepth = depth;
+        extra = ownEntries(value, ctx, depth, indentation, false);
+      } finally {
+        ctx.seen.pop();
+      }
       const ref = refOf(ctx, value);
       if (extra.length === 0) return ref === '' ? base : ref + ' ' + base;
-      return reduceToSingleLine([base + ' {', '}'], extra, indentation, undefined, ref);
+      return reduceToSingleLine(ctx, depth, [base + ' {', '}'], extra, indentation, undefined, ref);
     }
 
     const tag = call(ObjectPrototypeToString, value);
@@ -489,15 +577,16 @@
         base = NumberIsNaN(time) ? 'Invalid Date' : call(DatePrototypeToISOString, value);
       }
       // Own properties follow, as in Node: `1970-01-01T00:00:00.000Z { extra: 1 }`.
+      if (depth <= ctx.maxDepth) ctx.currentDepth = depth;
       const extra = depth > ctx.maxDepth ? [] : ownEntries(value, ctx, depth, indentation, false);
-      return extra.length === 0 ? base : reduceToSingleLine(['{', '}'], extra, indentation, undefined, base);
+      return extra.length === 0 ? base : reduceToSingleLine(ctx, depth, ['{', '}'], extra, indentation, undefined, base);
     }
     if (tag === '[object Boolean]' || tag === '[object Number]' || tag === '[object String]') {
-      return '[' + tag.slice(8, -1) + ': ' + formatPrimitive(value.valueOf(), true) + ']';
+      return '[' + tag.slice(8, -1) + ': ' + formatPrimitive(value.valueOf(), true, ctx) + ']';
     }
     if (tag === '[object Symbol]' || tag === '[object BigInt]') {
       let inner;
-      try { inner = formatPrimitive(value.valueOf(), true); } catch { inner = '?'; }
+      try { inner = formatPrimitive(value.valueOf(), true, ctx); } catch { inner = '?'; }
       return '[' + tag.slice(8, -1) + ': ' + inner + ']';
     }
 
@@ -525,6 +614,7 @@
     }
 
     ctx.seen.push(value);
+    ctx.currentDepth = depth;
     try {
       let entries = [];
       let braces;
@@ -615,7 +705,11 @@
         if (entries.length === 0) return prefix + '{}';
         braces = [prefix + '{', '}'];
       }
-      return reduceToSingleLine(braces, entries, indentation,
+      // `sorted`: the entries of an object or collection in order (an array's stay as they are).
+      if (ctx.sorted && !isArray && typedName === undefined) {
+        call(ArrayPrototypeSort, entries, typeof ctx.sorted === 'function' ? ctx.sorted : undefined);
+      }
+      return reduceToSingleLine(ctx, depth, braces, entries, indentation,
         isArray || typedName !== undefined ? value : undefined, refOf(ctx, value));
     } finally {
       ctx.seen.pop();
@@ -625,16 +719,47 @@
   // util.inspect: strings come out quoted, even at the top (console.log prints a top-level
   // string as it is, through `format`, not through here).
   function inspect(value, options) {
-    const maxDepth = options && typeof options.depth === 'number' ? options.depth : 2;
-    const showHidden = options !== undefined && options !== null && options.showHidden === true;
-    const limit = options && options.maxArrayLength;
+    const given = options !== null && typeof options === 'object' ? options : {};
+    const maxDepth = given.depth === null ? Infinity : typeof given.depth === 'number' ? given.depth : 2;
+    const limit = given.maxArrayLength;
     const maxItems = typeof limit === 'number' && limit >= 0 ? MathFloor(limit)
       : limit === null ? Infinity : MAX_ARRAY_ITEMS;
-    return formatValue(value, { seen: [], maxDepth, quoteStrings: true, showHidden, maxItems }, 0, 0);
+    const stringLimit = given.maxStringLength;
+    const compact = given.compact === undefined ? 3 : given.compact === false ? 0 : given.compact;
+    const ctx = {
+      seen: [], maxDepth, quoteStrings: true, showHidden: given.showHidden === true, maxItems,
+      maxStringLength: typeof stringLimit === 'number' && stringLimit >= 0 ? MathFloor(stringLimit)
+        : stringLimit === null ? Infinity : MAX_STRING_LENGTH,
+      compact: compact === true || typeof compact === 'number' ? compact : 3,
+      breakLength: typeof given.breakLength === 'number' ? given.breakLength : BREAK_LENGTH,
+      sorted: given.sorted, getters: given.getters, numericSeparator: given.numericSeparator === true,
+      currentDepth: 0,
+    };
+    // What a custom inspector is handed, as Node hands it the caller's options.
+    ctx.options = { ...given, depth: maxDepth === Infinity ? null : maxDepth };
+    return formatValue(value, ctx, 0, 0);
   }
 
   function format(...args) {
     return formatWithOptions(undefined, ...args);
+  }
+
+  // Node's test of whether `%s` inspects an object: its toString is the one of a built-in
+  // prototype (Object, Date, Error, ...), not one of its own or of a class of the guest's.
+  function hasBuiltInToString(value) {
+    try {
+      if (typeof value.toString !== 'function') return true;
+      if (call(ObjectPrototypeHasOwnProperty, value, 'toString')) return false;
+      let pointer = value;
+      do {
+        pointer = ObjectGetPrototypeOf(pointer);
+      } while (pointer !== null && !call(ObjectPrototypeHasOwnProperty, pointer, 'toString'));
+      if (pointer === null) return true;
+      const descriptor = ObjectGetOwnPropertyDescriptor(pointer, 'constructor');
+      return descriptor !== undefined && typeof descriptor.value === 'function' && BUILT_IN_NAMES.has(descriptor.value.name);
+    } catch {
+      return true;
+    }
   }
 
   // util.formatWithOptions: `options` go to every inspected value (`%o` keeps its own depth).
@@ -651,9 +776,11 @@
         const arg = args[index++];
         switch (spec) {
           case '%s':
-            return typeof arg === 'string' ? arg
-              : typeof arg === 'object' && arg !== null ? inspect(arg, { depth: 1 })
-              : formatPrimitive(arg, false);
+            // As Node: numbers and bigints as inspect shows them, an object whose toString is
+            // its own by that toString, any other object inspected one level deep.
+            if (typeof arg === 'number' || typeof arg === 'bigint') return formatPrimitive(arg, false);
+            if (typeof arg !== 'object' || arg === null || !hasBuiltInToString(arg)) return StringCtor(arg);
+            return inspect(arg, { ...options, depth: 0, compact: 3 });
           case '%d':
           case '%i': {
             if (typeof arg === 'bigint') return call(BigIntPrototypeToString, arg) + 'n';
