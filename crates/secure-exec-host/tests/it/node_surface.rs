@@ -267,6 +267,40 @@ console.log(util.inspect({ a: 1, b: { c: { d: 2 } } }, { compact: true }));
 console.log(util.inspect({ a: 'x'.repeat(70), b: 1 }, { compact: true }));
 "#;
 
+/// readFile / writeFile / appendFile on an open descriptor or FileHandle work from its
+/// position on (no truncation), and the standard streams by descriptor and by /dev path
+/// (stdin empty, stdout the session's); compared with Node.
+#[tokio::test]
+async fn file_descriptors_and_standard_streams_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", FD_FILES)], "main.js").await;
+    oracle::same_as_node(&v8, &[("main.js", STANDARD_STREAMS)], "main.js").await;
+}
+
+const FD_FILES: &str = r#"
+const fs = require('fs'); const p = __dirname + '/fdw.txt';
+fs.writeFileSync(p, '0123456789');
+let fd = fs.openSync(p, 'r+'); fs.writeSync(fd, 'ab'); fs.writeFileSync(fd, 'XY'); fs.closeSync(fd); console.log(fs.readFileSync(p, 'utf8'));
+fd = fs.openSync(p, 'r'); const b = Buffer.alloc(3); fs.readSync(fd, b); console.log(b.toString(), fs.readFileSync(fd, 'utf8')); fs.closeSync(fd);
+fd = fs.openSync(p, 'a'); fs.writeFileSync(fd, 'Z'); fs.appendFileSync(fd, 'W'); fs.closeSync(fd); console.log(fs.readFileSync(p, 'utf8'));
+(async () => {
+  const fh = await fs.promises.open(p, 'r+'); await fh.write('q'); await fh.writeFile('RS'); console.log(fs.readFileSync(p, 'utf8'));
+  await fh.read(Buffer.alloc(2), 0, 2, null); console.log(await fh.readFile('utf8')); await fh.close();
+  fs.writeFile(p, 'cb', () => { const fd2 = fs.openSync(p, 'r+'); fs.writeFile(fd2, 'Q', () => { fs.closeSync(fd2); console.log(fs.readFileSync(p, 'utf8')); fs.unlinkSync(p); }); });
+})();
+"#;
+
+const STANDARD_STREAMS: &str = r#"
+const fs = require('fs');
+fs.writeFileSync(1, 'via writeFileSync fd 1\n');
+fs.writeSync(1, 'via writeSync\n');
+fs.appendFileSync(1, 'via appendFileSync\n');
+try { fs.writeFileSync('/dev/stdout', 'via /dev/stdout\n'); } catch (e) { console.log('dev stdout', e.code); }
+try { console.log(JSON.stringify(fs.readFileSync(0, 'utf8'))); } catch (e) { console.log('stdin', e.code); }
+try { console.log(JSON.stringify(fs.readFileSync('/dev/stdin', 'utf8'))); } catch (e) { console.log('dev stdin', e.code); }
+process.stdout.write('done\n');
+"#;
+
 #[tokio::test]
 async fn fs_vectors_sync_and_async_iterators_as_in_node() {
     let v8 = support::spawn().await;

@@ -339,13 +339,25 @@
   // ---------------------------------------------------------------- fs operations
   // Each yields host requests `[op, path, to, data, offset, length, flags]` and gets replies.
 
+  // The process's standard streams by the paths Node reaches them through: stdin is empty,
+  // stdout and stderr are the session's output.
+  const STANDARD_PATHS = { '/dev/stdin': 0, '/dev/stdout': 1, '/dev/stderr': 2 };
+  function standardStream(path) {
+    if (typeof path === 'number') return path >= 0 && path <= 2 ? path : undefined;
+    return typeof path === 'string' ? STANDARD_PATHS[path] : undefined;
+  }
+
   function* readFileOp(path, opts) {
-    // A number is an open descriptor, as in Node.
-    const file = typeof path === 'number' ? descriptor(path, 'fstat').path : resolvePath(toPathString(path));
+    if (standardStream(path) === 0) return decode(new Uint8ArrayCtor(0), opts.encoding);
+    // A number is an open descriptor, as in Node: read from its position on, which moves.
+    const entry = typeof path === 'number' ? descriptor(path, 'fstat') : undefined;
+    const file = entry !== undefined ? entry.path : resolvePath(toPathString(path));
+    if (entry !== undefined && !entry.readable) throw fsError({ error: 'EBADF', message: 'bad file descriptor' }, 'read');
+    const start = entry !== undefined ? entry.position : 0;
     const chunks = [];
     let total = 0;
     for (;;) {
-      const reply = yield [OP.READ, file, '', undefined, total, CHUNK, 0];
+      const reply = yield [OP.READ, file, '', undefined, start + total, CHUNK, 0];
       // Node opens a directory fine and fails on the read.
       if (reply.error === 'EISDIR') throw fsError(reply, 'read');
       if (reply.error) throw fsError(reply, 'open', typeof path === 'number' ? undefined : toPathString(path));
@@ -354,6 +366,7 @@
       total += bytes.byteLength;
       if (bytes.byteLength < CHUNK) break;
     }
+    if (entry !== undefined) entry.position += total;
     return decode(concat(chunks, total), opts.encoding);
   }
 
@@ -370,6 +383,18 @@
   }
 
   function* writeFileOp(path, data, opts) {
+    // An open descriptor (or stdout, stderr) is written from its position on, not truncated,
+    // as in Node.
+    const standard = standardStream(path);
+    if (typeof path === 'number' || standard === 1 || standard === 2) {
+      const fd = standard !== undefined ? standard : path;
+      const whole = dataBytes(data, opts.encoding);
+      let written = 0;
+      while (written < whole.byteLength) {
+        written += yield* writeOp(fd, whole, written, whole.byteLength - written, null);
+      }
+      return undefined;
+    }
     const shown = toPathString(path);
     const file = resolvePath(shown);
     const bytes = dataBytes(data, opts.encoding);
@@ -999,10 +1024,13 @@
         .then((bytesWritten) => ({ bytesWritten, buffer: data }));
     }
     readFile(opts) {
-      return promised(readFileOp(descriptor(this.fd, 'read').shown, options(opts, { encoding: null })));
+      return promised(readFileOp(this.fd, options(opts, { encoding: null })));
     }
     writeFile(data, opts) {
-      return promised(writeFileOp(descriptor(this.fd, 'write').shown, data, options(opts, { encoding: 'utf8', flag: 'w' })));
+      return promised(writeFileOp(this.fd, data, options(opts, { encoding: 'utf8', flag: 'w' })));
+    }
+    appendFile(data, opts) {
+      return promised(writeFileOp(this.fd, data, options(opts, { encoding: 'utf8', flag: 'a' })));
     }
     stat() { return promised(fstatOp(this.fd)); }
     chmod(mode) { return promised(chmodOp(descriptor(this.fd, 'fchmod').path, mode)); }
