@@ -824,6 +824,7 @@ c.generateKeyPair('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki'
   c.sign('sha256', Buffer.from('m'), priv, (e, sig) => console.log('sign cb', e, c.verify('sha256', Buffer.from('m'), pub, sig)));
 });
 console.log(Object.keys(c.constants).filter((k) => k.startsWith('RSA_')).length);
+console.log(typeof c.createVerify('sha256').sign, typeof c.createSign('sha256').verify, typeof c.createSign('sha256').sign, typeof c.createVerify('sha256').verify);
 "#;
 
 #[tokio::test]

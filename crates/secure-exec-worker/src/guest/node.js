@@ -3993,7 +3993,7 @@
     return name;
   }
   // createSign / createVerify: the data gathered by update() (or write()), then one signature.
-  class Sign {
+  class SignatureData {
     constructor(algorithm) {
       this._digest = checkDigest(algorithm);
       this._chunks = [];
@@ -4017,13 +4017,14 @@
       for (const chunk of this._chunks) total += chunk.byteLength;
       return concat(this._chunks, total);
     }
+  }
+  class Sign extends SignatureData {
     sign(key, encoding) {
       const signature = signWith(this._digest, this._data(), key);
       return encoding === undefined || encoding === 'buffer' ? signature : signature.toString(encoding);
     }
   }
-  class Verify extends Sign {
-    sign() { throw notSupported('Verify.sign()'); }
+  class Verify extends SignatureData {
     verify(key, signature, encoding) {
       const bytes = typeof signature === 'string' ? Buffer().from(signature, encoding) : dataBytes(signature, undefined, 'signature');
       return verifyWith(this._digest, this._data(), key, bytes);
