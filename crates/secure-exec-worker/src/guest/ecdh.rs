@@ -1,5 +1,6 @@
 //! Elliptic-curve Diffie-Hellman for `crypto.createECDH`, `crypto.diffieHellman` and Web
-//! Crypto's ECDH, on P-256, P-384 and secp256k1 (RustCrypto's `p256`, `p384`, `k256`).
+//! Crypto's ECDH, on P-256, P-384 and secp256k1 (RustCrypto's `p256`, `p384`, `k256`), and
+//! X25519 (`curve25519-dalek`) for `diffieHellman` and Web Crypto's X25519.
 //!
 //! Keys cross as raw bytes, a private scalar and a SEC 1 public point, which `node.js` keeps
 //! (an `ECDH` object's state is the guest's); every native parses them again. Points are read
@@ -196,6 +197,7 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
     set_function(scope, natives, "ecdhPublic", ecdh_public);
     set_function(scope, natives, "ecdhSecret", ecdh_secret);
     set_function(scope, natives, "ecdhConvert", ecdh_convert);
+    set_function(scope, natives, "x25519", x25519);
 }
 
 fn throw(scope: &mut v8::PinScope<'_, '_>, failure: Failure) {
@@ -288,4 +290,31 @@ fn ecdh_convert(
     let Some(point) = owned_bytes(scope, args.get(1)) else { return };
     let Some(form) = form_arg(scope, &args, 2) else { return };
     answer(scope, &mut rv, curve.convert(&point, form));
+}
+
+/// `x25519(secret, publicKey)`: the shared secret of RFC 7748, refused (as OpenSSL refuses
+/// it) when it is all zeros, which a public key of small order gives.
+fn x25519(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let Some(secret) = owned_bytes(scope, args.get(0)) else { return };
+    let Some(public) = owned_bytes(scope, args.get(1)) else { return };
+    let (Ok(secret), Ok(public)) = (<[u8; 32]>::try_from(secret), <[u8; 32]>::try_from(public))
+    else {
+        return throw(scope, INVALID_PUBLIC);
+    };
+    let shared = curve25519_dalek::MontgomeryPoint(public).mul_clamped(secret).to_bytes();
+    if shared.iter().all(|&b| b == 0) {
+        return throw(
+            scope,
+            Failure {
+                class: ErrorClass::Error,
+                code: "ERR_OSSL_FAILED_DURING_DERIVATION",
+                message: "error:1C8000A4:Provider routines::failed during derivation",
+            },
+        );
+    }
+    answer(scope, &mut rv, Ok(shared.to_vec()));
 }

@@ -34,6 +34,14 @@ const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+const X25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");
+/// RFC 8410's fixed DER around an X25519 key's 32 bytes: PKCS #8 (the private key an OCTET
+/// STRING inside the OCTET STRING) and SubjectPublicKeyInfo.
+const X25519_PKCS8_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+];
+const X25519_SPKI_PREFIX: [u8; 12] =
+    [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00];
 
 /// The largest RSA key the worker generates.
 const MAX_RSA_GENERATE_BITS: usize = 4096;
@@ -69,6 +77,14 @@ enum Key {
     P384Public(p384::PublicKey),
     Ed25519Private(Box<ed25519_dalek::SigningKey>),
     Ed25519Public(ed25519_dalek::VerifyingKey),
+    /// X25519's secret scalar bytes (clamped when used) and public u-coordinate.
+    X25519Private(Box<[u8; 32]>),
+    X25519Public([u8; 32]),
+}
+
+/// X25519's public key of a secret: the base point times the clamped scalar.
+fn x25519_public(secret: &[u8; 32]) -> [u8; 32] {
+    curve25519_dalek::MontgomeryPoint::mul_base_clamped(*secret).to_bytes()
 }
 
 impl Key {
@@ -87,6 +103,13 @@ impl Key {
             (ED25519, _) => Self::Ed25519Private(Box::new(
                 ed25519_dalek::SigningKey::from_pkcs8_der(der).map_err(bad_key)?,
             )),
+            // CurvePrivateKey: an OCTET STRING of the 32 bytes.
+            (X25519, _) => match info.private_key {
+                [0x04, 0x20, rest @ ..] => {
+                    Self::X25519Private(Box::new(rest.try_into().map_err(bad_key)?))
+                }
+                _ => return Err(bad_key(())),
+            },
             _ => return Err(unsupported()),
         })
     }
@@ -105,6 +128,10 @@ impl Key {
             (ED25519, _) => Self::Ed25519Public(
                 ed25519_dalek::VerifyingKey::from_public_key_der(der).map_err(bad_key)?,
             ),
+            (X25519, _) => {
+                let bytes = info.subject_public_key.as_bytes().ok_or_else(|| bad_key(()))?;
+                Self::X25519Public(bytes.try_into().map_err(bad_key)?)
+            }
             _ => return Err(unsupported()),
         })
     }
@@ -190,6 +217,7 @@ impl Key {
             Self::P256Private(key) => Self::P256Public(key.public_key()),
             Self::P384Private(key) => Self::P384Public(key.public_key()),
             Self::Ed25519Private(key) => Self::Ed25519Public(key.verifying_key()),
+            Self::X25519Private(secret) => Self::X25519Public(x25519_public(&secret)),
             public => public,
         }
     }
@@ -201,6 +229,7 @@ impl Key {
                 | Self::P256Private(_)
                 | Self::P384Private(_)
                 | Self::Ed25519Private(_)
+                | Self::X25519Private(_)
         )
     }
 
@@ -221,6 +250,8 @@ impl Key {
             Self::P384Public(key) => public(key.to_public_key_der()),
             Self::Ed25519Private(key) => private(key.to_pkcs8_der()),
             Self::Ed25519Public(key) => public(key.to_public_key_der()),
+            Self::X25519Private(secret) => Ok([&X25519_PKCS8_PREFIX[..], &secret[..]].concat()),
+            Self::X25519Public(point) => Ok([&X25519_SPKI_PREFIX[..], &point[..]].concat()),
         }
     }
 
@@ -260,6 +291,7 @@ impl Key {
             Self::P256Private(_) | Self::P256Public(_) => ("ec", vec![Detail::Text("prime256v1")]),
             Self::P384Private(_) | Self::P384Public(_) => ("ec", vec![Detail::Text("secp384r1")]),
             Self::Ed25519Private(_) | Self::Ed25519Public(_) => ("ed25519", Vec::new()),
+            Self::X25519Private(_) | Self::X25519Public(_) => ("x25519", Vec::new()),
         }
     }
 
@@ -308,6 +340,10 @@ impl Key {
             Self::Ed25519Public(key) => vec![("x", key.to_bytes().to_vec())],
             Self::Ed25519Private(key) => {
                 vec![("x", key.verifying_key().to_bytes().to_vec()), ("d", key.to_bytes().to_vec())]
+            }
+            Self::X25519Public(point) => vec![("x", point.to_vec())],
+            Self::X25519Private(secret) => {
+                vec![("x", x25519_public(secret).to_vec()), ("d", secret.to_vec())]
             }
         }
     }
@@ -363,6 +399,12 @@ impl Key {
                         .map(Self::P384Public)
                         .map_err(|_| invalid())
                 }
+            }
+            ("OKP", "X25519") => {
+                if let Some(d) = part("d") {
+                    return Ok(Self::X25519Private(Box::new(d.try_into().map_err(|_| invalid())?)));
+                }
+                Ok(Self::X25519Public(need("x")?.try_into().map_err(|_| invalid())?))
             }
             ("OKP", "Ed25519") => {
                 if let Some(d) = part("d") {
@@ -548,6 +590,14 @@ macro_rules! ecdsa_verify {
     }};
 }
 
+/// OpenSSL's refusal of an operation a key's type has not (signing with an X25519 key).
+fn not_for_keytype() -> Failure {
+    fail(
+        "ERR_OSSL_EVP_OPERATION_NOT_SUPPORTED_FOR_THIS_KEYTYPE",
+        "error:03000096:digital envelope routines::operation not supported for this keytype",
+    )
+}
+
 fn sign_failed<E>(_: E) -> Failure {
     fail("ERR_OSSL_SIGN_FAILED", "signing failed")
 }
@@ -569,14 +619,12 @@ fn sign(key: &Key, scheme: &Scheme, data: &[u8]) -> Result<Vec<u8>, Failure> {
         Key::P384Private(key) => ecdsa_sign!(p384, key, hash()?.digest(data), scheme.p1363),
         Key::Ed25519Private(key) => {
             if scheme.hash.is_some() {
-                return Err(fail(
-                    "ERR_OSSL_EVP_OPERATION_NOT_SUPPORTED_FOR_THIS_KEYTYPE",
-                    "error:03000096:digital envelope routines::operation not supported for this keytype",
-                ));
+                return Err(not_for_keytype());
             }
             use ed25519_dalek::Signer as _;
             Ok(key.sign(data).to_bytes().to_vec())
         }
+        Key::X25519Private(_) => Err(not_for_keytype()),
         _ => Err(fail(
             "ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE",
             "Invalid key object type public, expected private.",
@@ -614,6 +662,7 @@ fn verify(key: &Key, scheme: &Scheme, data: &[u8], signature: &[u8]) -> Result<b
             };
             Ok(key.verify_strict(data, &signature).is_ok())
         }
+        Key::X25519Public(_) => Err(not_for_keytype()),
         private => verify(&private_to_public(private)?, scheme, data, signature),
     }
 }
@@ -738,10 +787,7 @@ fn rsa_crypt(key: Key, op: RsaOp, data: &[u8], padding: Padding) -> Result<Vec<u
         Key::RsaPrivate(key) => (key.to_public_key(), Some(key)),
         Key::RsaPublic(key) => (key, None),
         _ => {
-            return Err(fail(
-                "ERR_OSSL_EVP_OPERATION_NOT_SUPPORTED_FOR_THIS_KEYTYPE",
-                "error:03000096:digital envelope routines::operation not supported for this keytype",
-            ));
+            return Err(not_for_keytype());
         }
     };
     let unknown = || {
@@ -885,6 +931,11 @@ fn generate(
             "P-384" | "secp384r1" => Ok(Key::P384Private(p384::SecretKey::random(&mut KernelRng))),
             _ => Err(fail("ERR_CRYPTO_INVALID_CURVE", "Invalid EC curve name")),
         },
+        "x25519" => {
+            let mut secret = [0u8; 32];
+            rand_core::RngCore::fill_bytes(&mut KernelRng, &mut secret);
+            Ok(Key::X25519Private(Box::new(secret)))
+        }
         "ed25519" => {
             let mut secret = [0u8; 32];
             rand_core::RngCore::fill_bytes(&mut KernelRng, &mut secret);

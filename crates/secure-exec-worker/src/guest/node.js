@@ -3939,7 +3939,7 @@
         if (members.d !== undefined) jwk.d = members.d;
         return jwk;
       }
-      const jwk = { crv: 'Ed25519' };
+      const jwk = { crv: key.kind === 'x25519' ? 'X25519' : 'Ed25519' };
       if (members.d !== undefined) jwk.d = members.d;
       jwk.x = members.x;
       jwk.kty = 'OKP';
@@ -4049,7 +4049,7 @@
     } else if (type === 'ec') {
       if (typeof opts.namedCurve !== 'string') throw property('namedCurve', 'string', opts.namedCurve);
       curve = opts.namedCurve;
-    } else if (type !== 'ed25519') {
+    } else if (type !== 'ed25519' && type !== 'x25519') {
       throw notSupported('Generating ' + type + ' key pairs');
     }
     const [privateDer, publicDer] = native.keyGenerate(type, bits, exponent, curve);
@@ -4159,11 +4159,13 @@
       return encoded(native.ecdhConvert(state.curve, state.publicKey, format), encoding);
     }
   }
-  // The raw scalar of an EC private KeyObject and the point of a public one, for ecdh.rs.
+  // The raw scalar of an EC or X25519 private KeyObject and the point of a public one (an EC
+  // point as SEC 1 uncompressed, X25519's as its `x`), for ecdh.rs.
   function ecParts(key) {
     const parts = native.keyJwk(key.der, key.isPrivate);
     const members = {};
     for (let i = 0; i < parts.length; i += 2) members[parts[i]] = parts[i + 1];
+    if (members.y === undefined) return { scalar: members.d, x: members.x };
     const point = new Uint8ArrayCtor(1 + members.x.byteLength + members.y.byteLength);
     point[0] = 4;
     point.set(members.x, 1);
@@ -4189,6 +4191,9 @@
     }
     const mine = asymmetricKeys.get(privateKey);
     const theirs = asymmetricKeys.get(publicKey);
+    if (mine.kind === 'x25519' && theirs.kind === 'x25519') {
+      return toBuffer(native.x25519(ecParts(mine).scalar, ecParts(theirs).x));
+    }
     if (mine.kind !== 'ec' || theirs.kind !== 'ec') {
       if (mine.kind === theirs.kind) throw notSupported('Diffie-Hellman with ' + mine.kind + ' keys');
       throw codedError(ErrorCtor, 'ERR_CRYPTO_INCOMPATIBLE_KEY',

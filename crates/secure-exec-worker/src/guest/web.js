@@ -788,21 +788,22 @@
     return found;
   }
   const ALGORITHMS = ['HMAC', 'AES-GCM', 'AES-CBC', 'AES-CTR', 'PBKDF2', 'HKDF',
-    'RSASSA-PKCS1-V1_5', 'RSA-PSS', 'ECDSA', 'ED25519', 'RSA-OAEP', 'ECDH'];
-  const UNSUPPORTED = ['X25519', 'ED448', 'X448', 'AES-KW'];
+    'RSASSA-PKCS1-V1_5', 'RSA-PSS', 'ECDSA', 'ED25519', 'RSA-OAEP', 'ECDH', 'X25519'];
+  const UNSUPPORTED = ['ED448', 'X448', 'AES-KW'];
   // Signature algorithms over the natives node:crypto's keys use (keys.rs), by their names as
   // Web Crypto spells them.
   const SIGNATURES = { 'RSASSA-PKCS1-V1_5': 'RSASSA-PKCS1-v1_5', 'RSA-PSS': 'RSA-PSS', ECDSA: 'ECDSA',
     ED25519: 'Ed25519' };
   // Every algorithm over a key pair, by its Web Crypto spelling.
-  const PAIRS = { ...SIGNATURES, 'RSA-OAEP': 'RSA-OAEP', ECDH: 'ECDH' };
+  const PAIRS = { ...SIGNATURES, 'RSA-OAEP': 'RSA-OAEP', ECDH: 'ECDH', X25519: 'X25519' };
   // What each half of a pair may be used for, in the order Node lists them.
   const PAIR_USAGES = { 'RSA-OAEP': [['decrypt', 'unwrapKey'], ['encrypt', 'wrapKey']],
-    ECDH: [['deriveKey', 'deriveBits'], []] };
+    ECDH: [['deriveKey', 'deriveBits'], []], X25519: [['deriveKey', 'deriveBits'], []] };
   const pairUsages = (name, isPrivate) =>
     (PAIR_USAGES[name] === undefined ? [['sign'], ['verify']] : PAIR_USAGES[name])[isPrivate ? 0 : 1];
   // Node's wording of a bad usage, importing and generating.
-  const USAGE_KIND = { 'RSA-OAEP': ['an RSA-OAEP', 'a RSA'], ECDH: ['a ECDH', 'an ECDH'] };
+  const USAGE_KIND = { 'RSA-OAEP': ['an RSA-OAEP', 'a RSA'], ECDH: ['a ECDH', 'an ECDH'],
+    X25519: ['a X25519', 'an X25519'] };
   const usageKind = (name, generating) =>
     (USAGE_KIND[name] === undefined ? 'a ' + SIGNATURES[name] : USAGE_KIND[name][generating ? 1 : 0]);
   const CURVES = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' };
@@ -899,7 +900,8 @@
   // The algorithm of an asymmetric key, checked against what `der` holds.
   function pairAlgorithm(name, params, der, isPrivate) {
     const described = native.keyDescribe(der, isPrivate);
-    const expected = name === 'ECDSA' || name === 'ECDH' ? 'ec' : name === 'ED25519' ? 'ed25519' : 'rsa';
+    const expected = name === 'ECDSA' || name === 'ECDH' ? 'ec' : name === 'ED25519' ? 'ed25519'
+      : name === 'X25519' ? 'x25519' : 'rsa';
     if (described[0] !== expected) throw new DOMException('Invalid key type', 'DataError');
     if (expected === 'rsa') {
       return { name: PAIRS[name], modulusLength: described[1],
@@ -952,10 +954,10 @@
           parts.y = bytes.subarray(1 + half);
           kty = 'EC';
           crv = algorithm.namedCurve;
-        } else if (name === 'ED25519') {
+        } else if (name === 'ED25519' || name === 'X25519') {
           parts.x = bytes;
           kty = 'OKP';
-          crv = 'Ed25519';
+          crv = name === 'ED25519' ? 'Ed25519' : 'X25519';
         } else {
           throw notSupported('Unable to import ' + PAIRS[name] + ' key with format raw');
         }
@@ -993,7 +995,7 @@
       if (slot.isPrivate || name === 'RSASSA-PKCS1-V1_5' || name === 'RSA-PSS') {
         throw new DOMException('Unable to export a ' + slot.type + ' key as raw', 'InvalidAccessError');
       }
-      if (name === 'ED25519') return call(TypedArrayPrototypeSlice, members.x).buffer;
+      if (name === 'ED25519' || name === 'X25519') return call(TypedArrayPrototypeSlice, members.x).buffer;
       const point = new Uint8ArrayCtor(1 + members.x.byteLength + members.y.byteLength);
       point[0] = 4;
       call(TypedArraySet, point, members.x, 1);
@@ -1011,11 +1013,11 @@
       add(['x', 'y']);
       jwk.crv = slot.algorithm.namedCurve;
       add(['d']);
-    } else if (name === 'ED25519') {
-      jwk.crv = 'Ed25519';
+    } else if (name === 'ED25519' || name === 'X25519') {
+      jwk.crv = name === 'ED25519' ? 'Ed25519' : 'X25519';
       add(['d', 'x']);
       jwk.kty = 'OKP';
-      jwk.alg = 'Ed25519';
+      if (name === 'ED25519') jwk.alg = 'Ed25519';
     } else {
       jwk.kty = 'RSA';
       add(['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi']);
@@ -1031,8 +1033,8 @@
     if (name === 'ECDSA' || name === 'ECDH') {
       if (CURVES[algorithm.namedCurve] === undefined) throw notSupported('Unrecognized namedCurve');
       der = native.keyGenerate('ec', 0, 0, algorithm.namedCurve);
-    } else if (name === 'ED25519') {
-      der = native.keyGenerate('ed25519', 0, 0, '');
+    } else if (name === 'ED25519' || name === 'X25519') {
+      der = native.keyGenerate(name === 'ED25519' ? 'ed25519' : 'x25519', 0, 0, '');
     } else {
       const exponentBytes = toUint8(algorithm.publicExponent, 'publicExponent');
       let exponent = 0;
@@ -1272,8 +1274,8 @@
     if (out === undefined) throw notSupported('Unable to ' + (decrypt ? 'decrypt' : 'encrypt') + ' with ' + name);
     return call(TypedArrayPrototypeSlice, out).buffer;
   }
-  // ECDH's shared secret (the x coordinate), cut to `length` bits (the bits past it in the
-  // last byte zeroed, as Node does); `null` for all of it.
+  // ECDH's shared secret (the x coordinate) or X25519's, cut to `length` bits (the bits past
+  // it in the last byte zeroed, as Node does); `null` for all of it.
   function ecdhBits(algorithm, baseKey, length, usage) {
     const publicKey = algorithm.public;
     if (publicKey === undefined) {
@@ -1285,8 +1287,12 @@
       throw new DOMException('baseKey does not have ' + usage + ' usage', 'InvalidAccessError');
     }
     const theirs = slots(publicKey);
-    if (theirs.algorithm.name !== 'ECDH' || mine.algorithm.name !== 'ECDH') {
+    const agreeing = (slot) => slot.algorithm.name === 'ECDH' || slot.algorithm.name === 'X25519';
+    if (!agreeing(theirs) || !agreeing(mine)) {
       throw new DOMException('Keys must be ECDH, X25519, or X448 keys', 'InvalidAccessError');
+    }
+    if (theirs.algorithm.name !== mine.algorithm.name) {
+      throw new DOMException('The public and private keys must be of the same type', 'InvalidAccessError');
     }
     if (theirs.type !== 'public') throw new DOMException('algorithm.public must be a public key', 'InvalidAccessError');
     if (!mine.isPrivate) throw new DOMException('baseKey must be a private key', 'InvalidAccessError');
@@ -1306,8 +1312,16 @@
       for (let i = 0; i < parts.length; i += 2) members[parts[i]] = parts[i + 1];
       return members;
     };
-    const curve = CURVES[mine.algorithm.namedCurve];
-    const bits = native.ecdhSecret(curve, membersOf(mine).d, point(membersOf(theirs)));
+    let bits;
+    if (mine.algorithm.name === 'X25519') {
+      try {
+        bits = native.x25519(membersOf(mine).d, membersOf(theirs).x);
+      } catch {
+        throw new DOMException('Failed to derive a shared secret', 'OperationError');
+      }
+    } else {
+      bits = native.ecdhSecret(CURVES[mine.algorithm.namedCurve], membersOf(mine).d, point(membersOf(theirs)));
+    }
     if (length === null || length === undefined) return bits.buffer;
     const bytes = MathCeil(length / 8);
     if (bits.byteLength < bytes) throw new DOMException('derived bit length is too small', 'OperationError');
@@ -1317,7 +1331,7 @@
   }
   function deriveBits(algorithm, baseKey, length) {
     const name = algorithmName(algorithm);
-    if (name === 'ECDH') return ecdhBits(algorithm, baseKey, length, 'deriveBits');
+    if (name === 'ECDH' || name === 'X25519') return ecdhBits(algorithm, baseKey, length, 'deriveBits');
     const slot = usable(baseKey, name, 'deriveBits');
     if (typeof length !== 'number' || length <= 0 || length % 8 !== 0) {
       throw new DOMException('length must be a positive multiple of 8', 'OperationError');
@@ -1338,13 +1352,14 @@
   }
   function deriveKey(algorithm, baseKey, derived, extractable, usages) {
     const name = algorithmName(algorithm);
-    if (name !== 'ECDH') usable(baseKey, name, 'deriveKey');
+    const agreement = name === 'ECDH' || name === 'X25519';
+    if (!agreement) usable(baseKey, name, 'deriveKey');
     const target = algorithmName(derived);
     const length = target === 'HMAC'
       ? (derived.length === undefined ? HASH_BLOCK[hashName(derived.hash)] * 8 : derived.length)
       : derived.length;
     const slot = slots(baseKey);
-    const bits = name === 'ECDH' ? ecdhBits(algorithm, baseKey, length, 'deriveKey')
+    const bits = agreement ? ecdhBits(algorithm, baseKey, length, 'deriveKey')
       : deriveBits(algorithm, makeKey(slot.algorithm, slot.bytes, false, ['deriveBits']), length);
     return importKey('raw', bits, derived, extractable, usages);
   }
