@@ -1233,15 +1233,70 @@
     return dns;
   }
 
+  // CompressionStream / DecompressionStream: zlib's engines (deflate, deflate-raw, gzip) as a
+  // TransformStream's two sides, as Node makes them.
+  const COMPRESSION_FORMATS = ['deflate', 'deflate-raw', 'gzip'];
+  function zlibTransform(format, compress) {
+    if (!COMPRESSION_FORMATS.includes(format)) {
+      const err = new TypeErrorCtor("The argument 'format' is invalid. Received " +
+        (typeof format === 'string' ? "'" + format + "'" : StringCtor(format)));
+      err.code = 'ERR_INVALID_ARG_VALUE';
+      throw err;
+    }
+    const zlib = deps.require('zlib');
+    const engine = compress
+      ? (format === 'gzip' ? zlib.createGzip() : format === 'deflate' ? zlib.createDeflate() : zlib.createDeflateRaw())
+      : (format === 'gzip' ? zlib.createGunzip() : format === 'deflate' ? zlib.createInflate() : zlib.createInflateRaw());
+    let controller;
+    engine.on('data', (chunk) => controller.enqueue(new Uint8ArrayCtor(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    const ended = new PromiseCtor((resolve, reject) => {
+      engine.on('end', resolve);
+      engine.on('error', reject);
+    });
+    // A failure (corrupt input) errors the readable side at once, not only at the end.
+    ended.catch((err) => controller.error(err));
+    return new (streams().TransformStream)({
+      start(c) { controller = c; },
+      transform(chunk) {
+        if (!ArrayBufferIsView(chunk) && !(chunk instanceof ArrayBufferCtor)) {
+          const err = new TypeErrorCtor('The "chunk" argument must be an instance of ArrayBuffer or ArrayBufferView');
+          err.code = 'ERR_INVALID_ARG_TYPE';
+          throw err;
+        }
+        return new PromiseCtor((resolve, reject) => engine.write(toBytes(chunk), (err) => (err ? reject(err) : resolve())));
+      },
+      flush() {
+        engine.end();
+        return ended;
+      },
+    });
+  }
+  const transforms = new WeakMap();
+  class CompressionStream {
+    constructor(format) { transforms.set(this, zlibTransform(format, true)); }
+    get readable() { return transforms.get(this).readable; }
+    get writable() { return transforms.get(this).writable; }
+  }
+  toStringTag(CompressionStream, 'CompressionStream');
+  class DecompressionStream {
+    constructor(format) { transforms.set(this, zlibTransform(format, false)); }
+    get readable() { return transforms.get(this).readable; }
+    get writable() { return transforms.get(this).writable; }
+  }
+  toStringTag(DecompressionStream, 'DecompressionStream');
+  for (const Class of [CompressionStream, DecompressionStream]) {
+    web.inspectFields(Class, (pair) => ({ readable: pair.readable, writable: pair.writable }));
+  }
+
   return {
-    fetch, Headers, Request, Response, FormData, Blob, File,
+    fetch, Headers, Request, Response, FormData, Blob, File, CompressionStream, DecompressionStream,
     get ReadableStream() { return streams().ReadableStream; },
     get ReadableStreamDefaultReader() { return streams().ReadableStreamDefaultReader; },
     get WritableStream() { return streams().WritableStream; },
     get TransformStream() { return streams().TransformStream; },
     get ByteLengthQueuingStrategy() { return streams().ByteLengthQueuingStrategy; },
     get CountQueuingStrategy() { return streams().CountQueuingStrategy; },
-    get streamWeb() { return ObjectFreeze({ ...streams() }); },
+    get streamWeb() { return ObjectFreeze({ ...streams(), CompressionStream, DecompressionStream }); },
     httpModule, dns: dnsModule(),
     DOMException,
   };

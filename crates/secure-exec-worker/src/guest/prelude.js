@@ -1842,7 +1842,8 @@
   define('clearImmediate', clearTimer);
   define('queueMicrotask', queueMicrotask);
   // The web platform globals (web.js) are built on first use.
-  const WEB_GLOBALS = ['DOMException', 'Event', 'EventTarget', 'AbortController', 'AbortSignal',
+  const WEB_GLOBALS = ['DOMException', 'Event', 'CustomEvent', 'EventTarget', 'AbortController', 'AbortSignal',
+    'Navigator', 'navigator',
     'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'atob', 'btoa', 'structuredClone',
     'crypto', 'CryptoKey', 'performance', 'PerformanceEntry', 'PerformanceMark', 'PerformanceMeasure',
     'PerformanceObserver', 'PerformanceObserverEntryList'];
@@ -1878,7 +1879,7 @@
   // streams it uses).
   const NET_GLOBALS = ['fetch', 'Headers', 'Request', 'Response', 'FormData', 'Blob', 'File',
     'ReadableStream', 'ReadableStreamDefaultReader', 'WritableStream', 'TransformStream',
-    'ByteLengthQueuingStrategy', 'CountQueuingStrategy'];
+    'ByteLengthQueuingStrategy', 'CountQueuingStrategy', 'CompressionStream', 'DecompressionStream'];
   lazyProperties(globalObject, NET_GLOBALS, () => loadNode().net(), false);
   lazyProperties(globalObject, ['MessageChannel', 'MessagePort', 'MessageEvent', 'BroadcastChannel'],
     () => loadNode().messaging(), false);

@@ -145,6 +145,33 @@
   inspectFields(Event, (event) => ({ type: event.type, defaultPrevented: event.defaultPrevented,
     cancelable: event.cancelable, timeStamp: event.timeStamp }));
 
+  // An Event with a payload (`detail`, null unless given).
+  class CustomEvent extends Event {
+    #detail;
+    constructor(type, options = undefined) {
+      if (arguments.length === 0) throw new TypeErrorCtor('The "type" argument must be specified');
+      super(type, options);
+      this.#detail = options !== null && options !== undefined && options.detail !== undefined ? options.detail : null;
+    }
+    get detail() { return this.#detail; }
+  }
+  toStringTag(CustomEvent, 'CustomEvent');
+
+  // Node's `navigator` (since Node 21): what a sandboxed session can honestly say.
+  class Navigator {
+    constructor(key) {
+      if (key !== navigatorKey) throw new TypeErrorCtor('Illegal constructor');
+    }
+    get hardwareConcurrency() { return 1; }
+    get language() { return 'en-US'; }
+    get languages() { return ['en-US']; }
+    get platform() { return 'Linux x86_64'; }
+    get userAgent() { return 'Node.js/22'; }
+  }
+  toStringTag(Navigator, 'Navigator');
+  const navigatorKey = SymbolFor('secure-exec.navigator');
+  const navigator = new Navigator(navigatorKey);
+
   const listenersOf = new WeakMapCtor();
 
   class EventTarget {
@@ -1586,7 +1613,8 @@
   }
 
   return {
-    DOMException, Event, EventTarget, AbortController, AbortSignal, TextEncoder, TextDecoder,
+    DOMException, Event, CustomEvent, EventTarget, AbortController, AbortSignal, TextEncoder, TextDecoder,
+    Navigator, navigator,
     URL, URLSearchParams, atob, btoa, structuredClone, crypto, CryptoKey, performance, eventListeners, inspectFields,
     PerformanceEntry, PerformanceMark, PerformanceMeasure, PerformanceObserver, PerformanceObserverEntryList,
   };
