@@ -486,31 +486,15 @@ const show = async (label, f) => { try { const r = await f(); console.log(label,
 /// key, the other decrypts, in OAEP with a label and in privateEncrypt's PKCS #1 v1.5.
 #[tokio::test]
 async fn rsa_ciphertexts_cross_between_node_and_the_guest() {
-    let key = include_str!("../fixtures/certs/rsa.key");
-    let key_json = format!("{key:?}");
-    let made = std::process::Command::new("node")
-        .args(["-e", &format!("const pem = {key_json};\n{NODE_ENCRYPTS}")])
-        .output()
-        .expect("`node` is needed as the oracle for these tests (it is on CI)");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let from_node = String::from_utf8(made.stdout).unwrap();
-    let (rt, v8) = support::runtime().await;
-    let code = format!("const pem = {key_json};\nconst fromNode = {from_node};\n{GUEST_DECRYPTS}");
-    let r = rt.exec(&code).await.unwrap();
-    assert_eq!(r.error_code, None, "{:?}", r.error_message);
-    let (head, ours) = r.stdout.split_once("\n").unwrap();
-    assert_eq!(head, "from node from node signed by node", "{}", r.stdout);
-    let back = std::process::Command::new("node")
-        .args(["-e", &format!("const pem = {key_json};\nconst ours = {ours};\n{NODE_DECRYPTS}")])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&back.stdout),
+    let key = format!("{:?}", include_str!("../fixtures/certs/rsa.key"));
+    crossing_node_and_the_guest(
+        &format!("const pem = {key};\n{NODE_ENCRYPTS}"),
+        |from_node| format!("const pem = {key};\nconst fromNode = {from_node};\n{GUEST_DECRYPTS}"),
+        "from node from node signed by node",
+        |ours| format!("const pem = {key};\nconst ours = {ours};\n{NODE_DECRYPTS}"),
         "from the guest from the guest signed in the guest\n",
-        "{}",
-        String::from_utf8_lossy(&back.stderr)
-    );
-    v8.dispose().await;
+    )
+    .await;
 }
 
 const NODE_ENCRYPTS: &str = r#"
@@ -756,27 +740,43 @@ async fn rsa_key_generation_stops_at_the_cpu_limit() {
 /// the other verifies.
 #[tokio::test]
 async fn signatures_made_by_node_verify_here_and_back() {
+    crossing_node_and_the_guest(
+        NODE_SIGNS,
+        |from_node| format!("const fromNode = {from_node};\n{GUEST_CHECKS}"),
+        "true true true true true true",
+        |ours| format!("const ours = {ours};\n{NODE_CHECKS}"),
+        "true true true true\n",
+    )
+    .await;
+}
+
+/// Runs `first` through Node; hands what it printed to the guest's code (`guest`), whose
+/// first line must be `head` and whose second Node runs in its turn (`back`), printing
+/// `back_expected`.
+async fn crossing_node_and_the_guest(
+    first: &str,
+    guest: impl Fn(&str) -> String,
+    head: &str,
+    back: impl Fn(&str) -> String,
+    back_expected: &str,
+) {
     let made = std::process::Command::new("node")
-        .args(["-e", NODE_SIGNS])
+        .args(["-e", first])
         .output()
         .expect("`node` is needed as the oracle for these tests (it is on CI)");
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let from_node = String::from_utf8(made.stdout).unwrap();
     let (rt, v8) = support::runtime().await;
-    let code = format!("const fromNode = {from_node};\n{GUEST_CHECKS}");
-    let r = rt.exec(&code).await.unwrap();
+    let r = rt.exec(&guest(&from_node)).await.unwrap();
     assert_eq!(r.error_code, None, "{:?}", r.error_message);
-    let (head, ours) = r.stdout.split_once("\n").unwrap();
-    assert_eq!(head, "true true true true true true", "{}", r.stdout);
-    let back = std::process::Command::new("node")
-        .args(["-e", &format!("const ours = {ours};\n{NODE_CHECKS}")])
-        .output()
-        .unwrap();
+    let (first_line, ours) = r.stdout.split_once("\n").unwrap();
+    assert_eq!(first_line, head, "{}", r.stdout);
+    let returned = std::process::Command::new("node").args(["-e", &back(ours)]).output().unwrap();
     assert_eq!(
-        String::from_utf8_lossy(&back.stdout),
-        "true true true true\n",
+        String::from_utf8_lossy(&returned.stdout),
+        back_expected,
         "{}",
-        String::from_utf8_lossy(&back.stderr)
+        String::from_utf8_lossy(&returned.stderr)
     );
     v8.dispose().await;
 }

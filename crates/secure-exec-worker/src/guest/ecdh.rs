@@ -12,7 +12,7 @@ use ::p256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
 use super::host::{ErrorClass, throw_coded_as};
 use super::keys::KernelRng;
 use super::set_function;
-use super::web::owned_bytes;
+use super::web::{owned_bytes, small_bytes_value};
 
 /// A point's SEC 1 form, by Node's names.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -234,14 +234,7 @@ fn answer(
     bytes: Result<Vec<u8>, Failure>,
 ) {
     match bytes {
-        Ok(bytes) => {
-            let length = bytes.len();
-            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
-            let buffer = v8::ArrayBuffer::with_backing_store(scope, &store);
-            if let Some(array) = v8::Uint8Array::new(scope, buffer, 0, length) {
-                rv.set(array.into());
-            }
-        }
+        Ok(bytes) => rv.set(small_bytes_value(scope, bytes)),
         Err(failure) => throw(scope, failure),
     }
 }

@@ -26,7 +26,7 @@ use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::{BigUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
 use sha2::Digest as _;
 
-use super::web::{owned_bytes, stop_check, throw_type_error};
+use super::web::{owned_bytes, small_bytes_value, stop_check, throw_type_error};
 use super::{new_string, set_function};
 
 const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -973,20 +973,13 @@ fn answer(
     bytes: Result<Vec<u8>, Failure>,
 ) {
     match bytes {
-        Ok(bytes) => rv.set(bytes_value(scope, &bytes)),
+        Ok(bytes) => rv.set(small_bytes_value(scope, bytes)),
         Err(failure) => throw(scope, failure),
     }
 }
 
 fn text(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<'_, v8::Value>) -> String {
     value.to_rust_string_lossy(scope)
-}
-
-fn bytes_value<'s>(scope: &mut v8::PinScope<'s, '_>, bytes: &[u8]) -> v8::Local<'s, v8::Value> {
-    let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.to_vec()).make_shared();
-    let buffer = v8::ArrayBuffer::with_backing_store(scope, &store);
-    v8::Uint8Array::new(scope, buffer, 0, bytes.len())
-        .map_or_else(|| v8::undefined(scope).into(), Into::into)
 }
 
 /// The key in `args[at]` (canonical DER) and `args[at + 1]` (whether private); `None` with
@@ -1041,7 +1034,7 @@ fn key_write(
             }
             Err(_) => throw(scope, unsupported()),
         },
-        Ok((der, _)) => rv.set(bytes_value(scope, &der)),
+        Ok((der, _)) => rv.set(small_bytes_value(scope, der)),
         Err(failure) => throw(scope, failure),
     }
 }
@@ -1059,7 +1052,7 @@ fn key_describe(
     for detail in details {
         let value = match detail {
             Detail::Number(n) => v8::Number::new(scope, n).into(),
-            Detail::Bytes(bytes) => bytes_value(scope, &bytes),
+            Detail::Bytes(bytes) => small_bytes_value(scope, bytes),
             Detail::Text(text) => match new_string(scope, text) {
                 Ok(text) => text.into(),
                 Err(_) => return,
@@ -1081,7 +1074,7 @@ fn key_jwk(
     for (name, bytes) in key.jwk_parts() {
         let Ok(name) = new_string(scope, name) else { return };
         items.push(name.into());
-        items.push(bytes_value(scope, &bytes));
+        items.push(small_bytes_value(scope, bytes));
     }
     rv.set(v8::Array::new_with_elements(scope, &items).into());
 }
@@ -1191,7 +1184,7 @@ fn key_generate(
     });
     match pair {
         Ok((private, public)) => {
-            let items = [bytes_value(scope, &private), bytes_value(scope, &public)];
+            let items = [small_bytes_value(scope, private), small_bytes_value(scope, public)];
             rv.set(v8::Array::new_with_elements(scope, &items).into());
         }
         Err(failure) => throw(scope, failure),

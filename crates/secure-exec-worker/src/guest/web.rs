@@ -75,6 +75,19 @@ pub(super) fn owned_bytes(
     Some(view.get_contents(&mut storage).to_vec())
 }
 
+/// A native's small output (a key, a signature, a shared secret: a few kilobytes) as a
+/// Uint8Array over the bytes themselves, outside the session's budget as its inputs are.
+pub(super) fn small_bytes_value<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    bytes: Vec<u8>,
+) -> v8::Local<'s, v8::Value> {
+    let length = bytes.len();
+    let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
+    let buffer = v8::ArrayBuffer::with_backing_store(scope, &store);
+    v8::Uint8Array::new(scope, buffer, 0, length)
+        .map_or_else(|| v8::undefined(scope).into(), Into::into)
+}
+
 /// The bytes of a typed array or DataView, or `None` (with a TypeError thrown).
 pub(super) fn view<'v>(
     scope: &mut v8::PinScope<'_, '_>,
