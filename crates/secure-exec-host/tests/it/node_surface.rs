@@ -231,6 +231,27 @@ async fn inspect_options_quotes_and_format_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", INSPECT_COMPACT)], "main.js").await;
 }
 
+/// A proxy is inspected by its target without running its traps (`showProxy` shows the
+/// handler too, a revoked one says so), and util.types knows KeyObjects and CryptoKeys;
+/// compared with Node.
+#[tokio::test]
+async fn proxies_inspect_without_traps_and_key_types_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", PROXIES)], "main.js").await;
+}
+
+const PROXIES: &str = r#"
+const util = require('util');
+const p = new Proxy({ a: 1 }, { get(t, k) { console.log('TRAP', String(k)); return t[k]; }, ownKeys(t) { console.log('TRAP ownKeys'); return Reflect.ownKeys(t); } });
+console.log(p); console.log(util.inspect(p, { showProxy: true }));
+const r = Proxy.revocable({}, {}); r.revoke(); console.log(r.proxy, util.inspect(r.proxy, { showProxy: true }));
+console.log([new Proxy([1, 2], {})], new Proxy(function f() {}, {}), util.inspect(new Proxy(new Proxy({ b: 2 }, {}), {}), { showProxy: true }));
+console.log(util.inspect({ deep: { er: { p: new Proxy({}, {}) } } }, { showProxy: true }), util.inspect(new Proxy(new Map([[1, 2]]), {})));
+const { KeyObject, createSecretKey, generateKeyPairSync } = require('crypto');
+console.log(util.types.isKeyObject(createSecretKey(Buffer.from('k'))), util.types.isKeyObject(generateKeyPairSync('ed25519').publicKey), util.types.isKeyObject({}), util.types.isCryptoKey({}));
+crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, true, ['sign']).then((k) => console.log(util.types.isCryptoKey(k), util.types.isKeyObject(k), KeyObject.from ? 'from' : ''));
+"#;
+
 const INSPECT_OPTIONS: &str = r#"
 const util = require('util');
 const obj = { b: 2, a: { z: [1, { deep: true }], y: 'str' }, get g() { return 42; }, s: new Set([1, 2]), m: new Map([['k', { v: 1 }]]) };

@@ -1569,6 +1569,9 @@
       // Length 0, as Node's natives declare no parameters.
       types[name] = { [name]() { return native.isType(i, arguments[0]); } }[name];
     }
+    // The key classes are the guest environment's own (crypto here, CryptoKey in web.js).
+    types.isKeyObject = { isKeyObject() { return arguments[0] instanceof KeyObject; } }.isKeyObject;
+    types.isCryptoKey = { isCryptoKey() { return arguments[0] instanceof prelude.loadWeb().CryptoKey; } }.isCryptoKey;
     return types;
   }
   for (const name of ['events', 'punycode', 'string_decoder']) {

@@ -534,6 +534,24 @@
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
       return formatPrimitive(value, depth > 0 || ctx.quoteStrings, ctx);
     }
+    // As Node: a proxy is shown by its target, read without running a trap (`showProxy`
+    // shows both it and its handler).
+    let proxy = native.proxyDetails(value);
+    if (proxy !== undefined) {
+      if (proxy === null) return '<Revoked Proxy>';
+      if (ctx.showProxy) {
+        if (depth > ctx.maxDepth) return 'Proxy [Array]';
+        ctx.currentDepth = depth;
+        const parts = [formatValue(proxy[0], ctx, depth + 1, indentation + 2),
+          formatValue(proxy[1], ctx, depth + 1, indentation + 2)];
+        return reduceToSingleLine(ctx, depth, ['Proxy [', ']'], parts, indentation, undefined);
+      }
+      while (proxy !== undefined && proxy !== null) {
+        value = proxy[0];
+        proxy = native.proxyDetails(value);
+      }
+      if (proxy === null) return '<Revoked Proxy>';
+    }
     // As Node: an object may say how it is shown, through util.inspect.custom. It gets the
     // depth left, the options (the depth asked of this inspect call, as Node passes them) and
     // inspect itself; a string it returns is used as it is (re-indented to where it stands),
@@ -733,6 +751,7 @@
       compact: compact === true || typeof compact === 'number' ? compact : 3,
       breakLength: typeof given.breakLength === 'number' ? given.breakLength : BREAK_LENGTH,
       sorted: given.sorted, getters: given.getters, numericSeparator: given.numericSeparator === true,
+      showProxy: given.showProxy === true,
       currentDepth: 0,
     };
     // What a custom inspector is handed, as Node hands it the caller's options.

@@ -6,8 +6,8 @@ use super::set_function;
 
 type Check = fn(&v8::Value) -> bool;
 
-/// Node 20's `util.types`, in the order `typeChecks()` lists them. secure-exec has no
-/// `KeyObject` or `CryptoKey`, so nothing is one.
+/// Node 20's `util.types`, in the order `typeChecks()` lists them. `isKeyObject` and
+/// `isCryptoKey` are answered by `node.js`, which knows its key classes.
 const CHECKS: &[(&str, Check)] = &[
     ("isAnyArrayBuffer", |v| v.is_array_buffer() || v.is_shared_array_buffer()),
     ("isArgumentsObject", |v| v.is_arguments_object()),
@@ -62,6 +62,24 @@ const CHECKS: &[(&str, Check)] = &[
 pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v8::Object>) {
     set_function(scope, natives, "typeChecks", type_checks);
     set_function(scope, natives, "isType", is_type);
+    set_function(scope, natives, "proxyDetails", proxy_details);
+}
+
+/// `proxyDetails(value)`: `undefined` for anything but a proxy, `null` for a revoked one,
+/// else `[target, handler]`, read without running any of its traps (util.inspect shows a
+/// proxy by its target, as Node does).
+fn proxy_details(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let Ok(proxy) = v8::Local::<v8::Proxy>::try_from(args.get(0)) else { return };
+    if proxy.is_revoked() {
+        rv.set_null();
+        return;
+    }
+    let items = [proxy.get_target(scope), proxy.get_handler(scope)];
+    rv.set(v8::Array::new_with_elements(scope, &items).into());
 }
 
 /// `typeChecks()`: the names of the checks, in `isType`'s numbering.
