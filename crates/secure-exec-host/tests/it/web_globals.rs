@@ -166,6 +166,31 @@ async fn compression_streams_and_custom_events_as_in_node() {
     assert_eq!(r.stdout, expected);
 }
 
+/// structuredClone's transfer list: ArrayBuffers move (the clone has their contents, views
+/// over them included, and they are detached), and Node's refusals; AbortSignal.any and
+/// timeout; compared with Node.
+#[tokio::test]
+async fn structured_clone_transfers_array_buffers_as_in_node() {
+    let expected = node_output(TRANSFER);
+    let (rt, _v8) = support::runtime().await;
+    let r = rt.exec(TRANSFER).await.unwrap();
+    assert_eq!(r.error_code, None, "{:?}\nstdout so far:\n{}", r.error_message, r.stdout);
+    assert_eq!(r.stdout, expected);
+}
+
+const TRANSFER: &str = r#"
+const buf = new ArrayBuffer(8); new Uint8Array(buf)[0] = 7;
+const out = structuredClone({ b: buf, v: new Uint8Array(buf, 2, 2) }, { transfer: [buf] });
+console.log(buf.byteLength, out.b.byteLength, new Uint8Array(out.b)[0], out.v.buffer === out.b, out.v.byteOffset);
+try { structuredClone(1, { transfer: [new Uint8Array(2)] }); } catch (e) { console.log(e.name, e.message); }
+try { structuredClone(1, { transfer: 5 }); } catch (e) { console.log(e.name, e.message); }
+const b2 = new ArrayBuffer(2); try { structuredClone(b2, { transfer: [b2, b2] }); } catch (e) { console.log(e.name, e.message); }
+console.log(structuredClone(3, { transfer: [] }), structuredClone(3, {}), structuredClone(3, undefined));
+console.log(typeof AbortSignal.any, typeof AbortSignal.timeout);
+const s = AbortSignal.any([AbortSignal.abort('r1')]); console.log(s.aborted, s.reason);
+const t = AbortSignal.timeout(5); t.addEventListener('abort', () => console.log('timeout abort', t.reason.name));
+"#;
+
 const COMPRESSION: &str = r#"
 (async () => {
   const input = new TextEncoder().encode('hello '.repeat(100));

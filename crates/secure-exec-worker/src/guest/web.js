@@ -54,10 +54,14 @@
   const ArrayPrototypeSplice = Array.prototype.splice;
   const ArrayPrototypeSlice = Array.prototype.slice;
   const ArrayPrototypeSort = Array.prototype.sort;
+  const ArrayPrototypePush = Array.prototype.push;
   const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8Array.prototype);
   const TypedArrayPrototypeSlice = TypedArrayPrototype.slice;
   const TypedArraySet = TypedArrayPrototype.set;
   const ArrayBufferPrototypeSlice = ArrayBuffer.prototype.slice;
+  const ArrayBufferPrototypeTransfer = ArrayBuffer.prototype.transfer;
+  const ArrayBufferDetached = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached').get;
+  const SymbolIteratorKey = Symbol.iterator;
   const DatePrototypeGetTime = Date.prototype.getTime;
   const DateNow = Date.now;
   const MapPrototypeSet = Map.prototype.set;
@@ -683,9 +687,29 @@
     if (arguments.length === 0) {
       throw new TypeErrorCtor('The "value" argument must be specified');
     }
-    if (options !== undefined && options !== null && options.transfer !== undefined &&
-        options.transfer.length > 0) {
-      throw new DOMException('Transferring is not supported in secure-exec', 'DataCloneError');
+    // ArrayBuffers in `transfer` move: the clone gets their contents and they are detached
+    // (once the whole value is cloned, so that views over them read them first).
+    const moved = [];
+    const list = options !== undefined && options !== null ? options.transfer : undefined;
+    if (list !== undefined) {
+      if (list === null || typeof list[SymbolIteratorKey] !== 'function') {
+        throw new TypeErrorCtor('Optional transferList argument must be an iterable');
+      }
+      for (const item of list) {
+        if (call(ObjectPrototypeToString, item) !== '[object ArrayBuffer]') {
+          if (item !== null && typeof item === 'object' && call(ObjectPrototypeToString, item) === '[object MessagePort]') {
+            throw new DOMException('Transferring a MessagePort is not supported in secure-exec', 'DataCloneError');
+          }
+          throw new TypeErrorCtor('Found invalid object in transferList');
+        }
+        if (call(ArrayPrototypeIndexOf, moved, item) !== -1) {
+          throw new DOMException('Transfer list contains duplicate ArrayBuffer', 'DataCloneError');
+        }
+        if (call(ArrayBufferDetached, item)) {
+          throw new DOMException('An ArrayBuffer is detached and could not be cloned.', 'DataCloneError');
+        }
+        call(ArrayPrototypePush, moved, item);
+      }
     }
     const seen = new MapCtor();
     const clone = (input) => {
@@ -755,7 +779,9 @@
       call(MapPrototypeSet, seen, input, out);
       return out;
     };
-    return clone(value);
+    const result = clone(value);
+    for (const buffer of moved) call(ArrayBufferPrototypeTransfer, buffer);
+    return result;
   }
 
   function describe(fn) {
