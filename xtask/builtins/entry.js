@@ -8,6 +8,8 @@ module.exports = {
   events: () => require('events/'),
   // zlib's deflate and inflate, ported to JavaScript (the `zlib` module's engine).
   pako: () => require('pako'),
+  // Glob patterns (fs.glob, path.matchesGlob): the matcher Node's own comes from.
+  minimatch: () => require('minimatch'),
   // util.parseArgs: the reference implementation Node's own comes from.
   parse_args: () => require('@pkgjs/parseargs'),
   path: () => require('path-browserify'),

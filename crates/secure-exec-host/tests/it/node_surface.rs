@@ -322,6 +322,63 @@ try { console.log(JSON.stringify(fs.readFileSync('/dev/stdin', 'utf8'))); } catc
 process.stdout.write('done\n');
 "#;
 
+/// fs.glob / globSync / promises.glob and path.matchesGlob, Node 22's (the version the guest
+/// reports; CI's Node 20 has none to compare with), over minimatch as there: patterns walked
+/// from their literal prefix, `cwd`, `exclude`, `withFileTypes`, several patterns, absolute
+/// ones.
+#[tokio::test]
+async fn glob_finds_files_as_node_22_does() {
+    let v8 = support::spawn().await;
+    let dir = oracle::TempDir::new("glob").with_files(&[
+        ("tree/a/one.txt", "1"),
+        ("tree/a/b/two.txt", "22"),
+        ("tree/top.md", "3"),
+        ("tree/.hidden.txt", "h"),
+        ("main.js", GLOB),
+    ]);
+    let rt = oracle::runtime_in(&v8, dir.path());
+    let code = std::fs::read_to_string(dir.path().join("main.js")).unwrap();
+    let options = ExecOptions {
+        filename: Some(format!("{}/main.js", oracle::GUEST_DIR)),
+        ..Default::default()
+    };
+    let r = rt.exec_with(&code, options).await.unwrap();
+    assert_eq!(r.error_code, None, "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "[ 'a/b/two.txt', 'a/one.txt' ]\n\
+         [ 'a', 'top.md' ] [ 'a', 'a/b', 'a/b/two.txt', 'a/one.txt' ]\n\
+         [ 'a/one.txt', 'top.md' ] []\n\
+         [ 'a/b/two.txt' ]\n\
+         [ 'a', 'a/one.txt', 'top.md' ]\n\
+         [ 'one.txt:true:a', 'top.md:true:', 'two.txt:true:a/b' ]\n\
+         [ 'top.md' ] [ 'a' ] []\n\
+         true false false true\n\
+         ERR_INVALID_ARG_TYPE\n\
+         cb null [ 'a/b', 'a/one.txt' ]\n\
+         promise [ 'a/b/two.txt', 'a/one.txt' ]\n",
+        "{r:?}"
+    );
+    v8.dispose().await;
+}
+
+const GLOB: &str = r#"
+const fs = require('fs'); const path = require('path');
+const sorted = (a) => [...a].sort();
+const dir = path.join(__dirname, 'tree');
+console.log(sorted(fs.globSync('**/*.txt', { cwd: dir })));
+console.log(sorted(fs.globSync('*', { cwd: dir })), sorted(fs.globSync('a/**', { cwd: dir })));
+console.log(sorted(fs.globSync(['**/*.md', 'a/*.txt'], { cwd: dir })), fs.globSync('nothing/*', { cwd: dir }));
+console.log(sorted(fs.globSync(dir + '/**/two.*')).map((p) => path.relative(dir, p)));
+console.log(sorted(fs.globSync('**', { cwd: dir, exclude: (p) => p.startsWith('a/b') })));
+console.log(sorted(fs.globSync('**/*.{txt,md}', { cwd: dir, withFileTypes: true }).map((d) => d.name + ':' + d.isFile() + ':' + path.relative(dir, d.parentPath))));
+console.log(fs.globSync('top.md', { cwd: dir }), fs.globSync('a', { cwd: dir }), fs.globSync('missing.md', { cwd: dir }));
+fs.glob('a/*', { cwd: dir }, (err, m) => console.log('cb', err, sorted(m)));
+(async () => { const all = []; for await (const p of fs.promises.glob('**/*.txt', { cwd: dir })) all.push(p); console.log('promise', sorted(all)); })();
+console.log(path.matchesGlob('/x/y/z.js', '/x/**/*.js'), path.matchesGlob('a.md', '*.js'), path.matchesGlob('.hidden', '*'), path.matchesGlob('a/b', 'a/{b,c}'));
+try { fs.globSync(5); } catch (e) { console.log(e.code); }
+"#;
+
 #[tokio::test]
 async fn fs_vectors_sync_and_async_iterators_as_in_node() {
     let v8 = support::spawn().await;

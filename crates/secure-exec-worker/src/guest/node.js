@@ -336,6 +336,10 @@
   }
   const KIND_SYMBOL = Symbol('kind');
 
+  // Node's options for minimatch (fs.glob, path.matchesGlob) on POSIX.
+  const GLOB_OPTIONS = ObjectFreeze({ windowsPathsNoEscape: true, nonegate: true, nocomment: true,
+    optimizationLevel: 2, platform: 'linux', nocaseMagicOnly: true });
+
   // ---------------------------------------------------------------- fs operations
   // Each yields host requests `[op, path, to, data, offset, length, flags]` and gets replies.
 
@@ -854,6 +858,94 @@
     };
     if (promise) promises[name] = function (...args) { return promised(makeOperation(args)); };
   }
+
+  // fs.glob: Node 22's, over minimatch with Node's options. Each pattern is walked from its
+  // literal prefix, a directory entered only when the pattern can still match below it;
+  // `exclude` (a function of the path, or of the Dirent with `withFileTypes`) drops an entry
+  // and all below it. Paths come out as the pattern is written: relative to `cwd` or absolute.
+  function* globOp(pattern, opts) {
+    const patterns = ArrayIsArray(pattern) ? pattern : [pattern];
+    for (const each of patterns) {
+      if (typeof each !== 'string') throw invalidArgType('pattern', 'of type string or an instance of Array', pattern);
+    }
+    if (opts === null || typeof opts !== 'object') throw invalidArgType('options', 'of type object', opts);
+    const cwd = opts.cwd === undefined ? session.cwd : toPathString(opts.cwd, 'options.cwd');
+    const { exclude, withFileTypes } = opts;
+    if (exclude !== undefined && typeof exclude !== 'function') {
+      throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE',
+        'The "options.exclude" property must be of type function. ' + describeReceived(exclude));
+    }
+    const { Minimatch, GLOBSTAR } = npm('minimatch');
+    const found = new SafeMap();
+    const out = [];
+    const fullOf = (shown) => resolvePath(shown === '' ? cwd : shown[0] === '/' ? shown : cwd + '/' + shown);
+    const entry = (name, kind, dirShown) => {
+      const shown = dirShown === '' ? name : dirShown === '/' ? '/' + name : dirShown + '/' + name;
+      return { shown, item: withFileTypes ? new Dirent(name, kind, fullOf(dirShown)) : shown };
+    };
+    const excluded = (item) => exclude !== undefined && exclude(item) === true;
+    for (const each of patterns) {
+      const matcher = new Minimatch(each, GLOB_OPTIONS);
+      for (const parts of matcher.set) {
+        let literal = 0;
+        while (literal < parts.length && typeof parts[literal] === 'string') literal++;
+        if (literal === parts.length) {
+          // No magic: the path itself, if it is there.
+          const shown = call(ArrayPrototypeJoin, parts, '/');
+          const reply = yield [OP.LSTAT, fullOf(shown), '', undefined, 0, 0, 0];
+          if (reply.error) continue;
+          const at = call(StringPrototypeLastIndexOf, shown, '/');
+          const { item } = entry(at === -1 ? shown : call(StringPrototypeSlice, shown, at + 1), reply.stat[0],
+            at === -1 ? '' : at === 0 ? '/' : call(StringPrototypeSlice, shown, 0, at));
+          if (!call(MapPrototypeHas, found, shown) && !excluded(item)) {
+            call(MapPrototypeSet, found, shown, true);
+            call(ArrayPrototypePush, out, item);
+          }
+          continue;
+        }
+        const start = literal === 1 && parts[0] === '' ? '/' : call(ArrayPrototypeJoin, call(ArrayPrototypeSlice, parts, 0, literal), '/');
+        // The literal prefix itself may match too: `a/**` gives `a`, as Node's glob does.
+        const itself = matcher.match(start) || (literal === parts.length - 1 && parts[literal] === GLOBSTAR);
+        if (start !== '' && start !== '/' && !call(MapPrototypeHas, found, start) && itself) {
+          const reply = yield [OP.LSTAT, fullOf(start), '', undefined, 0, 0, 0];
+          const at = call(StringPrototypeLastIndexOf, start, '/');
+          const own = reply.error ? undefined : entry(call(StringPrototypeSlice, start, at + 1), reply.stat[0],
+            at === -1 ? '' : at === 0 ? '/' : call(StringPrototypeSlice, start, 0, at));
+          if (own !== undefined && !excluded(own.item)) {
+            call(MapPrototypeSet, found, start, true);
+            call(ArrayPrototypePush, out, own.item);
+          }
+        }
+        const queue = [start];
+        for (let i = 0; i < queue.length; i++) {
+          const dirShown = queue[i];
+          const reply = yield [OP.READDIR, fullOf(dirShown), '', undefined, 0, 0, 0];
+          if (reply.error) continue;
+          const names = reply.names || [];
+          const kinds = reply.kinds || [];
+          for (let k = 0; k < names.length; k++) {
+            const { shown, item } = entry(names[k], kinds[k], dirShown);
+            if (excluded(item)) continue;
+            if (!call(MapPrototypeHas, found, shown) && matcher.match(shown)) {
+              call(MapPrototypeSet, found, shown, true);
+              call(ArrayPrototypePush, out, item);
+            }
+            if (kinds[k] === KIND.DIRECTORY && matcher.match(shown, true)) call(ArrayPrototypePush, queue, shown);
+          }
+        }
+      }
+    }
+    return out;
+  }
+  fs.globSync = (pattern, opts = {}) => runSync(globOp(pattern, opts));
+  fs.glob = function glob(pattern, opts, callback) {
+    if (typeof opts === 'function') { callback = opts; opts = {}; }
+    if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
+    runAsync(globOp(pattern, opts === undefined ? {} : opts), (err, value) => (err ? callback(err) : callback(null, value)));
+  };
+  promises.glob = async function* glob(pattern, opts = {}) {
+    yield* await promised(globOp(pattern, opts));
+  };
 
   define('readFile', ([path, opts]) => readFileOp(path, options(opts, { encoding: null, flag: 'r' })));
   define('writeFile', ([path, data, opts]) =>
@@ -3470,6 +3562,11 @@
   extend('path', (path) => {
     // No namespaces on POSIX: the path itself, as Node's path.posix.
     path.toNamespacedPath = (p) => p;
+    path.matchesGlob = (target, pattern) => {
+      if (typeof target !== 'string') throw invalidArgType('path', 'of type string', target);
+      if (typeof pattern !== 'string') throw invalidArgType('pattern', 'of type string', pattern);
+      return npm('minimatch').minimatch(target, pattern, GLOB_OPTIONS);
+    };
     prelude.lazyProperties(path, ['win32'], () => {
       const win32 = makeWin32Path();
       win32.posix = path;
