@@ -3,9 +3,11 @@
 //! type index, a length and the view's bytes alone, never the rest of a pooled buffer), so
 //! what Node serialized reads here and back.
 //!
-//! Neither side allocates guest memory natively: the serialized bytes are charged to the
-//! session's budget while held and copied into a buffer the guest's own code allocates, and a
-//! deserialized view is made by the guest's code over the input it gave.
+//! Neither side allocates guest memory where a refusal would be fatal: the serialized bytes
+//! are charged to the session's budget while held and copied into a Buffer the guest's own
+//! code allocates, and a deserialized view lies over the input the guest gave, or (where its
+//! alignment needs one) over a copy charged to the budget like any ArrayBuffer. V8 runs no
+//! JavaScript while it deserializes, so the views are made here.
 
 use v8::{ValueDeserializerHelper as _, ValueSerializerHelper as _};
 
@@ -92,7 +94,10 @@ impl v8::ValueSerializerImpl for Writer {
         };
         serializer.write_uint32(index);
         serializer.write_uint32(length32);
-        serializer.write_raw_bytes(bytes_mut(scope, view));
+        // Read in place (a small typed array from the heap), never moved off it: that would
+        // allocate a backing store, here where a refusal could not be answered.
+        let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+        serializer.write_raw_bytes(view.get_contents(&mut storage));
         Some(true)
     }
 }
