@@ -691,13 +691,16 @@ show('bad curve', () => c.createECDH('nonsense'));
 show('curve type', () => c.createECDH(5));
 show('methods', () => Object.getOwnPropertyNames(c.ECDH.prototype).join(' '));
 show('instance', () => c.createECDH('secp256k1') instanceof c.ECDH);
+show('null encoding', () => c.createECDH('prime256v1').generateKeys(null).length);
 show('curves', () => ['prime256v1', 'secp256k1', 'secp384r1'].every((name) => c.getCurves().includes(name)));
 // diffieHellman over KeyObjects.
 for (const crv of ['P-256', 'P-384']) {
   const [one, two] = jwks[crv].map((key) => c.createPrivateKey({ key, format: 'jwk' }));
   const s1 = c.diffieHellman({ privateKey: one, publicKey: c.createPublicKey(two) });
   const s2 = c.diffieHellman({ privateKey: two, publicKey: c.createPublicKey(one) });
-  console.log('diffieHellman', crv, s1.toString('hex'), s1.equals(s2));
+  // A private key stands for its public half.
+  const s3 = c.diffieHellman({ privateKey: one, publicKey: two });
+  console.log('diffieHellman', crv, s1.toString('hex'), s1.equals(s2), s1.equals(s3));
 }
 const p256 = c.createPrivateKey({ key: jwks['P-256'][0], format: 'jwk' });
 const p384 = c.createPublicKey({ key: jwks['P-384'][0], format: 'jwk' });

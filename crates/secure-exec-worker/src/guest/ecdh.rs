@@ -1,18 +1,21 @@
-//! Elliptic-curve Diffie-Hellman for `crypto.createECDH`, `crypto.diffieHellman` and Web
-//! Crypto's ECDH, on P-256, P-384 and secp256k1 (RustCrypto's `p256`, `p384`, `k256`), and
-//! X25519 (`curve25519-dalek`) for `diffieHellman` and Web Crypto's X25519.
+//! Elliptic-curve Diffie-Hellman on raw keys for `crypto.createECDH`, on P-256, P-384 and
+//! secp256k1 (RustCrypto's `p256`, `p384`, `k256`), and X25519's shared secret
+//! (`curve25519-dalek`), which `keys.rs`'s `keyAgree` uses for `crypto.diffieHellman` and Web
+//! Crypto's X25519 over parsed keys.
 //!
 //! Keys cross as raw bytes, a private scalar and a SEC 1 public point, which `node.js` keeps
 //! (an `ECDH` object's state is the guest's); every native parses them again. Points are read
 //! in all three of SEC 1's forms (compressed, uncompressed, and OpenSSL's hybrid) and written
 //! in the one asked for.
 
+use std::borrow::Cow;
+
 use ::p256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
 
 use super::host::{ErrorClass, throw_coded_as};
-use super::keys::KernelRng;
+use super::keys::{Failure, KernelRng, answer, throw};
 use super::set_function;
-use super::web::{owned_bytes, small_bytes_value};
+use super::web::owned_bytes;
 
 /// A point's SEC 1 form, by Node's names.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,26 +36,20 @@ impl Form {
     }
 }
 
-struct Failure {
-    class: ErrorClass,
-    code: &'static str,
-    message: &'static str,
-}
-
 const INVALID_PUBLIC: Failure = Failure {
     class: ErrorClass::Error,
     code: "ERR_CRYPTO_ECDH_INVALID_PUBLIC_KEY",
-    message: "Public key is not valid for specified curve",
+    message: Cow::Borrowed("Public key is not valid for specified curve"),
 };
 const INVALID_PRIVATE: Failure = Failure {
     class: ErrorClass::RangeError,
     code: "ERR_CRYPTO_INVALID_KEYTYPE",
-    message: "Private key is not valid for specified curve.",
+    message: Cow::Borrowed("Private key is not valid for specified curve."),
 };
 const INVALID_CURVE: Failure = Failure {
     class: ErrorClass::TypeError,
     code: "ERR_CRYPTO_INVALID_CURVE",
-    message: "Invalid EC curve name",
+    message: Cow::Borrowed("Invalid EC curve name"),
 };
 
 /// OpenSSL's hybrid form is the uncompressed point with the compressed form's parity in its
@@ -197,11 +194,6 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
     set_function(scope, natives, "ecdhPublic", ecdh_public);
     set_function(scope, natives, "ecdhSecret", ecdh_secret);
     set_function(scope, natives, "ecdhConvert", ecdh_convert);
-    set_function(scope, natives, "x25519", x25519);
-}
-
-fn throw(scope: &mut v8::PinScope<'_, '_>, failure: Failure) {
-    throw_coded_as(scope, failure.class, failure.code, failure.message);
 }
 
 fn curve_arg(
@@ -226,17 +218,6 @@ fn form_arg(
         throw_coded_as(scope, ErrorClass::TypeError, "ERR_CRYPTO_ECDH_INVALID_FORMAT", &message);
     }
     form
-}
-
-fn answer(
-    scope: &mut v8::PinScope<'_, '_>,
-    rv: &mut v8::ReturnValue<'_>,
-    bytes: Result<Vec<u8>, Failure>,
-) {
-    match bytes {
-        Ok(bytes) => rv.set(small_bytes_value(scope, bytes)),
-        Err(failure) => throw(scope, failure),
-    }
 }
 
 /// `ecdhGenerate(curve)`: a new private scalar.
@@ -285,29 +266,16 @@ fn ecdh_convert(
     answer(scope, &mut rv, curve.convert(&point, form));
 }
 
-/// `x25519(secret, publicKey)`: the shared secret of RFC 7748, refused (as OpenSSL refuses
-/// it) when it is all zeros, which a public key of small order gives.
-fn x25519(
-    scope: &mut v8::PinScope<'_, '_>,
-    args: v8::FunctionCallbackArguments<'_>,
-    mut rv: v8::ReturnValue<'_>,
-) {
-    let Some(secret) = owned_bytes(scope, args.get(0)) else { return };
-    let Some(public) = owned_bytes(scope, args.get(1)) else { return };
-    let (Ok(secret), Ok(public)) = (<[u8; 32]>::try_from(secret), <[u8; 32]>::try_from(public))
-    else {
-        return throw(scope, INVALID_PUBLIC);
-    };
+/// X25519's shared secret of RFC 7748, refused (as OpenSSL refuses it) when it is all zeros,
+/// which a public key of small order gives.
+pub(super) fn x25519_shared(secret: [u8; 32], public: [u8; 32]) -> Result<Vec<u8>, Failure> {
     let shared = curve25519_dalek::MontgomeryPoint(public).mul_clamped(secret).to_bytes();
     if shared.iter().all(|&b| b == 0) {
-        return throw(
-            scope,
-            Failure {
-                class: ErrorClass::Error,
-                code: "ERR_OSSL_FAILED_DURING_DERIVATION",
-                message: "error:1C8000A4:Provider routines::failed during derivation",
-            },
-        );
+        return Err(Failure {
+            class: ErrorClass::Error,
+            code: "ERR_OSSL_FAILED_DURING_DERIVATION",
+            message: Cow::Borrowed("error:1C8000A4:Provider routines::failed during derivation"),
+        });
     }
-    answer(scope, &mut rv, Ok(shared.to_vec()));
+    Ok(shared.to_vec())
 }

@@ -1,6 +1,7 @@
 //! Asymmetric keys for `crypto`: RSA, ECDSA over P-256 and P-384, and Ed25519 (RustCrypto's
 //! `rsa`, `p256`, `p384`, `ed25519-dalek`): reading keys in Node's formats, writing them out,
-//! signing, verifying and making key pairs.
+//! signing, verifying, making key pairs, RSA encryption, and key agreement (ECDH and X25519)
+//! between two keys.
 //!
 //! A key crosses into the guest as DER in one canonical form, PKCS #8 for a private key and
 //! SubjectPublicKeyInfo for a public one, which `node.js` keeps inside a `KeyObject`; every
@@ -26,6 +27,9 @@ use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::{BigUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
 use sha2::Digest as _;
 
+use std::borrow::Cow;
+
+use super::host::{ErrorClass, throw_coded_as};
 use super::web::{owned_bytes, small_bytes_value, stop_check, throw_type_error};
 use super::{new_string, set_function};
 
@@ -49,14 +53,16 @@ const MAX_RSA_GENERATE_BITS: usize = 4096;
 /// 0.2 s here, and cannot be interrupted (OpenSSL would take up to 16384 bits, 1.5 s).
 const MAX_RSA_BITS: usize = 8192;
 
-/// A failure, thrown to the guest as an `Error` with Node's (OpenSSL's) code.
-struct Failure {
-    code: &'static str,
-    message: String,
+/// A failure of a crypto native, thrown to the guest as `class` with Node's (OpenSSL's) code.
+pub(super) struct Failure {
+    pub(super) class: ErrorClass,
+    pub(super) code: &'static str,
+    pub(super) message: Cow<'static, str>,
 }
 
-fn fail(code: &'static str, message: impl Into<String>) -> Failure {
-    Failure { code, message: message.into() }
+/// A failure thrown as a plain `Error`, as most of OpenSSL's are.
+fn fail(code: &'static str, message: impl Into<Cow<'static, str>>) -> Failure {
+    Failure { class: ErrorClass::Error, code, message: message.into() }
 }
 
 fn unsupported() -> Failure {
@@ -960,14 +966,15 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
     set_function(scope, natives, "keyVerify", key_verify);
     set_function(scope, natives, "keyGenerate", key_generate);
     set_function(scope, natives, "keyCrypt", key_crypt);
+    set_function(scope, natives, "keyAgree", key_agree);
 }
 
-fn throw(scope: &mut v8::PinScope<'_, '_>, failure: Failure) {
-    super::host::throw_coded(scope, failure.code, &failure.message);
+pub(super) fn throw(scope: &mut v8::PinScope<'_, '_>, failure: Failure) {
+    throw_coded_as(scope, failure.class, failure.code, &failure.message);
 }
 
 /// Returns `bytes` to the guest as a Uint8Array, or throws the failure.
-fn answer(
+pub(super) fn answer(
     scope: &mut v8::PinScope<'_, '_>,
     rv: &mut v8::ReturnValue<'_>,
     bytes: Result<Vec<u8>, Failure>,
@@ -1230,4 +1237,45 @@ fn key_crypt(
         }
     };
     answer(scope, &mut rv, rsa_crypt(key, op, &data, Padding { padding, hash, label }));
+}
+
+/// The shared secret of a private key and another party's key (public, or private and taken
+/// for its public half): ECDH's x coordinate on P-256 and P-384, X25519's of RFC 7748. The
+/// guest has already refused keys of different types or curves with Node's errors.
+fn agree(mine: Key, theirs: Key) -> Result<Vec<u8>, Failure> {
+    match (mine, theirs.public()) {
+        (Key::P256Private(secret), Key::P256Public(public)) => {
+            let shared = p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), public.as_affine());
+            Ok(shared.raw_secret_bytes().to_vec())
+        }
+        (Key::P384Private(secret), Key::P384Public(public)) => {
+            let shared = p384::ecdh::diffie_hellman(secret.to_nonzero_scalar(), public.as_affine());
+            Ok(shared.raw_secret_bytes().to_vec())
+        }
+        (Key::X25519Private(secret), Key::X25519Public(public)) => {
+            super::ecdh::x25519_shared(*secret, public)
+        }
+        _ => Err(fail("ERR_CRYPTO_INCOMPATIBLE_KEY", "Incompatible key types for Diffie-Hellman")),
+    }
+}
+
+/// `keyAgree(privateDer, publicDer, publicIsPrivate)`: `crypto.diffieHellman`'s and Web
+/// Crypto's ECDH / X25519 shared secret.
+fn key_agree(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    mut rv: v8::ReturnValue<'_>,
+) {
+    let Some(mine) = key_arg(scope, &args, 0) else { return };
+    let Some(theirs) = key_arg(scope, &args, 2) else { return };
+    if !mine.is_private() {
+        return throw(
+            scope,
+            fail(
+                "ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE",
+                "Invalid key object type public, expected private.",
+            ),
+        );
+    }
+    answer(scope, &mut rv, agree(mine, theirs));
 }

@@ -4189,8 +4189,15 @@
   }
   const PADDING = { OAEP: 4, PKCS1: 1 };
 
-  // ECDH on raw keys (createECDH), and diffieHellman over EC KeyObjects; the natives are
-  // ecdh.rs. An ECDH object's keys are kept here, out of the guest's reach but its own.
+  // A digest, secret or cipher output as a Buffer, or as a string in `encoding`; no encoding
+  // (undefined, null, '') and 'buffer' give the Buffer, as Node's.
+  function encodedOutput(bytes, encoding) {
+    const buffer = toBuffer(bytes);
+    return !encoding || encoding === 'buffer' ? buffer : buffer.toString(encoding);
+  }
+
+  // ECDH on raw keys (createECDH, natives in ecdh.rs), and diffieHellman over EC and X25519
+  // KeyObjects (keyAgree in keys.rs). An ECDH object's keys are kept here, out of the guest's reach but its own.
   const ECDH_CURVES = ['prime256v1', 'secp256k1', 'secp384r1'];
   const ecdhKeys = new WeakMap();
   function ecdhCurve(curve) {
@@ -4202,10 +4209,6 @@
     }
     throw codedError(TypeErrorCtor, 'ERR_CRYPTO_INVALID_CURVE', 'Invalid EC curve name');
   }
-  const encoded = (bytes, encoding) => {
-    const buffer = toBuffer(bytes);
-    return encoding === undefined || encoding === null || encoding === 'buffer' ? buffer : buffer.toString(encoding);
-  };
   const keyBytesIn = (key, encoding, name) => new Uint8ArrayCtor(typeof key === 'string'
     ? Buffer().from(key, encoding === undefined || encoding === null ? 'utf8' : encoding)
     : key instanceof ArrayBuffer ? new Uint8ArrayCtor(key) : dataBytes(key, undefined, name));
@@ -4215,7 +4218,7 @@
     }
     static convertKey(key, curve, inputEncoding, outputEncoding, format) {
       const point = keyBytesIn(key, inputEncoding, 'key');
-      return encoded(native.ecdhConvert(ecdhCurve(curve), point, format), outputEncoding);
+      return encodedOutput(native.ecdhConvert(ecdhCurve(curve), point, format), outputEncoding);
     }
     computeSecret(key, inputEncoding, outputEncoding) {
       const state = ecdhKeys.get(this);
@@ -4223,7 +4226,7 @@
       if (state.privateKey === undefined) {
         throw codedError(ErrorCtor, 'ERR_CRYPTO_INVALID_STATE', 'Invalid state: no private key was set or generated');
       }
-      return encoded(native.ecdhSecret(state.curve, state.privateKey, point), outputEncoding);
+      return encodedOutput(native.ecdhSecret(state.curve, state.privateKey, point), outputEncoding);
     }
     setPrivateKey(key, encoding) {
       const state = ecdhKeys.get(this);
@@ -4242,7 +4245,7 @@
       if (state.privateKey === undefined) {
         throw codedError(ErrorCtor, 'ERR_CRYPTO_OPERATION_FAILED', 'Failed to get ECDH private key');
       }
-      return encoded(new Uint8ArrayCtor(state.privateKey), encoding);
+      return encodedOutput(new Uint8ArrayCtor(state.privateKey), encoding);
     }
     generateKeys(encoding, format) {
       const state = ecdhKeys.get(this);
@@ -4256,21 +4259,8 @@
       if (state.publicKey === undefined) {
         throw codedError(ErrorCtor, 'ERR_CRYPTO_OPERATION_FAILED', 'Failed to get ECDH public key');
       }
-      return encoded(native.ecdhConvert(state.curve, state.publicKey, format), encoding);
+      return encodedOutput(native.ecdhConvert(state.curve, state.publicKey, format), encoding);
     }
-  }
-  // The raw scalar of an EC or X25519 private KeyObject and the point of a public one (an EC
-  // point as SEC 1 uncompressed, X25519's as its `x`), for ecdh.rs.
-  function ecParts(key) {
-    const parts = native.keyJwk(key.der, key.isPrivate);
-    const members = {};
-    for (let i = 0; i < parts.length; i += 2) members[parts[i]] = parts[i + 1];
-    if (members.y === undefined) return { scalar: members.d, x: members.x };
-    const point = new Uint8ArrayCtor(1 + members.x.byteLength + members.y.byteLength);
-    point[0] = 4;
-    point.set(members.x, 1);
-    point.set(members.y, 1 + members.x.byteLength);
-    return { scalar: members.d, point };
   }
   function diffieHellman(options) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
@@ -4291,20 +4281,17 @@
     }
     const mine = asymmetricKeys.get(privateKey);
     const theirs = asymmetricKeys.get(publicKey);
-    if (mine.kind === 'x25519' && theirs.kind === 'x25519') {
-      return toBuffer(native.x25519(ecParts(mine).scalar, ecParts(theirs).x));
-    }
-    if (mine.kind !== 'ec' || theirs.kind !== 'ec') {
+    const agreeing = mine.kind === theirs.kind && (mine.kind === 'ec' || mine.kind === 'x25519');
+    if (!agreeing) {
       if (mine.kind === theirs.kind) throw notSupported('Diffie-Hellman with ' + mine.kind + ' keys');
       throw codedError(ErrorCtor, 'ERR_CRYPTO_INCOMPATIBLE_KEY',
         'Incompatible key types for Diffie-Hellman: ' + mine.kind + ' and ' + theirs.kind);
     }
-    if (mine.details.namedCurve !== theirs.details.namedCurve) {
+    if (mine.kind === 'ec' && mine.details.namedCurve !== theirs.details.namedCurve) {
       throw osslError('ERR_OSSL_MISMATCHING_DOMAIN_PARAMETERS',
         'error:1C8000CB:Provider routines::mismatching domain parameters');
     }
-    const secret = native.ecdhSecret(mine.details.namedCurve, ecParts(mine).scalar, ecParts(theirs).point);
-    return toBuffer(secret);
+    return toBuffer(native.keyAgree(mine.der, true, theirs.der, theirs.isPrivate));
   }
 
   // generateKey(Sync) of secret keys: 'hmac' (8 bits to 2^31 - 1, whole bytes kept) and 'aes'.
@@ -4426,10 +4413,6 @@
       native.digest(info[0], bytes, out);
       return out;
     }
-    function output(bytes, encoding) {
-      const buffer = toBuffer(bytes);
-      return encoding === undefined || encoding === 'buffer' ? buffer : buffer.toString(encoding);
-    }
     class Hash {
       constructor(algorithm) {
         this._info = hashInfo(algorithm);
@@ -4447,7 +4430,7 @@
       digest(encoding) {
         if (this._done) throw codedError(ErrorCtor, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
         this._done = true;
-        return output(digestBytes(this._info, concat(this._chunks, this._length)), encoding);
+        return encodedOutput(digestBytes(this._info, concat(this._chunks, this._length)), encoding);
       }
     }
     class Hmac extends Hash {
@@ -4461,7 +4444,7 @@
         const out = new Uint8ArrayCtor(this._info[1]);
         const name = call(StringPrototypeReplace, call(StringPrototypeToLowerCase, this._info[0]), '-', '');
         native.hmac(name, this._key, concat(this._chunks, this._length), out);
-        return output(out, encoding);
+        return encodedOutput(out, encoding);
       }
     }
     function randomBytes(size, callback) {
@@ -4529,8 +4512,8 @@
       subtle: web.subtle,
       Hash,
       Hmac,
-      ...keyDerivation(hashInfo, digestBytes, output),
-      ...aesCiphers(output),
+      ...keyDerivation(hashInfo, digestBytes),
+      ...aesCiphers(),
       KeyObject,
       createSecretKey,
       ...asymmetricCrypto(),
@@ -4541,7 +4524,7 @@
   // padding). A mode's running state is kept here between calls: the chained IV or counter, a
   // partial block, unused key stream, and for gcm the data its tag covers; the block work is
   // native (cipher.rs).
-  function aesCiphers(output) {
+  function aesCiphers() {
     const KEY_BYTES = { 128: 16, 192: 24, 256: 32 };
     const ALIASES = { aes128: 'aes-128-cbc', aes192: 'aes-192-cbc', aes256: 'aes-256-cbc' };
     const NAMES = [];
@@ -4618,7 +4601,7 @@
         if (this._finished) throw invalidState();
         const bytes = inputBytes(data, inputEncoding);
         const out = this._mode === 'cbc' || this._mode === 'ecb' ? this._blocks(bytes) : this._xor(bytes);
-        return output(out, outputEncoding);
+        return encodedOutput(out, outputEncoding);
       }
       final(outputEncoding) {
         if (this._finished) throw invalidState();
@@ -4626,7 +4609,7 @@
         let out = empty;
         if (this._mode === 'cbc' || this._mode === 'ecb') out = this._lastBlock();
         else if (this._mode === 'gcm') this._closeGcm();
-        return output(out, outputEncoding);
+        return encodedOutput(out, outputEncoding);
       }
       // cbc and ecb: whole blocks now; a decipher with padding holds its last block back.
       _blocks(bytes) {
@@ -4743,7 +4726,7 @@
 
   // pbkdf2 and hkdf (natively, kdf.rs), crypto.hash, and a clear ERR_NOT_SUPPORTED for what
   // the guest's crypto does not offer (signatures, key pairs and key objects, scrypt, ...).
-  function keyDerivation(hashInfo, digestBytes, output) {
+  function keyDerivation(hashInfo, digestBytes) {
     const MAX_INT = 2147483647;
     const digestName = (digest) => {
       if (typeof digest !== 'string') throw invalidArgType('digest', 'of type string', digest);
@@ -4860,7 +4843,7 @@
         if (typeof data !== 'string' && !ArrayBufferIsView(data)) {
           throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, or DataView', data);
         }
-        return output(digestBytes(hashInfo(algorithm), dataBytes(data, 'utf8', 'data')), outputEncoding);
+        return encodedOutput(digestBytes(hashInfo(algorithm), dataBytes(data, 'utf8', 'data')), outputEncoding);
       },
       randomFill(buffer, offset, size, callback) {
         if (typeof offset === 'function') { callback = offset; offset = 0; size = undefined; }

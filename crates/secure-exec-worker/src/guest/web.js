@@ -1352,28 +1352,11 @@
     if (theirs.algorithm.namedCurve !== mine.algorithm.namedCurve) {
       throw new DOMException('Named curve mismatch', 'InvalidAccessError');
     }
-    const point = (members) => {
-      const out = new Uint8ArrayCtor(1 + members.x.byteLength + members.y.byteLength);
-      out[0] = 4;
-      call(TypedArraySet, out, members.x, 1);
-      call(TypedArraySet, out, members.y, 1 + members.x.byteLength);
-      return out;
-    };
-    const membersOf = (slot) => {
-      const parts = native.keyJwk(slot.der, slot.isPrivate);
-      const members = {};
-      for (let i = 0; i < parts.length; i += 2) members[parts[i]] = parts[i + 1];
-      return members;
-    };
     let bits;
-    if (mine.algorithm.name === 'X25519') {
-      try {
-        bits = native.x25519(membersOf(mine).d, membersOf(theirs).x);
-      } catch {
-        throw new DOMException('Failed to derive a shared secret', 'OperationError');
-      }
-    } else {
-      bits = native.ecdhSecret(CURVES[mine.algorithm.namedCurve], membersOf(mine).d, point(membersOf(theirs)));
+    try {
+      bits = native.keyAgree(mine.der, true, theirs.der, false);
+    } catch {
+      throw new DOMException('Failed to derive a shared secret', 'OperationError');
     }
     if (length === null || length === undefined) return bits.buffer;
     const bytes = MathCeil(length / 8);
