@@ -121,6 +121,28 @@ impl Control {
         true
     }
 
+    /// Interrupts the JavaScript the session runs without stopping the session (a script's
+    /// own timeout); the session thread resumes with [`Control::resume`].
+    pub(crate) fn interrupt(&self) {
+        if let Some(isolate) = lock(&self.isolate).as_ref() {
+            isolate.terminate_execution();
+        }
+    }
+
+    /// Lets the session's JavaScript run again after [`Control::interrupt`], unless the
+    /// session was stopped meanwhile (its termination must stand); true if it may go on.
+    /// Holding the stop lock orders this against [`Control::stop`].
+    pub(crate) fn resume(&self) -> bool {
+        let stop = lock(&self.stop);
+        if stop.is_some() {
+            return false;
+        }
+        if let Some(isolate) = lock(&self.isolate).as_ref() {
+            isolate.cancel_terminate_execution();
+        }
+        true
+    }
+
     /// Hands a host reply to the session thread: a blocked call takes it, else the event loop.
     pub(crate) fn deliver(&self, reply: v1::HostReply) {
         lock(&self.replies).push_back(reply);

@@ -42,6 +42,8 @@ pub(crate) struct SessionState {
     pub(crate) used: u32,
     /// An 'uncaughtException' listener threw (the session ends with exit code 7).
     pub(crate) listener_threw: bool,
+    /// The session's script deadline (`vm`'s `timeout`), while the watchdog watches it.
+    pub(crate) script_timer: Option<crate::watchdog::ScriptTimer>,
     /// What the session compiled without a code-cache entry (made after its result).
     pub(crate) uncached: Vec<(crate::guest::code_cache::Key, crate::guest::code_cache::Compiled)>,
     /// Guest-environment scripts (node.js, vendor.js, web.js) this session compiled first,

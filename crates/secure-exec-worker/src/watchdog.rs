@@ -6,6 +6,10 @@
 //! out sooner than `r` ms from now. On waking it reads the clocks, stops the sessions that are
 //! over, and sleeps again. Overshoot is therefore the wake-up latency, not a polling period.
 //!
+//! A session may also set a deadline for one script (`vm`'s `timeout`): when it passes, the
+//! watchdog interrupts the script's execution without stopping the session, which the session
+//! thread then resumes and turns into the guest's exception (`ScriptTimer`).
+//!
 //! It also notices a session that was told to stop but does not (a native call that never
 //! returns): after [`STOP_GRACE`] the worker aborts, because a thread it cannot stop would hold
 //! its isolate and slot forever. The host reports that as a process crash.
@@ -47,6 +51,10 @@ struct Entry {
     cpu_deadline: Option<Duration>,
     wall_deadline: Instant,
     stop_sent_at: Option<Instant>,
+    /// When the script the session runs under a timeout must be interrupted.
+    script_deadline: Option<Instant>,
+    /// The script deadline passed and the script was interrupted.
+    script_fired: bool,
 }
 
 /// Removes the session from the watchdog when dropped.
@@ -108,11 +116,75 @@ impl Watchdog {
             cpu_deadline: cpu_limit.map(|limit| cpu_used + limit),
             wall_deadline: Instant::now() + wall_limit,
             stop_sent_at: None,
+            script_deadline: None,
+            script_fired: false,
         });
         drop(entries);
         self.shared.changed.notify_one();
         Watch { shared: Arc::clone(&self.shared), key }
     }
+}
+
+impl Watch {
+    /// The session thread's handle on its script deadline.
+    pub(crate) fn script_timer(&self) -> ScriptTimer {
+        ScriptTimer { shared: Arc::clone(&self.shared), key: self.key }
+    }
+}
+
+/// Sets and clears a watched session's script deadline, from its own thread. Once the
+/// session's watch is dropped it does nothing.
+#[derive(Debug, Clone)]
+pub(crate) struct ScriptTimer {
+    shared: Arc<Shared>,
+    key: u64,
+}
+
+impl ScriptTimer {
+    /// Interrupts the session's script at `deadline`, or at an earlier one already set (a
+    /// script under a timeout running another); returns the deadline it replaces, for
+    /// [`ScriptTimer::disarm`].
+    pub(crate) fn arm(&self, deadline: Instant) -> Option<Instant> {
+        let mut entries = lock(&self.shared.entries);
+        let entry = entries.list.iter_mut().find(|entry| entry.key == self.key)?;
+        let previous = entry.script_deadline;
+        entry.script_deadline = Some(previous.map_or(deadline, |earlier| earlier.min(deadline)));
+        entry.script_fired = false;
+        drop(entries);
+        self.shared.changed.notify_one();
+        previous
+    }
+
+    /// Puts back the `previous` deadline and says whether the script was interrupted since
+    /// [`ScriptTimer::arm`], and for whom. Under the watchdog's lock, so the deadline cannot
+    /// pass unseen between the script's end and this.
+    pub(crate) fn disarm(&self, previous: Option<Instant>) -> Interrupted {
+        let mut entries = lock(&self.shared.entries);
+        let Some(entry) = entries.list.iter_mut().find(|entry| entry.key == self.key) else {
+            return Interrupted::No;
+        };
+        entry.script_deadline = previous;
+        if !entry.script_fired {
+            Interrupted::No
+        } else if previous.is_some_and(|earlier| earlier <= Instant::now()) {
+            // The enclosing script's deadline has passed too: the interruption stays marked
+            // and goes on up to that script.
+            Interrupted::Enclosing
+        } else {
+            entry.script_fired = false;
+            Interrupted::This
+        }
+    }
+}
+
+/// Whether a script run under a deadline was interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interrupted {
+    No,
+    /// Its own deadline passed.
+    This,
+    /// An enclosing script's deadline passed.
+    Enclosing,
 }
 
 impl Drop for Watch {
@@ -156,6 +228,14 @@ fn run(shared: &Shared) {
                 } else if let Some(reason) = over_limit(entry, now, &mut shorten) {
                     entry.control.stop(reason);
                     entry.stop_sent_at = Some(now);
+                } else if let Some(deadline) = entry.script_deadline.filter(|_| !entry.script_fired)
+                {
+                    if now >= deadline {
+                        entry.script_fired = true;
+                        entry.control.interrupt();
+                    } else {
+                        shorten((deadline - now).max(MIN_SLEEP));
+                    }
                 }
             }
             if let Some(sent) = entry.stop_sent_at {

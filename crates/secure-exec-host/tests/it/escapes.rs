@@ -34,7 +34,7 @@ async fn modules_the_sandbox_cannot_offer_fail_clearly_and_fs_shows_no_host_path
         ("child_process", "spawn('ls')"),
         ("node:net", "connect(80)"),
         ("worker_threads", "Worker()"),
-        ("vm", "runInNewContext('1')"),
+        ("repl", "start()"),
         ("cluster", "fork()"),
         ("dgram", "createSocket('udp4')"),
         ("tls", "connect(443)"),

@@ -27,5 +27,6 @@ mod process;
 mod registry;
 mod sandbox;
 mod topology;
+mod vm;
 mod web_globals;
 mod worker_protocol;

@@ -26,6 +26,7 @@ mod modules;
 mod serialization;
 mod sources;
 mod types;
+mod vm;
 mod walks;
 mod web;
 
@@ -150,6 +151,7 @@ pub(crate) fn install<'s>(
     keys::install(scope, natives);
     ecdh::install(scope, natives);
     serialization::install(scope, natives);
+    vm::install(scope, natives);
     set_function(scope, natives, "loadWeb", load_web);
     set_function(scope, natives, "loadNode", load_node);
     set_function(scope, natives, "loadVendor", load_vendor);

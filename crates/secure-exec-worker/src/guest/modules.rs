@@ -374,11 +374,16 @@ fn promise_state<'s>(
 /// `import()`: handed to `node.js`, loading it first if the session has not yet.
 fn import_dynamically<'s>(
     scope: &mut v8::PinScope<'s, '_>,
-    _options: v8::Local<'s, v8::Data>,
+    options: v8::Local<'s, v8::Data>,
     resource: v8::Local<'s, v8::Value>,
     specifier: v8::Local<'s, v8::String>,
     attributes: v8::Local<'s, v8::FixedArray>,
 ) -> Option<v8::Local<'s, v8::Promise>> {
+    // A `vm` script's import is refused as Node refuses it (the promise rejects with it).
+    if let Some((class, code, message)) = super::vm::refused_import(scope, options) {
+        super::host::throw_coded_as(scope, class, code, message);
+        return None;
+    }
     if state(scope).modules.hooks.is_none() {
         // The prelude's loader hook loads node.js, which registers the module hooks.
         let load = state(scope).load_node.clone()?;

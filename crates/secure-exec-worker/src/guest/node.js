@@ -115,9 +115,11 @@
     return 'Received type ' + typeof value + ' (' + shown + ')';
   }
 
+  // A dotted name is an options property, as Node words it.
   function invalidArgType(name, expected, value) {
+    const kind = call(StringPrototypeIncludes, name, '.') ? ' property' : ' argument';
     return codedError(TypeErrorCtor, 'ERR_INVALID_ARG_TYPE',
-      'The "' + name + '" argument must be ' + expected + '. ' + describeReceived(value));
+      'The "' + name + '"' + kind + ' must be ' + expected + '. ' + describeReceived(value));
   }
 
   function notSupported(what) {
@@ -1417,7 +1419,6 @@
     tls: ['SecureContext', 'Server', 'TLSSocket', 'connect', 'createSecureContext', 'createServer'],
     trace_events: ['createTracing', 'getEnabledCategories'],
     v8: ['cachedDataVersionTag', 'getHeapSnapshot', 'setFlagsFromString', 'writeHeapSnapshot'],
-    vm: ['Script', 'compileFunction', 'createContext', 'createScript', 'isContext', 'runInContext', 'runInNewContext', 'runInThisContext'],
     wasi: ['WASI'],
     worker_threads: ['Worker', 'receiveMessageOnPort', 'markAsUntransferable'],
   };
@@ -1978,6 +1979,222 @@
     return perf;
   });
   registerBuiltin('console', () => globalThis.console);
+  // vm: contexts and scripts of the session's own isolate (vm.rs); no more reach than the
+  // guest has, and under the session's limits. `timeout` is kept by the worker's watchdog.
+  registerBuiltin('vm', () => {
+    const contexts = new WeakMap();
+    const scripts = new WeakMap();
+    const WeakMapHas = WeakMap.prototype.has;
+    const DONT_CONTEXTIFY = SymbolCtor('vm_context_no_contextify');
+    const USE_MAIN_CONTEXT_DEFAULT_LOADER = SymbolCtor('vm_dynamic_import_main_context_default');
+    const checkObject = (value, name) => {
+      if (value === null || typeof value !== 'object') throw invalidArgType(name, 'of type object', value);
+    };
+    const checkType = (value, name, type) => {
+      if (typeof value !== type) throw invalidArgType(name, 'of type ' + type, value);
+    };
+    const checkInt = (value, name, min, max) => {
+      if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+      if (!NumberIsInteger(value)) {
+        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
+          '" is out of range. It must be an integer. Received ' + prelude.inspect(value));
+      }
+      if (value < min || value > max) {
+        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
+          '" is out of range. It must be >= ' + min + ' && <= ' + max + '. Received ' + prelude.inspect(value));
+      }
+    };
+    // How a script's import() is served: 0 the session's loader, 1 refused as Node refuses it
+    // without a callback, 2 a callback (not supported).
+    const importMode = (importModuleDynamically) => {
+      if (importModuleDynamically === USE_MAIN_CONTEXT_DEFAULT_LOADER) return 0;
+      if (importModuleDynamically === undefined) return 1;
+      if (typeof importModuleDynamically !== 'function') {
+        throw invalidArgType('options.importModuleDynamically', 'of type function', importModuleDynamically);
+      }
+      return 2;
+    };
+    const checkCachedData = (cachedData) => {
+      if (cachedData !== undefined && !ArrayBufferIsView(cachedData)) {
+        throw invalidArgType('options.cachedData', 'an instance of Buffer, TypedArray, or DataView', cachedData);
+      }
+    };
+    function isContext(object) {
+      checkObject(object, 'object');
+      return call(WeakMapHas, contexts, object);
+    }
+    function globalOf(contextifiedObject) {
+      if (contextifiedObject === null || typeof contextifiedObject !== 'object' ||
+        !call(WeakMapHas, contexts, contextifiedObject)) {
+        throw invalidArgType('contextifiedObject', 'an vm.Context', contextifiedObject);
+      }
+      return call(WeakMapGet, contexts, contextifiedObject);
+    }
+    function createContext(contextObject = {}, options = {}) {
+      if (contextObject !== DONT_CONTEXTIFY && contextObject !== null && typeof contextObject === 'object' &&
+        call(WeakMapHas, contexts, contextObject)) {
+        return contextObject;
+      }
+      checkObject(options, 'options');
+      const { name, origin, codeGeneration, microtaskMode, importModuleDynamically } = options;
+      if (name !== undefined) checkType(name, 'options.name', 'string');
+      if (origin !== undefined) checkType(origin, 'options.origin', 'string');
+      let strings = true;
+      if (codeGeneration !== undefined) {
+        checkObject(codeGeneration, 'options.codeGeneration');
+        if (codeGeneration.strings !== undefined) {
+          checkType(codeGeneration.strings, 'options.codeGeneration.strings', 'boolean');
+          strings = codeGeneration.strings;
+        }
+        if (codeGeneration.wasm !== undefined) {
+          checkType(codeGeneration.wasm, 'options.codeGeneration.wasm', 'boolean');
+          if (!codeGeneration.wasm) throw notSupported("vm's codeGeneration.wasm: false");
+        }
+      }
+      if (microtaskMode !== undefined) {
+        if (microtaskMode !== 'afterEvaluate') {
+          throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE', "The property 'options.microtaskMode' must be " +
+            "one of: 'afterEvaluate', undefined. Received " + prelude.inspect(microtaskMode));
+        }
+        throw notSupported("vm's microtaskMode 'afterEvaluate'");
+      }
+      importMode(importModuleDynamically);
+      if (contextObject === DONT_CONTEXTIFY) {
+        const global = native.vmContext({}, false, strings);
+        call(WeakMapSet, contexts, global, global);
+        return global;
+      }
+      if (contextObject === null || typeof contextObject !== 'object') {
+        throw invalidArgType('contextObject', 'of type object', contextObject);
+      }
+      call(WeakMapSet, contexts, contextObject, native.vmContext(contextObject, true, strings));
+      return contextObject;
+    }
+    // A script's run options: `[timeout (0 for none), displayErrors]`.
+    function runOptions(options) {
+      if (options === undefined || typeof options === 'string') return [0, true];
+      checkObject(options, 'options');
+      const { timeout, displayErrors = true, breakOnSigint } = options;
+      checkType(displayErrors, 'options.displayErrors', 'boolean');
+      if (breakOnSigint !== undefined) checkType(breakOnSigint, 'options.breakOnSigint', 'boolean');
+      if (timeout === undefined) return [0, displayErrors];
+      checkInt(timeout, 'options.timeout', 1, 4294967295);
+      return [timeout, displayErrors];
+    }
+    class Script {
+      constructor(code, options = {}) {
+        code = '' + code;
+        if (typeof options === 'string') options = { filename: options };
+        else checkObject(options, 'options');
+        const { filename = 'evalmachine.<anonymous>', lineOffset = 0, columnOffset = 0, cachedData,
+          produceCachedData = false, importModuleDynamically } = options;
+        checkType(filename, 'options.filename', 'string');
+        checkInt(lineOffset, 'options.lineOffset', -2147483648, 2147483647);
+        checkInt(columnOffset, 'options.columnOffset', -2147483648, 2147483647);
+        checkCachedData(cachedData);
+        checkType(produceCachedData, 'options.produceCachedData', 'boolean');
+        const imports = importMode(importModuleDynamically);
+        const [cache, sourceMapURL] = native.vmCompile(code, filename, lineOffset, columnOffset, imports,
+          produceCachedData);
+        call(WeakMapSet, scripts, this, { code, filename, lineOffset, columnOffset, imports });
+        this.sourceMapURL = sourceMapURL;
+        // A cache the guest hands in is never consumed (V8 trusts a cache's bytes).
+        if (cachedData !== undefined) this.cachedDataRejected = true;
+        if (produceCachedData) {
+          this.cachedDataProduced = cache !== undefined;
+          if (cache !== undefined) this.cachedData = toBuffer(cache);
+        }
+      }
+      runInThisContext(options) {
+        return run(this, undefined, runOptions(options));
+      }
+      runInContext(contextifiedObject, options) {
+        return run(this, globalOf(contextifiedObject), runOptions(options));
+      }
+      runInNewContext(contextObject, options) {
+        const context = createContext(contextObject, contextOptions(options));
+        return this.runInContext(context, options);
+      }
+      createCachedData() {
+        const script = call(WeakMapGet, scripts, this);
+        const [cache] = native.vmCompile(script.code, script.filename, script.lineOffset, script.columnOffset,
+          script.imports, true);
+        return toBuffer(cache === undefined ? new Uint8ArrayCtor(0) : cache);
+      }
+    }
+    function run(self, global, [timeout, displayErrors]) {
+      const script = call(WeakMapGet, scripts, self);
+      if (script === undefined) throw new TypeErrorCtor('Illegal invocation');
+      return native.vmRun(global, script.code, script.filename, script.lineOffset, script.columnOffset,
+        script.imports, timeout, displayErrors);
+    }
+    // The context options of runInNewContext's options (`contextName`, ...).
+    function contextOptions(options) {
+      if (options === undefined || typeof options === 'string') return {};
+      checkObject(options, 'options');
+      return { name: options.contextName, origin: options.contextOrigin, codeGeneration: options.contextCodeGeneration,
+        microtaskMode: options.microtaskMode, importModuleDynamically: options.importModuleDynamically };
+    }
+    function compileFunction(code, params = [], options = {}) {
+      checkType(code, 'code', 'string');
+      if (!ArrayIsArray(params)) throw invalidArgType('params', 'an instance of Array', params);
+      for (let i = 0; i < params.length; i++) checkType(params[i], 'params[' + i + ']', 'string');
+      checkObject(options, 'options');
+      const { filename = '', columnOffset = 0, lineOffset = 0, cachedData, produceCachedData = false,
+        parsingContext, contextExtensions = [], importModuleDynamically } = options;
+      checkType(filename, 'options.filename', 'string');
+      checkInt(columnOffset, 'options.columnOffset', -2147483648, 2147483647);
+      checkInt(lineOffset, 'options.lineOffset', -2147483648, 2147483647);
+      checkCachedData(cachedData);
+      checkType(produceCachedData, 'options.produceCachedData', 'boolean');
+      const global = parsingContext === undefined ? undefined : globalOfParsing(parsingContext);
+      if (!ArrayIsArray(contextExtensions)) {
+        throw invalidArgType('options.contextExtensions', 'an instance of Array', contextExtensions);
+      }
+      for (let i = 0; i < contextExtensions.length; i++) {
+        checkObject(contextExtensions[i], 'options.contextExtensions[' + i + ']');
+      }
+      const [fn, cache] = native.vmCompileFunction(code, filename, lineOffset, columnOffset,
+        importMode(importModuleDynamically), params, global, contextExtensions, produceCachedData);
+      if (cachedData !== undefined) fn.cachedDataRejected = true;
+      if (produceCachedData) {
+        fn.cachedDataProduced = cache !== undefined;
+        if (cache !== undefined) fn.cachedData = toBuffer(cache);
+      }
+      return fn;
+    }
+    function globalOfParsing(parsingContext) {
+      if (parsingContext === null || typeof parsingContext !== 'object' ||
+        !call(WeakMapHas, contexts, parsingContext)) {
+        throw invalidArgType('options.parsingContext', 'an instance of Context', parsingContext);
+      }
+      return call(WeakMapGet, contexts, parsingContext);
+    }
+    return {
+      Script,
+      createScript: (code, options) => new Script(code, options),
+      createContext,
+      isContext,
+      compileFunction,
+      runInThisContext: (code, options) => new Script(code, options).runInThisContext(options),
+      runInContext: (code, contextifiedObject, options) => {
+        globalOf(contextifiedObject);
+        return new Script(code, options).runInContext(contextifiedObject, options);
+      },
+      runInNewContext: (code, contextObject, options) => {
+        const context = createContext(contextObject, contextOptions(options));
+        return new Script(code, options).runInContext(context, options);
+      },
+      measureMemory(options = {}) {
+        checkObject(options, 'options');
+        const usage = process.memoryUsage();
+        const estimate = usage.heapUsed;
+        const result = { total: { jsMemoryEstimate: estimate, jsMemoryRange: [estimate, usage.heapTotal] } };
+        return new PromiseCtor((resolve) => resolve(result));
+      },
+      constants: ObjectFreeze({ __proto__: null, USE_MAIN_CONTEXT_DEFAULT_LOADER, DONT_CONTEXTIFY }),
+    };
+  });
   registerBuiltin('tty', () => {
     const noTerminal = () => { throw notSupported('A terminal'); };
     return { isatty: () => false, ReadStream: noTerminal, WriteStream: noTerminal };

@@ -56,6 +56,7 @@ impl Prepared {
             brotli: Default::default(),
             world: 0,
             listener_threw: false,
+            script_timer: None,
             uncached: Vec::new(),
             script_caches: Vec::new(),
         });

@@ -167,7 +167,13 @@ fn run_session(
             limits.cpu,
             limits.wall,
         );
+        if let Some(state) = isolate.get_slot_mut::<SessionState>() {
+            state.script_timer = Some(watch.script_timer());
+        }
         let verdict = in_context(isolate, context, hooks, session);
+        if let Some(state) = isolate.get_slot_mut::<SessionState>() {
+            state.script_timer = None;
+        }
         drop(watch);
         verdict
     };
