@@ -22,6 +22,7 @@ mod limits;
 mod modules;
 mod network;
 mod node_surface;
+mod node_test;
 mod npm_packages;
 mod process;
 mod registry;

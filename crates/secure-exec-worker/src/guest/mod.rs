@@ -40,12 +40,14 @@ const WEB: &str = include_str!("web.js");
 const NODE: &str = include_str!("node.js");
 const VENDOR: &str = include_str!("vendor.js");
 const NET: &str = include_str!("net.js");
+const TEST_RUNNER: &str = include_str!("test_runner.js");
 
 /// Whether the scripts above are all ASCII (`cargo xtask builtins` escapes everything else), so
 /// that sessions can hand them to V8 as external one-byte strings over the binary's own copy.
 fn scripts_are_ascii() -> bool {
     static ASCII: OnceLock<bool> = OnceLock::new();
-    *ASCII.get_or_init(|| [PRELUDE, WEB, NODE, VENDOR, NET].iter().all(|s| s.is_ascii()))
+    *ASCII
+        .get_or_init(|| [PRELUDE, WEB, NODE, VENDOR, NET, TEST_RUNNER].iter().all(|s| s.is_ascii()))
 }
 
 /// `process.argv[0]`: the guest's `process.execPath` (prelude.js), as Node puts its own path
@@ -87,6 +89,8 @@ static NODE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 static VENDOR_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 /// The same for `net.js`.
 static NET_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+/// The same for `test_runner.js`.
+static TEST_RUNNER_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 
 /// Compiles `code` (from the code cache in `cache` once there is one) and runs it; returns the
 /// script and what it evaluated to.
@@ -157,6 +161,7 @@ pub(crate) fn install<'s>(
     set_function(scope, natives, "loadVendor", load_vendor);
     set_function(scope, natives, "used", used);
     set_function(scope, natives, "loadNet", load_net);
+    set_function(scope, natives, "loadTestRunner", load_test_runner);
     set_function(scope, natives, "compileFunction", compile_function);
     set_function(scope, natives, "asyncContext", async_context);
     set_function(scope, natives, "setAsyncContext", set_async_context);
@@ -470,6 +475,15 @@ fn load_net(
     rv: v8::ReturnValue<'_>,
 ) {
     load_script(scope, &args, rv, NET, "secure-exec:net", &NET_CACHE);
+}
+
+/// `loadTestRunner(deps)`: `node:test` (`test_runner.js`), built on its first `require`.
+fn load_test_runner(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    rv: v8::ReturnValue<'_>,
+) {
+    load_script(scope, &args, rv, TEST_RUNNER, "secure-exec:test_runner", &TEST_RUNNER_CACHE);
 }
 
 /// `compileFunction(source, filename)`: a CommonJS module body compiled as a function of

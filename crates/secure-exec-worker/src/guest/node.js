@@ -2195,6 +2195,17 @@
       constants: ObjectFreeze({ __proto__: null, USE_MAIN_CONTEXT_DEFAULT_LOADER, DONT_CONTEXTIFY }),
     };
   });
+  // node:test (test_runner.js), only by its `node:` name, as in Node.
+  registerBuiltin('test', () => {
+    const web = prelude.loadWeb();
+    const timers = requireBuiltin('timers');
+    return native.loadTestRunner({
+      AsyncLocalStorage: requireBuiltin('async_hooks').AsyncLocalStorage, inspect: prelude.inspect, process,
+      setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, nextTick: process.nextTick,
+      now: () => web.performance.now(), AbortController: web.AbortController, assert: requireBuiltin('assert'),
+      codedError, invalidArgType, notSupported,
+    });
+  });
   registerBuiltin('tty', () => {
     const noTerminal = () => { throw notSupported('A terminal'); };
     return { isatty: () => false, ReadStream: noTerminal, WriteStream: noTerminal };
@@ -5097,6 +5108,8 @@
     return streams;
   }
 
+  // Built-ins reached only by their `node:` name: a bare `test` is an npm package.
+  const SCHEME_ONLY = ['test'];
   function builtinName(id) {
     if (call(StringPrototypeStartsWith, id, 'node:')) {
       const name = call(StringPrototypeSlice, id, 5);
@@ -5105,6 +5118,7 @@
       }
       return name;
     }
+    if (call(ArrayPrototypeIncludes, SCHEME_ONLY, id)) return undefined;
     return call(MapPrototypeHas, builtinFactories, id) ? id : undefined;
   }
 
@@ -5589,7 +5603,9 @@
   }
 
   const builtinModules = [];
-  for (const [name] of builtinFactories) call(ArrayPrototypePush, builtinModules, name);
+  for (const [name] of builtinFactories) {
+    if (!call(ArrayPrototypeIncludes, SCHEME_ONLY, name)) call(ArrayPrototypePush, builtinModules, name);
+  }
   // In Node's order.
   call(ArrayPrototypeSort, builtinModules);
   // `require('module')` is the Module class itself, as in Node, with its static helpers.
