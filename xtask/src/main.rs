@@ -248,6 +248,79 @@ const BUNDLE_PATCHES: &[(&str, &str, &str)] = &[
     ),
     ("keeps V8's isDate in util.types", "exports2.types.isDate = isDate;", ""),
     (
+        "assert throws Node's AssertionError (node.js), whose messages and diffs are Node's \
+         current ones over the guest's util.inspect; the package's is an older port",
+        "module2.exports = AssertionError;",
+        "module2.exports = secureExecAssertionError;",
+    ),
+    (
+        "names the class of assert.throws' comparisons as Node does (`Comparison`, not the \
+         bundler's renamed `Comparison2`)",
+        "_createClass(function Comparison2(obj, keys, actual) {",
+        "_createClass(function Comparison(obj, keys, actual) {",
+    ),
+    ("the same", "_classCallCheck(this, Comparison2);", "_classCallCheck(this, Comparison);"),
+    (
+        "assert.throws / rejects with a regular expression, an Error class or a validation \
+         function that the error does not satisfy: Node's AssertionError (as Node 20 words it), \
+         where the package throws the error itself",
+        r#"      if (error && !expectedException(actual, error, message, stackStartFn)) {
+        throw actual;
+      }
+    }"#,
+        r#"      if (error) secureExecExpectedException(actual, error, message, stackStartFn);
+    }
+    function secureExecExpectedException(actual, expected, message, fn) {
+      var generatedMessage = false;
+      var isError = function(value) {
+        return value instanceof Error || Object.prototype.toString.call(value) === "[object Error]";
+      };
+      if (typeof expected !== "function") {
+        if (!isRegExp(expected)) {
+          expectedException(actual, expected, message, fn);
+          return;
+        }
+        var str = String(actual);
+        if (RegExpPrototypeTest(expected, str)) return;
+        if (!message) {
+          generatedMessage = true;
+          message = "The input did not match the regular expression " + inspect(expected) + ". Input:\n\n" + inspect(str) + "\n";
+        }
+      } else if (expected.prototype !== void 0 && actual instanceof expected) {
+        return;
+      } else if (Error.isPrototypeOf(expected)) {
+        if (!message) {
+          generatedMessage = true;
+          message = "The error is expected to be an instance of \"" + expected.name + "\". Received ";
+          if (isError(actual)) {
+            var name = actual.constructor && actual.constructor.name || actual.name;
+            message += expected.name === name ? "an error with identical name but a different prototype." : "\"" + name + "\"";
+            if (actual.message) message += "\n\nError message:\n\n" + actual.message;
+          } else {
+            message += "\"" + inspect(actual, { depth: -1 }) + "\"";
+          }
+        }
+      } else {
+        var res = expected.call({}, actual);
+        if (res === true) return;
+        if (!message) {
+          generatedMessage = true;
+          var fnName = expected.name ? "\"" + expected.name + "\" " : "";
+          message = "The " + fnName + "validation function is expected to return \"true\". Received " + inspect(res);
+          if (isError(actual)) message += "\n\nCaught error:\n\n" + actual;
+        }
+      }
+      var err = new AssertionError({ actual: actual, expected: expected, message: message, operator: fn.name, stackStartFn: fn });
+      err.generatedMessage = generatedMessage;
+      throw err;
+    }"#,
+    ),
+    (
+        "assert.ok without a message: a generated message, as Node marks it",
+        "} else if (message instanceof Error) {",
+        "} else if (message == null) {\n          generatedMessage = true;\n        } else if (message instanceof Error) {",
+    ),
+    (
         "keeps V8's isNativeError in util.types (the package's takes any object whose prototype \
          chain has Error.prototype)",
         "exports2.types.isNativeError = isError;",
@@ -297,9 +370,9 @@ fn builtins(root: &Path, args: &[String]) -> anyhow::Result<()> {
          // well-kept npm implementations of Node's built-in modules, bundled by esbuild, with\n\
          // their licence comments. Do not edit; change the pins and run the task again.\n\
          //\n\
-         // A function of the guest's `process` and `util.types`, called the first time the guest\n\
-         // requires one of them (node.js); each module is built on its own first use.\n\
-         (function vendor(secureExecProcess, secureExecUtilTypes) {{\n\
+         // A function of the guest's `process`, `util.types` and `AssertionError`, called the first\n\
+         // time the guest requires one of them (node.js); each module is built on its own first use.\n\
+         (function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError) {{\n\
          var global = globalThis, self = globalThis;\n\
          var module = {{ exports: {{}} }};\n\
          {body}\n\

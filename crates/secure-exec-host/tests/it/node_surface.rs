@@ -231,6 +231,17 @@ async fn inspect_options_quotes_and_format_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", INSPECT_COMPACT)], "main.js").await;
 }
 
+/// assert's messages and diffs as Node's (its AssertionError, `throws` with an unmatched
+/// class, pattern or validation function), and inspect's prefixes for subclassed typed arrays,
+/// Maps and Sets (`Buffer(2) [Uint8Array]`) and `customInspect: false`; compared with Node.
+#[tokio::test]
+async fn assertion_messages_and_subclass_prefixes_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", ASSERT_MESSAGES)], "main.js").await;
+    oracle::same_as_node(&v8, &[("main.js", ASSERT_THROWS)], "main.js").await;
+    oracle::same_as_node(&v8, &[("main.js", SUBCLASS_PREFIXES)], "main.js").await;
+}
+
 /// A proxy is inspected by its target without running its traps (`showProxy` shows the
 /// handler too, a revoked one says so), and util.types knows KeyObjects and CryptoKeys;
 /// compared with Node.
@@ -1759,3 +1770,66 @@ async fn v8_heap_statistics_describe_the_session() {
         .unwrap();
     assert_eq!(r.stdout, format!("{} true true true 14\n", 64 * 1024 * 1024), "{r:?}");
 }
+
+const ASSERT_MESSAGES: &str = r#"const assert = require('assert');
+const cases = [
+  () => assert.strictEqual(1, 2),
+  () => assert.strictEqual('a\nb', 'a\nc'),
+  () => assert.strictEqual(2, 3, 'custom message'),
+  () => assert.deepStrictEqual({ a: 1 }, { a: 2 }),
+  () => assert.deepStrictEqual([1, 'x', null], [1, 'y', undefined]),
+  () => assert.deepStrictEqual({ a: 1, b: { c: [1, 2, 3] }, d: 'long string here' }, { a: 1, b: { c: [1, 2, 4] }, d: 'long string here' }),
+  () => assert.deepEqual({ a: 1 }, { a: '2' }),
+  () => assert.equal(1, 2),
+  () => assert.notStrictEqual(1, 1),
+  () => assert.ok(false),
+  () => assert.ok(0, 'zero'),
+  () => assert(null),
+  () => assert.throws(() => {}),
+  () => assert.match('abc', /x/),
+  () => assert.strictEqual({ a: 1 }, { a: 1 }),
+  () => assert.deepStrictEqual(new Map([[1, 2]]), new Map([[1, 3]])),
+  () => assert.strictEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].join(','), 'x'),
+  () => assert.deepStrictEqual(Array.from({ length: 30 }, (_, i) => i), Array.from({ length: 30 }, (_, i) => i === 15 ? -1 : i)),
+  () => assert.notDeepStrictEqual({ a: 1 }, { a: 1 }),
+  () => assert.fail(),
+  () => assert.strictEqual(NaN, 0),
+  () => assert.deepStrictEqual('x'.repeat(10), 'y'),
+];
+for (const c of cases) {
+  try { c(); console.log('no throw'); } catch (e) { console.log(JSON.stringify([e.message, e.generatedMessage, e.operator])); }
+}
+"#;
+
+const ASSERT_THROWS: &str = r#"const assert = require('assert');
+const show = (f) => { try { f(); console.log('no throw'); } catch (e) { console.log(JSON.stringify([e.message, e.generatedMessage, e.operator, e.name, e.code])); } };
+show(() => assert.throws(() => { throw new Error('x'); }, { message: 'y' }));
+show(() => assert.throws(() => { throw new TypeError('x'); }, RangeError));
+show(() => assert.throws(() => { throw new Error('abc'); }, /zzz/));
+show(() => assert.doesNotThrow(() => { throw new Error('oops'); }));
+show(() => assert.deepStrictEqual(new Error('a'), new Error('b')));
+show(() => assert.deepStrictEqual('a'.repeat(100), 'a'.repeat(99) + 'b'));
+show(() => assert.deepStrictEqual({ s: new Set([1, 2]) }, { s: new Set([1, 3]) }));
+show(() => assert.deepStrictEqual([{ a: 1, b: 2 }, { c: 3 }], [{ a: 1, b: 2 }, { c: 4 }]));
+show(() => assert.notEqual(1, 1));
+show(() => assert.notDeepEqual({ a: 1 }, { a: 1 }));
+show(() => assert.strictEqual(-0, 0));
+show(() => assert.ifError(new Error('if error')));
+show(() => assert.strict.equal(1, '1'));
+show(() => assert.deepStrictEqual(Symbol('a'), Symbol('a')));
+show(() => assert.strictEqual(undefined, null));
+show(() => assert.deepStrictEqual(Buffer.from('ab'), Buffer.from('ac')));
+show(() => assert.deepStrictEqual(new Date(0), new Date(1)));
+try { assert.strictEqual(1, 2); } catch (e) { console.log(e.stack.split('\n')[0]); console.log(String(e)); console.log(require('util').inspect(e).split('\n').filter((l) => !l.includes(' at ')).join('|')); }
+(async () => {
+  try { await assert.rejects(Promise.resolve(1)); } catch (e) { console.log(JSON.stringify([e.message, e.operator])); }
+  try { await assert.rejects(Promise.reject(new Error('r')), { message: 'q' }); } catch (e) { console.log(JSON.stringify([e.message, e.operator])); }
+})();
+"#;
+
+const SUBCLASS_PREFIXES: &str = r#"const u = require('util');
+class A extends Array {}
+console.log(u.inspect(new A(1, 2)), u.inspect(Buffer.from('ab'), { customInspect: false }), u.inspect(Buffer.alloc(0), { customInspect: false }));
+console.log(u.inspect(new (class X extends Uint8Array {})(2)), u.inspect(new (class M extends Map {})([[1, 2]])), u.inspect(new (class S extends Set {})([1])));
+console.log(u.inspect({ a: new (class X extends Uint8Array {})(0) }, { depth: -1 }), u.inspect([new A()], { depth: 0 }));
+"#;

@@ -68,6 +68,7 @@ test('sync pass', () => { assert.strictEqual(1 + 1, 2); });
 test('async pass', async () => { await new Promise((r) => setTimeout(r, 2)); });
 test('callback pass', (t, done) => { setImmediate(done); });
 test('fails with assertion', () => { assert.strictEqual(1, 2); });
+test('fails with a diff', () => { assert.deepStrictEqual({ a: 1, list: [1, 2] }, { a: 2, list: [1, 3] }); });
 test('fails with error', () => { throw new TypeError('bad thing'); });
 test('fails with non-error', () => { throw 'a string'; });
 test('fails with an object', () => { throw { code: 'E_OBJ', detail: [1, 2] }; });

@@ -15,6 +15,7 @@
   const ObjectSetPrototypeOf = Object.setPrototypeOf;
   const ObjectKeys = Object.keys;
   const ObjectAssign = Object.assign;
+  const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ReflectApply = Reflect.apply;
   const SafeMap = Map;
   const MapPrototypeGet = Map.prototype.get;
@@ -1643,7 +1644,7 @@
   let vendor;
   let vendorUsed = false;
   function buildVendor() {
-    if (vendor === undefined) vendor = native.loadVendor(process, utilTypes());
+    if (vendor === undefined) vendor = native.loadVendor(process, utilTypes(), makeAssertionError());
     return vendor;
   }
   function npm(name) {
@@ -1670,11 +1671,283 @@
   for (const name of ['events', 'punycode', 'string_decoder']) {
     registerBuiltin(name, () => npm(name));
   }
-  registerBuiltin('assert', () => {
-    const assert = npm('assert');
-    renamed(assert.AssertionError, 'AssertionError');
-    return assert;
-  });
+  registerBuiltin('assert', () => npm('assert'));
+
+  // Node's AssertionError (lib/internal/assert/assertion_error.js of Node 20, MIT), which the
+  // bundled assert package throws in place of its own older one (vendor.js's patch): the same
+  // messages and diffs, over the guest's util.inspect.
+  function makeAssertionError() {
+    const kReadableOperator = {
+      deepStrictEqual: 'Expected values to be strictly deep-equal:',
+      strictEqual: 'Expected values to be strictly equal:',
+      strictEqualObject: 'Expected "actual" to be reference-equal to "expected":',
+      deepEqual: 'Expected values to be loosely deep-equal:',
+      notDeepStrictEqual: 'Expected "actual" not to be strictly deep-equal to:',
+      notStrictEqual: 'Expected "actual" to be strictly unequal to:',
+      notStrictEqualObject: 'Expected "actual" not to be reference-equal to "expected":',
+      notDeepEqual: 'Expected "actual" not to be loosely deep-equal to:',
+      notIdentical: 'Values have same structure but are not reference-equal:',
+      notDeepEqualUnequal: 'Expected values not to be loosely deep-equal:',
+    };
+    // Comparing short primitives shows === / !== instead of a diff.
+    const kMaxShortLength = 12;
+    const inspect = prelude.inspect;
+    const copyError = (source) => {
+      const target = ObjectAssign({ __proto__: ObjectGetPrototypeOf(source) }, source);
+      ObjectDefineProperty(target, 'message', { value: source.message });
+      return target;
+    };
+    // Whatever the guest set as inspect's defaults, messages show everything compared.
+    const inspectValue = (value) => inspect(value, { compact: false, customInspect: false, depth: 1000,
+      maxArrayLength: Infinity, showHidden: false, showProxy: false, sorted: true, getters: true });
+    const getErrorMessage = (operator, message) => message || kReadableOperator[operator];
+    function createErrDiff(actual, expected, operator, message = '') {
+      let other = '';
+      let res = '';
+      let end = '';
+      let skipped = false;
+      const actualInspected = inspectValue(actual);
+      const actualLines = actualInspected.split('\n');
+      const expectedLines = inspectValue(expected).split('\n');
+      let i = 0;
+      let indicator = '';
+      if (operator === 'strictEqual' &&
+        ((typeof actual === 'object' && actual !== null && typeof expected === 'object' && expected !== null) ||
+          (typeof actual === 'function' && typeof expected === 'function'))) {
+        operator = 'strictEqualObject';
+      }
+      if (actualLines.length === 1 && expectedLines.length === 1 && actualLines[0] !== expectedLines[0]) {
+        const actualRaw = actualLines[0];
+        const expectedRaw = expectedLines[0];
+        const inputLength = actualRaw.length + expectedRaw.length;
+        if (inputLength <= kMaxShortLength) {
+          if ((typeof actual !== 'object' || actual === null) && (typeof expected !== 'object' || expected === null) &&
+            (actual !== 0 || expected !== 0)) {
+            return getErrorMessage(operator, message) + '\n\n' + actualLines[0] + ' !== ' + expectedLines[0] + '\n';
+          }
+        } else if (operator !== 'strictEqualObject') {
+          // No terminal: Node's width of 80 columns.
+          if (inputLength < 80) {
+            while (actualRaw[i] === expectedRaw[i]) i++;
+            if (i > 2) {
+              indicator = '\n  ' + ' '.repeat(i) + '^';
+              i = 0;
+            }
+          }
+        }
+      }
+      // Drop the identical lines at the end (keeping three).
+      let a = actualLines[actualLines.length - 1];
+      let b = expectedLines[expectedLines.length - 1];
+      while (a === b) {
+        if (i++ < 3) end = '\n  ' + a + end;
+        else other = a;
+        actualLines.pop();
+        expectedLines.pop();
+        if (actualLines.length === 0 || expectedLines.length === 0) break;
+        a = actualLines[actualLines.length - 1];
+        b = expectedLines[expectedLines.length - 1];
+      }
+      const maxLines = MathMax(actualLines.length, expectedLines.length);
+      if (maxLines === 0) {
+        // Identical, but not the same object.
+        const lines = actualInspected.split('\n');
+        if (lines.length > 50) {
+          lines[46] = '...';
+          while (lines.length > 47) lines.pop();
+        }
+        return kReadableOperator.notIdentical + '\n\n' + lines.join('\n') + '\n';
+      }
+      if (i >= 5) {
+        end = '\n...' + end;
+        skipped = true;
+      }
+      if (other !== '') {
+        end = '\n  ' + other + end;
+        other = '';
+      }
+      let printedLines = 0;
+      let identical = 0;
+      const msg = getErrorMessage(operator, message) + '\n+ actual - expected';
+      const skippedMsg = ' ... Lines skipped';
+      let lines = actualLines;
+      let plusMinus = '+';
+      let maxLength = expectedLines.length;
+      if (actualLines.length < maxLines) {
+        lines = expectedLines;
+        plusMinus = '-';
+        maxLength = actualLines.length;
+      }
+      const printIdentical = (from) => {
+        if (identical > 2) {
+          if (identical > 3) {
+            if (identical > 4) {
+              if (identical === 5) {
+                res += '\n  ' + from[i - 3];
+                printedLines++;
+              } else {
+                res += '\n...';
+                skipped = true;
+              }
+            }
+            res += '\n  ' + from[i - 2];
+            printedLines++;
+          }
+          res += '\n  ' + from[i - 1];
+          printedLines++;
+        }
+        identical = 0;
+      };
+      for (i = 0; i < maxLines; i++) {
+        if (maxLength < i + 1) {
+          // Only one side has lines left.
+          printIdentical(lines);
+          if (lines === actualLines) res += '\n' + plusMinus + ' ' + lines[i];
+          else other += '\n' + plusMinus + ' ' + lines[i];
+          printedLines++;
+        } else {
+          const expectedLine = expectedLines[i];
+          let actualLine = actualLines[i];
+          // Lines that differ only by a trailing comma are the same.
+          let divergingLines = actualLine !== expectedLine &&
+            (!actualLine.endsWith(',') || actualLine.slice(0, -1) !== expectedLine);
+          if (divergingLines && expectedLine.endsWith(',') && expectedLine.slice(0, -1) === actualLine) {
+            divergingLines = false;
+            actualLine += ',';
+          }
+          if (divergingLines) {
+            printIdentical(actualLines);
+            // Consecutive diverging lines show as +++--- rather than +-+-+-.
+            res += '\n+ ' + actualLine;
+            other += '\n- ' + expectedLine;
+            printedLines += 2;
+          } else {
+            res += other;
+            other = '';
+            identical++;
+            if (identical <= 2) {
+              res += '\n  ' + actualLine;
+              printedLines++;
+            }
+          }
+        }
+        // About 50 lines at most.
+        if (printedLines > 50 && i < maxLines - 2) {
+          return msg + skippedMsg + '\n' + res + '\n...' + other + '\n...';
+        }
+      }
+      return msg + (skipped ? skippedMsg : '') + '\n' + res + other + end + indicator;
+    }
+    function addEllipsis(string) {
+      const lines = string.split('\n', 11);
+      if (lines.length > 10) {
+        lines.length = 10;
+        return lines.join('\n') + '\n...';
+      } else if (string.length > 512) {
+        return string.slice(512) + '...';
+      }
+      return string;
+    }
+    class AssertionError extends ErrorCtor {
+      constructor(options) {
+        if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+        const { message, operator, stackStartFn, details, stackStartFunction } = options;
+        let { actual, expected } = options;
+        const limit = ErrorCtor.stackTraceLimit;
+        ErrorCtor.stackTraceLimit = 0;
+        if (message != null) {
+          if (operator === 'deepStrictEqual' || operator === 'strictEqual') {
+            super(createErrDiff(actual, expected, operator, message));
+          } else {
+            super(StringCtor(message));
+          }
+        } else {
+          // Errors compared show as copies, without their stacks.
+          if (typeof actual === 'object' && actual !== null && typeof expected === 'object' && expected !== null &&
+            'stack' in actual && actual instanceof ErrorCtor && 'stack' in expected && expected instanceof ErrorCtor) {
+            actual = copyError(actual);
+            expected = copyError(expected);
+          }
+          if (operator === 'deepStrictEqual' || operator === 'strictEqual') {
+            super(createErrDiff(actual, expected, operator));
+          } else if (operator === 'notDeepStrictEqual' || operator === 'notStrictEqual') {
+            let base = kReadableOperator[operator];
+            const res = inspectValue(actual).split('\n');
+            if (operator === 'notStrictEqual' && ((typeof actual === 'object' && actual !== null) ||
+              typeof actual === 'function')) {
+              base = kReadableOperator.notStrictEqualObject;
+            }
+            if (res.length > 50) {
+              res[46] = '...';
+              while (res.length > 47) res.pop();
+            }
+            if (res.length === 1) super(base + (res[0].length > 5 ? '\n\n' : ' ') + res[0]);
+            else super(base + '\n\n' + res.join('\n') + '\n');
+          } else {
+            let res = inspectValue(actual);
+            let other = inspectValue(expected);
+            const knownOperator = kReadableOperator[operator];
+            if (operator === 'notDeepEqual' && res === other) {
+              res = knownOperator + '\n\n' + res;
+              if (res.length > 1024) res = res.slice(0, 1021) + '...';
+              super(res);
+            } else {
+              if (res.length > 512) res = res.slice(0, 509) + '...';
+              if (other.length > 512) other = other.slice(0, 509) + '...';
+              if (operator === 'deepEqual') {
+                res = knownOperator + '\n\n' + res + '\n\nshould loosely deep-equal\n\n';
+              } else {
+                const newOp = kReadableOperator[operator + 'Unequal'];
+                if (newOp) res = newOp + '\n\n' + res + '\n\nshould not loosely deep-equal\n\n';
+                else other = ' ' + operator + ' ' + other;
+              }
+              super(res + other);
+            }
+          }
+        }
+        ErrorCtor.stackTraceLimit = limit;
+        this.generatedMessage = !message;
+        ObjectDefineProperty(this, 'name', { value: 'AssertionError [ERR_ASSERTION]', enumerable: false,
+          writable: true, configurable: true });
+        this.code = 'ERR_ASSERTION';
+        if (details) {
+          this.actual = undefined;
+          this.expected = undefined;
+          this.operator = undefined;
+          for (let i = 0; i < details.length; i++) {
+            this['message ' + i] = details[i].message;
+            this['actual ' + i] = details[i].actual;
+            this['expected ' + i] = details[i].expected;
+            this['operator ' + i] = details[i].operator;
+            this['stack trace ' + i] = details[i].stack;
+          }
+        } else {
+          this.actual = actual;
+          this.expected = expected;
+          this.operator = operator;
+        }
+        ErrorCaptureStackTrace(this, stackStartFn || stackStartFunction);
+        // The stack is made with the code in the name, which is then set back.
+        this.stack; // eslint-disable-line no-unused-expressions
+        this.name = 'AssertionError';
+      }
+      toString() {
+        return this.name + ' [' + this.code + ']: ' + this.message;
+      }
+      [SymbolFor('nodejs.util.inspect.custom')](recurseTimes, ctx) {
+        // Long strings are cut short, and actual and expected shown one level deep.
+        const tmpActual = this.actual;
+        const tmpExpected = this.expected;
+        if (typeof this.actual === 'string') this.actual = addEllipsis(this.actual);
+        if (typeof this.expected === 'string') this.expected = addEllipsis(this.expected);
+        const result = inspect(this, { ...ctx, customInspect: false, depth: 0 });
+        this.actual = tmpActual;
+        this.expected = tmpExpected;
+        return result;
+      }
+    }
+    return AssertionError;
+  }
   // readable-stream's export is Readable with the rest hung on it; Node's is the legacy Stream
   // (an EventEmitter with pipe), which older stream libraries call as their base constructor
   // (`Stream.call(this)`): with Readable there, it would replace their own stream state.

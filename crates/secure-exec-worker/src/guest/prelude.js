@@ -557,7 +557,9 @@
     // inspect itself; a string it returns is used as it is (re-indented to where it stands),
     // anything else is shown in its place.
     let custom;
-    try { custom = value[INSPECT_CUSTOM]; } catch { custom = undefined; }
+    if (ctx.customInspect) {
+      try { custom = value[INSPECT_CUSTOM]; } catch { custom = undefined; }
+    }
     if (typeof custom === 'function' && custom !== inspect) {
       const left = ctx.maxDepth === Infinity ? null : ctx.maxDepth - depth;
       const shown = ReflectApply(custom, value, [left, ctx.options, inspect]);
@@ -655,7 +657,7 @@
           call(ArrayPrototypePush, entries, '... ' + (length - shown) + ' more item' + (length - shown > 1 ? 's' : ''));
         }
         if (isArray) entries = entries.concat(ownEntries(value, ctx, depth, indentation, true));
-        const prefix = typedName !== undefined ? typedName + '(' + length + ') '
+        const prefix = typedName !== undefined ? kindPrefix(name, typedName, '(' + length + ')')
           : name !== null && name !== 'Array' ? name + '(' + length + ') ' : '';
         if (entries.length === 0) return prefix + '[]';
         braces = [prefix + '[', ']'];
@@ -668,8 +670,8 @@
             formatValue(v, ctx, depth + 1, indentation + 2));
         }
         moreItems(entries, size);
-        if (entries.length === 0) return 'Map(0) {}';
-        braces = ['Map(' + size + ') {', '}'];
+        if (entries.length === 0) return kindPrefix(name, 'Map', '(0)') + '{}';
+        braces = [kindPrefix(name, 'Map', '(' + size + ')') + '{', '}'];
       } else if (tag === '[object Set]') {
         const size = call(SetPrototypeGetSize, value);
         for (const v of call(SetPrototypeValues, value)) {
@@ -677,8 +679,8 @@
           call(ArrayPrototypePush, entries, formatValue(v, ctx, depth + 1, indentation + 2));
         }
         moreItems(entries, size);
-        if (entries.length === 0) return 'Set(0) {}';
-        braces = ['Set(' + size + ') {', '}'];
+        if (entries.length === 0) return kindPrefix(name, 'Set', '(0)') + '{}';
+        braces = [kindPrefix(name, 'Set', '(' + size + ')') + '{', '}'];
       } else if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') {
         // As Node: the first bytes in hex, then the length, then any own properties.
         const shared = tag === '[object SharedArrayBuffer]';
@@ -751,12 +753,18 @@
       compact: compact === true || typeof compact === 'number' ? compact : 3,
       breakLength: typeof given.breakLength === 'number' ? given.breakLength : BREAK_LENGTH,
       sorted: given.sorted, getters: given.getters, numericSeparator: given.numericSeparator === true,
-      showProxy: given.showProxy === true,
+      showProxy: given.showProxy === true, customInspect: given.customInspect !== false,
       currentDepth: 0,
     };
     // What a custom inspector is handed, as Node hands it the caller's options.
     ctx.options = { ...given, depth: maxDepth === Infinity ? null : maxDepth };
     return formatValue(value, ctx, 0, 0);
+  }
+
+  // How a typed array, Map or Set of a subclass is introduced, as Node's getPrefix: `Buffer(2)
+  // [Uint8Array] `.
+  function kindPrefix(name, kind, size) {
+    return name !== null && name !== kind ? name + size + ' [' + kind + '] ' : kind + size + ' ';
   }
 
   function format(...args) {

@@ -2,9 +2,9 @@
 // well-kept npm implementations of Node's built-in modules, bundled by esbuild, with
 // their licence comments. Do not edit; change the pins and run the task again.
 //
-// A function of the guest's `process` and `util.types`, called the first time the guest
-// requires one of them (node.js); each module is built on its own first use.
-(function vendor(secureExecProcess, secureExecUtilTypes) {
+// A function of the guest's `process`, `util.types` and `AssertionError`, called the first
+// time the guest requires one of them (node.js); each module is built on its own first use.
+(function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError) {
 var global = globalThis, self = globalThis;
 var module = { exports: {} };
 var __getOwnPropNames = Object.getOwnPropertyNames;
@@ -3111,7 +3111,7 @@ var require_assertion_error = __commonJS({
       }]);
       return AssertionError2;
     })(/* @__PURE__ */ _wrapNativeSuper(Error), inspect.custom);
-    module2.exports = AssertionError;
+    module2.exports = secureExecAssertionError;
   }
 });
 
@@ -4227,6 +4227,8 @@ var require_assert = __commonJS({
         if (argLen === 0) {
           generatedMessage = true;
           message = "No value argument passed to `assert.ok()`";
+        } else if (message == null) {
+          generatedMessage = true;
         } else if (message instanceof Error) {
           throw message;
         }
@@ -4365,9 +4367,9 @@ var require_assert = __commonJS({
         });
       }
     };
-    var Comparison = /* @__PURE__ */ _createClass(function Comparison2(obj, keys, actual) {
+    var Comparison = /* @__PURE__ */ _createClass(function Comparison(obj, keys, actual) {
       var _this = this;
-      _classCallCheck(this, Comparison2);
+      _classCallCheck(this, Comparison);
       keys.forEach(function(key) {
         if (key in obj) {
           if (actual !== void 0 && typeof actual[key] === "string" && isRegExp(obj[key]) && RegExpPrototypeTest(obj[key], actual[key])) {
@@ -4511,9 +4513,51 @@ var require_assert = __commonJS({
           stackStartFn
         });
       }
-      if (error && !expectedException(actual, error, message, stackStartFn)) {
-        throw actual;
+      if (error) secureExecExpectedException(actual, error, message, stackStartFn);
+    }
+    function secureExecExpectedException(actual, expected, message, fn) {
+      var generatedMessage = false;
+      var isError = function(value) {
+        return value instanceof Error || Object.prototype.toString.call(value) === "[object Error]";
+      };
+      if (typeof expected !== "function") {
+        if (!isRegExp(expected)) {
+          expectedException(actual, expected, message, fn);
+          return;
+        }
+        var str = String(actual);
+        if (RegExpPrototypeTest(expected, str)) return;
+        if (!message) {
+          generatedMessage = true;
+          message = "The input did not match the regular expression " + inspect(expected) + ". Input:\n\n" + inspect(str) + "\n";
+        }
+      } else if (expected.prototype !== void 0 && actual instanceof expected) {
+        return;
+      } else if (Error.isPrototypeOf(expected)) {
+        if (!message) {
+          generatedMessage = true;
+          message = "The error is expected to be an instance of \"" + expected.name + "\". Received ";
+          if (isError(actual)) {
+            var name = actual.constructor && actual.constructor.name || actual.name;
+            message += expected.name === name ? "an error with identical name but a different prototype." : "\"" + name + "\"";
+            if (actual.message) message += "\n\nError message:\n\n" + actual.message;
+          } else {
+            message += "\"" + inspect(actual, { depth: -1 }) + "\"";
+          }
+        }
+      } else {
+        var res = expected.call({}, actual);
+        if (res === true) return;
+        if (!message) {
+          generatedMessage = true;
+          var fnName = expected.name ? "\"" + expected.name + "\" " : "";
+          message = "The " + fnName + "validation function is expected to return \"true\". Received " + inspect(res);
+          if (isError(actual)) message += "\n\nCaught error:\n\n" + actual;
+        }
       }
+      var err = new AssertionError({ actual: actual, expected: expected, message: message, operator: fn.name, stackStartFn: fn });
+      err.generatedMessage = generatedMessage;
+      throw err;
     }
     function expectsNoError(stackStartFn, actual, error, message) {
       if (actual === NO_EXCEPTION_SENTINEL) return;
