@@ -316,9 +316,11 @@ const BUNDLE_PATCHES: &[(&str, &str, &str)] = &[
     }"#,
     ),
     (
-        "assert.ok without a message: a generated message, as Node marks it",
+        "assert.ok without a message: the call quoted from its source, generated, as Node \
+         words and marks it (node.js)",
         "} else if (message instanceof Error) {",
-        "} else if (message == null) {\n          generatedMessage = true;\n        } else if (message instanceof Error) {",
+        "} else if (message == null) {\n          generatedMessage = true;\n          \
+         message = secureExecOkMessage(fn);\n        } else if (message instanceof Error) {",
     ),
     (
         "keeps V8's isNativeError in util.types (the package's takes any object whose prototype \
@@ -370,9 +372,10 @@ fn builtins(root: &Path, args: &[String]) -> anyhow::Result<()> {
          // well-kept npm implementations of Node's built-in modules, bundled by esbuild, with\n\
          // their licence comments. Do not edit; change the pins and run the task again.\n\
          //\n\
-         // A function of the guest's `process`, `util.types` and `AssertionError`, called the first\n\
-         // time the guest requires one of them (node.js); each module is built on its own first use.\n\
-         (function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError) {{\n\
+         // A function of the guest's `process`, `util.types`, `AssertionError` and assert.ok's\n\
+         // message maker, called the first time the guest requires one of the modules (node.js);\n\
+         // each module is built on its own first use.\n\
+         (function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError, secureExecOkMessage) {{\n\
          var global = globalThis, self = globalThis;\n\
          var module = {{ exports: {{}} }};\n\
          {body}\n\

@@ -232,7 +232,7 @@ async fn inspect_options_quotes_and_format_as_in_node() {
 }
 
 /// assert's messages and diffs as Node's (its AssertionError, `throws` with an unmatched
-/// class, pattern or validation function), and inspect's prefixes for subclassed typed arrays,
+/// class, pattern or validation function, `ok`'s quote of the failing call), and inspect's prefixes for subclassed typed arrays,
 /// Maps and Sets (`Buffer(2) [Uint8Array]`) and `customInspect: false`; compared with Node.
 #[tokio::test]
 async fn assertion_messages_and_subclass_prefixes_as_in_node() {
@@ -240,6 +240,10 @@ async fn assertion_messages_and_subclass_prefixes_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", ASSERT_MESSAGES)], "main.js").await;
     oracle::same_as_node(&v8, &[("main.js", ASSERT_THROWS)], "main.js").await;
     oracle::same_as_node(&v8, &[("main.js", SUBCLASS_PREFIXES)], "main.js").await;
+    // assert.ok / assert without a message quote the call from its file.
+    oracle::same_as_node(&v8, &[("main.js", ASSERT_OK_QUOTES)], "main.js").await;
+    oracle::same_as_node(&v8, &[("main.js", ASSERT_OK_CALLS)], "main.js").await;
+    oracle::same_as_node(&v8, &[("main.mjs", ASSERT_OK_MODULE)], "main.mjs").await;
 }
 
 /// A proxy is inspected by its target without running its traps (`showProxy` shows the
@@ -1782,9 +1786,7 @@ const cases = [
   () => assert.deepEqual({ a: 1 }, { a: '2' }),
   () => assert.equal(1, 2),
   () => assert.notStrictEqual(1, 1),
-  () => assert.ok(false),
   () => assert.ok(0, 'zero'),
-  () => assert(null),
   () => assert.throws(() => {}),
   () => assert.match('abc', /x/),
   () => assert.strictEqual({ a: 1 }, { a: 1 }),
@@ -1832,4 +1834,44 @@ class A extends Array {}
 console.log(u.inspect(new A(1, 2)), u.inspect(Buffer.from('ab'), { customInspect: false }), u.inspect(Buffer.alloc(0), { customInspect: false }));
 console.log(u.inspect(new (class X extends Uint8Array {})(2)), u.inspect(new (class M extends Map {})([[1, 2]])), u.inspect(new (class S extends Set {})([1])));
 console.log(u.inspect({ a: new (class X extends Uint8Array {})(0) }, { depth: -1 }), u.inspect([new A()], { depth: 0 }));
+"#;
+
+const ASSERT_OK_QUOTES: &str = r#"const assert = require('assert');
+function check(v) {
+  try {
+    assert(v &&
+      v.length > 2, undefined);
+  } catch (e) { console.log(JSON.stringify(e.message)); }
+}
+check([1]);
+try { assert.equal(typeof 1, 'x') } catch (e) { console.log(JSON.stringify(e.message)) }
+try { assert.ok("a(" === 'b)') } catch (e) { console.log(JSON.stringify(e.message)) }
+try { [0].forEach((x) => assert(x)) } catch (e) { console.log(JSON.stringify(e.message)) }
+"#;
+
+const ASSERT_OK_CALLS: &str = r#"const assert = require('assert');
+const show = (f) => { try { f(); } catch (e) { console.log(JSON.stringify(e.message), e.generatedMessage); } };
+const obj = { a: { check: assert.ok }, list: [assert] };
+show(() => assert(`a${1 + (2)}b` === 'x'));
+show(() => assert(/\)/.test('a') /* ) */));
+show(() => assert.ok('(' + ")" === "x", undefined));
+show(() => obj.a.check(0));
+show(() => obj.list[0](null));
+show(() => assert.strict.ok(''));
+show(() => assert(
+  [1, 2, 3]
+    .map((x) => x * 2)
+    .includes(7)
+));
+show(() => assert?.ok(false));
+show(() => assert(`${`nested ${'('}`}` === ')'));
+show(() => assert.ok.call(null, false));
+show(() => { const x = 0; assert(x, null); });
+show(() => assert(1 / 2 > 3 && 4 / 5 > 6));
+show(() => assert.ok(false, 'given'));
+show(() => assert.ok());
+"#;
+
+const ASSERT_OK_MODULE: &str = r#"import assert from 'node:assert';
+try { assert.ok(1 > 2); } catch (e) { console.log(JSON.stringify(e.message)); }
 "#;

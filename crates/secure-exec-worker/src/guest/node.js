@@ -44,6 +44,10 @@
   const StringPrototypeSlice = String.prototype.slice;
   const StringPrototypeStartsWith = String.prototype.startsWith;
   const StringPrototypeCharCodeAt = String.prototype.charCodeAt;
+  const StringPrototypePadStart = String.prototype.padStart;
+  const StringPrototypeTrim = String.prototype.trim;
+  const NumberPrototypeToString = Number.prototype.toString;
+  const NumberCtor = Number;
   const StringPrototypeIndexOf = String.prototype.indexOf;
   const StringPrototypeLastIndexOf = String.prototype.lastIndexOf;
   const StringPrototypeToLowerCase = String.prototype.toLowerCase;
@@ -1644,7 +1648,7 @@
   let vendor;
   let vendorUsed = false;
   function buildVendor() {
-    if (vendor === undefined) vendor = native.loadVendor(process, utilTypes(), makeAssertionError());
+    if (vendor === undefined) vendor = native.loadVendor(process, utilTypes(), makeAssertionError(), okMessage);
     return vendor;
   }
   function npm(name) {
@@ -1672,6 +1676,175 @@
     registerBuiltin(name, () => npm(name));
   }
   registerBuiltin('assert', () => npm('assert'));
+
+  // The message of `assert.ok(value)` / `assert(value)` without one, as Node makes it: the call
+  // quoted from its source file ("The expression evaluated to a falsy value: assert.ok(x)").
+  // The call is found by scanning the source from where V8 places it (the callee's last name);
+  // undefined (and `false == true`) when the file cannot be read or the call not found, as
+  // Node for code without a file.
+  const okMessages = new SafeMap();
+  function okMessage(fn) {
+    const holder = {};
+    const limit = ErrorCtor.stackTraceLimit;
+    ErrorCtor.stackTraceLimit = 1;
+    ErrorCaptureStackTrace(holder, fn);
+    ErrorCtor.stackTraceLimit = limit;
+    const frame = call(StringPrototypeSplit, StringCtor(holder.stack), '\n')[1] || '';
+    const place = /\(?([^\s()]+):(\d+):(\d+)\)?$/.exec(call(StringPrototypeTrim, frame));
+    if (place === null) return undefined;
+    let file = place[1];
+    if (call(StringPrototypeStartsWith, file, 'secure-exec:') || call(StringPrototypeStartsWith, file, 'node:')) {
+      return undefined;
+    }
+    const key = file + ':' + place[2] + ':' + place[3];
+    if (call(MapPrototypeHas, okMessages, key)) return call(MapPrototypeGet, okMessages, key);
+    let message;
+    try {
+      if (call(StringPrototypeStartsWith, file, 'file://')) file = decodeURIComponent(call(StringPrototypeSlice, file, 7));
+      // At most the first MiB of the file, as Node reads at most 512 KiB to find the line.
+      const bytes = Buffer().allocUnsafe(1 << 20);
+      const fd = fs.openSync(file, 'r');
+      let read;
+      try {
+        read = fs.readSync(fd, bytes, 0, bytes.length, 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+      let code = bytes.toString('utf8', 0, read);
+      for (let line = 1; line < NumberCtor(place[2]); line++) {
+        const next = call(StringPrototypeIndexOf, code, '\n');
+        if (next === -1) return undefined;
+        code = call(StringPrototypeSlice, code, next + 1);
+      }
+      const column = NumberCtor(place[3]) - 1;
+      const found = callAround(code, column);
+      if (found !== undefined) {
+        const [start, end] = found;
+        const lines = call(StringPrototypeSplit, call(StringPrototypeReplace, call(StringPrototypeSlice, code, start, end),
+          /[\x00-\x08\x0b\x0c\x0e-\x1f]/g, (c) => '\\u' + call(StringPrototypePadStart,
+            call(NumberPrototypeToString, call(StringPrototypeCharCodeAt, c, 0), 16), 4, '0')), '\n');
+        let text = lines[0];
+        // Later lines lose the indentation of the first, as Node normalises it.
+        for (let i = 1; i < lines.length; i++) {
+          let at = 0;
+          while (at < start && (lines[i][at] === ' ' || lines[i][at] === '\t')) at++;
+          text += '\n  ' + call(StringPrototypeSlice, lines[i], at);
+        }
+        message = 'The expression evaluated to a falsy value:\n\n  ' + text + '\n';
+      }
+    } catch {
+      message = undefined;
+    }
+    call(MapPrototypeSet, okMessages, key, message);
+    return message;
+  }
+  const isNameChar = (c) => c !== undefined && /[\w$\u0080-\uffff]/.test(c);
+  // The call V8 places at `offset` of the first line (at its callee's last name, or at its
+  // arguments for a computed callee): `[start, end]`.
+  function callAround(code, offset) {
+    let open = offset;
+    if (code[offset] !== '(') {
+      while (isNameChar(code[open])) open++;
+      while (code[open] === ' ' || code[open] === '\t') open++;
+      if (code[open] === '?' && code[open + 1] === '.') open += 2;
+      if (code[open] !== '(' || open === offset) return undefined;
+    }
+    const start = calleeStart(code, code[offset] === '(' ? offset : offset + 1);
+    const end = skipBalanced(code, open);
+    return start === undefined || end === undefined ? undefined : [start, end];
+  }
+  // Where the callee ending before `end` starts, on this line: back over names joined by dots
+  // and the bracketed parts after them.
+  function calleeStart(code, end) {
+    let at = end - 1;
+    while (at >= 0 && (code[at] === ' ' || code[at] === '\t')) at--;
+    let start;
+    for (;;) {
+      if (code[at] === ')' || code[at] === ']') {
+        let depth = 0;
+        for (; at >= 0; at--) {
+          if (code[at] === ')' || code[at] === ']') depth++;
+          else if (code[at] === '(' || code[at] === '[') depth--;
+          if (depth === 0) break;
+        }
+        if (at < 0) return undefined;
+        start = at;
+        at--;
+        // A call or index right after a name or another group belongs to the chain.
+        if (isNameChar(code[at]) || code[at] === ')' || code[at] === ']') continue;
+      } else if (isNameChar(code[at])) {
+        while (at >= 0 && isNameChar(code[at])) at--;
+        start = at + 1;
+      } else {
+        return start;
+      }
+      let dot = at;
+      while (dot >= 0 && (code[dot] === ' ' || code[dot] === '\t')) dot--;
+      if (code[dot] !== '.') return start;
+      dot--;
+      if (code[dot] === '?') dot--;
+      while (dot >= 0 && (code[dot] === ' ' || code[dot] === '\t')) dot--;
+      at = dot;
+    }
+  }
+  // The index after the bracket group opening at `at`, past strings, templates, comments and
+  // regular expressions; undefined if it never closes.
+  function skipBalanced(code, at) {
+    const closers = [];
+    let previous = '(';
+    for (let i = at; i < code.length; i++) {
+      const c = code[i];
+      if (c === '(' || c === '[' || c === '{') {
+        call(ArrayPrototypePush, closers, c === '(' ? ')' : c === '[' ? ']' : '}');
+      } else if (c === ')' || c === ']' || c === '}') {
+        if (closers.pop() !== c) return undefined;
+        if (closers.length === 0) return i + 1;
+        if (c === '}' && closers[closers.length - 1] === '`') {
+          closers.pop();
+          i = skipTemplate(code, i + 1, closers);
+          if (i === undefined) return undefined;
+        }
+      } else if (c === '"' || c === "'") {
+        i++;
+        while (i < code.length && code[i] !== c) i += code[i] === '\\' ? 2 : 1;
+      } else if (c === '`') {
+        i = skipTemplate(code, i + 1, closers);
+        if (i === undefined) return undefined;
+      } else if (c === '/' && code[i + 1] === '/') {
+        while (i < code.length && code[i] !== '\n') i++;
+      } else if (c === '/' && code[i + 1] === '*') {
+        i = call(StringPrototypeIndexOf, code, '*/', i + 2);
+        if (i === -1) return undefined;
+        i++;
+      } else if (c === '/' && /[(,=:[!&|?{};+\-*%<>~^]/.test(previous)) {
+        // A regular expression literal, where an operand is expected.
+        i++;
+        let inClass = false;
+        while (i < code.length && (code[i] !== '/' || inClass)) {
+          if (code[i] === '\\') i++;
+          else if (code[i] === '[') inClass = true;
+          else if (code[i] === ']') inClass = false;
+          i++;
+        }
+      }
+      if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') previous = code[i];
+    }
+    return undefined;
+  }
+  // The index of a template's closing backquote, or of the `{` of a `${` (its `}` is pushed
+  // with the template still open on `closers`).
+  function skipTemplate(code, i, closers) {
+    for (; i < code.length; i++) {
+      if (code[i] === '\\') { i++; continue; }
+      if (code[i] === '`') return i;
+      if (code[i] === '$' && code[i + 1] === '{') {
+        if (closers === undefined) return undefined;
+        call(ArrayPrototypePush, closers, '`', '}');
+        return i + 1;
+      }
+    }
+    return undefined;
+  }
 
   // Node's AssertionError (lib/internal/assert/assertion_error.js of Node 20, MIT), which the
   // bundled assert package throws in place of its own older one (vendor.js's patch): the same

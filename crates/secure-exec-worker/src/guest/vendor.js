@@ -2,9 +2,10 @@
 // well-kept npm implementations of Node's built-in modules, bundled by esbuild, with
 // their licence comments. Do not edit; change the pins and run the task again.
 //
-// A function of the guest's `process`, `util.types` and `AssertionError`, called the first
-// time the guest requires one of them (node.js); each module is built on its own first use.
-(function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError) {
+// A function of the guest's `process`, `util.types`, `AssertionError` and assert.ok's
+// message maker, called the first time the guest requires one of the modules (node.js);
+// each module is built on its own first use.
+(function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError, secureExecOkMessage) {
 var global = globalThis, self = globalThis;
 var module = { exports: {} };
 var __getOwnPropNames = Object.getOwnPropertyNames;
@@ -4229,6 +4230,7 @@ var require_assert = __commonJS({
           message = "No value argument passed to `assert.ok()`";
         } else if (message == null) {
           generatedMessage = true;
+          message = secureExecOkMessage(fn);
         } else if (message instanceof Error) {
           throw message;
         }
