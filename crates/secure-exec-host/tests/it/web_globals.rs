@@ -319,3 +319,59 @@ async fn printing_urls_and_custom_inspection_match_node() {
     assert_eq!(r.error_code, None, "{:?}", r.error_message);
     assert_eq!(r.stdout, expected);
 }
+
+/// Crypto, SubtleCrypto and Performance as classes with their one instance, the streams'
+/// controller classes and TextEncoderStream / TextDecoderStream as globals (multi-byte
+/// characters split across chunks), and the crypto constants in `constants`; compared with
+/// Node.
+#[tokio::test]
+async fn web_classes_and_text_streams_as_in_node() {
+    let v8 = crate::support::spawn().await;
+    crate::oracle::same_as_node(&v8, &[("main.js", WEB_CLASSES)], "main.js").await;
+}
+
+const WEB_CLASSES: &str = r#"const show = (name, f) => {
+  try { const v = f(); console.log(name, typeof v === 'string' ? v : require('util').inspect(v)); }
+  catch (e) { console.log(name, 'threw', e.name, e.code, e.message); }
+};
+show('crypto', () => [crypto instanceof Crypto, crypto.subtle instanceof SubtleCrypto, Object.prototype.toString.call(crypto),
+  Object.prototype.toString.call(crypto.subtle), Object.keys(Crypto.prototype).join(), typeof SubtleCrypto.prototype.digest].join(' '));
+show('crypto inspect', () => crypto);
+show('subtle inspect', () => crypto.subtle);
+show('new Crypto', () => new Crypto());
+show('new SubtleCrypto', () => new SubtleCrypto());
+show('unbound getRandomValues', () => { const { getRandomValues } = crypto; return getRandomValues(new Uint8Array(2)); });
+show('bound', () => crypto.getRandomValues(new Uint8Array(4)).length);
+show('performance', () => [performance instanceof Performance, performance instanceof EventTarget,
+  Object.prototype.toString.call(performance), typeof performance.now(), typeof Performance.prototype.mark].join(' '));
+show('new Performance', () => new Performance());
+show('new PerformanceResourceTiming', () => new PerformanceResourceTiming());
+show('perf_hooks', () => [require('perf_hooks').Performance === Performance, require('perf_hooks').constants.NODE_PERFORMANCE_GC_MAJOR].join(' '));
+show('constants', () => [require('constants').RSA_PKCS1_OAEP_PADDING, require('constants').POINT_CONVERSION_HYBRID,
+  require('crypto').constants.TLS1_3_VERSION, require('constants').O_RDONLY, require('constants').SIGINT].join(' '));
+show('stream classes', () => ['ReadableStreamDefaultController', 'WritableStreamDefaultWriter', 'ReadableStreamBYOBReader',
+  'TransformStreamDefaultController'].map((n) => typeof globalThis[n]).join());
+show('stream/web', () => [require('stream/web').TextEncoderStream === TextEncoderStream, typeof require('stream/web').TextDecoderStream].join());
+show('encoder stream', () => new TextEncoderStream().encoding);
+show('decoder stream', () => { const d = new TextDecoderStream('utf-16le', { fatal: true }); return [d.encoding, d.fatal, d.ignoreBOM].join(); });
+show('bad this', () => Object.getOwnPropertyDescriptor(TextEncoderStream.prototype, 'encoding').get.call({}));
+(async () => {
+  // Multi-byte characters split across chunks, through both streams.
+  const euro = new TextEncoder().encode('price: 10\u20ac \ud83d\ude00 ok');
+  const chunks = [euro.slice(0, 12), euro.slice(12, 16), euro.slice(16)];
+  const decoded = new ReadableStream({ start(c) { for (const x of chunks) c.enqueue(x); c.close(); } })
+    .pipeThrough(new TextDecoderStream());
+  let text = '';
+  for await (const part of decoded) text += '[' + part + ']';
+  console.log('decoded', text);
+  const encoded = new ReadableStream({ start(c) { c.enqueue('a\ud83d'); c.enqueue('\ude00b'); c.enqueue('\ud800'); c.close(); } })
+    .pipeThrough(new TextEncoderStream());
+  const bytes = [];
+  for await (const part of encoded) bytes.push(Buffer.from(part).toString('hex'));
+  console.log('encoded', bytes.join(' '));
+  const res = new Response('hello \u00e9t\u00e9');
+  let body = '';
+  for await (const part of res.body.pipeThrough(new TextDecoderStream())) body += part;
+  console.log('response', body);
+})();
+"#;

@@ -1288,15 +1288,108 @@
     web.inspectFields(Class, (pair) => ({ readable: pair.readable, writable: pair.writable }));
   }
 
+  // TextEncoderStream / TextDecoderStream: the encoding standard's streams over a
+  // TransformStream, as Node's (a surrogate pair split between chunks is kept together).
+  const codecs = new WeakMap();
+  const codec = (self, type) => {
+    const state = codecs.get(self);
+    if (state === undefined || !(self instanceof type)) {
+      const err = new TypeErrorCtor('Value of "this" must be of type ' + type.name);
+      err.code = 'ERR_INVALID_THIS';
+      throw err;
+    }
+    return state;
+  };
+  class TextEncoderStream {
+    constructor() {
+      const encoder = new TextEncoder();
+      let pendingHighSurrogate = null;
+      const transform = new (streams().TransformStream)({
+        transform(chunk, controller) {
+          chunk = StringCtor(chunk);
+          let finalChunk = '';
+          for (let i = 0; i < chunk.length; i++) {
+            const item = chunk[i];
+            const codepoint = item.charCodeAt(0);
+            if (pendingHighSurrogate !== null) {
+              const highSurrogate = pendingHighSurrogate;
+              pendingHighSurrogate = null;
+              if (codepoint >= 0xDC00 && codepoint <= 0xDFFF) {
+                finalChunk += highSurrogate + item;
+                continue;
+              }
+              finalChunk += '\uFFFD';
+            }
+            if (codepoint >= 0xD800 && codepoint <= 0xDBFF) {
+              pendingHighSurrogate = item;
+              continue;
+            }
+            if (codepoint >= 0xDC00 && codepoint <= 0xDFFF) {
+              finalChunk += '\uFFFD';
+              continue;
+            }
+            finalChunk += item;
+          }
+          if (finalChunk) controller.enqueue(encoder.encode(finalChunk));
+        },
+        flush(controller) {
+          if (pendingHighSurrogate !== null) controller.enqueue(new Uint8ArrayCtor([0xEF, 0xBF, 0xBD]));
+        },
+      });
+      codecs.set(this, { coder: encoder, transform });
+    }
+    get encoding() { return codec(this, TextEncoderStream).coder.encoding; }
+    get readable() { return codec(this, TextEncoderStream).transform.readable; }
+    get writable() { return codec(this, TextEncoderStream).transform.writable; }
+  }
+  toStringTag(TextEncoderStream, 'TextEncoderStream');
+  class TextDecoderStream {
+    constructor(encoding = 'utf-8', options = {}) {
+      const decoder = new TextDecoder(encoding, options);
+      const transform = new (streams().TransformStream)({
+        transform(chunk, controller) {
+          const value = decoder.decode(chunk, { stream: true });
+          if (value) controller.enqueue(value);
+        },
+        flush(controller) {
+          const value = decoder.decode();
+          if (value) controller.enqueue(value);
+          controller.terminate();
+        },
+      });
+      codecs.set(this, { coder: decoder, transform });
+    }
+    get encoding() { return codec(this, TextDecoderStream).coder.encoding; }
+    get fatal() { return codec(this, TextDecoderStream).coder.fatal; }
+    get ignoreBOM() { return codec(this, TextDecoderStream).coder.ignoreBOM; }
+    get readable() { return codec(this, TextDecoderStream).transform.readable; }
+    get writable() { return codec(this, TextDecoderStream).transform.writable; }
+  }
+  toStringTag(TextDecoderStream, 'TextDecoderStream');
+  web.inspectFields(TextEncoderStream, (stream) => ({ encoding: stream.encoding, readable: stream.readable,
+    writable: stream.writable }));
+  web.inspectFields(TextDecoderStream, (stream) => ({ encoding: stream.encoding, fatal: stream.fatal,
+    ignoreBOM: stream.ignoreBOM, readable: stream.readable, writable: stream.writable }));
+
   return {
     fetch, Headers, Request, Response, FormData, Blob, File, CompressionStream, DecompressionStream,
+    TextEncoderStream, TextDecoderStream,
+    get ReadableByteStreamController() { return streams().ReadableByteStreamController; },
+    get ReadableStreamBYOBReader() { return streams().ReadableStreamBYOBReader; },
+    get ReadableStreamBYOBRequest() { return streams().ReadableStreamBYOBRequest; },
+    get ReadableStreamDefaultController() { return streams().ReadableStreamDefaultController; },
+    get TransformStreamDefaultController() { return streams().TransformStreamDefaultController; },
+    get WritableStreamDefaultController() { return streams().WritableStreamDefaultController; },
+    get WritableStreamDefaultWriter() { return streams().WritableStreamDefaultWriter; },
     get ReadableStream() { return streams().ReadableStream; },
     get ReadableStreamDefaultReader() { return streams().ReadableStreamDefaultReader; },
     get WritableStream() { return streams().WritableStream; },
     get TransformStream() { return streams().TransformStream; },
     get ByteLengthQueuingStrategy() { return streams().ByteLengthQueuingStrategy; },
     get CountQueuingStrategy() { return streams().CountQueuingStrategy; },
-    get streamWeb() { return ObjectFreeze({ ...streams(), CompressionStream, DecompressionStream }); },
+    get streamWeb() {
+      return ObjectFreeze({ ...streams(), CompressionStream, DecompressionStream, TextEncoderStream, TextDecoderStream });
+    },
     httpModule, dns: dnsModule(),
     DOMException,
   };

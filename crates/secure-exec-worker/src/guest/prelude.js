@@ -1873,7 +1873,8 @@
     'Navigator', 'navigator',
     'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'atob', 'btoa', 'structuredClone',
     'crypto', 'CryptoKey', 'performance', 'PerformanceEntry', 'PerformanceMark', 'PerformanceMeasure',
-    'PerformanceObserver', 'PerformanceObserverEntryList'];
+    'PerformanceObserver', 'PerformanceObserverEntryList', 'Crypto', 'SubtleCrypto', 'Performance',
+    'PerformanceResourceTiming'];
   // Defines `keys` of `target` as accessors that call `load()` once; each puts its plain value
   // in its own place on first use (a guest that assigns one first just gets its own value).
   function lazyProperties(target, keys, load, enumerable) {
@@ -1906,7 +1907,10 @@
   // streams it uses).
   const NET_GLOBALS = ['fetch', 'Headers', 'Request', 'Response', 'FormData', 'Blob', 'File',
     'ReadableStream', 'ReadableStreamDefaultReader', 'WritableStream', 'TransformStream',
-    'ByteLengthQueuingStrategy', 'CountQueuingStrategy', 'CompressionStream', 'DecompressionStream'];
+    'ByteLengthQueuingStrategy', 'CountQueuingStrategy', 'CompressionStream', 'DecompressionStream',
+    'TextEncoderStream', 'TextDecoderStream', 'ReadableByteStreamController', 'ReadableStreamBYOBReader',
+    'ReadableStreamBYOBRequest', 'ReadableStreamDefaultController', 'TransformStreamDefaultController',
+    'WritableStreamDefaultController', 'WritableStreamDefaultWriter'];
   lazyProperties(globalObject, NET_GLOBALS, () => loadNode().net(), false);
   lazyProperties(globalObject, ['MessageChannel', 'MessagePort', 'MessageEvent', 'BroadcastChannel'],
     () => loadNode().messaging(), false);

@@ -16,6 +16,7 @@
   const MathCeil = Math.ceil;
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectKeys = Object.keys;
+  const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
   const ObjectPrototypeToString = Object.prototype.toString;
   const ReflectApply = Reflect.apply;
   const ArrayIsArray = Array.isArray;
@@ -1408,7 +1409,26 @@
     }
   };
 
-  const subtle = ObjectFreeze({
+  // Crypto and SubtleCrypto as classes, as Node's: one instance each, the methods on their
+  // prototypes; `new` of either is refused.
+  const cryptoKey = Symbol('crypto');
+  const illegal = () => {
+    const err = new TypeErrorCtor('Illegal constructor');
+    err.code = 'ERR_ILLEGAL_CONSTRUCTOR';
+    return err;
+  };
+  const invalidThis = (type) => {
+    const err = new TypeErrorCtor('Value of "this" must be of type ' + type);
+    err.code = 'ERR_INVALID_THIS';
+    return err;
+  };
+  class SubtleCrypto {
+    constructor(key) {
+      if (key !== cryptoKey) throw illegal();
+    }
+  }
+  toStringTag(SubtleCrypto, 'SubtleCrypto');
+  const subtleMethods = {
     digest(algorithm, data) {
       try {
         const name = typeof algorithm === 'object' && algorithm !== null ? algorithm.name : algorithm;
@@ -1436,9 +1456,35 @@
     deriveKey: promising(deriveKey),
     wrapKey: promising(() => { throw notSupported('wrapKey is not supported in secure-exec'); }),
     unwrapKey: promising(() => { throw notSupported('unwrapKey is not supported in secure-exec'); }),
-  });
+  };
+  for (const name of ObjectKeys(subtleMethods)) {
+    ObjectDefineProperty(SubtleCrypto.prototype, name, { value: subtleMethods[name], writable: true,
+      enumerable: true, configurable: true });
+  }
+  const subtle = new SubtleCrypto(cryptoKey);
 
-  const crypto = ObjectFreeze({ getRandomValues, randomUUID, subtle });
+  class Crypto {
+    constructor(key) {
+      if (key !== cryptoKey) throw illegal();
+    }
+    get subtle() {
+      if (!(this instanceof Crypto)) throw invalidThis('Crypto');
+      return subtle;
+    }
+    getRandomValues(array) {
+      if (!(this instanceof Crypto)) throw invalidThis('Crypto');
+      return getRandomValues(array);
+    }
+    randomUUID() {
+      if (!(this instanceof Crypto)) throw invalidThis('Crypto');
+      return randomUUID();
+    }
+  }
+  toStringTag(Crypto, 'Crypto');
+  for (const name of ['subtle', 'getRandomValues', 'randomUUID']) {
+    ObjectDefineProperty(Crypto.prototype, name, { enumerable: true });
+  }
+  const crypto = new Crypto(cryptoKey);
 
   function now() {
     return native.now();
@@ -1588,7 +1634,7 @@
   }
 
   let timeOrigin;
-  const performance = {
+  const performanceMembers = {
     now,
     get timeOrigin() {
       if (timeOrigin === undefined) timeOrigin = DateNow() - now();
@@ -1610,7 +1656,29 @@
       };
     },
   };
-  ObjectDefineProperty(performance, Symbol.toStringTag, { value: 'Performance' });
+  // Performance as Node's: an EventTarget, its one instance `performance`, members on the
+  // prototype.
+  const performanceKey = Symbol('performance');
+  class Performance extends EventTarget {
+    constructor(key) {
+      if (key !== performanceKey) throw illegal();
+      super();
+    }
+  }
+  for (const name of ObjectKeys(performanceMembers)) {
+    const descriptor = ObjectGetOwnPropertyDescriptor(performanceMembers, name);
+    descriptor.enumerable = true;
+    ObjectDefineProperty(Performance.prototype, name, descriptor);
+  }
+  toStringTag(Performance, 'Performance');
+  const performance = new Performance(performanceKey);
+  // Resource timing entries come from fetches a browser makes; none are made here.
+  class PerformanceResourceTiming extends PerformanceEntry {
+    constructor() {
+      throw illegal();
+    }
+  }
+  toStringTag(PerformanceResourceTiming, 'PerformanceResourceTiming');
 
   // `events.getEventListeners(target, type)`: the listeners an EventTarget holds.
   function eventListeners(target, type) {
@@ -1626,5 +1694,6 @@
     Navigator, navigator,
     URL, URLSearchParams, atob, btoa, structuredClone, crypto, CryptoKey, performance, eventListeners, inspectFields,
     PerformanceEntry, PerformanceMark, PerformanceMeasure, PerformanceObserver, PerformanceObserverEntryList,
+    Crypto, SubtleCrypto, Performance, PerformanceResourceTiming,
   };
 })
