@@ -805,3 +805,113 @@ async fn a_module_source_counts_against_the_memory_limit() {
     assert_eq!((r.error_code, r.stdout.as_str()), (None, "start\nloaded\n"), "{r:?}");
     v8.dispose().await;
 }
+
+/// The CommonJS loader's internals that libraries replace, as Node's: `Module._resolveFilename`
+/// (aliases), `Module.prototype.require` and `Module._load` (instrumentation, mocks),
+/// `Module._extensions` (a new extension; a transform through `module._compile`; the longest
+/// registered extension), `wrap`, `_nodeModulePaths`, `_findPath`, `_resolveLookupPaths`;
+/// compared with Node.
+#[tokio::test]
+async fn loader_internals_that_libraries_replace_as_in_node() {
+    let v8 = support::spawn().await;
+    let files = [
+        ("main.js", LOADER_HOOKS),
+        (
+            "lib/a.js",
+            r#"module.exports = { name: 'a', from: __filename.slice(__filename.lastIndexOf('/')) };
+"#,
+        ),
+        (
+            "lib/b.json",
+            r#"{"json": true}
+"#,
+        ),
+        (
+            "lib/note.txt",
+            r#"hello from a text file
+"#,
+        ),
+        (
+            "lib/t.test.js",
+            r#"module.exports = 'double extension';
+"#,
+        ),
+        (
+            "node_modules/dep/index.js",
+            r#"module.exports = 'dep ' + require('./inner');
+"#,
+        ),
+        (
+            "node_modules/dep/inner.js",
+            r#"module.exports = 'inner';
+"#,
+        ),
+    ];
+    oracle::same_as_node(&v8, &files, "main.js").await;
+}
+
+const LOADER_HOOKS: &str = r#"const Module = require('module');
+const path = require('path');
+console.log('same extensions', require.extensions === Module._extensions, Object.keys(Module._extensions).join());
+console.log('wrap', JSON.stringify(Module.wrap('x')), Module.wrapper.length);
+console.log('node_modules paths', Module._nodeModulePaths('/a/node_modules/b/c').join());
+console.log('lookup', JSON.stringify(Module._resolveLookupPaths('fs', module)), Module._resolveLookupPaths('./x', module)[0] === __dirname);
+// An alias through _resolveFilename, as module-alias does.
+const original = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, isMain, options) {
+  if (request.startsWith('@lib/')) request = path.join(__dirname, 'lib', request.slice(5));
+  return original.call(this, request, parent, isMain, options);
+};
+console.log('alias', require('@lib/a').name, require.resolve('@lib/b.json').endsWith('/lib/b.json'));
+Module._resolveFilename = original;
+// Counting requires through Module.prototype.require, as require-in-the-middle does.
+const seen = [];
+const originalRequire = Module.prototype.require;
+Module.prototype.require = function (id) {
+  seen.push(id);
+  return originalRequire.apply(this, arguments);
+};
+require('dep');
+require('path');
+console.log('hooked require', seen.join());
+Module.prototype.require = originalRequire;
+// Mocking through Module._load.
+const originalLoad = Module._load;
+Module._load = function (request, parent, isMain) {
+  if (request === 'mocked-thing') return { mocked: true };
+  return originalLoad.apply(this, arguments);
+};
+console.log('mocked', JSON.stringify(require('mocked-thing')), require('./lib/a').name);
+Module._load = originalLoad;
+// A new extension, as a transpiler registers one.
+Module._extensions['.txt'] = function (module, filename) {
+  module.exports = require('fs').readFileSync(filename, 'utf8').trim().toUpperCase();
+};
+console.log('txt', require('./lib/note.txt'));
+delete Module._extensions['.txt'];
+// Transforming .js through module._compile, as pirates does.
+const jsHandler = Module._extensions['.js'];
+Module._extensions['.js'] = function (module, filename) {
+  const compile = module._compile;
+  module._compile = function (code, file) {
+    module._compile = compile;
+    return compile.call(this, code.replace("'double extension'", "'transformed'"), file);
+  };
+  return jsHandler(module, filename);
+};
+console.log('transformed', require('./lib/t.test.js'));
+Module._extensions['.js'] = jsHandler;
+// The longest registered extension wins.
+Module._extensions['.test.js'] = (module) => { module.exports = 'by .test.js'; };
+delete require.cache[require.resolve('./lib/t.test.js')];
+console.log('longest', require('./lib/t.test.js'));
+delete Module._extensions['.test.js'];
+console.log('findPath', Module._findPath('dep', [path.join(__dirname, 'node_modules')]).endsWith('/dep/index.js'),
+  Module._findPath('nope', [__dirname]));
+const m = new Module('/virtual.js', module);
+m._compile('module.exports = typeof require + " " + __filename', '/virtual.js');
+console.log('compile', m.exports);
+console.log('json through handler', JSON.stringify(require('./lib/b.json')));
+console.log('builtin filename', Module._resolveFilename('fs', module), Module._resolveFilename('node:fs', module));
+try { Module._resolveFilename('./missing', module); } catch (e) { console.log('missing', e.code); }
+"#;

@@ -5635,7 +5635,27 @@
     }
     get parent() { return call(WeakMapGet, parents, this); }
     set parent(value) { call(WeakMapSet, parents, this, value); }
-    require(id) { return requireFrom(this, id); }
+    // As Node's: a module's `require` goes through here and `Module._load`, so that a guest
+    // (an instrumentation library, a require hook) may replace either.
+    require(id) {
+      validateId(id);
+      return Module._load(id, this, false);
+    }
+    _compile(content, filename) {
+      let body = stripBOM(content);
+      // A `#!` line is a comment to Node.
+      if (call(StringPrototypeStartsWith, body, '#!')) body = '//' + body;
+      const compiled = native.compileFunction(body, filename);
+      if (!call(MapPrototypeHas, scanned, filename)) prefetchRequires(filename, body);
+      const require = makeRequire(this);
+      return call(compiled, this.exports, this.exports, require, this, filename, dirname(filename));
+    }
+    load(filename) {
+      this.filename = filename;
+      this.paths = nodeModulePaths(dirname(filename));
+      Module._extensions[registeredExtension(filename)](this, filename);
+      this.loaded = true;
+    }
   }
 
   function nodeModulePaths(from) {
@@ -5694,10 +5714,13 @@
     return reply;
   }
 
+  // `Module._load`'s own work: a built-in, a cached module, or one resolved, read and run.
   function requireFrom(parent, id) {
     validateId(id);
     const builtin = builtinName(id);
     if (builtin !== undefined) return requireBuiltin(builtin);
+    // A guest's own resolution (module aliases, say) replaces the host's.
+    if (Module._resolveFilename !== resolveFilename) return requireResolved(parent, Module._resolveFilename(id, parent, false));
     const dir = moduleDir(parent);
     const key = dir + '\u0000' + id;
     const known = call(MapPrototypeGet, resolved, key);
@@ -5734,10 +5757,32 @@
     let source;
     if (early !== undefined && early.text !== undefined) source = early.text;
     else source = reply.size > 0 ? native.takeText(reply.id) : '';
+    return instantiate(parent, filename, source, reply.format);
+  }
+
+  // A module by the filename a guest's `Module._resolveFilename` gave.
+  function requireResolved(parent, filename) {
+    if (typeof filename !== 'string') throw invalidArgType('filename', 'of type string', filename);
+    const builtin = builtinName(filename);
+    if (builtin !== undefined) return requireBuiltin(builtin);
+    const cached = moduleCache[filename];
+    if (cached !== undefined) return cached.exports;
+    const reply = hostSync([OP.RESOLVE, filename, '/', undefined, 0, 0, FLAG.LOAD]);
+    if (reply.error) throw notFound(reply, filename, parent);
+    if (reply.format === 'builtin') return requireBuiltin(builtinName(reply.path));
+    const known = moduleCache[reply.path];
+    if (known !== undefined) {
+      dropData(reply);
+      return known.exports;
+    }
+    return instantiate(parent, reply.path, reply.size > 0 ? native.takeText(reply.id) : '', reply.format);
+  }
+
+  function instantiate(parent, filename, source, format) {
     const module = new Module(filename, parent);
     moduleCache[filename] = module;
     try {
-      loadModule(module, source, reply.format);
+      loadModule(module, source, format);
     } catch (err) {
       delete moduleCache[filename];
       if (parent && parent.children) {
@@ -5754,8 +5799,66 @@
     return call(StringPrototypeCharCodeAt, source, 0) === 0xFEFF ? call(StringPrototypeSlice, source, 1) : source;
   }
 
+  // The extension whose handler loads `filename`: the longest registered one that ends it
+  // (`.test.js` before `.js`), else `.js`, as Node's.
+  function registeredExtension(filename) {
+    const name = call(StringPrototypeSlice, filename, call(StringPrototypeLastIndexOf, filename, '/') + 1);
+    let at = 0;
+    for (;;) {
+      at = call(StringPrototypeIndexOf, name, '.', at + 1);
+      if (at === -1) return '.js';
+      const ext = call(StringPrototypeSlice, name, at);
+      if (Module._extensions[ext] !== undefined) return ext;
+    }
+  }
+  // The source the loader already has for a module whose extension handler the guest
+  // replaced; the default handlers take it instead of reading the file again.
+  const pendingSources = new WeakMap();
+  const WeakMapDelete = WeakMap.prototype.delete;
+  function sourceOf(module, filename) {
+    const pending = call(WeakMapGet, pendingSources, module);
+    if (pending !== undefined) {
+      call(WeakMapDelete, pendingSources, module);
+      return pending;
+    }
+    return fs.readFileSync(filename, 'utf8');
+  }
+  const extensionHandlers = {
+    __proto__: null,
+    '.js'(module, filename) {
+      module._compile(sourceOf(module, filename), filename);
+    },
+    '.json'(module, filename) {
+      const source = sourceOf(module, filename);
+      try {
+        module.exports = JSONParse(stripBOM(source));
+      } catch (err) {
+        err.message = filename + ': ' + err.message;
+        throw err;
+      }
+    },
+    '.node'() {
+      throw notSupported('Native addons (.node)');
+    },
+  };
+  const moduleExtensions = { __proto__: null, ...extensionHandlers };
+
   function loadModule(module, source, format) {
     const filename = module.filename;
+    if (format !== 'module' && format !== 'wasm') {
+      const ext = registeredExtension(filename);
+      const handler = Module._extensions[ext];
+      if (handler !== extensionHandlers[ext]) {
+        // A handler the guest registered (a transpiler's, say) loads the module.
+        call(WeakMapSet, pendingSources, module, source);
+        try {
+          handler(module, filename);
+        } finally {
+          call(WeakMapDelete, pendingSources, module);
+        }
+        return;
+      }
+    }
     if (format === 'json') {
       try {
         module.exports = JSONParse(stripBOM(source));
@@ -5790,38 +5893,41 @@
       return;
     }
     if (format === 'wasm') throw notSupported('Loading a .wasm file with require()');
-    let body = stripBOM(source);
-    // A `#!` line is a comment to Node.
-    if (call(StringPrototypeStartsWith, body, '#!')) body = '//' + body;
-    const compiled = native.compileFunction(body, filename);
-    if (!call(MapPrototypeHas, scanned, filename)) prefetchRequires(filename, body);
-    const require = makeRequire(module);
-    call(compiled, module.exports, module.exports, require, module, filename, dirname(filename));
+    module._compile(source, filename);
   }
 
   function makeRequire(module) {
-    const require = (id) => requireFrom(module, id);
+    const require = function require(id) { return module.require(id); };
     require.resolve = (id, opts) => {
       validateId(id);
-      const builtin = builtinName(id);
-      if (builtin !== undefined) return id;
-      if (opts !== null && typeof opts === 'object' && opts.paths !== undefined) {
-        if (!ArrayIsArray(opts.paths)) throw invalidArgType('options.paths', 'an instance of Array', opts.paths);
-        // Each path is where a lookup starts, as from a module there (node_modules upwards).
-        let failed;
-        for (const start of opts.paths) {
-          const reply = hostSync([OP.RESOLVE, id, resolvePath(toPathString(start, 'paths')), undefined, 0, 0, 0]);
-          if (!reply.error) return reply.path;
-          failed = reply;
-        }
-        if (failed !== undefined) throw notFound(failed, id, module);
-      }
-      return resolveFrom(module, id, false).path;
+      if (Module._resolveFilename !== resolveFilename) return Module._resolveFilename(id, module, false, opts);
+      return resolveFilename(id, module, false, opts);
     };
     require.resolve.paths = (id) => (builtinName(id) !== undefined ? null : module.paths);
     require.cache = moduleCache;
     require.main = mainModule;
+    require.extensions = Module._extensions;
     return require;
+  }
+
+  // `Module._resolveFilename`: where `id` required from `parent` is (a built-in as it was
+  // named), with `options.paths` as lookup starts.
+  function resolveFilename(id, parent, isMain, opts) {
+    validateId(id);
+    const builtin = builtinName(id);
+    if (builtin !== undefined) return id;
+    if (opts !== null && typeof opts === 'object' && opts.paths !== undefined) {
+      if (!ArrayIsArray(opts.paths)) throw invalidArgType('options.paths', 'an instance of Array', opts.paths);
+      // Each path is where a lookup starts, as from a module there (node_modules upwards).
+      let failed;
+      for (const start of opts.paths) {
+        const reply = hostSync([OP.RESOLVE, id, resolvePath(toPathString(start, 'paths')), undefined, 0, 0, 0]);
+        if (!reply.error) return reply.path;
+        failed = reply;
+      }
+      if (failed !== undefined) throw notFound(failed, id, parent);
+    }
+    return resolveFrom(parent, id, false).path;
   }
 
   // ---------------------------------------------------------------- ES modules
@@ -6117,6 +6223,44 @@
     },
     Module,
     _cache: moduleCache,
+    _extensions: moduleExtensions,
+    _load(request, parent, isMain) { return requireFrom(parent, request); },
+    _resolveFilename: resolveFilename,
+    _nodeModulePaths: nodeModulePaths,
+    // The first file `request` names from one of `paths` (as a file, with an extension, or as a
+    // directory), or false.
+    _findPath(request, paths) {
+      const absolute = call(StringPrototypeStartsWith, request, '/');
+      const starts = absolute ? [''] : paths;
+      if (!ArrayIsArray(starts)) return false;
+      for (const start of starts) {
+        const base = absolute ? request : resolvePath(start + '/' + request);
+        const reply = hostSync([OP.RESOLVE, base, '/', undefined, 0, 0, 0]);
+        if (!reply.error && reply.format !== 'builtin') return reply.path;
+      }
+      return false;
+    },
+    _pathCache: { __proto__: null },
+    _initPaths() {},
+    _preloadModules(requests) {
+      if (ArrayIsArray(requests)) for (const request of requests) requireFrom(undefined, request);
+    },
+    _debug: () => {},
+    runMain(main = process.argv[1]) {
+      requireFrom(undefined, resolvePath(main));
+    },
+    // The directories a request is looked up from (null for a built-in), as Node's.
+    _resolveLookupPaths(request, parent) {
+      if (builtinName(request) !== undefined) return null;
+      if (call(StringPrototypeStartsWith, request, './') || call(StringPrototypeStartsWith, request, '../') ||
+        request === '.' || request === '..') {
+        return [parent && parent.filename ? dirname(parent.filename) : '.'];
+      }
+      return parent && ArrayIsArray(parent.paths) ? [...parent.paths] : nodeModulePaths(session.cwd);
+    },
+    SourceMap: class SourceMap {
+      constructor() { throw notSupported('module.SourceMap'); }
+    },
     // No global folders: modules come from node_modules and the paths given.
     globalPaths: [],
     // Source maps are not read; built-in modules have no ES-module bindings to refresh.
@@ -6124,6 +6268,13 @@
     syncBuiltinESMExports: () => {},
     register() { throw notSupported('module.register() (loader hooks)'); },
   });
+
+  // The CommonJS wrapper as Node shows it (its compiler takes the parameters, not this text).
+  let wrapper = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
+  ObjectDefineProperty(moduleBuiltin, 'wrapper', { get: () => wrapper, set: (value) => { wrapper = value; } });
+  let wrap = (script) => wrapper[0] + script + wrapper[1];
+  ObjectDefineProperty(moduleBuiltin, 'wrap', { get: () => wrap, set: (value) => { wrap = value; } });
+  for (const ext of ['.js', '.json', '.node']) ObjectDefineProperty(extensionHandlers[ext], 'name', { value: '' });
 
   // Everything above may be built before the session is known (in a spare); what reads the
   // session (the entry module's filename) or is seen by the guest is done on first use.

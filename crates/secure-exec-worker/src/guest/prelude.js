@@ -1666,7 +1666,9 @@
     loadNode().runEntryModule(source, filename);
   }
   require.resolve = (name, options) => loadNode().mainRequire.resolve(name, options);
+  require.resolve.paths = (name) => loadNode().mainRequire.resolve.paths(name);
   ObjectDefineProperty(require, 'cache', { get: () => loadNode().mainRequire.cache });
+  ObjectDefineProperty(require, 'extensions', { get: () => loadNode().mainRequire.extensions });
   ObjectDefineProperty(require, 'main', { get: () => module });
 
   // ---------------------------------------------------------------- WebAssembly memory
