@@ -65,6 +65,63 @@ async fn vm_contexts_stay_inside_the_session() {
     assert_eq!(v8.pid(), pid);
 }
 
+/// Hostile uses of `vm` (throwing and revoked proxies as the context, recursion, a frozen or
+/// prototype-less global, contexts by the thousand, arguments V8 refuses without an exception
+/// where Node's process crashes) end as exceptions; the worker goes on.
+#[tokio::test]
+async fn hostile_vm_use_is_an_exception_and_the_worker_serves_on() {
+    let (rt, v8) = support::runtime().await;
+    let pid = v8.pid();
+    let options = ExecOptions { memory_limit: Some(256), ..Default::default() };
+    let r = rt.exec_with(HOSTILE, options).await.unwrap();
+    assert_eq!(r.code, 0, "{r:?}");
+    for line in [
+        "recursive RangeError at true",
+        "indexKeys zero,one",
+        "compileFunctionBadParams TypeError",
+        "compileFunctionExtensionsProxy vm.compileFunction() cannot compile with these params or contextExtensions",
+        "manyContexts 2000",
+        "alive",
+    ] {
+        assert!(r.stdout.lines().any(|l| l == line), "{line:?} missing from:\n{}", r.stdout);
+    }
+    assert_eq!(v8.pid(), pid);
+    let r = rt.exec("console.log(require('vm').runInNewContext('6 * 7'))").await.unwrap();
+    assert_eq!(r.stdout, "42\n");
+}
+
+const HOSTILE: &str = r#"const vm = require('vm');
+const tries = {
+  proxySandbox: () => { const p = new Proxy({}, { get() { throw new Error('get trap'); }, has() { throw new Error('has'); }, set() { throw new Error('set'); }, defineProperty() { throw new Error('def'); }, deleteProperty() { throw new Error('del'); }, ownKeys() { throw new Error('keys'); }, getOwnPropertyDescriptor() { throw new Error('gopd'); } }); const c = vm.createContext(p); return [vm.runInContext('typeof Array', c), vm.runInContext('try { x = 1 } catch (e) { e.message }', c), vm.runInContext('try { Object.keys(globalThis) } catch (e) { e.message }', c)].join('|'); },
+  revoked: () => { const { proxy, revoke } = Proxy.revocable({}, {}); const c = vm.createContext(proxy); revoke(); return vm.runInContext('try { y = 2; typeof y } catch (e) { e.message }', c); },
+  mainGlobal: () => { const c = vm.createContext(globalThis); return vm.runInContext('typeof require + " " + typeof process', c); },
+  recursive: () => { let depth = 0; const make = () => { depth++; return vm.runInNewContext('f()', { f: make }); }; try { make(); } catch (e) { return e.name + ' at ' + (depth > 100); } },
+  getterCreatesContexts: () => { const o = {}; Object.defineProperty(o, 'g', { get() { return vm.runInNewContext('40 + 2'); } }); return vm.runInContext('g', vm.createContext(o)); },
+  setProto: () => { const c = vm.createContext({}); return vm.runInContext('Object.setPrototypeOf(globalThis, null); typeof Object', c); },
+  frozenGlobal: () => { const c = vm.createContext({}); return vm.runInContext('Object.freeze(globalThis); try { z = 1 } catch (e) {} typeof z', c); },
+  deleteBuiltins: () => { const c = vm.createContext({}); return vm.runInContext('delete globalThis.Array; delete globalThis.Object; typeof Array', c); },
+  symbolKeys: () => { const s = Symbol('s'); const c = vm.createContext({ [s]: 1 }); return vm.runInContext('globalThis[Symbol.for("x")] = 2; Object.getOwnPropertySymbols(globalThis).length', c); },
+  indexKeys: () => { const c = vm.createContext({ 0: 'zero' }); return vm.runInContext('globalThis[1] = "one"; [globalThis[0], globalThis[1]].join()', c); },
+  accessorDefine: () => { const c = vm.createContext({}); vm.runInContext('Object.defineProperty(globalThis, "acc", { get() { return 5 }, configurable: true })', c); return typeof Object.getOwnPropertyDescriptor(c, 'acc').get; },
+  contextOfContext: () => { const c = vm.createContext({}); const inner = vm.runInContext('this', c); try { return vm.runInContext('1', inner); } catch (e) { return e.code; } },
+  hugeTimeout: () => vm.runInNewContext('1', {}, { timeout: 4294967295 }),
+  timeoutInPromise: async () => { try { await vm.runInNewContext('new Promise(r => r(1))', {}, { timeout: 5 }); return 'ok'; } catch (e) { return e.code; } },
+  compileFunctionBadParams: () => { try { vm.compileFunction('return 1', ['a b']); } catch (e) { return e.name; } },
+  compileFunctionExtensionsProxy: () => { const p = new Proxy({}, { has() { throw new Error('has trap'); } }); try { return vm.compileFunction('return q', [], { contextExtensions: [p] })(); } catch (e) { return e.message; } },
+  scriptInOtherContextThrowsObject: () => { try { vm.runInNewContext('throw { a: 1 }'); } catch (e) { return JSON.stringify(e); } },
+  errorWithThrowingStack: () => { try { vm.runInNewContext('const e = new Error("x"); Object.defineProperty(e, "stack", { get() { throw new Error("stack getter") } }); throw e'); } catch (e) { return e.message; } },
+  longLine: () => { try { vm.runInNewContext('x'.repeat(200000) + '.y'); } catch (e) { return e.name + ' ' + e.stack.length; } },
+  manyContexts: () => { let n = 0; for (let i = 0; i < 2000; i++) { vm.createContext({ i }); n++; } return n; },
+  wasmOff: () => { try { vm.createContext({}, { codeGeneration: { wasm: false } }); } catch (e) { return e.code; } },
+};
+(async () => {
+  for (const [name, f] of Object.entries(tries)) {
+    try { console.log(name, await f()); } catch (e) { console.log(name, 'threw', e && e.name, e && e.message); }
+  }
+  console.log('alive');
+})();
+"#;
+
 const VM: &str = r#"const vm = require('vm');
 const show = (name, f) => {
   try {

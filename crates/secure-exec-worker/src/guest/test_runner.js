@@ -914,18 +914,10 @@
       return mock;
     }
     getter(object, methodName, implementation = kDefaultFunction, options = {}) {
-      if (implementation !== null && typeof implementation === 'object') {
-        options = implementation;
-        implementation = kDefaultFunction;
-      }
-      return this.method(object, methodName, implementation, { ...options, getter: true });
+      return accessorMock(this, 'getter', object, methodName, implementation, options);
     }
     setter(object, methodName, implementation = kDefaultFunction, options = {}) {
-      if (implementation !== null && typeof implementation === 'object') {
-        options = implementation;
-        implementation = kDefaultFunction;
-      }
-      return this.method(object, methodName, implementation, { ...options, setter: true });
+      return accessorMock(this, 'setter', object, methodName, implementation, options);
     }
     reset() {
       this.restoreAll();
@@ -937,6 +929,19 @@
     module() {
       throw notSupported("node:test's module mocks");
     }
+  }
+  // `mock.getter` / `mock.setter`: `mock.method` of that accessor (`kind` may not be false).
+  function accessorMock(tracker, kind, object, methodName, implementation, options) {
+    if (implementation !== null && typeof implementation === 'object') {
+      options = implementation;
+      implementation = kDefaultFunction;
+    }
+    validateObject(options, 'options');
+    if (options[kind] === false) {
+      throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+        "The property 'options." + kind + "' cannot be false. Received false");
+    }
+    return tracker.method(object, methodName, implementation, { ...options, [kind]: true });
   }
   function setupMock(tracker, ctx, fnToMatch) {
     const mock = new ProxyCtor(fnToMatch, {

@@ -91,6 +91,16 @@ fn vm_context<'s>(
                 .definer(define)
                 .data(data.into()),
         );
+        // Indexed names (`globalThis[0]`) the same way, by their string.
+        template.set_indexed_property_handler(
+            v8::IndexedPropertyHandlerConfiguration::new()
+                .getter(get_indexed)
+                .setter(set_indexed)
+                .descriptor(describe_indexed)
+                .deleter(delete_indexed)
+                .definer(define_indexed)
+                .data(data.into()),
+        );
     }
     let current = scope.get_current_context();
     let context = v8::Context::new(
@@ -271,6 +281,73 @@ fn enumerate<'s>(
     }
 }
 
+/// An index as the property name it stands for.
+fn index_name<'s>(scope: &mut v8::PinScope<'s, '_>, index: u32) -> Option<v8::Local<'s, v8::Name>> {
+    v8::String::new(scope, &index.to_string()).map(Into::into)
+}
+
+fn get_indexed<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    index: u32,
+    args: v8::PropertyCallbackArguments<'s>,
+    rv: v8::ReturnValue<'_, v8::Value>,
+) -> v8::Intercepted {
+    match index_name(scope, index) {
+        Some(key) => get(scope, key, args, rv),
+        None => v8::Intercepted::kNo,
+    }
+}
+
+fn set_indexed<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    index: u32,
+    value: v8::Local<'s, v8::Value>,
+    args: v8::PropertyCallbackArguments<'s>,
+    rv: v8::ReturnValue<'_, v8::Boolean>,
+) -> v8::Intercepted {
+    match index_name(scope, index) {
+        Some(key) => set(scope, key, value, args, rv),
+        None => v8::Intercepted::kNo,
+    }
+}
+
+fn describe_indexed<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    index: u32,
+    args: v8::PropertyCallbackArguments<'s>,
+    rv: v8::ReturnValue<'_, v8::Value>,
+) -> v8::Intercepted {
+    match index_name(scope, index) {
+        Some(key) => describe(scope, key, args, rv),
+        None => v8::Intercepted::kNo,
+    }
+}
+
+fn delete_indexed<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    index: u32,
+    args: v8::PropertyCallbackArguments<'s>,
+    rv: v8::ReturnValue<'_, v8::Boolean>,
+) -> v8::Intercepted {
+    match index_name(scope, index) {
+        Some(key) => delete(scope, key, args, rv),
+        None => v8::Intercepted::kNo,
+    }
+}
+
+fn define_indexed<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    index: u32,
+    descriptor: &v8::PropertyDescriptor,
+    args: v8::PropertyCallbackArguments<'s>,
+    rv: v8::ReturnValue<'_, v8::Boolean>,
+) -> v8::Intercepted {
+    match index_name(scope, index) {
+        Some(key) => define(scope, key, descriptor, args, rv),
+        None => v8::Intercepted::kNo,
+    }
+}
+
 // -------------------------------------------------------------------------- scripts
 
 /// A `vm` script's origin: the guest's file name and offsets, and the mark its `import()`
@@ -397,6 +474,16 @@ fn vm_compile_function<'s>(
         v8::script_compiler::CompileOptions::NoCompileOptions,
         v8::script_compiler::NoCacheReason::NoReason,
     ) else {
+        if !tc.has_caught() {
+            // V8 refuses some arguments without an exception (a parameter that is no name, an
+            // extension that is a proxy), where Node's process crashes.
+            throw_type_error(
+                tc,
+                "vm.compileFunction() cannot compile with these params or contextExtensions",
+            );
+            tc.rethrow();
+            return;
+        }
         return rethrow(tc, true);
     };
     let cache = produce.then(|| function.create_code_cache()).flatten();
