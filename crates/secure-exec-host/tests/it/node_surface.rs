@@ -25,6 +25,8 @@ async fn events_buffer_stream_zlib_url_module_and_console_as_in_node() {
 async fn stream_consumers_and_the_builtin_module_list_as_in_node() {
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", CONSUMERS)], "main.js").await;
+    // path, path.posix and path.win32: their members in Node's order, and the same objects.
+    oracle::same_as_node(&v8, &[("main.js", PATH_MEMBERS)], "main.js").await;
 }
 
 const CONSUMERS: &str = r#"
@@ -1874,4 +1876,11 @@ show(() => assert.ok());
 
 const ASSERT_OK_MODULE: &str = r#"import assert from 'node:assert';
 try { assert.ok(1 > 2); } catch (e) { console.log(JSON.stringify(e.message)); }
+"#;
+
+const PATH_MEMBERS: &str = r#"const p = require('path');
+console.log(Object.keys(p).join());
+console.log(Object.keys(p.win32).join());
+console.log(p.posix === p, p.win32.posix === p, p.win32.win32 === p.win32, p._makeLong === p.toNamespacedPath, require('path/win32') === p.win32, require('path/posix') === p);
+console.log(p.win32.matchesGlob('a\\b.js', 'a/*.js'), p.matchesGlob('a/b.js', 'a/*.js'), p.win32.join('a', 'b'), p.join('a', '..', 'b'));
 "#;

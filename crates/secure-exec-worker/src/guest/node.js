@@ -2175,7 +2175,6 @@
     return qs;
   });
   registerBuiltin('buffer', () => withBase64url(npm('buffer')));
-  registerBuiltin('path', () => npm('path'));
   registerBuiltin('path/posix', () => requireBuiltin('path').posix);
   registerBuiltin('assert/strict', () => requireBuiltin('assert').strict);
   registerBuiltin('stream/promises', () => requireBuiltin('stream').promises);
@@ -3555,9 +3554,13 @@
         return ret;
       },
     };
+    win32.matchesGlob = globMatcher({ ...GLOB_OPTIONS, platform: 'win32' });
     win32.win32 = win32;
-    win32Path = win32;
-    return win32;
+    win32.posix = requireBuiltin('path');
+    win32._makeLong = win32.toNamespacedPath;
+    win32Path = inPathOrder(win32);
+    win32Path.win32 = win32Path;
+    return win32Path;
   }
 
   // ---------------------------------------------------------------- readline
@@ -4272,19 +4275,39 @@
     };
   });
 
-  extend('path', (path) => {
-    // No namespaces on POSIX: the path itself, as Node's path.posix.
-    path.toNamespacedPath = (p) => p;
-    path.matchesGlob = (target, pattern) => {
-      if (typeof target !== 'string') throw invalidArgType('path', 'of type string', target);
-      if (typeof pattern !== 'string') throw invalidArgType('pattern', 'of type string', pattern);
-      return npm('minimatch').minimatch(target, pattern, GLOB_OPTIONS);
-    };
-    prelude.lazyProperties(path, ['win32'], () => {
-      const win32 = makeWin32Path();
-      win32.posix = path;
-      return { win32 };
-    }, true);
+  // Node's path module's members in Node's order (path.posix and path.win32 alike).
+  const PATH_KEYS = ['resolve', 'normalize', 'isAbsolute', 'join', 'relative', 'toNamespacedPath', 'dirname',
+    'basename', 'extname', 'format', 'parse', 'matchesGlob', 'sep', 'delimiter', 'win32', 'posix', '_makeLong'];
+  function inPathOrder(members) {
+    const out = {};
+    for (const key of PATH_KEYS) if (key in members) out[key] = members[key];
+    return out;
+  }
+  const globMatcher = (options) => (target, pattern) => {
+    if (typeof target !== 'string') throw invalidArgType('path', 'of type string', target);
+    if (typeof pattern !== 'string') throw invalidArgType('pattern', 'of type string', pattern);
+    return npm('minimatch').minimatch(target, pattern, options);
+  };
+  registerBuiltin('path', () => {
+    const npmPath = npm('path');
+    const members = { ...npmPath,
+      // No namespaces on POSIX: the path itself, as Node's path.posix.
+      toNamespacedPath: (p) => p,
+      matchesGlob: globMatcher(GLOB_OPTIONS) };
+    const path = {};
+    for (const key of PATH_KEYS) {
+      if (key === 'win32') {
+        // Built on first use.
+        prelude.lazyProperties(path, ['win32'], () => ({ win32: makeWin32Path() }), true);
+      } else if (key === 'posix') {
+        path.posix = path;
+      } else if (key === '_makeLong') {
+        path._makeLong = path.toNamespacedPath;
+      } else {
+        path[key] = members[key];
+      }
+    }
+    return path;
   });
   registerBuiltin('path/win32', () => requireBuiltin('path').win32);
 
