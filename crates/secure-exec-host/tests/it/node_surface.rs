@@ -248,6 +248,16 @@ async fn assertion_messages_and_subclass_prefixes_as_in_node() {
     oracle::same_as_node(&v8, &[("main.mjs", ASSERT_OK_MODULE)], "main.mjs").await;
 }
 
+/// Smaller members Node has: URL.parse, Blob URLs (URL.createObjectURL / revokeObjectURL,
+/// buffer.resolveObjectURL), util.transferableAbortSignal / Controller,
+/// querystring.unescapeBuffer, stream.duplexPair, events.EventEmitterAsyncResource (its
+/// listeners in the context it was made in); compared with Node.
+#[tokio::test]
+async fn smaller_members_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", SMALLER_MEMBERS)], "main.js").await;
+}
+
 /// A proxy is inspected by its target without running its traps (`showProxy` shows the
 /// handler too, a revoked one says so), and util.types knows KeyObjects and CryptoKeys;
 /// compared with Node.
@@ -1883,4 +1893,48 @@ console.log(Object.keys(p).join());
 console.log(Object.keys(p.win32).join());
 console.log(p.posix === p, p.win32.posix === p, p.win32.win32 === p.win32, p._makeLong === p.toNamespacedPath, require('path/win32') === p.win32, require('path/posix') === p);
 console.log(p.win32.matchesGlob('a\\b.js', 'a/*.js'), p.matchesGlob('a/b.js', 'a/*.js'), p.win32.join('a', 'b'), p.join('a', '..', 'b'));
+"#;
+
+const SMALLER_MEMBERS: &str = r#"const show = async (name, f) => {
+  try { const v = await f(); console.log(name, typeof v === 'string' ? v : require('util').inspect(v)); }
+  catch (e) { console.log(name, 'threw', e.name, e.code, e.message); }
+};
+(async () => {
+  await show('URL.parse', () => [URL.parse('https://a.b/c?d').href, URL.parse('nope'), URL.parse('/x', 'https://h.example/').href].join(' '));
+  await show('URL.parse none', () => URL.parse());
+  await show('createObjectURL', async () => {
+    const blob = new Blob(['hello blob'], { type: 'text/plain' });
+    const url = URL.createObjectURL(blob);
+    const { resolveObjectURL } = require('buffer');
+    const back = resolveObjectURL(url);
+    const text = await back.text();
+    URL.revokeObjectURL(url);
+    return [url.startsWith('blob:nodedata:'), url.length, text, back.type, resolveObjectURL(url), resolveObjectURL('blob:nodedata:nope'), resolveObjectURL('https://x')].join(' ');
+  });
+  await show('createObjectURL bad', () => URL.createObjectURL({}));
+  await show('createObjectURL string', () => URL.createObjectURL('x'));
+  await show('transferable', () => { const util = require('util'); const c = util.transferableAbortController(); return [c instanceof AbortController, util.transferableAbortSignal(c.signal) === c.signal].join(); });
+  await show('transferable bad', () => require('util').transferableAbortSignal({}));
+  await show('unescapeBuffer', () => [require('querystring').unescapeBuffer('a%20b+c%zz%4').toString(), require('querystring').unescapeBuffer('a+b', true).toString()].join('|'));
+  await show('duplexPair', () => new Promise((resolve) => {
+    const [a, b] = require('stream').duplexPair();
+    const got = [];
+    b.on('data', (d) => got.push('b:' + d));
+    a.on('data', (d) => got.push('a:' + d));
+    b.on('end', () => resolve(got.join(',')));
+    a.write('one'); b.write('two'); a.end('three');
+  }));
+  await show('EventEmitterAsyncResource', () => {
+    const { EventEmitterAsyncResource } = require('events');
+    const { AsyncLocalStorage } = require('async_hooks');
+    const als = new AsyncLocalStorage();
+    const emitter = als.run('made here', () => new EventEmitterAsyncResource({ name: 'X' }));
+    let seen;
+    emitter.on('go', () => { seen = als.getStore(); });
+    als.run('emitted here', () => emitter.emit('go'));
+    return [seen, typeof emitter.asyncId, emitter.asyncResource.eventEmitter === emitter, emitter instanceof require('events')].join(' ');
+  });
+  await show('EventEmitterAsyncResource no name', () => new (require('events').EventEmitterAsyncResource)({}));
+  await show('events keys', () => Object.keys(require('events')).includes('EventEmitterAsyncResource'));
+})();
 "#;

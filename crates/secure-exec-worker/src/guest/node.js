@@ -2134,11 +2134,46 @@
       if (ours[key] !== undefined) Stream[key] = ours[key];
     }
     Stream._isArrayBufferView = ArrayBufferIsView;
+    Stream.duplexPair = (options) => duplexPair(ours.Duplex, options);
     Stream.Stream = Stream;
     // Enumerable, as Node's (readable-stream hides it behind a getter).
     ObjectDefineProperty(Stream, 'promises', { value: Stream.promises, enumerable: true, writable: true, configurable: true });
     return Stream;
   });
+  // `stream.duplexPair()`: two Duplex streams, what one writes the other reads (Node 22's,
+  // lib/internal/streams/duplexpair.js).
+  function duplexPair(Duplex, options) {
+    const waiting = new WeakMap();
+    const others = new WeakMap();
+    class DuplexSide extends Duplex {
+      _read() {
+        const callback = call(WeakMapGet, waiting, this);
+        if (callback) {
+          call(WeakMapSet, waiting, this, null);
+          callback();
+        }
+      }
+      _write(chunk, encoding, callback) {
+        const other = call(WeakMapGet, others, this);
+        if (chunk.length === 0) {
+          process.nextTick(callback);
+        } else {
+          other.push(chunk);
+          call(WeakMapSet, waiting, other, callback);
+        }
+      }
+      _final(callback) {
+        const other = call(WeakMapGet, others, this);
+        other.on('end', callback);
+        other.push(null);
+      }
+    }
+    const side0 = new DuplexSide(options);
+    const side1 = new DuplexSide(options);
+    call(WeakMapSet, others, side0, side1);
+    call(WeakMapSet, others, side1, side0);
+    return [side0, side1];
+  }
   // Node's old names for the stream classes.
   for (const [name, key] of [['_stream_readable', 'Readable'], ['_stream_writable', 'Writable'],
     ['_stream_duplex', 'Duplex'], ['_stream_transform', 'Transform'], ['_stream_passthrough', 'PassThrough']]) {
@@ -2165,6 +2200,43 @@
     const qs = ObjectAssign({}, npm('querystring'));
     // Node's escape keeps what encodeURIComponent keeps; unescape forgives malformed input.
     qs.escape = (text) => encodeURIComponent(StringCtor(text));
+    // Percent-decoding into bytes (`+` as a space if asked), as Node's.
+    qs.unescapeBuffer = (text, decodeSpaces) => {
+      const source = StringCtor(text);
+      const out = Buffer().allocUnsafe(source.length);
+      const hex = (c) => (c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1);
+      let index = 0;
+      let outIndex = 0;
+      let hasHex = false;
+      const maxLength = source.length - 2;
+      while (index < source.length) {
+        let currentChar = call(StringPrototypeCharCodeAt, source, index);
+        if (currentChar === 43 && decodeSpaces) {
+          out[outIndex++] = 32;
+          index++;
+          continue;
+        }
+        if (currentChar === 37 && index < maxLength) {
+          currentChar = call(StringPrototypeCharCodeAt, source, ++index);
+          const hexHigh = hex(currentChar);
+          if (hexHigh < 0) {
+            out[outIndex++] = 37;
+            continue;
+          }
+          const hexLow = hex(call(StringPrototypeCharCodeAt, source, ++index));
+          if (hexLow < 0) {
+            out[outIndex++] = 37;
+            index--;
+          } else {
+            hasHex = true;
+            currentChar = hexHigh * 16 + hexLow;
+          }
+        }
+        out[outIndex++] = currentChar;
+        index++;
+      }
+      return hasHex ? out.slice(0, outIndex) : out;
+    };
     qs.unescape = (text) => {
       try {
         return decodeURIComponent(StringCtor(text));
@@ -2712,12 +2784,17 @@
       else call(MapPrototypeDelete, frame, storage);
       return frame;
     };
+    let lastAsyncId = 1;
     class AsyncResource {
       constructor(type) {
         if (typeof type !== 'string') throw invalidArgType('type', 'of type string', type);
         this._frame = current();
         this._type = type;
+        // Numbers of the session's own, in creation order (no async hooks run here).
+        this._asyncId = ++lastAsyncId;
       }
+      asyncId() { return this._asyncId; }
+      triggerAsyncId() { return 0; }
       runInAsyncScope(fn, thisArg, ...args) {
         return runIn(this._frame, fn, thisArg, args);
       }
@@ -4042,6 +4119,14 @@
   }
 
   extend('util', (util) => {
+    // Nothing crosses to another thread here: a transferable signal is a new one that follows
+    // the given one, as Node's is a new object.
+    util.transferableAbortSignal = (signal) => {
+      const { AbortSignal } = prelude.loadWeb();
+      if (!(signal instanceof AbortSignal)) throw invalidArgType('signal', 'an instance of AbortSignal', signal);
+      return AbortSignal.any([signal]);
+    };
+    util.transferableAbortController = () => new (prelude.loadWeb().AbortController)();
     util.debug = util.debuglog;
     util.formatWithOptions = (inspectOptions, ...args) => {
       if (inspectOptions === null || typeof inspectOptions !== 'object') {
@@ -4122,6 +4207,51 @@
   });
 
   extend('events', (EventEmitter) => {
+    // An EventEmitter whose listeners run in the async context it was made in, as Node's.
+    let EventEmitterAsyncResource;
+    ObjectDefineProperty(EventEmitter, 'EventEmitterAsyncResource', {
+      enumerable: true,
+      configurable: true,
+      get() {
+        if (EventEmitterAsyncResource !== undefined) return EventEmitterAsyncResource;
+        const { AsyncResource } = requireBuiltin('async_hooks');
+        const resources = new WeakMap();
+        const resourceOf = (self) => {
+          const resource = call(WeakMapGet, resources, self);
+          if (resource === undefined) {
+            throw codedError(TypeErrorCtor, 'ERR_INVALID_THIS', 'Value of "this" must be of type EventEmitterAsyncResource');
+          }
+          return resource;
+        };
+        EventEmitterAsyncResource = class EventEmitterAsyncResource extends EventEmitter {
+          constructor(options = undefined) {
+            let name;
+            if (typeof options === 'string') {
+              name = options;
+              options = undefined;
+            } else {
+              if (new.target === EventEmitterAsyncResource && typeof options?.name !== 'string') {
+                throw invalidArgType('options.name', 'of type string', options?.name);
+              }
+              name = options?.name || new.target.name;
+            }
+            super(options);
+            const resource = new AsyncResource(name);
+            resource.eventEmitter = this;
+            call(WeakMapSet, resources, this, resource);
+          }
+          emit(event, ...args) {
+            const resource = resourceOf(this);
+            return resource.runInAsyncScope(super.emit, this, event, ...args);
+          }
+          emitDestroy() { resourceOf(this).emitDestroy(); }
+          get asyncId() { return resourceOf(this).asyncId(); }
+          get triggerAsyncId() { return resourceOf(this).triggerAsyncId(); }
+          get asyncResource() { return resourceOf(this); }
+        };
+        return EventEmitterAsyncResource;
+      },
+    });
     const errorMonitor = EventEmitter.errorMonitor || SymbolCtor('events.errorMonitor');
     EventEmitter.errorMonitor = errorMonitor;
     EventEmitter.captureRejectionSymbol = SymbolFor('nodejs.rejection');
@@ -4245,6 +4375,7 @@
   });
 
   extend('buffer', (buffer) => {
+    buffer.resolveObjectURL = (url) => prelude.loadWeb().resolveObjectURL(url);
     const web = prelude.loadWeb();
     buffer.atob = web.atob;
     buffer.btoa = web.btoa;

@@ -68,6 +68,8 @@
   const MapPrototypeSet = Map.prototype.set;
   const MapPrototypeGet = Map.prototype.get;
   const MapPrototypeHas = Map.prototype.has;
+  const MapPrototypeDelete = Map.prototype.delete;
+  const StringPrototypeStartsWith = String.prototype.startsWith;
   const MapPrototypeEntries = Map.prototype.entries;
   const SetPrototypeAdd = Set.prototype.add;
   const SetPrototypeValues = Set.prototype.values;
@@ -475,6 +477,23 @@
     return out;
   }
 
+  const blobURLs = new MapCtor();
+  // The id of a `blob:nodedata:` URL, or undefined.
+  function blobURLId(url) {
+    let parsed;
+    try {
+      parsed = new URL(StringCtor(url));
+    } catch {
+      return undefined;
+    }
+    const path = parsed.pathname;
+    if (parsed.protocol !== 'blob:' || !call(StringPrototypeStartsWith, path, 'nodedata:')) return undefined;
+    return path;
+  }
+  const resolveObjectURL = (url) => {
+    const id = blobURLId(url);
+    return id === undefined ? undefined : call(MapPrototypeGet, blobURLs, id);
+  };
   class URL {
     constructor(input, base = undefined) {
       if (arguments.length === 0) {
@@ -490,6 +509,38 @@
     static canParse(input, base = undefined) {
       const text = StringCtor(input);
       return (base === undefined ? native.urlParse(text) : native.urlParse(text, StringCtor(base))) !== null;
+    }
+    static parse(input, base = undefined) {
+      if (arguments.length === 0) {
+        const err = new TypeErrorCtor('The "url" argument must be specified');
+        err.code = 'ERR_MISSING_ARGS';
+        throw err;
+      }
+      return URL.canParse(input, base) ? new URL(input, base) : null;
+    }
+    // Blob URLs (`blob:nodedata:<uuid>`) for the session's own Blobs, as Node's.
+    static createObjectURL(obj) {
+      if (obj === null || typeof obj !== 'object' || (call(ObjectPrototypeToString, obj) !== '[object Blob]' &&
+        call(ObjectPrototypeToString, obj) !== '[object File]')) {
+        const received = obj === null || obj === undefined ? 'Received ' + obj
+          : typeof obj === 'object' ? 'Received an instance of ' + (obj.constructor && obj.constructor.name || 'Object')
+            : 'Received type ' + typeof obj + ' (' + (typeof obj === 'string' ? "'" + obj + "'" : StringCtor(obj)) + ')';
+        const err = new TypeErrorCtor('The "obj" argument must be an instance of Blob. ' + received);
+        err.code = 'ERR_INVALID_ARG_TYPE';
+        throw err;
+      }
+      const id = 'nodedata:' + randomUUID();
+      call(MapPrototypeSet, blobURLs, id, obj);
+      return 'blob:' + id;
+    }
+    static revokeObjectURL(url) {
+      if (arguments.length === 0) {
+        const err = new TypeErrorCtor('The "url" argument must be specified');
+        err.code = 'ERR_MISSING_ARGS';
+        throw err;
+      }
+      const id = blobURLId(url);
+      if (id !== undefined) call(MapPrototypeDelete, blobURLs, id);
     }
     get searchParams() {
       const state = call(WeakMapGet, urlState, this);
@@ -1694,6 +1745,6 @@
     Navigator, navigator,
     URL, URLSearchParams, atob, btoa, structuredClone, crypto, CryptoKey, performance, eventListeners, inspectFields,
     PerformanceEntry, PerformanceMark, PerformanceMeasure, PerformanceObserver, PerformanceObserverEntryList,
-    Crypto, SubtleCrypto, Performance, PerformanceResourceTiming,
+    Crypto, SubtleCrypto, Performance, PerformanceResourceTiming, resolveObjectURL,
   };
 })
