@@ -251,11 +251,14 @@ async fn assertion_messages_and_subclass_prefixes_as_in_node() {
 /// Smaller members Node has: URL.parse, Blob URLs (URL.createObjectURL / revokeObjectURL,
 /// buffer.resolveObjectURL), util.transferableAbortSignal / Controller,
 /// querystring.unescapeBuffer, stream.duplexPair, events.EventEmitterAsyncResource (its
-/// listeners in the context it was made in); compared with Node.
+/// listeners in the context it was made in), util.MIMEType, dns's codes and result order;
+/// compared with Node.
 #[tokio::test]
 async fn smaller_members_as_in_node() {
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", SMALLER_MEMBERS)], "main.js").await;
+    // util.MIMEType / MIMEParams, and dns's error codes and result order.
+    oracle::same_as_node(&v8, &[("main.js", MIME_AND_DNS)], "main.js").await;
 }
 
 /// A proxy is inspected by its target without running its traps (`showProxy` shows the
@@ -1937,4 +1940,29 @@ const SMALLER_MEMBERS: &str = r#"const show = async (name, f) => {
   await show('EventEmitterAsyncResource no name', () => new (require('events').EventEmitterAsyncResource)({}));
   await show('events keys', () => Object.keys(require('events')).includes('EventEmitterAsyncResource'));
 })();
+"#;
+
+const MIME_AND_DNS: &str = r#"const { MIMEType, MIMEParams } = require('util');
+const show = (name, f) => { try { console.log(name, f()); } catch (e) { console.log(name, 'threw', e.name, e.code, e.message); } };
+const m = new MIMEType('Text/HTML; Charset="utf-8"; foo=bar;  q = "a\\"b" ; empty=;x="unterminated');
+show('parse', () => [m.type, m.subtype, m.essence, String(m), JSON.stringify(m)].join(' | '));
+show('params', () => [...m.params].map(([k, v]) => k + '=' + v).join(','));
+show('get', () => [m.params.get('charset'), m.params.get('nope'), m.params.has('foo')].join(','));
+m.params.set('NewKey', 'a value');
+m.params.delete('foo');
+m.type = 'APPLICATION';
+m.subtype = 'json';
+show('changed', () => String(m));
+show('bad type', () => new MIMEType('/plain'));
+show('bad subtype', () => new MIMEType('text/pl@in'));
+show('bad set', () => m.params.set('bad name', 'x'));
+show('bad value', () => m.params.set('ok', 'caf\u0100'));
+show('bad type set', () => { m.type = ''; });
+show('new params', () => { const p = new MIMEParams(); p.set('a', ''); return [String(p), [...p.keys()].join(), JSON.stringify({ p })].join(' '); });
+show('inspect', () => require('util').inspect(new MIMEType('a/b;c=d')));
+const dns = require('dns');
+show('dns codes', () => [dns.NOTFOUND, dns.NODATA, dns.CANCELLED, dns.promises.TIMEOUT, dns.getDefaultResultOrder()].join());
+dns.setDefaultResultOrder('ipv4first');
+show('dns order', () => [dns.getDefaultResultOrder(), dns.promises.getDefaultResultOrder()].join());
+show('dns bad order', () => dns.setDefaultResultOrder('nope'));
 "#;

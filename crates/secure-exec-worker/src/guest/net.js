@@ -1219,17 +1219,37 @@
 
   function dnsModule() {
     const promises = { lookup: lookupPromise };
-    const dns = { lookup, promises, ADDRCONFIG: 1024, V4MAPPED: 2048, ALL: 256,
-      NOTFOUND: 'ENOTFOUND' };
-    for (const name of ['lookupService', 'resolve', 'resolve4', 'resolve6', 'resolveAny',
-      'resolveCname', 'resolveMx', 'resolveNs', 'resolveSrv', 'resolveTxt', 'reverse',
-      'setServers', 'getServers', 'Resolver']) {
+    const dns = { lookup, promises, ADDRCONFIG: 1024, V4MAPPED: 2048, ALL: 256 };
+    // The error codes, as Node names them (`dns.NOTFOUND` is 'ENOTFOUND').
+    for (const name of ['NODATA', 'FORMERR', 'SERVFAIL', 'NOTFOUND', 'NOTIMP', 'REFUSED', 'BADQUERY',
+      'BADNAME', 'BADFAMILY', 'BADRESP', 'CONNREFUSED', 'TIMEOUT', 'EOF', 'FILE', 'NOMEM', 'DESTRUCTION',
+      'BADSTR', 'BADFLAGS', 'NONAME', 'BADHINTS', 'NOTINITIALIZED', 'LOADIPHLPAPI', 'ADDRGETNETWORKPARAMS',
+      'CANCELLED']) {
+      dns[name] = 'E' + name;
+      promises[name] = 'E' + name;
+    }
+    for (const name of ['lookupService', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCaa',
+      'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv',
+      'resolveTxt', 'reverse', 'setServers', 'getServers', 'Resolver']) {
       dns[name] = function () {
         throw coded(ErrorCtor, 'ERR_NOT_SUPPORTED', 'dns.' + name + '() is not available in ' +
           'secure-exec: the sandbox answers dns.lookup only');
       };
-      if (name !== 'setServers' && name !== 'getServers') promises[name] = dns[name];
+      promises[name] = dns[name];
     }
+    // The order lookups with `all` give addresses in: kept, as the host answers in its order.
+    let resultOrder = 'verbatim';
+    const ORDERS = ['ipv4first', 'ipv6first', 'verbatim'];
+    dns.getDefaultResultOrder = () => resultOrder;
+    dns.setDefaultResultOrder = (order) => {
+      if (!ORDERS.includes(order)) {
+        throw coded(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE', "The argument 'dnsOrder' must be one of: " +
+          "'verbatim', 'ipv4first', 'ipv6first'. Received " + (typeof order === 'string' ? "'" + order + "'" : StringCtor(order)));
+      }
+      resultOrder = order;
+    };
+    promises.getDefaultResultOrder = dns.getDefaultResultOrder;
+    promises.setDefaultResultOrder = dns.setDefaultResultOrder;
     return dns;
   }
 

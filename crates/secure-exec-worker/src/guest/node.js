@@ -69,6 +69,7 @@
   const NumberIsInteger = Number.isInteger;
   const StringCtor = String;
   const SymbolFor = Symbol.for;
+  const SymbolIterator = Symbol.iterator;
   const FunctionPrototypeCall = Function.prototype.call;
   const call = (fn, self, ...args) => ReflectApply(fn, self, args);
 
@@ -4118,7 +4119,213 @@
     return cryptoConstantsTable;
   }
 
+  // util.MIMEType / MIMEParams: the WHATWG MIME type parser of Node's lib/internal/mime.js
+  // (MIT), as it is.
+  function makeMime() {
+    const NOT_HTTP_TOKEN_CODE_POINT = /[^!#$%&'*+\-.^_`|~A-Za-z0-9]/;
+    const NOT_HTTP_QUOTED_STRING_CODE_POINT = /[^\t\u0020-~\u0080-\u00FF]/;
+    const END_BEGINNING_WHITESPACE = /[^\r\n\t ]|$/;
+    const START_ENDING_WHITESPACE = /[\r\n\t ]*$/;
+    const EQUALS_SEMICOLON_OR_END = /[;=]|$/;
+    const QUOTED_VALUE_PATTERN = /^(?:([\\]$)|[\\][\s\S]|[^"])*(?:(")|$)/u;
+    const search = (str, re) => str.search(re);
+    const syntax = (production, str, invalidIndex) => codedError(TypeErrorCtor, 'ERR_INVALID_MIME_SYNTAX',
+      'The MIME syntax for a ' + production + ' in "' + str + '" is invalid' +
+      (invalidIndex !== -1 ? ' at ' + invalidIndex : ''));
+    const toASCIILower = (str) => {
+      let result = '';
+      for (let i = 0; i < str.length; i++) {
+        const char = str[i];
+        result += char >= 'A' && char <= 'Z' ? char.toLowerCase() : char;
+      }
+      return result;
+    };
+    function parseTypeAndSubtype(str) {
+      let position = search(str, END_BEGINNING_WHITESPACE);
+      const typeEnd = str.indexOf('/', position);
+      const trimmedType = typeEnd === -1 ? str.slice(position) : str.slice(position, typeEnd);
+      const invalidTypeIndex = search(trimmedType, NOT_HTTP_TOKEN_CODE_POINT);
+      if (trimmedType === '' || invalidTypeIndex !== -1 || typeEnd === -1) throw syntax('type', str, invalidTypeIndex);
+      position = typeEnd + 1;
+      const type = toASCIILower(trimmedType);
+      const subtypeEnd = str.indexOf(';', position);
+      const rawSubtype = subtypeEnd === -1 ? str.slice(position) : str.slice(position, subtypeEnd);
+      position += rawSubtype.length;
+      if (subtypeEnd !== -1) position += 1;
+      const trimmedSubtype = rawSubtype.slice(0, search(rawSubtype, START_ENDING_WHITESPACE));
+      const invalidSubtypeIndex = search(trimmedSubtype, NOT_HTTP_TOKEN_CODE_POINT);
+      if (trimmedSubtype === '' || invalidSubtypeIndex !== -1) throw syntax('subtype', str, invalidSubtypeIndex);
+      return [type, toASCIILower(trimmedSubtype), position];
+    }
+    function removeBackslashes(str) {
+      let ret = '';
+      let i;
+      for (i = 0; i < str.length - 1; i++) {
+        const c = str[i];
+        if (c === '\\') {
+          i++;
+          ret += str[i];
+        } else {
+          ret += c;
+        }
+      }
+      if (i === str.length - 1) ret += str[i];
+      return ret;
+    }
+    const escapeQuoteOrSolidus = (str) => {
+      let result = '';
+      for (let i = 0; i < str.length; i++) result += str[i] === '"' || str[i] === '\\' ? '\\' + str[i] : str[i];
+      return result;
+    };
+    const encode = (value) => {
+      if (value.length === 0) return '""';
+      if (search(value, NOT_HTTP_TOKEN_CODE_POINT) === -1) return value;
+      return '"' + escapeQuoteOrSolidus(value) + '"';
+    };
+    class MIMEParams {
+      #data = new SafeMap();
+      #processed = true;
+      #string = null;
+      static lazy(str) {
+        const instance = new MIMEParams();
+        instance.#string = str;
+        instance.#processed = false;
+        return instance;
+      }
+      delete(name) {
+        this.#parse();
+        this.#data.delete(name);
+      }
+      get(name) {
+        this.#parse();
+        return this.#data.has(name) ? this.#data.get(name) : null;
+      }
+      has(name) {
+        this.#parse();
+        return this.#data.has(name);
+      }
+      set(name, value) {
+        this.#parse();
+        name = '' + name;
+        value = '' + value;
+        const invalidNameIndex = search(name, NOT_HTTP_TOKEN_CODE_POINT);
+        if (name.length === 0 || invalidNameIndex !== -1) throw syntax('parameter name', name, invalidNameIndex);
+        const invalidValueIndex = search(value, NOT_HTTP_QUOTED_STRING_CODE_POINT);
+        if (invalidValueIndex !== -1) throw syntax('parameter value', value, invalidValueIndex);
+        this.#data.set(name, value);
+      }
+      *entries() {
+        this.#parse();
+        yield* this.#data.entries();
+      }
+      *keys() {
+        this.#parse();
+        yield* this.#data.keys();
+      }
+      *values() {
+        this.#parse();
+        yield* this.#data.values();
+      }
+      toString() {
+        this.#parse();
+        let ret = '';
+        for (const [key, value] of this.#data) {
+          if (ret.length) ret += ';';
+          ret += key + '=' + encode(value);
+        }
+        return ret;
+      }
+      // Parsed on first use, as Node defers it.
+      #parse() {
+        if (this.#processed) return;
+        const paramsMap = this.#data;
+        let position = 0;
+        const str = this.#string;
+        const endOfSource = search(str.slice(position), START_ENDING_WHITESPACE) + position;
+        while (position < endOfSource) {
+          position += search(str.slice(position), END_BEGINNING_WHITESPACE);
+          const afterParameterName = search(str.slice(position), EQUALS_SEMICOLON_OR_END) + position;
+          const parameterString = toASCIILower(str.slice(position, afterParameterName));
+          position = afterParameterName;
+          if (position < endOfSource) {
+            const char = str.charAt(position);
+            position += 1;
+            if (char === ';') continue;
+          }
+          if (position >= endOfSource) break;
+          const char = str.charAt(position);
+          let parameterValue = null;
+          if (char === '"') {
+            position += 1;
+            const insideMatch = QUOTED_VALUE_PATTERN.exec(str.slice(position));
+            position += insideMatch[0].length;
+            const inside = insideMatch[1] || insideMatch[2] ? insideMatch[0].slice(0, -1) : insideMatch[0];
+            parameterValue = removeBackslashes(inside);
+            if (insideMatch[1]) parameterValue += '\\';
+          } else {
+            const valueEnd = str.indexOf(';', position);
+            const rawValue = valueEnd === -1 ? str.slice(position) : str.slice(position, valueEnd);
+            position += rawValue.length;
+            const trimmedValue = rawValue.slice(0, search(rawValue, START_ENDING_WHITESPACE));
+            if (trimmedValue === '') continue;
+            parameterValue = trimmedValue;
+          }
+          if (parameterString !== '' && search(parameterString, NOT_HTTP_TOKEN_CODE_POINT) === -1 &&
+            search(parameterValue, NOT_HTTP_QUOTED_STRING_CODE_POINT) === -1 && !paramsMap.has(parameterString)) {
+            paramsMap.set(parameterString, parameterValue);
+          }
+          position++;
+        }
+        this.#processed = true;
+      }
+    }
+    const paramsToString = MIMEParams.prototype.toString;
+    ObjectDefineProperty(MIMEParams.prototype, SymbolIterator, { configurable: true, writable: true,
+      value: MIMEParams.prototype.entries });
+    ObjectDefineProperty(MIMEParams.prototype, 'toJSON', { configurable: true, writable: true, value: paramsToString });
+    const lazyParams = MIMEParams.lazy;
+    delete MIMEParams.lazy;
+    class MIMEType {
+      #type;
+      #subtype;
+      #parameters;
+      constructor(string) {
+        string = '' + string;
+        const data = parseTypeAndSubtype(string);
+        this.#type = data[0];
+        this.#subtype = data[1];
+        this.#parameters = lazyParams(string.slice(data[2]));
+      }
+      get type() { return this.#type; }
+      set type(v) {
+        v = '' + v;
+        const invalidTypeIndex = search(v, NOT_HTTP_TOKEN_CODE_POINT);
+        if (v.length === 0 || invalidTypeIndex !== -1) throw syntax('type', v, invalidTypeIndex);
+        this.#type = toASCIILower(v);
+      }
+      get subtype() { return this.#subtype; }
+      set subtype(v) {
+        v = '' + v;
+        const invalidSubtypeIndex = search(v, NOT_HTTP_TOKEN_CODE_POINT);
+        if (v.length === 0 || invalidSubtypeIndex !== -1) throw syntax('subtype', v, invalidSubtypeIndex);
+        this.#subtype = toASCIILower(v);
+      }
+      get essence() { return this.#type + '/' + this.#subtype; }
+      get params() { return this.#parameters; }
+      toString() {
+        let ret = this.#type + '/' + this.#subtype;
+        const paramStr = call(paramsToString, this.#parameters);
+        if (paramStr.length) ret += ';' + paramStr;
+        return ret;
+      }
+    }
+    ObjectDefineProperty(MIMEType.prototype, 'toJSON', { configurable: true, writable: true,
+      value: MIMEType.prototype.toString });
+    return { MIMEType, MIMEParams };
+  }
+
   extend('util', (util) => {
+    prelude.lazyProperties(util, ['MIMEType', 'MIMEParams'], makeMime, true);
     // Nothing crosses to another thread here: a transferable signal is a new one that follows
     // the given one, as Node's is a new object.
     util.transferableAbortSignal = (signal) => {
