@@ -88,6 +88,12 @@ async fn hostile_vm_use_is_an_exception_and_the_worker_serves_on() {
     assert_eq!(v8.pid(), pid);
     let r = rt.exec("console.log(require('vm').runInNewContext('6 * 7'))").await.unwrap();
     assert_eq!(r.stdout, "42\n");
+    // Accessors the guest puts on Array.prototype do not reach a context's own bookkeeping.
+    let tampered = "for (const i of ['0', '1']) Object.defineProperty(Array.prototype, i, \
+        { get() { return {}; }, set() {}, configurable: true }); \
+        const vm = require('vm'); process.stdout.write(String(vm.runInContext('a + 1', vm.createContext({ a: 5 }))));";
+    let r = rt.exec(tampered).await.unwrap();
+    assert_eq!((r.code, r.stdout.as_str()), (0, "6"), "{r:?}");
 }
 
 const HOSTILE: &str = r#"const vm = require('vm');

@@ -77,10 +77,11 @@ fn vm_context<'s>(
     let strings = args.get(2).boolean_value(scope);
     let template = v8::ObjectTemplate::new(scope);
     // The interceptors' data: the object, and the global proxy once the context exists
-    // (until then they intercept nothing, as V8 sets up the global through them).
-    let data = v8::Array::new(scope, 2);
+    // (until then they intercept nothing, as V8 sets up the global through them). Own
+    // elements from the start, so no setter or getter the guest put on Array.prototype runs.
+    let undefined = v8::undefined(scope).into();
+    let data = v8::Array::new_with_elements(scope, &[sandbox.into(), undefined]);
     if contextify {
-        data.set_index(scope, 0, sandbox.into());
         template.set_named_property_handler(
             v8::NamedPropertyHandlerConfiguration::new()
                 .getter(get)
@@ -114,7 +115,9 @@ fn vm_context<'s>(
     context.set_allow_generation_from_strings(strings);
     let global = context.global(scope);
     if contextify {
-        data.set_index(scope, 1, global.into());
+        if let Some(at) = v8::String::new(scope, "1") {
+            data.create_data_property(scope, at.into(), global.into());
+        }
     }
     rv.set(global.into());
 }
