@@ -246,6 +246,8 @@ async fn assertion_messages_and_subclass_prefixes_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", ASSERT_OK_QUOTES)], "main.js").await;
     oracle::same_as_node(&v8, &[("main.js", ASSERT_OK_CALLS)], "main.js").await;
     oracle::same_as_node(&v8, &[("main.mjs", ASSERT_OK_MODULE)], "main.mjs").await;
+    // Control characters in the quoted call are escaped as Node escapes them.
+    oracle::same_as_node(&v8, &[("main.js", ASSERT_OK_ESCAPES)], "main.js").await;
 }
 
 /// Smaller members Node has: URL.parse, Blob URLs (URL.createObjectURL / revokeObjectURL,
@@ -1966,3 +1968,5 @@ dns.setDefaultResultOrder('ipv4first');
 show('dns order', () => [dns.getDefaultResultOrder(), dns.promises.getDefaultResultOrder()].join());
 show('dns bad order', () => dns.setDefaultResultOrder('nope'));
 "#;
+
+const ASSERT_OK_ESCAPES: &str = "const assert = require('assert');\ntry { assert.ok('\\b\\f\\v' === '\u{8}\u{c}\u{b}' && false) } catch (e) { console.log(JSON.stringify(e.message)) }\ntry { assert.ok(`\u{8}` === 'x') } catch (e) { console.log(JSON.stringify(e.message)) }\n";

@@ -237,6 +237,28 @@ async fn navigator_tells_what_node_22_tells_and_nothing_of_the_host() {
     );
 }
 
+/// Node 22's `process.features` (no inspector) and module compile-cache calls, which tools
+/// call when they find them: the cache stays off, as the worker caches compiled code itself.
+#[tokio::test]
+async fn node_22_features_and_compile_cache_calls_answer() {
+    let (rt, _v8) = support::runtime().await;
+    let r = rt
+        .exec(
+            "const m = require('module'); const f = process.features; \
+             console.log(f.inspector, f.tls, f.require_module, f.typescript, \
+             JSON.stringify(m.enableCompileCache()), m.constants.compileCacheStatus.DISABLED, \
+             m.getCompileCacheDir());",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.stdout,
+        "false true true false {\"status\":3,\"message\":\"Disabled: secure-exec caches compiled code \
+         in its worker\"} 3 undefined\n",
+        "{r:?}"
+    );
+}
+
 #[tokio::test]
 async fn web_globals_are_fresh_in_every_session() {
     let (rt, _v8) = support::runtime().await;

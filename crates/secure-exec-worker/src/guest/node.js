@@ -1722,8 +1722,9 @@
       if (found !== undefined) {
         const [start, end] = found;
         const lines = call(StringPrototypeSplit, call(StringPrototypeReplace, call(StringPrototypeSlice, code, start, end),
-          /[\x00-\x08\x0b\x0c\x0e-\x1f]/g, (c) => '\\u' + call(StringPrototypePadStart,
-            call(NumberPrototypeToString, call(StringPrototypeCharCodeAt, c, 0), 16), 4, '0')), '\n');
+          /[\x00-\x08\x0b\x0c\x0e-\x1f]/g, (c) => (c === '\b' ? '\\b' : c === '\f' ? '\\f'
+            : '\\u' + call(StringPrototypePadStart, call(NumberPrototypeToString, call(StringPrototypeCharCodeAt, c, 0), 16), 4, '0'))),
+          '\n');
         let text = lines[0];
         // Later lines lose the indentation of the first, as Node normalises it.
         for (let i = 1; i < lines.length; i++) {
@@ -6628,6 +6629,14 @@
     findSourceMap: () => undefined,
     syncBuiltinESMExports: () => {},
     register() { throw notSupported('module.register() (loader hooks)'); },
+    // Node 22's on-disk compile cache: the worker keeps compiled code itself (by content, in
+    // memory), so this one stays off.
+    constants: ObjectFreeze({ __proto__: null,
+      compileCacheStatus: ObjectFreeze({ __proto__: null, FAILED: 0, ENABLED: 1, ALREADY_ENABLED: 2, DISABLED: 3 }) }),
+    enableCompileCache() {
+      return { status: 3, message: 'Disabled: secure-exec caches compiled code in its worker' };
+    },
+    getCompileCacheDir: () => undefined,
   });
 
   // The CommonJS wrapper as Node shows it (its compiler takes the parameters, not this text).

@@ -9,6 +9,7 @@
   'use strict';
 
   const ObjectDefineProperty = Object.defineProperty;
+  const ObjectDefineProperties = Object.defineProperties;
   const ObjectKeys = Object.keys;
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
@@ -1399,7 +1400,13 @@
     argv0: 'node',
     execArgv: [],
     execPath: '/usr/local/bin/node',
-    features: ObjectFreeze({}),
+    // What Node 22 reports of its build; no inspector reaches a session.
+    features: ObjectDefineProperties({ inspector: false, debug: false, uv: true, ipv6: true, tls_alpn: true,
+      tls_sni: true, tls_ocsp: true, tls: true }, {
+      cached_builtins: { get: () => true, enumerable: true, configurable: true },
+      require_module: { get: () => true, enumerable: true, configurable: true },
+      typescript: { get: () => false, enumerable: true, configurable: true },
+    }),
     config: ObjectFreeze({ variables: ObjectFreeze({}) }),
     umask: () => 0o022,
     uptime: () => native.now() / 1000,
