@@ -263,6 +263,15 @@ async fn smaller_members_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", MIME_AND_DNS)], "main.js").await;
 }
 
+/// Hashes, HMACs and ciphers are Transform streams and Sign / Verify Writable ones (written,
+/// piped, read, iterated, a bad decrypt as the stream's error), built as streams only when used
+/// as one; compared with Node.
+#[tokio::test]
+async fn crypto_objects_are_streams_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", CRYPTO_STREAMS)], "main.js").await;
+}
+
 /// A proxy is inspected by its target without running its traps (`showProxy` shows the
 /// handler too, a revoked one says so), and util.types knows KeyObjects and CryptoKeys;
 /// compared with Node.
@@ -1970,3 +1979,65 @@ show('dns bad order', () => dns.setDefaultResultOrder('nope'));
 "#;
 
 const ASSERT_OK_ESCAPES: &str = "const assert = require('assert');\ntry { assert.ok('\\b\\f\\v' === '\u{8}\u{c}\u{b}' && false) } catch (e) { console.log(JSON.stringify(e.message)) }\ntry { assert.ok(`\u{8}` === 'x') } catch (e) { console.log(JSON.stringify(e.message)) }\n";
+
+const CRYPTO_STREAMS: &str = r#"const crypto = require('crypto');
+const fs = require('fs');
+const { pipeline } = require('stream/promises');
+(async () => {
+  // A hash written to and read as a stream, without the stream module required first.
+  const h = crypto.createHash('sha256');
+  h.write('hello ');
+  h.end('world');
+  h.setEncoding('hex');
+  console.log('stream hash', h.read());
+  // Piping a file through a hash.
+  fs.writeFileSync('data.txt', 'x'.repeat(100000));
+  const hash = crypto.createHash('md5');
+  await pipeline(fs.createReadStream('data.txt'), hash);
+  console.log('piped', hash.read().toString('hex'));
+  const expected = crypto.createHash('md5').update('x'.repeat(100000)).digest('hex');
+  console.log('same as update', hash instanceof require('stream').Transform, expected);
+  // HMAC through 'data' events.
+  const hmac = crypto.createHmac('sha1', 'key');
+  hmac.on('data', (d) => console.log('hmac data', d.toString('hex')));
+  hmac.end('message');
+  await new Promise((r) => hmac.on('end', r));
+  // Encrypt and decrypt through pipes.
+  const key = Buffer.alloc(32, 7);
+  const iv = Buffer.alloc(16, 3);
+  const cipher = crypto.createCipheriv('aes-256-cbc', key, iv);
+  const decipher = crypto.createDecipheriv('aes-256-cbc', key, iv);
+  const chunks = [];
+  cipher.pipe(decipher).on('data', (d) => chunks.push(d));
+  cipher.write('secret ');
+  cipher.end('message for the pipe');
+  await new Promise((r) => decipher.on('end', r));
+  console.log('round trip', Buffer.concat(chunks).toString());
+  // A bad decrypt is the stream's error.
+  const bad = crypto.createDecipheriv('aes-128-cbc', Buffer.alloc(16), Buffer.alloc(16));
+  bad.on('error', (e) => console.log('stream error', e.code));
+  bad.on('data', () => {});
+  bad.end(Buffer.alloc(16, 1));
+  await new Promise((r) => setTimeout(r, 20));
+  // Plain use is unchanged, and the stream module is not loaded for it.
+  console.log('plain', crypto.createHash('sha1').update('a').digest('hex'), typeof crypto.createHash('sha1').pipe);
+  for await (const part of crypto.createHash('sha1').end('it')) console.log('iterated', part.toString('hex'));
+})();
+(async () => {
+  await new Promise((r) => setTimeout(r, 50));
+  // Sign and Verify as Writable streams.
+  const { privateKey, publicKey } = require('crypto').generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const fs = require('fs');
+  const sign = require('crypto').createSign('SHA256');
+  await require('stream/promises').pipeline(fs.createReadStream('data.txt'), sign);
+  const signature = sign.sign(privateKey);
+  const verify = require('crypto').createVerify('SHA256');
+  verify.write('x'.repeat(50000));
+  verify.end('x'.repeat(50000));
+  await new Promise((r) => verify.on('finish', r));
+  console.log('signed stream verifies', verify.verify(publicKey, signature), sign instanceof require('stream').Writable);
+  const direct = require('crypto').createSign('SHA256');
+  direct.update('abc');
+  console.log('direct', direct.sign(privateKey).length > 60);
+})();
+"#;

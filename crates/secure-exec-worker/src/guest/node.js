@@ -2137,11 +2137,61 @@
     }
     Stream._isArrayBufferView = ArrayBufferIsView;
     Stream.duplexPair = (options) => duplexPair(ours.Duplex, options);
+    lazyTransform.link(ours);
+    lazyWritable.link(ours);
     Stream.Stream = Stream;
     // Enumerable, as Node's (readable-stream hides it behind a getter).
     ObjectDefineProperty(Stream, 'promises', { value: Stream.promises, enumerable: true, writable: true, configurable: true });
     return Stream;
   });
+  // Node's LazyTransform: hashes, HMACs and ciphers are Transform streams (Sign and Verify
+  // Writable ones), built as streams only when used as one, so `createHash(...).update(...)`
+  // never loads the stream module. Their prototypes lead to one of these bases, which leads to
+  // the stream class's prototype once `stream` is loaded (by the guest, or by the first stream
+  // use of one of them).
+  function lazyStreamBase(kind, states) {
+    const base = {};
+    let linked = false;
+    const link = (streams) => {
+      if (linked) return;
+      linked = true;
+      ObjectSetPrototypeOf(base, streams[kind].prototype);
+    };
+    const streamClass = () => {
+      const streams = requireBuiltin('stream');
+      link(streams);
+      return streams[kind];
+    };
+    for (const name of states) {
+      ObjectDefineProperty(base, name, {
+        get() {
+          call(streamClass(), this, this._options);
+          if (kind === 'Transform') this._writableState.decodeStrings = false;
+          return this[name];
+        },
+        set(value) {
+          ObjectDefineProperty(this, name, { value, enumerable: true, configurable: true, writable: true });
+        },
+        enumerable: true,
+        configurable: true,
+      });
+    }
+    // The ways in: each links the prototype chain, then is the stream's own method.
+    for (const name of ['pipe', 'write', 'end', 'read', 'on', 'once', 'addListener', 'prependListener',
+      'setEncoding', 'resume', 'pause', 'destroy', 'cork', 'uncork', Symbol.asyncIterator]) {
+      ObjectDefineProperty(base, name, {
+        value: function (...args) {
+          return ReflectApply(streamClass().prototype[name], this, args);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+    return { base, link };
+  }
+  const lazyTransform = lazyStreamBase('Transform', ['_readableState', '_writableState']);
+  const lazyWritable = lazyStreamBase('Writable', ['_writableState']);
+
   // `stream.duplexPair()`: two Duplex streams, what one writes the other reads (Node 22's,
   // lib/internal/streams/duplexpair.js).
   function duplexPair(Duplex, options) {
@@ -5168,8 +5218,10 @@
     return name;
   }
   // createSign / createVerify: the data gathered by update() (or write()), then one signature.
+  // Sign and Verify: Writable streams (lazily, as above) of the data they sign or verify.
   class SignatureData {
-    constructor(algorithm) {
+    constructor(algorithm, options) {
+      this._options = options;
       this._digest = checkDigest(algorithm);
       this._chunks = [];
     }
@@ -5177,15 +5229,9 @@
       call(ArrayPrototypePush, this._chunks, new Uint8ArrayCtor(dataBytes(data, encoding, 'data')));
       return this;
     }
-    write(data, encoding, callback) {
-      this.update(data, typeof encoding === 'string' ? encoding : undefined);
-      if (typeof encoding === 'function') encoding();
-      else if (typeof callback === 'function') callback();
-      return true;
-    }
-    end(data, encoding) {
-      if (data !== undefined && typeof data !== 'function') this.update(data, encoding);
-      return this;
+    _write(chunk, encoding, callback) {
+      this.update(chunk, encoding);
+      callback();
     }
     _data() {
       let total = 0;
@@ -5193,6 +5239,7 @@
       return concat(this._chunks, total);
     }
   }
+  ObjectSetPrototypeOf(SignatureData.prototype, lazyWritable.base);
   class Sign extends SignatureData {
     sign(key, encoding) {
       const signature = signWith(this._digest, this._data(), key);
@@ -5439,8 +5486,8 @@
         const key = generateKeySync(type, options);
         prelude.setImmediate(() => callback(null, key));
       },
-      createSign: (algorithm) => new Sign(algorithm),
-      createVerify: (algorithm) => new Verify(algorithm),
+      createSign: (algorithm, options) => new Sign(algorithm, options),
+      createVerify: (algorithm, options) => new Verify(algorithm, options),
       Sign,
       Verify,
       generateKeyPairSync,
@@ -5489,11 +5536,20 @@
       return out;
     }
     class Hash {
-      constructor(algorithm) {
+      constructor(algorithm, options) {
+        this._options = options;
         this._info = hashInfo(algorithm);
         this._chunks = [];
         this._length = 0;
         this._done = false;
+      }
+      _transform(chunk, encoding, callback) {
+        this.update(chunk, encoding);
+        callback();
+      }
+      _flush(callback) {
+        this.push(this.digest());
+        callback();
       }
       update(data, encoding) {
         if (this._done) throw codedError(ErrorCtor, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
@@ -5508,9 +5564,10 @@
         return encodedOutput(digestBytes(this._info, concat(this._chunks, this._length)), encoding);
       }
     }
+    ObjectSetPrototypeOf(Hash.prototype, lazyTransform.base);
     class Hmac extends Hash {
-      constructor(algorithm, key) {
-        super(algorithm);
+      constructor(algorithm, key, options) {
+        super(algorithm, options);
         this._key = new Uint8ArrayCtor(keyMaterial(key, 'key'));
       }
       digest(encoding) {
@@ -5538,8 +5595,8 @@
       return bytes;
     }
     return {
-      createHash: (algorithm) => new Hash(algorithm),
-      createHmac: (algorithm, key) => new Hmac(algorithm, key),
+      createHash: (algorithm, options) => new Hash(algorithm, options),
+      createHmac: (algorithm, key, options) => new Hmac(algorithm, key, options),
       getHashes: () => ObjectKeys(HASHES),
       randomBytes,
       randomFillSync(buffer, offset = 0, size) {
@@ -5641,6 +5698,7 @@
         const ivOk = mode === 'ecb' ? ivBytes.byteLength === 0
           : mode === 'gcm' ? ivBytes.byteLength > 0 : ivBytes.byteLength === BLOCK;
         if (!ivOk) throw codedError(TypeErrorCtor, 'ERR_CRYPTO_INVALID_IV', 'Invalid initialization vector');
+        this._options = options;
         this._key = keyBytes;
         this._mode = mode;
         this._decrypt = decrypt;
@@ -5784,6 +5842,22 @@
         return this;
       }
     }
+    // As a Transform stream: what goes in comes out enciphered (or deciphered), the final
+    // block at the end.
+    AesCipher.prototype._transform = function _transform(chunk, encoding, callback) {
+      this.push(this.update(chunk, encoding));
+      callback();
+    };
+    AesCipher.prototype._flush = function _flush(callback) {
+      try {
+        this.push(this.final());
+      } catch (err) {
+        callback(err);
+        return;
+      }
+      callback();
+    };
+    ObjectSetPrototypeOf(AesCipher.prototype, lazyTransform.base);
     function Cipheriv(algorithm, key, iv, options) {
       return new AesCipher(algorithm, key, iv, options, false);
     }
