@@ -261,6 +261,9 @@ async fn smaller_members_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", SMALLER_MEMBERS)], "main.js").await;
     // util.MIMEType / MIMEParams, and dns's error codes and result order.
     oracle::same_as_node(&v8, &[("main.js", MIME_AND_DNS)], "main.js").await;
+    // zlib's constants (and their old names on the module), Buffer's per-encoding slices and
+    // writes, process's listener methods.
+    oracle::same_as_node(&v8, &[("main.js", CONSTANTS_AND_LISTENERS)], "main.js").await;
 }
 
 /// Hashes, HMACs and ciphers are Transform streams and Sign / Verify Writable ones (written,
@@ -2040,4 +2043,16 @@ const { pipeline } = require('stream/promises');
   direct.update('abc');
   console.log('direct', direct.sign(privateKey).length > 60);
 })();
+"#;
+
+const CONSTANTS_AND_LISTENERS: &str = r#"const z = require('zlib');
+console.log(JSON.stringify(z.constants));
+console.log(z.Z_OK, z.Z_SYNC_FLUSH, z.DEFLATE, z.ZLIB_VERNUM, Object.getOwnPropertyDescriptor(z, 'Z_OK'), Object.keys(z).includes('Z_OK'));
+const b = Buffer.from('hello');
+console.log(b.utf8Slice(1, 3), b.hexSlice(), b.latin1Slice(0, 2), b.base64Slice(), typeof b.readBigUint64LE);
+const w = Buffer.alloc(6); console.log(w.utf8Write('hi', 1), w.hexWrite('ffee', 3), w);
+process.on('x', function a() {}); const once = () => {}; process.once('x', once); process.prependListener('x', function first() {}); process.prependOnceListener('y', () => {});
+console.log(process.eventNames().filter((e) => e === 'x' || e === 'y'), process.listeners('x').map((f) => f.name), process.rawListeners('x').length, process.listenerCount('x'));
+process.removeListener('x', once); console.log(process.listeners('x').map((f) => f.name));
+const dup = function d() {}; process.on('z', dup); process.on('z', () => {}); process.on('z', dup); process.removeListener('z', dup); console.log(process.listeners('z').map((f) => f.name || 'anon'));
 "#;

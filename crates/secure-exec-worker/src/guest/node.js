@@ -16,6 +16,7 @@
   const ObjectKeys = Object.keys;
   const ObjectAssign = Object.assign;
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
+  const ObjectHasOwn = Object.hasOwn;
   const ReflectApply = Reflect.apply;
   const SafeMap = Map;
   const MapPrototypeGet = Map.prototype.get;
@@ -4634,6 +4635,26 @@
 
   extend('buffer', (buffer) => {
     buffer.resolveObjectURL = (url) => prelude.loadWeb().resolveObjectURL(url);
+    // Node's per-encoding slices and writes, and the lowercase `Uint` spellings of the BigInt
+    // readers and writers, which some packages call directly.
+    const proto = buffer.Buffer.prototype;
+    for (const encoding of ['ascii', 'base64', 'base64url', 'hex', 'latin1', 'ucs2', 'utf8']) {
+      const slice = function (start = 0, end = this.length) { return this.toString(encoding, start, end); };
+      const write = function (string, offset = 0, length = this.length - offset) {
+        return this.write(string, offset, length, encoding);
+      };
+      ObjectDefineProperty(slice, 'name', { value: encoding + 'Slice' });
+      ObjectDefineProperty(write, 'name', { value: encoding + 'Write' });
+      for (const [name, fn] of [[encoding + 'Slice', slice], [encoding + 'Write', write]]) {
+        if (proto[name] === undefined) ObjectDefineProperty(proto, name, { value: fn, writable: true, configurable: true });
+      }
+    }
+    for (const [alias, name] of [['readBigUint64BE', 'readBigUInt64BE'], ['readBigUint64LE', 'readBigUInt64LE'],
+      ['writeBigUint64BE', 'writeBigUInt64BE'], ['writeBigUint64LE', 'writeBigUInt64LE']]) {
+      if (proto[alias] === undefined && proto[name] !== undefined) {
+        ObjectDefineProperty(proto, alias, { value: proto[name], writable: true, configurable: true });
+      }
+    }
     const web = prelude.loadWeb();
     buffer.atob = web.atob;
     buffer.btoa = web.btoa;
@@ -4701,6 +4722,14 @@
   registerBuiltin('path/win32', () => requireBuiltin('path').win32);
 
   extend('zlib', (zlib) => {
+    // Node's old names for the constants (deprecated, still read by older packages): hidden
+    // and read-only on the module itself, Brotli's left out.
+    if (zlib.constants) {
+      for (const key of ObjectKeys(zlib.constants)) {
+        if (call(StringPrototypeStartsWith, key, 'BROTLI') || ObjectHasOwn(zlib, key)) continue;
+        ObjectDefineProperty(zlib, key, { value: zlib.constants[key], enumerable: false, writable: false });
+      }
+    }
     for (const name of ['deflate', 'inflate', 'gzip', 'gunzip', 'deflateRaw', 'inflateRaw', 'unzip',
       'brotliCompress', 'brotliDecompress']) {
       const className = name[0].toUpperCase() + name.slice(1);
@@ -4949,7 +4978,16 @@
       brotliCompress: [(input, o) => brotliOnce(true, input, o), (o) => new BrotliEngine(true, o)],
       brotliDecompress: [(input, o) => brotliOnce(false, input, o), (o) => new BrotliEngine(false, o)],
     };
-    const zlib = { constants: ObjectFreeze(ObjectAssign({}, pako.constants, BROTLI)) };
+    // Node's zlib constants (zlib 1.3's numbers, Node's limits), then Brotli's.
+    const ZLIB_CONSTANTS = { Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4,
+      Z_BLOCK: 5, Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3,
+      Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6, Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1,
+      Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1, Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4,
+      Z_DEFAULT_STRATEGY: 0, ZLIB_VERNUM: 4880, DEFLATE: 1, INFLATE: 2, GZIP: 3, GUNZIP: 4, DEFLATERAW: 5,
+      INFLATERAW: 6, UNZIP: 7, BROTLI_DECODE: 8, BROTLI_ENCODE: 9, Z_MIN_WINDOWBITS: 8, Z_MAX_WINDOWBITS: 15, Z_DEFAULT_WINDOWBITS: 15, Z_MIN_CHUNK: 64,
+      Z_MAX_CHUNK: Infinity, Z_DEFAULT_CHUNK: 16384, Z_MIN_MEMLEVEL: 1, Z_MAX_MEMLEVEL: 9, Z_DEFAULT_MEMLEVEL: 8,
+      Z_MIN_LEVEL: -1, Z_MAX_LEVEL: 9, Z_DEFAULT_LEVEL: -1 };
+    const zlib = { constants: ObjectFreeze(ObjectAssign({}, ZLIB_CONSTANTS, BROTLI)) };
     for (const name of ObjectKeys(ENGINES)) {
       const [once, streaming] = ENGINES[name];
       const run = (data, opts) => {

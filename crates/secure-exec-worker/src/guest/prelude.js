@@ -10,6 +10,7 @@
 
   const ObjectDefineProperty = Object.defineProperty;
   const ObjectDefineProperties = Object.defineProperties;
+  const ObjectHasOwn = Object.hasOwn;
   const ObjectKeys = Object.keys;
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
@@ -1459,25 +1460,31 @@
     for (const listener of [...listeners]) ReflectApply(listener, process, args);
     return true;
   }
-  function addListener(event, listener, once) {
+  function addListener(event, listener, once, prepend) {
     const listeners = call(MapPrototypeGet, processListeners, event) || [];
     const wrapped = once ? function (...args) { removeListener(event, wrapped); return ReflectApply(listener, this, args); } : listener;
-    wrapped.listener = listener;
-    call(ArrayPrototypePush, listeners, wrapped);
+    if (once) wrapped.listener = listener;
+    if (prepend) call(ArrayPrototypeUnshift, listeners, wrapped);
+    else call(ArrayPrototypePush, listeners, wrapped);
     call(MapPrototypeSet, processListeners, event, listeners);
     return process;
   }
   function removeListener(event, listener) {
     const listeners = call(MapPrototypeGet, processListeners, event);
     if (listeners !== undefined) {
-      const at = listeners.findIndex((l) => l === listener || l.listener === listener);
+      // The last one added, as an EventEmitter removes.
+      let at = listeners.length - 1;
+      while (at >= 0 && listeners[at] !== listener && listeners[at].listener !== listener) at--;
       if (at >= 0) listeners.splice(at, 1);
     }
     return process;
   }
-  process.on = process.addListener = (event, listener) => addListener(event, listener, false);
-  process.prependListener = process.on;
-  process.once = (event, listener) => addListener(event, listener, true);
+  process.on = process.addListener = (event, listener) => addListener(event, listener, false, false);
+  process.prependListener = (event, listener) => addListener(event, listener, false, true);
+  process.once = (event, listener) => addListener(event, listener, true, false);
+  process.prependOnceListener = (event, listener) => addListener(event, listener, true, true);
+  process.rawListeners = (event) => [...(call(MapPrototypeGet, processListeners, event) || [])];
+  process.eventNames = () => [...call(MapPrototypeKeys, processListeners)];
   process.off = process.removeListener = removeListener;
   process.removeAllListeners = (event) => {
     if (event === undefined) call(MapPrototypeClear, processListeners);
@@ -1539,7 +1546,8 @@
     exiting = true;
     processEmit('exit', process.exitCode === undefined ? 0 : process.exitCode);
   }
-  process.listeners = (event) => [...(call(MapPrototypeGet, processListeners, event) || [])];
+  process.listeners = (event) => [...(call(MapPrototypeGet, processListeners, event) || [])]
+    .map((l) => (ObjectHasOwn(l, 'listener') ? l.listener : l));
   process.listenerCount = (event) => (call(MapPrototypeGet, processListeners, event) || []).length;
   process.setMaxListeners = () => process;
   process.getMaxListeners = () => 10;
