@@ -273,6 +273,8 @@ async fn smaller_members_as_in_node() {
 async fn crypto_objects_are_streams_as_in_node() {
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", CRYPTO_STREAMS)], "main.js").await;
+    // hash.copy(): a hash that goes on from what the first had (an HMAC has none).
+    oracle::same_as_node(&v8, &[("main.js", HASH_COPY)], "main.js").await;
 }
 
 /// A proxy is inspected by its target without running its traps (`showProxy` shows the
@@ -2055,4 +2057,13 @@ process.on('x', function a() {}); const once = () => {}; process.once('x', once)
 console.log(process.eventNames().filter((e) => e === 'x' || e === 'y'), process.listeners('x').map((f) => f.name), process.rawListeners('x').length, process.listenerCount('x'));
 process.removeListener('x', once); console.log(process.listeners('x').map((f) => f.name));
 const dup = function d() {}; process.on('z', dup); process.on('z', () => {}); process.on('z', dup); process.removeListener('z', dup); console.log(process.listeners('z').map((f) => f.name || 'anon'));
+"#;
+
+const HASH_COPY: &str = r#"const c = require('crypto');
+const h = c.createHash('sha256').update('one');
+const k = h.copy();
+h.update('two');
+console.log(h.digest('hex'), k.digest('hex'), c.createHash('sha256').update('one').digest('hex'));
+try { h.copy(); } catch (e) { console.log(e.code, e.message); }
+console.log(typeof c.createHmac('sha1', 'k').copy);
 "#;

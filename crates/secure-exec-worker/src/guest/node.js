@@ -5573,7 +5573,8 @@
       native.digest(info[0], bytes, out);
       return out;
     }
-    class Hash {
+    // What a hash and an HMAC share: the data gathered, one digest, the stream's two ends.
+    class Digesting {
       constructor(algorithm, options) {
         this._options = options;
         this._info = hashInfo(algorithm);
@@ -5602,8 +5603,19 @@
         return encodedOutput(digestBytes(this._info, concat(this._chunks, this._length)), encoding);
       }
     }
-    ObjectSetPrototypeOf(Hash.prototype, lazyTransform.base);
-    class Hmac extends Hash {
+    ObjectSetPrototypeOf(Digesting.prototype, lazyTransform.base);
+    class Hash extends Digesting {
+      // A hash of what this one has had so far, which goes on by itself.
+      copy(options) {
+        if (this._done) throw codedError(ErrorCtor, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
+        const copy = new Hash(this._info[0], options);
+        copy._info = this._info;
+        copy._chunks = [...this._chunks];
+        copy._length = this._length;
+        return copy;
+      }
+    }
+    class Hmac extends Digesting {
       constructor(algorithm, key, options) {
         super(algorithm, options);
         this._key = new Uint8ArrayCtor(keyMaterial(key, 'key'));
