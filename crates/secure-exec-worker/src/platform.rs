@@ -23,6 +23,11 @@ pub(crate) fn init() {
         // cannot allocate on a heap at its limit is a fatal out-of-memory of the whole process
         // (the near-heap-limit callback serves only the isolate's own thread).
         v8::V8::set_flags_from_string("--no-concurrent-sparkplug");
+        // The same for Maglev and TurboFan (and their on-stack replacement): a concurrent job
+        // allocates its code's tables on the heap from a background thread, and at the limit
+        // that ended the worker (a hot function in a 4 MB session on a busy machine).
+        v8::V8::set_flags_from_string("--no-concurrent-recompilation");
+        v8::V8::set_flags_from_string("--no-concurrent-osr");
         // A fixed pool, counted, since the sandboxed worker cannot list its threads later.
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
         let platform = v8::new_default_platform(workers as u32, false).make_shared();
