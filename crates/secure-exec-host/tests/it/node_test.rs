@@ -54,6 +54,8 @@ async fn node_test_runs_and_reports_as_in_node() {
     reports_as_in_node(&v8, TESTS).await;
     // A failing top-level after hook has a line of its own.
     reports_as_in_node(&v8, AFTER_FAILS).await;
+    // Mock counts refused as Node's validateInteger refuses them.
+    oracle::same_as_node(&v8, &[("main.js", MOCK_COUNTS)], "main.js").await;
     // Only `node:test` is the runner: a bare `test` is an npm package, absent here.
     oracle::same_as_node(&v8, &[("main.js", BARE)], "main.js").await;
 }
@@ -193,4 +195,17 @@ after(() => { throw new Error('after broke'); });
 const BARE: &str = r#"try { require('test'); } catch (e) { console.log(e.code); }
 import('test').catch((e) => console.log(e.code));
 import('node:test').then((m) => console.log(typeof m.default, typeof m.describe, typeof m.mock.fn));
+"#;
+
+const MOCK_COUNTS: &str = r#"const { mock } = require('node:test');
+const show = (f) => { try { f(); console.log('ok'); } catch (e) { console.log(e.code, e.message); } };
+show(() => mock.fn(() => 1, { times: 0 }));
+show(() => mock.fn(() => 1, { times: 1.5 }));
+show(() => mock.fn(() => 1, { times: '2' }));
+show(() => mock.fn(() => 1, { times: Infinity }));
+const f = mock.fn(() => 1); f();
+show(() => f.mock.mockImplementationOnce(() => 2, 0));
+show(() => f.mock.mockImplementationOnce(() => 2, 'x'));
+show(() => f.mock.mockImplementationOnce(() => 2, 2.5));
+show(() => f.mock.mockImplementationOnce(() => 2, 3));
 "#;

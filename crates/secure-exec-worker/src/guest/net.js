@@ -1314,9 +1314,7 @@
   const codec = (self, type) => {
     const state = codecs.get(self);
     if (state === undefined || !(self instanceof type)) {
-      const err = new TypeErrorCtor('Value of "this" must be of type ' + type.name);
-      err.code = 'ERR_INVALID_THIS';
-      throw err;
+      throw coded(TypeErrorCtor, 'ERR_INVALID_THIS', 'Value of "this" must be of type ' + type.name);
     }
     return state;
   };

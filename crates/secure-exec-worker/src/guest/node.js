@@ -129,6 +129,20 @@
       'The "' + name + '"' + kind + ' must be ' + expected + '. ' + describeReceived(value));
   }
 
+  // An integer argument within [min, max], refused as Node's validateInteger refuses it.
+  function integerArg(value, name, min, max) {
+    if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+    if (!NumberIsInteger(value)) {
+      throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
+        '" is out of range. It must be an integer. Received ' + prelude.inspect(value));
+    }
+    if (value < min || value > max) {
+      throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
+        '" is out of range. It must be >= ' + min + ' && <= ' + max + '. Received ' + prelude.inspect(value));
+    }
+    return value;
+  }
+
   function notSupported(what) {
     return codedError(ErrorCtor, 'ERR_NOT_SUPPORTED', what + ' is not supported in secure-exec');
   }
@@ -2568,17 +2582,6 @@
     const checkType = (value, name, type) => {
       if (typeof value !== type) throw invalidArgType(name, 'of type ' + type, value);
     };
-    const checkInt = (value, name, min, max) => {
-      if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-      if (!NumberIsInteger(value)) {
-        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
-          '" is out of range. It must be an integer. Received ' + prelude.inspect(value));
-      }
-      if (value < min || value > max) {
-        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
-          '" is out of range. It must be >= ' + min + ' && <= ' + max + '. Received ' + prelude.inspect(value));
-      }
-    };
     // How a script's import() is served: 0 the session's loader, 1 refused as Node refuses it
     // without a callback, 2 a callback (not supported).
     const importMode = (importModuleDynamically) => {
@@ -2653,7 +2656,7 @@
       checkType(displayErrors, 'options.displayErrors', 'boolean');
       if (breakOnSigint !== undefined) checkType(breakOnSigint, 'options.breakOnSigint', 'boolean');
       if (timeout === undefined) return [0, displayErrors];
-      checkInt(timeout, 'options.timeout', 1, 4294967295);
+      integerArg(timeout, 'options.timeout', 1, 4294967295);
       return [timeout, displayErrors];
     }
     class Script {
@@ -2664,8 +2667,8 @@
         const { filename = 'evalmachine.<anonymous>', lineOffset = 0, columnOffset = 0, cachedData,
           produceCachedData = false, importModuleDynamically } = options;
         checkType(filename, 'options.filename', 'string');
-        checkInt(lineOffset, 'options.lineOffset', -2147483648, 2147483647);
-        checkInt(columnOffset, 'options.columnOffset', -2147483648, 2147483647);
+        integerArg(lineOffset, 'options.lineOffset', -2147483648, 2147483647);
+        integerArg(columnOffset, 'options.columnOffset', -2147483648, 2147483647);
         checkCachedData(cachedData);
         checkType(produceCachedData, 'options.produceCachedData', 'boolean');
         const imports = importMode(importModuleDynamically);
@@ -2718,8 +2721,8 @@
       const { filename = '', columnOffset = 0, lineOffset = 0, cachedData, produceCachedData = false,
         parsingContext, contextExtensions = [], importModuleDynamically } = options;
       checkType(filename, 'options.filename', 'string');
-      checkInt(columnOffset, 'options.columnOffset', -2147483648, 2147483647);
-      checkInt(lineOffset, 'options.lineOffset', -2147483648, 2147483647);
+      integerArg(columnOffset, 'options.columnOffset', -2147483648, 2147483647);
+      integerArg(lineOffset, 'options.lineOffset', -2147483648, 2147483647);
       checkCachedData(cachedData);
       checkType(produceCachedData, 'options.produceCachedData', 'boolean');
       const global = parsingContext === undefined ? undefined : globalOfParsing(parsingContext);
@@ -2778,7 +2781,7 @@
       AsyncLocalStorage: requireBuiltin('async_hooks').AsyncLocalStorage, inspect: prelude.inspect, process,
       setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, nextTick: process.nextTick,
       now: () => web.performance.now(), AbortController: web.AbortController, assert: requireBuiltin('assert'),
-      codedError, invalidArgType, notSupported,
+      codedError, invalidArgType, integerArg, notSupported,
     });
   });
   registerBuiltin('tty', () => {
@@ -5937,18 +5940,7 @@
       }
       return key;
     };
-    const intIn = (value, name, min) => {
-      if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-      if (!NumberIsInteger(value)) {
-        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
-          '" is out of range. It must be an integer. Received ' + value);
-      }
-      if (value < min || value > MAX_INT) {
-        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name +
-          '" is out of range. It must be >= ' + min + ' && <= ' + MAX_INT + '. Received ' + value);
-      }
-      return value;
-    };
+    const intIn = (value, name, min) => integerArg(value, name, min, MAX_INT);
     const keyBytes = (value, name) => new Uint8ArrayCtor(keyMaterial(value, name));
     const later = (callback, run) => {
       if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
@@ -6386,8 +6378,7 @@
     const require = function require(id) { return module.require(id); };
     require.resolve = (id, opts) => {
       validateId(id);
-      if (Module._resolveFilename !== resolveFilename) return Module._resolveFilename(id, module, false, opts);
-      return resolveFilename(id, module, false, opts);
+      return Module._resolveFilename(id, module, false, opts);
     };
     require.resolve.paths = (id) => (builtinName(id) !== undefined ? null : module.paths);
     require.cache = moduleCache;

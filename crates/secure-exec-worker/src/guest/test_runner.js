@@ -12,7 +12,7 @@
   'use strict';
 
   const { AsyncLocalStorage, AbortController, inspect, process, setTimeout, clearTimeout, nextTick, now,
-    assert, codedError, invalidArgType, notSupported } = deps;
+    assert, codedError, invalidArgType, integerArg, notSupported } = deps;
   const ObjectDefineProperty = Object.defineProperty;
   const ObjectEntries = Object.entries;
   const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -798,12 +798,7 @@
     return descriptor;
   }
   const validateTimes = (times, name) => {
-    if (times === Infinity) return;
-    if (typeof times !== 'number') throw invalidArgType(name, 'of type number', times);
-    if (!Number.isInteger(times) || times < 1) {
-      throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "' + name + '" is out of range. ' +
-        'It must be >= 1 && <= ' + Number.MAX_SAFE_INTEGER + '. Received ' + inspect(times));
-    }
+    if (times !== Infinity) integerArg(times, name, 1, Number.MAX_SAFE_INTEGER);
   };
   const mockState = new WeakMap();
   class MockFunctionContext {
@@ -820,10 +815,7 @@
       validateFunction(implementation, 'implementation');
       const state = mockState.get(this);
       const call = onCall ?? state.calls.length;
-      if (!Number.isInteger(call) || call < state.calls.length) {
-        throw codedError(RangeErrorCtor, 'ERR_OUT_OF_RANGE', 'The value of "onCall" is out of range. It must be >= ' +
-          state.calls.length + ' && <= ' + Number.MAX_SAFE_INTEGER + '. Received ' + inspect(call));
-      }
+      integerArg(call, 'onCall', state.calls.length, Number.MAX_SAFE_INTEGER);
       state.mocks.set(call, implementation);
     }
     restore() {

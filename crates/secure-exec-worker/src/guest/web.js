@@ -16,6 +16,7 @@
   const MathCeil = Math.ceil;
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectKeys = Object.keys;
+  const ObjectCreate = Object.create;
   const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
   const ObjectPrototypeToString = Object.prototype.toString;
   const ReflectApply = Reflect.apply;
@@ -494,29 +495,31 @@
     const id = blobURLId(url);
     return id === undefined ? undefined : call(MapPrototypeGet, blobURLs, id);
   };
+  const missingUrl = () => {
+    const err = new TypeErrorCtor('The "url" argument must be specified');
+    err.code = 'ERR_MISSING_ARGS';
+    return err;
+  };
+  // The parts of the URL `text` names against `base`, or null where it names none.
+  const urlParts = (text, base) => (base === undefined ? native.urlParse(text) : native.urlParse(text, StringCtor(base)));
   class URL {
     constructor(input, base = undefined) {
-      if (arguments.length === 0) {
-        const err = new TypeErrorCtor('The "url" argument must be specified');
-        err.code = 'ERR_MISSING_ARGS';
-        throw err;
-      }
+      if (arguments.length === 0) throw missingUrl();
       const text = StringCtor(input);
-      const parts = base === undefined ? native.urlParse(text) : native.urlParse(text, StringCtor(base));
+      const parts = urlParts(text, base);
       if (parts === null) throw invalidUrl(text);
       call(WeakMapSet, urlState, this, { parts: partsObject(parts), params: null });
     }
     static canParse(input, base = undefined) {
-      const text = StringCtor(input);
-      return (base === undefined ? native.urlParse(text) : native.urlParse(text, StringCtor(base))) !== null;
+      return urlParts(StringCtor(input), base) !== null;
     }
     static parse(input, base = undefined) {
-      if (arguments.length === 0) {
-        const err = new TypeErrorCtor('The "url" argument must be specified');
-        err.code = 'ERR_MISSING_ARGS';
-        throw err;
-      }
-      return URL.canParse(input, base) ? new URL(input, base) : null;
+      if (arguments.length === 0) throw missingUrl();
+      const parts = urlParts(StringCtor(input), base);
+      if (parts === null) return null;
+      const url = ObjectCreate(URL.prototype);
+      call(WeakMapSet, urlState, url, { parts: partsObject(parts), params: null });
+      return url;
     }
     // Blob URLs (`blob:nodedata:<uuid>`) for the session's own Blobs, as Node's.
     static createObjectURL(obj) {
@@ -534,11 +537,7 @@
       return 'blob:' + id;
     }
     static revokeObjectURL(url) {
-      if (arguments.length === 0) {
-        const err = new TypeErrorCtor('The "url" argument must be specified');
-        err.code = 'ERR_MISSING_ARGS';
-        throw err;
-      }
+      if (arguments.length === 0) throw missingUrl();
       const id = blobURLId(url);
       if (id !== undefined) call(MapPrototypeDelete, blobURLs, id);
     }
