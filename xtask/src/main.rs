@@ -7,8 +7,9 @@
 //!   directory, so it never replaces the normal worker), then the fault matrix.
 //! - `lint`: `cargo fmt --check` and clippy with warnings denied, also on feature-gated code.
 //! - `ci`: lint, test, and the benchmark regression check.
-//! - `bench [--check] [--quick] [--scale]`: the performance figures, or with `--scale` how
-//!   throughput grows with worker processes (see docs/performance.md).
+//! - `bench [--check] [--quick] [--scale | --modules]`: the performance figures, or with
+//!   `--scale` how throughput grows with worker processes (see docs/performance.md), or with
+//!   `--modules` only the module-loading figures.
 //! - `soak [--sessions N]`: many mixed sessions on one worker, watching for leaks.
 //! - `builtins [--check]`: bundles the pinned npm implementations of Node's built-in modules
 //!   (xtask/builtins) into the worker's `vendor.js`; `--check` fails if the committed bundle
@@ -28,10 +29,11 @@ tasks:
   crash-test            fault-injection worker and the crash matrix
   lint                  cargo fmt --check, clippy -D warnings
   ci                    lint, test, bench --check --quick
-  bench [--check] [--quick] [--scale]
+  bench [--check] [--quick] [--scale | --modules]
                         performance figures; --check compares with bench/baseline.json;
                         --scale [--processes 1,16]: throughput for 1..16 worker
-                        processes (or those listed), CPU per session
+                        processes (or those listed), CPU per session;
+                        --modules: only the module-loading figures
   soak [--sessions N]   mixed sessions on one worker; prints resource figures
   builtins [--check]    bundle xtask/builtins into the worker's vendor.js (needs npm);
                         --check fails if the committed bundle is stale
@@ -328,6 +330,83 @@ const BUNDLE_PATCHES: &[(&str, &str, &str)] = &[
         "exports2.types.isNativeError = isError;",
         "",
     ),
+    (
+        "Buffer's string conversions are the worker's natives (guest/encodings.rs), with \
+         Node's rules; the package converts a byte at a time in JavaScript, 20 to 50 times \
+         slower than Node on a large file",
+        r#"return hexSlice(this, start, end);"#,
+        r#"return secureExecEncodings.slice(this, start, end, "hex");"#,
+    ),
+    (
+        "the same",
+        r#"return utf8Slice(this, start, end);"#,
+        r#"return secureExecEncodings.slice(this, start, end, "utf8");"#,
+    ),
+    (
+        "the same",
+        r#"return asciiSlice(this, start, end);"#,
+        r#"return secureExecEncodings.slice(this, start, end, "ascii");"#,
+    ),
+    (
+        "the same",
+        r#"return latin1Slice(this, start, end);"#,
+        r#"return secureExecEncodings.slice(this, start, end, "latin1");"#,
+    ),
+    (
+        "the same",
+        r#"return base64Slice(this, start, end);"#,
+        r#"return secureExecEncodings.slice(this, start, end, "base64");"#,
+    ),
+    (
+        "the same",
+        r#"return utf16leSlice(this, start, end);"#,
+        r#"return secureExecEncodings.slice(this, start, end, "utf16le");"#,
+    ),
+    (
+        "the same",
+        r#"return utf8Slice(this, 0, length);"#,
+        r#"return secureExecEncodings.slice(this, 0, length, "utf8");"#,
+    ),
+    (
+        "the same",
+        r#"return hexWrite(this, string, offset, length);"#,
+        r#"return secureExecEncodings.write(this, string, offset, length, "hex");"#,
+    ),
+    (
+        "the same",
+        r#"return utf8Write(this, string, offset, length);"#,
+        r#"return secureExecEncodings.write(this, string, offset, length, "utf8");"#,
+    ),
+    (
+        "the same",
+        r#"return asciiWrite(this, string, offset, length);"#,
+        r#"return secureExecEncodings.write(this, string, offset, length, "latin1");"#,
+    ),
+    (
+        "the same",
+        r#"return base64Write(this, string, offset, length);"#,
+        r#"return secureExecEncodings.write(this, string, offset, length, "base64");"#,
+    ),
+    (
+        "the same",
+        r#"return ucs2Write(this, string, offset, length);"#,
+        r#"return secureExecEncodings.write(this, string, offset, length, "utf16le");"#,
+    ),
+    (
+        "the same",
+        r#"return utf8ToBytes(string).length;"#,
+        r#"return secureExecEncodings.byteLength(string, "utf8");"#,
+    ),
+    (
+        "the same",
+        r#"return mustMatch ? -1 : utf8ToBytes(string).length;"#,
+        r#"return mustMatch ? -1 : secureExecEncodings.byteLength(string, "utf8");"#,
+    ),
+    (
+        "the same",
+        r#"return base64ToBytes(string).length;"#,
+        r#"return secureExecEncodings.byteLength(string, "base64");"#,
+    ),
 ];
 
 /// Installs the pinned packages of xtask/builtins (`npm ci`, no install scripts) and bundles
@@ -372,10 +451,11 @@ fn builtins(root: &Path, args: &[String]) -> anyhow::Result<()> {
          // well-kept npm implementations of Node's built-in modules, bundled by esbuild, with\n\
          // their licence comments. Do not edit; change the pins and run the task again.\n\
          //\n\
-         // A function of the guest's `process`, `util.types`, `AssertionError` and assert.ok's\n\
-         // message maker, called the first time the guest requires one of the modules (node.js);\n\
+         // A function of the guest's `process`, `util.types`, `AssertionError`, assert.ok's\n\
+         // message maker and Buffer's string conversions, called the first time the guest\n\
+         // requires one of the modules (node.js);\n\
          // each module is built on its own first use.\n\
-         (function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError, secureExecOkMessage) {{\n\
+         (function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError, secureExecOkMessage, secureExecEncodings) {{\n\
          var global = globalThis, self = globalThis;\n\
          var module = {{ exports: {{}} }};\n\
          {body}\n\

@@ -5,7 +5,8 @@
 //!
 //! Prints a table and writes `results.json` to `$SECURE_EXEC_BENCH_DIR` (default
 //! `target/bench`). `--scale` measures how throughput grows with worker processes instead (see
-//! docs/performance.md) and writes its own `results.json`.
+//! docs/performance.md) and writes its own `results.json`; `--modules` measures and prints only
+//! the module-loading figures.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +72,15 @@ async fn main() -> ExitCode {
             }
         };
     }
+    if args.iter().any(|a| a == "--modules") {
+        return match modules_only(quick).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("bench: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match bench(quick, check).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(REGRESSION_EXIT),
@@ -81,8 +91,16 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
-    let plan = if quick {
+/// `--modules`: only the module-loading figures, printed (no results file, no check).
+async fn modules_only(quick: bool) -> Result<(), AnyError> {
+    let mut figures = Vec::new();
+    modules(&mut figures, &plan(quick)).await?;
+    print_table(&figures);
+    Ok(())
+}
+
+fn plan(quick: bool) -> Plan {
+    if quick {
         Plan {
             latency_runs: 300,
             spawn_runs: 10,
@@ -102,7 +120,11 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
             crash_runs: 10,
             module_runs: 200,
         }
-    };
+    }
+}
+
+async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
+    let plan = plan(quick);
     let mut figures = Vec::new();
     let goal = |value| Some(value);
 

@@ -6,14 +6,15 @@
 //! exports, and at most `max_sessions` sessions exist. Keeping to threads also keeps the
 //! worker's file descriptors to the socket and stdio alone.
 
-use std::io::{Read, Write};
+use std::io::Write;
+use std::os::fd::AsRawFd as _;
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use bytes::BytesMut;
+use bytes::{BufMut as _, BytesMut};
 use secure_exec_proto::v1::{self, host_message, worker_message};
 use secure_exec_proto::{DEFAULT_MAX_FRAME_LEN, FrameCodec, FrameError, errors, limits, version};
 use tokio_util::codec::{Decoder, Encoder};
@@ -34,6 +35,9 @@ fn message(kind: worker_message::Kind) -> v1::WorkerMessage {
     v1::WorkerMessage { kind: Some(kind) }
 }
 
+/// Least room a read from the socket is given.
+const READ_CHUNK: usize = 64 * 1024;
+
 /// Reads whole frames from the socket.
 struct FrameReader {
     socket: Arc<UnixStream>,
@@ -48,16 +52,33 @@ impl FrameReader {
             if let Some(message) = self.codec.decode(&mut self.buffer)? {
                 return Ok(Some(message));
             }
-            let mut chunk = [0u8; 64 * 1024];
-            let n = match (&*self.socket).read(&mut chunk) {
-                Ok(n) => n,
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(err.into()),
+            // Straight into the buffer, as much as the socket holds: the codec has reserved
+            // room for the whole frame once its length was read, so a large reply is one
+            // read, not a copy per 64 KiB and a reallocation per doubling.
+            if self.buffer.capacity() - self.buffer.len() < READ_CHUNK {
+                self.buffer.reserve(READ_CHUNK);
+            }
+            let spare = self.buffer.chunk_mut();
+            // SAFETY: `spare` is writable memory of `spare.len()` bytes that the buffer owns;
+            // read(2) writes at most that many bytes into it.
+            let read = unsafe {
+                libc::read(self.socket.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len())
             };
+            let n = match usize::try_from(read) {
+                Ok(n) => n,
+                Err(_) => {
+                    let err = std::io::Error::last_os_error();
+                    if err.kind() == std::io::ErrorKind::Interrupted {
+                        continue;
+                    }
+                    return Err(err.into());
+                }
+            };
+            // SAFETY: read(2) initialised the first `n` bytes of the spare capacity.
+            unsafe { self.buffer.advance_mut(n) };
             if n == 0 {
                 return self.codec.decode_eof(&mut self.buffer);
             }
-            self.buffer.extend_from_slice(&chunk[..n]);
         }
     }
 }

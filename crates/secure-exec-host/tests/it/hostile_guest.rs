@@ -268,6 +268,19 @@ const CORPUS: &[Case] = &[
             Some(ErrorCode::CpuTimeLimit),
         ],
     ),
+    exec(
+        "Buffer.toString of 40 MB as hex",
+        "Buffer.alloc(4e7, 0xab).toString('hex')",
+        &[Some(ErrorCode::MemoryLimit), Some(ErrorCode::GuestException)],
+    ),
+    exec(
+        "Buffer's natives on detached views, odd offsets and lying lengths",
+        "const b = Buffer.alloc(8); const d = new Uint8Array(new ArrayBuffer(8)); d.buffer.transfer(); \
+         Object.setPrototypeOf(d, Buffer.prototype); \
+         console.log(d.toString('hex'), d.write('ab', 'hex'), b.write('\\u20ac', 7), b.hexSlice(5, 2), \
+         b.write('aGk=', 3, 99, 'base64'), b.toString('base64', -5, 1e12), Buffer.byteLength('\\ud800'))",
+        OK,
+    ),
     exec("a 17 MiB URL", "new URL('http://a/' + 'x'.repeat(17 << 20))", THROWS),
     exec(
         "structuredClone of a 100 000-deep object",

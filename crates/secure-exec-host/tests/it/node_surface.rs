@@ -19,6 +19,15 @@ async fn events_buffer_stream_zlib_url_module_and_console_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", LIBRARIES)], "main.js").await;
 }
 
+/// Buffer's string encodings (natives in the worker): every encoding both ways, malformed
+/// UTF-8, lone surrogates, partial writes, Node's lenient hex and base64 (each UTF-16 unit read
+/// by its low byte), and 3 MiB round trips that cross the natives' pieces; compared with Node.
+#[tokio::test]
+async fn buffer_string_encodings_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", BUFFER_ENCODINGS)], "main.js").await;
+}
+
 /// `stream/consumers` over Node streams, web streams and generators; the list of built-in
 /// modules, Node's internal http pieces and `domain` by name; compared with Node.
 #[tokio::test]
@@ -2072,4 +2081,41 @@ h.update('two');
 console.log(h.digest('hex'), k.digest('hex'), c.createHash('sha256').update('one').digest('hex'));
 try { h.copy(); } catch (e) { console.log(e.code, e.message); }
 console.log(typeof c.createHmac('sha1', 'k').copy);
+"#;
+
+const BUFFER_ENCODINGS: &str = r#"
+const encs = ['utf8', 'utf-8', 'latin1', 'binary', 'ascii', 'hex', 'base64', 'base64url', 'ucs2', 'utf16le', 'UTF8', 'Hex'];
+const bytes = Buffer.from([0x00, 0x41, 0x7f, 0x80, 0xff, 0xe2, 0x82, 0xac, 0xe2, 0x82, 0x41, 0xf0, 0x9f, 0x98, 0x80, 0xf0, 0x9f, 0x98, 0xc3]);
+for (const e of encs) {
+  console.log(e, JSON.stringify(bytes.toString(e)), JSON.stringify(bytes.toString(e, 3, 11)), JSON.stringify(bytes.toString(e, 5)));
+}
+const strings = ['', 'hello', 'h\u00e9llo \u20ac', '\ud800x\udc00', '\ud83d\ude00 smile', 'aGVsbG8=', 'aGVs bG8', 'aGV$sbG8', 'a-_b', 'aGVsbG8=aGk=', '////', '__--', 'abz', 'zz12', 'a', '1g23', 'DEADbeef', 'x'.repeat(70000)];
+for (const s of strings) {
+  for (const e of encs) {
+    const b = Buffer.from(s, e);
+    console.log(JSON.stringify(s.slice(0, 20)), e, Buffer.byteLength(s, e), b.length, b.toString('hex').slice(0, 80));
+  }
+}
+for (const [s, e, n] of [['ab\u20ac', 'utf8', 3], ['a\u20ac', 'utf8', 4], ['abc', 'ucs2', 3], ['abcd', 'hex', 1], ['aGVsbG8=', 'base64', 2], ['\ud83d\ude00', 'utf8', 3], ['\u00e9\u20ac', 'latin1', 1]]) {
+  const b = Buffer.alloc(n);
+  console.log(s, e, n, b.write(s, e), b);
+  const c = Buffer.alloc(6);
+  console.log(c.write(s, 1, e), c.write(s, 2, 2, e), c);
+}
+const big = Buffer.alloc(3 * 1024 * 1024 + 7);
+for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 7)) & 0xff;
+for (const e of ['utf8', 'latin1', 'ascii', 'hex', 'base64', 'base64url', 'utf16le']) {
+  const s = big.toString(e);
+  let h = 0;
+  for (let i = 0; i < s.length; i += 997) h = (h * 31 + s.charCodeAt(i)) | 0;
+  const back = Buffer.from(s, e);
+  console.log('big', e, s.length, h, back.length, back.subarray(0, 8).toString('hex'), back.subarray(-8).toString('hex'));
+}
+const b = Buffer.alloc(10);
+console.log(b.fill('ab'), b.fill('e282ac', 'hex'), Buffer.alloc(5, '\u20ac'), b.indexOf('ac', 0, 'hex'), b.includes('\u20ac'));
+console.log(b.latin1Slice(0, 3), b.hexSlice(1, 4), b.utf8Write('zz', 2), b);
+console.log(Buffer.from('\u00ff\u0100').toString('latin1'), Buffer.concat([Buffer.from('x'), Buffer.from('€')]).toString());
+try { Buffer.from('x', 'nope'); } catch (e) { console.log(e.name, e.message); }
+try { bytes.toString('nope'); } catch (e) { console.log(e.name, e.message); }
+console.log(Buffer.from('\u0141\u0142', 'hex'), Buffer.from('\u014d\u014d\u014d\u014d', 'base64'), Buffer.from('ab\u20accd', 'base64'), Buffer.from('\u0101', 'hex'));
 "#;

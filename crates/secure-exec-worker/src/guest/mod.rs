@@ -19,6 +19,7 @@ pub(crate) mod code_cache;
 pub(crate) mod demand;
 mod digest_store;
 mod ecdh;
+mod encodings;
 mod host;
 mod kdf;
 mod keys;
@@ -144,6 +145,7 @@ pub(crate) fn install<'s>(
     }
 
     web::install(scope, natives);
+    encodings::install(scope, natives);
     host::install(scope, natives);
     modules::install(scope, natives);
     sources::install(scope, natives);

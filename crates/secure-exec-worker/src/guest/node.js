@@ -1664,7 +1664,10 @@
   let vendor;
   let vendorUsed = false;
   function buildVendor() {
-    if (vendor === undefined) vendor = native.loadVendor(process, utilTypes(), makeAssertionError(), okMessage);
+    if (vendor === undefined) {
+      vendor = native.loadVendor(process, utilTypes(), makeAssertionError(), okMessage,
+        { slice: native.bufferSlice, write: native.bufferWrite, byteLength: native.bufferByteLength });
+    }
     return vendor;
   }
   function npm(name) {
@@ -4658,15 +4661,14 @@
         ObjectDefineProperty(proto, alias, { value: proto[name], writable: true, configurable: true });
       }
     }
-    const web = prelude.loadWeb();
-    buffer.atob = web.atob;
-    buffer.btoa = web.btoa;
+    // The web globals are built when these are first used, not with every Buffer.
+    prelude.lazyProperties(buffer, ['atob', 'btoa'], () => prelude.loadWeb(), true);
     prelude.lazyProperties(buffer, ['Blob', 'File'], () => net(), true);
     buffer.kStringMaxLength = STRING_MAX_LENGTH;
     buffer.constants = ObjectFreeze({ MAX_LENGTH: buffer.kMaxLength, MAX_STRING_LENGTH: STRING_MAX_LENGTH });
     buffer.isUtf8 = (input) => {
       try {
-        new web.TextDecoder('utf-8', { fatal: true }).decode(input);
+        new (prelude.loadWeb().TextDecoder)('utf-8', { fatal: true }).decode(input);
         return true;
       } catch {
         return false;

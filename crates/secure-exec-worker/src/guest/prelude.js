@@ -1668,8 +1668,9 @@
     return node;
   }
   // What the worker may build ahead: `parts` is a mask of PART bits.
-  const PART = { NODE: 1, VENDOR: 2 };
+  const PART = { NODE: 1, VENDOR: 2, WEB: 4 };
   function prepare(parts) {
+    if (parts & PART.WEB) buildWeb();
     if (parts & (PART.NODE | PART.VENDOR)) buildNode();
     if (parts & PART.VENDOR) detached.buildVendor();
   }
@@ -1919,7 +1920,17 @@
     }
     return loadAll;
   }
-  const loadWeb = lazyProperties(globalObject, WEB_GLOBALS, () => native.loadWeb(native), false);
+  // Built by the first session that touches one, or ahead in a spare (`prepare`); either way
+  // the first touch is what tells the worker that sessions use them.
+  let web;
+  const buildWeb = () => {
+    if (web === undefined) web = native.loadWeb(native);
+    return web;
+  };
+  const loadWeb = lazyProperties(globalObject, WEB_GLOBALS, () => {
+    native.used(PART.WEB);
+    return buildWeb();
+  }, false);
   // fetch and what goes with it (net.js, built with the module loader, whose Buffer and
   // streams it uses).
   const NET_GLOBALS = ['fetch', 'Headers', 'Request', 'Response', 'FormData', 'Blob', 'File',

@@ -2,10 +2,11 @@
 // well-kept npm implementations of Node's built-in modules, bundled by esbuild, with
 // their licence comments. Do not edit; change the pins and run the task again.
 //
-// A function of the guest's `process`, `util.types`, `AssertionError` and assert.ok's
-// message maker, called the first time the guest requires one of the modules (node.js);
+// A function of the guest's `process`, `util.types`, `AssertionError`, assert.ok's
+// message maker and Buffer's string conversions, called the first time the guest
+// requires one of the modules (node.js);
 // each module is built on its own first use.
-(function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError, secureExecOkMessage) {
+(function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError, secureExecOkMessage, secureExecEncodings) {
 var global = globalThis, self = globalThis;
 var module = { exports: {} };
 var __getOwnPropNames = Object.getOwnPropertyNames;
@@ -5200,7 +5201,7 @@ var require_buffer = __commonJS({
             return len;
           case "utf8":
           case "utf-8":
-            return utf8ToBytes(string).length;
+            return secureExecEncodings.byteLength(string, "utf8");
           case "ucs2":
           case "ucs-2":
           case "utf16le":
@@ -5209,10 +5210,10 @@ var require_buffer = __commonJS({
           case "hex":
             return len >>> 1;
           case "base64":
-            return base64ToBytes(string).length;
+            return secureExecEncodings.byteLength(string, "base64");
           default:
             if (loweredCase) {
-              return mustMatch ? -1 : utf8ToBytes(string).length;
+              return mustMatch ? -1 : secureExecEncodings.byteLength(string, "utf8");
             }
             encoding = ("" + encoding).toLowerCase();
             loweredCase = true;
@@ -5243,22 +5244,22 @@ var require_buffer = __commonJS({
       while (true) {
         switch (encoding) {
           case "hex":
-            return hexSlice(this, start, end);
+            return secureExecEncodings.slice(this, start, end, "hex");
           case "utf8":
           case "utf-8":
-            return utf8Slice(this, start, end);
+            return secureExecEncodings.slice(this, start, end, "utf8");
           case "ascii":
-            return asciiSlice(this, start, end);
+            return secureExecEncodings.slice(this, start, end, "ascii");
           case "latin1":
           case "binary":
-            return latin1Slice(this, start, end);
+            return secureExecEncodings.slice(this, start, end, "latin1");
           case "base64":
-            return base64Slice(this, start, end);
+            return secureExecEncodings.slice(this, start, end, "base64");
           case "ucs2":
           case "ucs-2":
           case "utf16le":
           case "utf-16le":
-            return utf16leSlice(this, start, end);
+            return secureExecEncodings.slice(this, start, end, "utf16le");
           default:
             if (loweredCase) throw new TypeError("Unknown encoding: " + encoding);
             encoding = (encoding + "").toLowerCase();
@@ -5309,7 +5310,7 @@ var require_buffer = __commonJS({
     Buffer2.prototype.toString = function toString() {
       const length = this.length;
       if (length === 0) return "";
-      if (arguments.length === 0) return utf8Slice(this, 0, length);
+      if (arguments.length === 0) return secureExecEncodings.slice(this, 0, length, "utf8");
       return slowToString.apply(this, arguments);
     };
     Buffer2.prototype.toLocaleString = Buffer2.prototype.toString;
@@ -5552,21 +5553,21 @@ var require_buffer = __commonJS({
       for (; ; ) {
         switch (encoding) {
           case "hex":
-            return hexWrite(this, string, offset, length);
+            return secureExecEncodings.write(this, string, offset, length, "hex");
           case "utf8":
           case "utf-8":
-            return utf8Write(this, string, offset, length);
+            return secureExecEncodings.write(this, string, offset, length, "utf8");
           case "ascii":
           case "latin1":
           case "binary":
-            return asciiWrite(this, string, offset, length);
+            return secureExecEncodings.write(this, string, offset, length, "latin1");
           case "base64":
-            return base64Write(this, string, offset, length);
+            return secureExecEncodings.write(this, string, offset, length, "base64");
           case "ucs2":
           case "ucs-2":
           case "utf16le":
           case "utf-16le":
-            return ucs2Write(this, string, offset, length);
+            return secureExecEncodings.write(this, string, offset, length, "utf16le");
           default:
             if (loweredCase) throw new TypeError("Unknown encoding: " + encoding);
             encoding = ("" + encoding).toLowerCase();

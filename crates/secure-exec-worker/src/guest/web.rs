@@ -200,14 +200,22 @@ pub(super) fn admit_string(scope: &mut v8::PinScope<'_, '_>, text: &str) -> bool
         units += c.len_utf16();
         wide |= u32::from(c) > 0xFF;
     }
-    let bytes = if wide { units * 2 } else { units };
+    admit_bytes(scope, if wide { units * 2 } else { units })
+}
+
+/// Whether a string of `bytes` bytes fits the session's memory budget; if not, the session is
+/// stopped (`ERR_MEMORY_LIMIT`) and the caller must not create it.
+pub(super) fn admit_bytes(scope: &mut v8::PinScope<'_, '_>, bytes: usize) -> bool {
+    if bytes < CHUNK {
+        return true;
+    }
     let heap_used = scope.get_heap_statistics().used_heap_size();
     let budget = std::sync::Arc::clone(&state(scope).budget);
     budget.admit(heap_used, bytes)
 }
 
 /// Where a trailing, incomplete UTF-8 sequence starts (`bytes.len()` if there is none).
-fn complete_utf8_prefix(bytes: &[u8]) -> usize {
+pub(super) fn complete_utf8_prefix(bytes: &[u8]) -> usize {
     for back in 1..=3.min(bytes.len()) {
         let at = bytes.len() - back;
         let byte = bytes[at];
