@@ -331,81 +331,120 @@ const BUNDLE_PATCHES: &[(&str, &str, &str)] = &[
         "",
     ),
     (
-        "Buffer's string conversions are the worker's natives (guest/encodings.rs), with \
+        "string_decoder decodes to base64url too, as Node's does",
+        "case \"base64\":\n          case \"ascii\":\n          case \"hex\":\n            return enc;",
+        "case \"base64\":\n          case \"base64url\":\n          case \"ascii\":\n          case \"hex\":\n            return enc;",
+    ),
+    (
+        "the same",
+        "case \"base64\":\n          this.text = base64Text;",
+        "case \"base64\":\n        case \"base64url\":\n          this.text = base64Text;",
+    ),
+    (
+        "the same",
+        "if (n === 0) return buf.toString(\"base64\", i);",
+        "if (n === 0) return buf.toString(this.encoding, i);",
+    ),
+    (
+        "the same",
+        "return buf.toString(\"base64\", i, buf.length - n);",
+        "return buf.toString(this.encoding, i, buf.length - n);",
+    ),
+    (
+        "the same",
+        "this.lastChar.toString(\"base64\", 0, 3 - this.lastNeed)",
+        "this.lastChar.toString(this.encoding, 0, 3 - this.lastNeed)",
+    ),
+    (
+        "base64url is one of Buffer's encodings, as in Node",
+        "switch (String(encoding).toLowerCase()) {\n        case \"hex\":",
+        "switch (String(encoding).toLowerCase()) {\n        case \"base64url\":\n        case \"hex\":",
+    ),
+    (
+        "Buffer's string conversions are the worker's natives (guest/buffer.rs), with \
          Node's rules; the package converts a byte at a time in JavaScript, 20 to 50 times \
          slower than Node on a large file",
         r#"return hexSlice(this, start, end);"#,
-        r#"return secureExecEncodings.slice(this, start, end, "hex");"#,
+        r#"return secureExecBuffer.slice(this, start, end, "hex");"#,
     ),
     (
         "the same",
         r#"return utf8Slice(this, start, end);"#,
-        r#"return secureExecEncodings.slice(this, start, end, "utf8");"#,
+        r#"return secureExecBuffer.slice(this, start, end, "utf8");"#,
     ),
     (
         "the same",
         r#"return asciiSlice(this, start, end);"#,
-        r#"return secureExecEncodings.slice(this, start, end, "ascii");"#,
+        r#"return secureExecBuffer.slice(this, start, end, "ascii");"#,
     ),
     (
         "the same",
         r#"return latin1Slice(this, start, end);"#,
-        r#"return secureExecEncodings.slice(this, start, end, "latin1");"#,
+        r#"return secureExecBuffer.slice(this, start, end, "latin1");"#,
     ),
     (
         "the same",
-        r#"return base64Slice(this, start, end);"#,
-        r#"return secureExecEncodings.slice(this, start, end, "base64");"#,
+        r#"case "base64":
+            return base64Slice(this, start, end);"#,
+        r#"case "base64":
+          case "base64url":
+            return secureExecBuffer.slice(this, start, end, encoding);"#,
     ),
     (
         "the same",
         r#"return utf16leSlice(this, start, end);"#,
-        r#"return secureExecEncodings.slice(this, start, end, "utf16le");"#,
+        r#"return secureExecBuffer.slice(this, start, end, "utf16le");"#,
     ),
     (
         "the same",
         r#"return utf8Slice(this, 0, length);"#,
-        r#"return secureExecEncodings.slice(this, 0, length, "utf8");"#,
+        r#"return secureExecBuffer.slice(this, 0, length, "utf8");"#,
     ),
     (
         "the same",
         r#"return hexWrite(this, string, offset, length);"#,
-        r#"return secureExecEncodings.write(this, string, offset, length, "hex");"#,
+        r#"return secureExecBuffer.write(this, string, offset, length, "hex");"#,
     ),
     (
         "the same",
         r#"return utf8Write(this, string, offset, length);"#,
-        r#"return secureExecEncodings.write(this, string, offset, length, "utf8");"#,
+        r#"return secureExecBuffer.write(this, string, offset, length, "utf8");"#,
     ),
     (
         "the same",
         r#"return asciiWrite(this, string, offset, length);"#,
-        r#"return secureExecEncodings.write(this, string, offset, length, "latin1");"#,
+        r#"return secureExecBuffer.write(this, string, offset, length, "latin1");"#,
     ),
     (
         "the same",
-        r#"return base64Write(this, string, offset, length);"#,
-        r#"return secureExecEncodings.write(this, string, offset, length, "base64");"#,
+        r#"case "base64":
+            return base64Write(this, string, offset, length);"#,
+        r#"case "base64":
+          case "base64url":
+            return secureExecBuffer.write(this, string, offset, length, encoding);"#,
     ),
     (
         "the same",
         r#"return ucs2Write(this, string, offset, length);"#,
-        r#"return secureExecEncodings.write(this, string, offset, length, "utf16le");"#,
+        r#"return secureExecBuffer.write(this, string, offset, length, "utf16le");"#,
     ),
     (
         "the same",
         r#"return utf8ToBytes(string).length;"#,
-        r#"return secureExecEncodings.byteLength(string, "utf8");"#,
+        r#"return secureExecBuffer.byteLength(string, "utf8");"#,
     ),
     (
         "the same",
         r#"return mustMatch ? -1 : utf8ToBytes(string).length;"#,
-        r#"return mustMatch ? -1 : secureExecEncodings.byteLength(string, "utf8");"#,
+        r#"return mustMatch ? -1 : secureExecBuffer.byteLength(string, "utf8");"#,
     ),
     (
         "the same",
-        r#"return base64ToBytes(string).length;"#,
-        r#"return secureExecEncodings.byteLength(string, "base64");"#,
+        r#"case "base64":
+            return base64ToBytes(string).length;"#,
+        r#"case "base64":
+          case "base64url":
+            return secureExecBuffer.byteLength(string, encoding);"#,
     ),
 ];
 
@@ -455,7 +494,7 @@ fn builtins(root: &Path, args: &[String]) -> anyhow::Result<()> {
          // message maker and Buffer's string conversions, called the first time the guest\n\
          // requires one of the modules (node.js);\n\
          // each module is built on its own first use.\n\
-         (function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError, secureExecOkMessage, secureExecEncodings) {{\n\
+         (function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError, secureExecOkMessage, secureExecBuffer) {{\n\
          var global = globalThis, self = globalThis;\n\
          var module = {{ exports: {{}} }};\n\
          {body}\n\

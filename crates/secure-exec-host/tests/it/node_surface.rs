@@ -28,6 +28,17 @@ async fn buffer_string_encodings_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", BUFFER_ENCODINGS)], "main.js").await;
 }
 
+/// Buffer's search, comparison, fill and byte swaps (Node's rules: empty needles, negative and
+/// past-the-end offsets, two-byte searches, range errors), `atob` / `btoa` with Node's errors,
+/// `TextDecoder` (fatal, BOM, streaming, 3 MiB), base64url in Buffer and string_decoder;
+/// compared with Node.
+#[tokio::test]
+async fn buffer_search_compare_fill_and_base64_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", BUFFER_SEARCH)], "main.js").await;
+    oracle::same_as_node(&v8, &[("main.js", BASE64_AND_DECODERS)], "main.js").await;
+}
+
 /// `stream/consumers` over Node streams, web streams and generators; the list of built-in
 /// modules, Node's internal http pieces and `domain` by name; compared with Node.
 #[tokio::test]
@@ -2118,4 +2129,59 @@ console.log(Buffer.from('\u00ff\u0100').toString('latin1'), Buffer.concat([Buffe
 try { Buffer.from('x', 'nope'); } catch (e) { console.log(e.name, e.message); }
 try { bytes.toString('nope'); } catch (e) { console.log(e.name, e.message); }
 console.log(Buffer.from('\u0141\u0142', 'hex'), Buffer.from('\u014d\u014d\u014d\u014d', 'base64'), Buffer.from('ab\u20accd', 'base64'), Buffer.from('\u0101', 'hex'));
+"#;
+
+const BUFFER_SEARCH: &str = r#"
+const b = Buffer.from('abcabcab\u00e9c');
+const cases = [['a'], ['c', 3], ['bc', -4], ['', 0], ['', 3], ['', 50], ['', -2], [99], [99, 4], [0x163], ['x'], ['ab', 100], ['ab', -100], [Buffer.from('ca')], [new Uint8Array([98, 99])], ['\u00e9'], ['YWI=', 'base64'], ['6263', 0, 'hex'], ['b', NaN], ['b', '1'], ['b', null], ['b', {}], [Buffer.alloc(0), 2]];
+for (const c of cases) {
+  const show = JSON.stringify(c.map((x) => (x instanceof Uint8Array ? [...x] : x)));
+  try { console.log(show, b.indexOf(...c), b.lastIndexOf(...c), b.includes(...c)); } catch (e) { console.log(show, e.name, e.code, e.message); }
+}
+const e = Buffer.alloc(0);
+console.log(e.indexOf(''), e.indexOf('a'), e.lastIndexOf(''), e.includes(''), e.indexOf(0));
+const u = Buffer.from('abcabc', 'utf16le');
+console.log(u.indexOf('b', 0, 'utf16le'), u.lastIndexOf('ca', undefined, 'ucs2'), u.indexOf('c', 3, 'ucs2'));
+const x = Buffer.from('abc'), y = Buffer.from('abd'), z = Buffer.from('ab');
+console.log(Buffer.compare(x, y), Buffer.compare(y, x), Buffer.compare(x, z), Buffer.compare(z, x), Buffer.compare(x, Buffer.from('abc')), x.equals(Buffer.from('abc')), x.equals(y));
+console.log(x.compare(y, 0, 2, 0, 2), x.compare(x, 1, 3, 0, 2), x.compare(y, 2), x.compare(z, 0, 2, 1), x.compare(new Uint8Array([97, 98, 99])), Buffer.compare(new Uint8Array([1]), new Uint8Array([2])));
+try { x.compare(y, -1); } catch (e) { console.log(e.name, e.code, e.message); }
+try { x.compare(y, 0, 9); } catch (e) { console.log(e.name, e.code, e.message); }
+try { Buffer.compare(x, 'a'); } catch (e) { console.log(e.name, e.code, e.message); }
+try { x.equals('a'); } catch (e) { console.log(e.name, e.code, e.message); }
+const f = Buffer.alloc(11);
+console.log(f.fill('ab'), f.fill('\u00e9', 1, 6), f.fill(0x1ff, 3, 5), f.fill(Buffer.from([1, 2, 3]), 2), f.fill('ZmZm', 'base64'), f.fill(''), f.fill(true, 1, 2));
+try { f.fill('zz', 'hex'); } catch (e) { console.log(e.name, e.code, e.message); }
+try { f.fill('a', -1); } catch (e) { console.log(e.name, e.code, e.message); }
+const big = Buffer.alloc(3 << 20, 5); big[big.length - 3] = 9; big[100] = 9;
+console.log(big.indexOf(9), big.lastIndexOf(9), big.indexOf(Buffer.from([5, 9, 5])), big.lastIndexOf(Buffer.from([5, 9])), big.fill('xyz').subarray(-4).toString(), Buffer.compare(big, Buffer.from(big)));
+"#;
+
+const BASE64_AND_DECODERS: &str = r#"
+const show = (f) => { try { const v = f(); return typeof v === 'string' ? JSON.stringify(v) : String(v); } catch (e) { return e.name + ':' + e.code + ':' + e.message; } };
+for (const s of ['', 'a', 'ab', 'abc', 'hello world', '\u00ff\u00fe', '\u0100', 'x\ud800', '\u00e9t\u00e9'.repeat(1000).slice(0, 30)]) console.log('btoa', show(() => btoa(s)));
+for (const s of ['', 'YQ', 'YQ=', 'YQ==', 'YQ===', 'Y Q = =', ' aGVs\nbG8= ', 'aGVsbG8', 'a', 'ab=c', 'a===', '////', '-_', 'YWJj\u00e9', '\u0000', 'AAAA', '/w==']) console.log('atob', JSON.stringify(s), show(() => atob(s)));
+console.log(show(() => btoa()), show(() => atob()), show(() => btoa(null)), show(() => atob(undefined)), show(() => btoa(12345)));
+const big = 'ab\u00ffc'.repeat(300000);
+console.log(atob(btoa(big)) === big, btoa(big).length);
+const td = new TextDecoder(), tf = new TextDecoder('utf-8', { fatal: true });
+for (const bytes of [[0x68, 0x69], [0xef, 0xbb, 0xbf, 0x41], [0xe2, 0x82], [0xe2, 0x82, 0xac], [0xff, 0x41, 0xc3], [0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0x80]]) {
+  const u = new Uint8Array(bytes);
+  console.log(JSON.stringify(td.decode(u)), show(() => tf.decode(u)), JSON.stringify(new TextDecoder('utf-8', { ignoreBOM: true }).decode(u)));
+}
+const sd = new TextDecoder();
+console.log(JSON.stringify(sd.decode(new Uint8Array([0xe2, 0x82]), { stream: true }) + sd.decode(new Uint8Array([0xac, 0x21]), { stream: true }) + sd.decode()));
+const large = new Uint8Array(3 << 20).map((_, i) => (i % 7 === 0 ? 0xc3 : i % 7 === 1 ? 0xa9 : 0x61 + (i % 5)));
+const text = td.decode(large);
+console.log(text.length, text.charCodeAt(1), text.slice(-5), show(() => tf.decode(large).length));
+large[large.length - 1000] = 0xff;
+console.log(show(() => tf.decode(large).length), td.decode(large).length);
+const b = Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]);
+console.log(Buffer.from(b).swap16(), Buffer.from(b).swap32(), Buffer.from(b).swap64(), show(() => Buffer.alloc(3).swap16()), show(() => Buffer.alloc(6).swap32()), show(() => Buffer.alloc(12).swap64()));
+const wide = Buffer.alloc(4096).map((_, i) => i & 255);
+console.log(Buffer.from(wide).swap16().subarray(250, 260), Buffer.from(wide).swap32().subarray(250, 260), Buffer.from(wide).swap64().subarray(250, 260));
+console.log(Buffer.from('hello').toString('base64url'), Buffer.from('aGk_-w', 'base64url'), Buffer.byteLength('aGk_-w', 'base64url'), Buffer.isEncoding('base64url'), Buffer.isEncoding('BASE64URL'), Buffer.from([0xfb, 0xff]).base64urlSlice(), Buffer.alloc(3).fill('_-8', 'base64url'));
+const { StringDecoder } = require('string_decoder');
+const dec = new StringDecoder('base64url');
+console.log(dec.write(Buffer.from([0xfb, 0xff, 1, 2])), dec.end(Buffer.from([3])));
 "#;

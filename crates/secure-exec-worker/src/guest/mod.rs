@@ -14,12 +14,12 @@ use crate::control::Stop;
 pub(crate) use crate::state::SessionState;
 
 mod brotli;
+mod buffer;
 mod cipher;
 pub(crate) mod code_cache;
 pub(crate) mod demand;
 mod digest_store;
 mod ecdh;
-mod encodings;
 mod host;
 mod kdf;
 mod keys;
@@ -145,7 +145,7 @@ pub(crate) fn install<'s>(
     }
 
     web::install(scope, natives);
-    encodings::install(scope, natives);
+    buffer::install(scope, natives);
     host::install(scope, natives);
     modules::install(scope, natives);
     sources::install(scope, natives);

@@ -2316,7 +2316,11 @@
     };
     return qs;
   });
-  registerBuiltin('buffer', () => withBase64url(npm('buffer')));
+  registerBuiltin('buffer', () => {
+    const module = npm('buffer');
+    renamed(module.Buffer, 'Buffer');
+    return module;
+  });
   registerBuiltin('path/posix', () => requireBuiltin('path').posix);
   registerBuiltin('assert/strict', () => requireBuiltin('assert').strict);
   registerBuiltin('stream/promises', () => requireBuiltin('stream').promises);
@@ -4639,8 +4643,147 @@
     };
   });
 
+  // Node's comparison, search, fill and byte swaps (lib/buffer.js), over the natives of
+  // buffer.rs: the package's are byte loops in JavaScript, and differ from Node on empty
+  // needles, ranges, two-byte searches and errors.
+  const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8ArrayCtor.prototype);
+  const TypedArrayTag = Object.getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag).get;
+  const TypedArrayPrototypeFill = TypedArrayPrototype.fill;
+  const isUint8 = (value) => call(TypedArrayTag, value) === 'Uint8Array';
+  // Node 20's `kMaxLength`, the bound of its offset checks.
+  const MAX_OFFSET = 2 ** 32;
+  // Node's `normalizeEncoding`: the canonical name, or undefined for none it knows.
+  function normalEncoding(encoding) {
+    if (encoding === undefined || encoding === null || encoding === '') return 'utf8';
+    switch (call(StringPrototypeToLowerCase, `${encoding}`)) {
+      case 'utf8': case 'utf-8': return 'utf8';
+      case 'ucs2': case 'ucs-2': case 'utf16le': case 'utf-16le': return 'utf16le';
+      case 'latin1': case 'binary': return 'latin1';
+      case 'base64': return 'base64';
+      case 'base64url': return 'base64url';
+      case 'hex': return 'hex';
+      case 'ascii': return 'ascii';
+      default: return undefined;
+    }
+  }
+  const unknownEncoding = (encoding) =>
+    codedError(TypeErrorCtor, 'ERR_UNKNOWN_ENCODING', 'Unknown encoding: ' + encoding);
+  const NOT_BYTES = 'an instance of Buffer or Uint8Array';
+  function nodeBufferMethods(B) {
+    const proto = B.prototype;
+    function indexOf(buf, value, byteOffset, encoding, forward) {
+      if (!ArrayBufferIsView(buf)) throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buf);
+      if (typeof byteOffset === 'string') {
+        encoding = byteOffset;
+        byteOffset = undefined;
+      } else if (byteOffset > 0x7fffffff) {
+        byteOffset = 0x7fffffff;
+      } else if (byteOffset < -0x80000000) {
+        byteOffset = -0x80000000;
+      }
+      byteOffset = +byteOffset;
+      if (byteOffset !== byteOffset) byteOffset = forward ? 0 : buf.byteLength;
+      if (typeof value === 'number') return native.bufferIndexOf(buf, value >>> 0, byteOffset, false, forward);
+      const name = encoding === undefined ? 'utf8' : normalEncoding(encoding);
+      if (typeof value === 'string') {
+        if (name === undefined) throw unknownEncoding(encoding);
+        return native.bufferIndexOf(buf, B.from(value, name), byteOffset, name === 'utf16le', forward);
+      }
+      if (isUint8(value)) return native.bufferIndexOf(buf, value, byteOffset, name === 'utf16le', forward);
+      throw invalidArgType('value', 'one of type number or string or ' + NOT_BYTES, value);
+    }
+    function swap(buf, size, bits) {
+      if (buf.length % size !== 0) {
+        throw codedError(RangeErrorCtor, 'ERR_INVALID_BUFFER_SIZE', 'Buffer size must be a multiple of ' + bits);
+      }
+      native.bufferSwap(buf, size);
+      return buf;
+    }
+    const methods = {
+      swap16() { return swap(this, 2, '16-bits'); },
+      swap32() { return swap(this, 4, '32-bits'); },
+      swap64() { return swap(this, 8, '64-bits'); },
+      indexOf(value, byteOffset, encoding) { return indexOf(this, value, byteOffset, encoding, true); },
+      lastIndexOf(value, byteOffset, encoding) { return indexOf(this, value, byteOffset, encoding, false); },
+      includes(value, byteOffset, encoding) { return indexOf(this, value, byteOffset, encoding, true) !== -1; },
+      equals(otherBuffer) {
+        if (!isUint8(otherBuffer)) throw invalidArgType('otherBuffer', NOT_BYTES, otherBuffer);
+        if (this === otherBuffer) return true;
+        const length = this.byteLength;
+        if (length !== otherBuffer.byteLength) return false;
+        return length === 0 || native.bufferCompare(this, 0, length, otherBuffer, 0, length) === 0;
+      },
+      compare(target, targetStart, targetEnd, sourceStart, sourceEnd) {
+        if (!isUint8(target)) throw invalidArgType('target', NOT_BYTES, target);
+        if (arguments.length === 1) return native.bufferCompare(this, 0, this.length, target, 0, target.length);
+        targetStart = targetStart === undefined ? 0 : integerArg(targetStart, 'targetStart', 0, MAX_OFFSET);
+        targetEnd = targetEnd === undefined ? target.length : integerArg(targetEnd, 'targetEnd', 0, target.length);
+        sourceStart = sourceStart === undefined ? 0 : integerArg(sourceStart, 'sourceStart', 0, MAX_OFFSET);
+        sourceEnd = sourceEnd === undefined ? this.length : integerArg(sourceEnd, 'sourceEnd', 0, this.length);
+        if (sourceStart >= sourceEnd) return targetStart >= targetEnd ? 0 : -1;
+        if (targetStart >= targetEnd) return 1;
+        return native.bufferCompare(this, sourceStart, sourceEnd, target, targetStart, targetEnd);
+      },
+      fill(value, offset, end, encoding) {
+        if (typeof value === 'string') {
+          if (offset === undefined || typeof offset === 'string') {
+            encoding = offset;
+            offset = 0;
+            end = this.length;
+          } else if (typeof end === 'string') {
+            encoding = end;
+            end = this.length;
+          }
+          const name = normalEncoding(encoding);
+          if (name === undefined) {
+            if (typeof encoding !== 'string') throw invalidArgType('encoding', 'of type string', encoding);
+            throw unknownEncoding(encoding);
+          }
+          if (value.length === 0) {
+            value = 0;
+          } else if (value.length === 1) {
+            // One byte: a plain fill.
+            const code = call(StringPrototypeCharCodeAt, value, 0);
+            if ((name === 'utf8' && code < 128) || name === 'latin1') value = code;
+          }
+          encoding = name;
+        }
+        if (offset === undefined) {
+          offset = 0;
+          end = this.length;
+        } else {
+          integerArg(offset, 'offset', 0, MAX_OFFSET);
+          end = end === undefined ? this.length : integerArg(end, 'end', 0, this.length);
+          if (offset >= end) return this;
+        }
+        if (typeof value === 'number') {
+          call(TypedArrayPrototypeFill, this, value, offset, end);
+        } else if (typeof value === 'string' || ArrayBufferIsView(value)) {
+          const pattern = typeof value === 'string' ? B.from(value, encoding) : value;
+          if (native.bufferFill(this, pattern, offset, end) === -1) {
+            throw codedError(TypeErrorCtor, 'ERR_INVALID_ARG_VALUE',
+              "The argument 'value' is invalid. Received " + prelude.inspect(value));
+          }
+        } else {
+          call(TypedArrayPrototypeFill, this, (value >>> 0) & 255, offset, end);
+        }
+        return this;
+      },
+    };
+    for (const name of ObjectKeys(methods)) {
+      ObjectDefineProperty(proto, name, { value: methods[name], writable: true, configurable: true, enumerable: true });
+    }
+    B.compare = function compare(buf1, buf2) {
+      if (!isUint8(buf1)) throw invalidArgType('buf1', NOT_BYTES, buf1);
+      if (!isUint8(buf2)) throw invalidArgType('buf2', NOT_BYTES, buf2);
+      if (buf1 === buf2) return 0;
+      return native.bufferCompare(buf1, 0, buf1.length, buf2, 0, buf2.length);
+    };
+  }
+
   extend('buffer', (buffer) => {
     buffer.resolveObjectURL = (url) => prelude.loadWeb().resolveObjectURL(url);
+    nodeBufferMethods(buffer.Buffer);
     // Node's per-encoding slices and writes, and the lowercase `Uint` spellings of the BigInt
     // readers and writers, which some packages call directly.
     const proto = buffer.Buffer.prototype;
@@ -4783,41 +4926,10 @@
   });
 
 
-  // Node's Buffer knows 'base64url' (base64 with - and _, unpadded); the npm one does not.
   // The bundler renamed a few of the npm modules' classes (a name clash across the bundle:
   // `Buffer2`); they get Node's names back.
   function renamed(fn, name) {
     ObjectDefineProperty(fn, 'name', { value: name, configurable: true });
-  }
-  function withBase64url(module) {
-    const B = module.Buffer;
-    renamed(B, 'Buffer');
-    const isUrl = (encoding) => typeof encoding === 'string' && encoding.toLowerCase() === 'base64url';
-    const toBase64 = (text) => call(StringPrototypeReplace, call(StringPrototypeReplace, text, /-/g, '+'), /_/g, '/');
-    const { toString, write } = B.prototype;
-    const { from, byteLength, isEncoding } = B;
-    B.prototype.toString = function (encoding, start, end) {
-      if (!isUrl(encoding)) return ReflectApply(toString, this, arguments);
-      const text = call(toString, this, 'base64', start, end);
-      return call(StringPrototypeReplace, call(StringPrototypeReplace,
-        call(StringPrototypeReplace, text, /\+/g, '-'), /\//g, '_'), /=+$/, '');
-    };
-    B.prototype.write = function (string, offset, length, encoding) {
-      if (isUrl(encoding)) return call(write, this, toBase64(string), offset, length, 'base64');
-      if (isUrl(length)) return call(write, this, toBase64(string), offset, 'base64');
-      if (isUrl(offset)) return call(write, this, toBase64(string), 'base64');
-      return ReflectApply(write, this, arguments);
-    };
-    B.from = function (value, encoding, length) {
-      if (typeof value === 'string' && isUrl(encoding)) return call(from, B, toBase64(value), 'base64');
-      return ReflectApply(from, B, arguments);
-    };
-    B.byteLength = function (value, encoding) {
-      if (typeof value === 'string' && isUrl(encoding)) return call(byteLength, B, toBase64(value), 'base64');
-      return ReflectApply(byteLength, B, arguments);
-    };
-    B.isEncoding = (encoding) => isUrl(encoding) || call(isEncoding, B, encoding);
-    return module;
   }
 
   // ---------------------------------------------------------------- zlib

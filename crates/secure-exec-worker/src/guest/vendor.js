@@ -6,7 +6,7 @@
 // message maker and Buffer's string conversions, called the first time the guest
 // requires one of the modules (node.js);
 // each module is built on its own first use.
-(function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError, secureExecOkMessage, secureExecEncodings) {
+(function vendor(secureExecProcess, secureExecUtilTypes, secureExecAssertionError, secureExecOkMessage, secureExecBuffer) {
 var global = globalThis, self = globalThis;
 var module = { exports: {} };
 var __getOwnPropNames = Object.getOwnPropertyNames;
@@ -5123,6 +5123,7 @@ var require_buffer = __commonJS({
     };
     Buffer2.isEncoding = function isEncoding(encoding) {
       switch (String(encoding).toLowerCase()) {
+        case "base64url":
         case "hex":
         case "utf8":
         case "utf-8":
@@ -5201,7 +5202,7 @@ var require_buffer = __commonJS({
             return len;
           case "utf8":
           case "utf-8":
-            return secureExecEncodings.byteLength(string, "utf8");
+            return secureExecBuffer.byteLength(string, "utf8");
           case "ucs2":
           case "ucs-2":
           case "utf16le":
@@ -5210,10 +5211,11 @@ var require_buffer = __commonJS({
           case "hex":
             return len >>> 1;
           case "base64":
-            return secureExecEncodings.byteLength(string, "base64");
+          case "base64url":
+            return secureExecBuffer.byteLength(string, encoding);
           default:
             if (loweredCase) {
-              return mustMatch ? -1 : secureExecEncodings.byteLength(string, "utf8");
+              return mustMatch ? -1 : secureExecBuffer.byteLength(string, "utf8");
             }
             encoding = ("" + encoding).toLowerCase();
             loweredCase = true;
@@ -5244,22 +5246,23 @@ var require_buffer = __commonJS({
       while (true) {
         switch (encoding) {
           case "hex":
-            return secureExecEncodings.slice(this, start, end, "hex");
+            return secureExecBuffer.slice(this, start, end, "hex");
           case "utf8":
           case "utf-8":
-            return secureExecEncodings.slice(this, start, end, "utf8");
+            return secureExecBuffer.slice(this, start, end, "utf8");
           case "ascii":
-            return secureExecEncodings.slice(this, start, end, "ascii");
+            return secureExecBuffer.slice(this, start, end, "ascii");
           case "latin1":
           case "binary":
-            return secureExecEncodings.slice(this, start, end, "latin1");
+            return secureExecBuffer.slice(this, start, end, "latin1");
           case "base64":
-            return secureExecEncodings.slice(this, start, end, "base64");
+          case "base64url":
+            return secureExecBuffer.slice(this, start, end, encoding);
           case "ucs2":
           case "ucs-2":
           case "utf16le":
           case "utf-16le":
-            return secureExecEncodings.slice(this, start, end, "utf16le");
+            return secureExecBuffer.slice(this, start, end, "utf16le");
           default:
             if (loweredCase) throw new TypeError("Unknown encoding: " + encoding);
             encoding = (encoding + "").toLowerCase();
@@ -5310,7 +5313,7 @@ var require_buffer = __commonJS({
     Buffer2.prototype.toString = function toString() {
       const length = this.length;
       if (length === 0) return "";
-      if (arguments.length === 0) return secureExecEncodings.slice(this, 0, length, "utf8");
+      if (arguments.length === 0) return secureExecBuffer.slice(this, 0, length, "utf8");
       return slowToString.apply(this, arguments);
     };
     Buffer2.prototype.toLocaleString = Buffer2.prototype.toString;
@@ -5553,21 +5556,22 @@ var require_buffer = __commonJS({
       for (; ; ) {
         switch (encoding) {
           case "hex":
-            return secureExecEncodings.write(this, string, offset, length, "hex");
+            return secureExecBuffer.write(this, string, offset, length, "hex");
           case "utf8":
           case "utf-8":
-            return secureExecEncodings.write(this, string, offset, length, "utf8");
+            return secureExecBuffer.write(this, string, offset, length, "utf8");
           case "ascii":
           case "latin1":
           case "binary":
-            return secureExecEncodings.write(this, string, offset, length, "latin1");
+            return secureExecBuffer.write(this, string, offset, length, "latin1");
           case "base64":
-            return secureExecEncodings.write(this, string, offset, length, "base64");
+          case "base64url":
+            return secureExecBuffer.write(this, string, offset, length, encoding);
           case "ucs2":
           case "ucs-2":
           case "utf16le":
           case "utf-16le":
-            return secureExecEncodings.write(this, string, offset, length, "utf16le");
+            return secureExecBuffer.write(this, string, offset, length, "utf16le");
           default:
             if (loweredCase) throw new TypeError("Unknown encoding: " + encoding);
             encoding = ("" + encoding).toLowerCase();
@@ -17897,6 +17901,7 @@ var require_string_decoder = __commonJS({
           case "binary":
             return "latin1";
           case "base64":
+          case "base64url":
           case "ascii":
           case "hex":
             return enc;
@@ -17927,6 +17932,7 @@ var require_string_decoder = __commonJS({
           nb = 4;
           break;
         case "base64":
+        case "base64url":
           this.text = base64Text;
           this.end = base64End;
           nb = 3;
@@ -18069,7 +18075,7 @@ var require_string_decoder = __commonJS({
     }
     function base64Text(buf, i) {
       var n = (buf.length - i) % 3;
-      if (n === 0) return buf.toString("base64", i);
+      if (n === 0) return buf.toString(this.encoding, i);
       this.lastNeed = 3 - n;
       this.lastTotal = 3;
       if (n === 1) {
@@ -18078,11 +18084,11 @@ var require_string_decoder = __commonJS({
         this.lastChar[0] = buf[buf.length - 2];
         this.lastChar[1] = buf[buf.length - 1];
       }
-      return buf.toString("base64", i, buf.length - n);
+      return buf.toString(this.encoding, i, buf.length - n);
     }
     function base64End(buf) {
       var r = buf && buf.length ? this.write(buf) : "";
-      if (this.lastNeed) return r + this.lastChar.toString("base64", 0, 3 - this.lastNeed);
+      if (this.lastNeed) return r + this.lastChar.toString(this.encoding, 0, 3 - this.lastNeed);
       return r;
     }
     function simpleWrite(buf) {

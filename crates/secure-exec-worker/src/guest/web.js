@@ -46,7 +46,6 @@
   const FunctionPrototypeToString = Function.prototype.toString;
   const StringCtor = String;
   const SymbolFor = Symbol.for;
-  const StringFromCharCode = String.fromCharCode;
   const StringPrototypeCharCodeAt = String.prototype.charCodeAt;
   const StringPrototypeToLowerCase = String.prototype.toLowerCase;
   const StringPrototypeTrim = String.prototype.trim;
@@ -410,53 +409,27 @@
     ignoreBOM: decoder.ignoreBOM }));
 
   // ---------------------------------------------------------------- atob, btoa
-  const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  const BASE64_VALUES = new Uint8ArrayCtor(128).fill(255);
-  for (let i = 0; i < 64; i++) BASE64_VALUES[call(StringPrototypeCharCodeAt, BASE64, i)] = i;
-
-  function btoa(data) {
-    if (arguments.length === 0) throw new TypeErrorCtor('The "data" argument must be specified');
-    const text = StringCtor(data);
-    let out = '';
-    let chunk = '';
-    for (let i = 0; i < text.length; i += 3) {
-      const a = call(StringPrototypeCharCodeAt, text, i);
-      const b = i + 1 < text.length ? call(StringPrototypeCharCodeAt, text, i + 1) : 0;
-      const c = i + 2 < text.length ? call(StringPrototypeCharCodeAt, text, i + 2) : 0;
-      if (a > 255 || b > 255 || c > 255) throw new DOMException('Invalid character', 'InvalidCharacterError');
-      const n = (a << 16) | (b << 8) | c;
-      chunk += BASE64[(n >> 18) & 63] + BASE64[(n >> 12) & 63] +
-        (i + 1 < text.length ? BASE64[(n >> 6) & 63] : '=') +
-        (i + 2 < text.length ? BASE64[n & 63] : '=');
-      if (chunk.length >= 8192) { out += chunk; chunk = ''; }
-    }
-    return out + chunk;
+  // Base64 over natives (buffer.rs), with Node's errors.
+  const missingInput = () => {
+    const err = new TypeErrorCtor('The "input" argument must be specified');
+    err.code = 'ERR_MISSING_ARGS';
+    return err;
+  };
+  function btoa(input) {
+    if (arguments.length === 0) throw missingInput();
+    const encoded = native.btoa(`${input}`);
+    if (encoded === undefined) throw new DOMException('Invalid character', 'InvalidCharacterError');
+    return encoded;
   }
 
-  function atob(data) {
-    if (arguments.length === 0) throw new TypeErrorCtor('The "data" argument must be specified');
-    // Forgiving base64: ASCII whitespace is ignored, padding is optional but must be right.
-    let text = call(StringPrototypeReplace, StringCtor(data), /[\t\n\f\r ]/g, '');
-    if (text.length % 4 === 0) text = call(StringPrototypeReplace, text, /==?$/, '');
-    const invalid = () => new DOMException('The string to be decoded is not correctly encoded.', 'InvalidCharacterError');
-    if (text.length % 4 === 1) throw invalid();
-    let out = '';
-    let chunk = '';
-    let buffer = 0;
-    let bits = 0;
-    for (let i = 0; i < text.length; i++) {
-      const code = call(StringPrototypeCharCodeAt, text, i);
-      const value = code < 128 ? BASE64_VALUES[code] : 255;
-      if (value === 255) throw invalid();
-      buffer = (buffer << 6) | value;
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        chunk += StringFromCharCode((buffer >> bits) & 255);
-        if (chunk.length >= 8192) { out += chunk; chunk = ''; }
-      }
+  function atob(input) {
+    if (arguments.length === 0) throw missingInput();
+    const decoded = native.atob(`${input}`);
+    if (decoded === 1) throw new DOMException('Invalid character', 'InvalidCharacterError');
+    if (decoded === 2) {
+      throw new DOMException('The string to be decoded is not correctly encoded.', 'InvalidCharacterError');
     }
-    return out + chunk;
+    return decoded;
   }
 
   // ---------------------------------------------------------------- URL, URLSearchParams
@@ -981,10 +954,7 @@
     return { name };
   }
   function base64url(bytes) {
-    let text = '';
-    for (let i = 0; i < bytes.byteLength; i++) text += StringFromCharCode(bytes[i]);
-    return call(StringPrototypeReplace, call(StringPrototypeReplace, call(StringPrototypeReplace,
-      btoa(text), /\+/g, '-'), /\//g, '_'), /=+$/, '');
+    return native.bufferSlice(bytes, 0, bytes.byteLength, 'base64url');
   }
   function fromBase64url(text) {
     const plain = atob(call(StringPrototypeReplace, call(StringPrototypeReplace, StringCtor(text), /-/g, '+'), /_/g, '/'));

@@ -120,6 +120,22 @@ pub(super) fn bytes_mut<'a>(
     unsafe { std::slice::from_raw_parts_mut(data, len) }
 }
 
+/// The bytes of `view`, read-only; as [`bytes_mut`], for natives that read two views that may
+/// share their memory.
+pub(super) fn bytes<'a>(
+    scope: &mut v8::PinScope<'_, '_>,
+    view: v8::Local<'a, v8::ArrayBufferView>,
+) -> &'a [u8] {
+    let _ = view.buffer(scope);
+    let len = view.byte_length();
+    let data = view.data().cast::<u8>().cast_const();
+    if len == 0 || data.is_null() {
+        return &[];
+    }
+    // SAFETY: as in `bytes_mut`; the slice is only read while this native runs.
+    unsafe { std::slice::from_raw_parts(data, len) }
+}
+
 /// `utf8Length(string)`: the string's length in UTF-8, lone surrogates counted as U+FFFD.
 fn utf8_length(
     scope: &mut v8::PinScope<'_, '_>,
@@ -164,8 +180,10 @@ fn decode(
     let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
     let bytes = source.get_contents(&mut storage);
     let halted = stop_check(scope);
+    if encoding == "utf-8" {
+        return decode_utf8(scope, bytes, fatal, stream, &halted, rv);
+    }
     let decoded = match encoding.as_str() {
-        "utf-8" => decode_utf8(bytes, fatal, stream, &halted),
         "utf-16le" => decode_utf16le(bytes, fatal, stream, &halted),
         other => Err(Some(format!("the {other:?} encoding is not supported"))),
     };
@@ -233,39 +251,41 @@ pub(super) fn complete_utf8_prefix(bytes: &[u8]) -> usize {
     bytes.len()
 }
 
-/// Decodes UTF-8 a piece at a time. `Err(None)`: the session was stopped meanwhile.
+/// `decode` for UTF-8: V8 makes the string (as Node's `TextDecoder` does), after a check that
+/// the input is well-formed when `fatal`.
 fn decode_utf8(
+    scope: &mut v8::PinScope<'_, '_>,
     bytes: &[u8],
     fatal: bool,
     stream: bool,
     halted: &dyn Fn() -> bool,
-) -> Result<(String, usize), Option<String>> {
+    mut rv: v8::ReturnValue<'_>,
+) {
     let end = if stream { complete_utf8_prefix(bytes) } else { bytes.len() };
-    let mut text = String::with_capacity(end.min(CHUNK));
-    let mut at = 0;
-    while at < end {
-        if halted() {
-            return Err(None);
+    let bytes = &bytes[..end];
+    if fatal {
+        let mut at = 0;
+        while at < end {
+            if halted() {
+                return;
+            }
+            let mut stop = end.min(at + CHUNK);
+            if stop < end {
+                stop = at + complete_utf8_prefix(&bytes[at..stop]).max(1);
+            }
+            if std::str::from_utf8(&bytes[at..stop]).is_err() {
+                return throw_type_error(
+                    scope,
+                    "The encoded data was not valid for encoding utf-8",
+                );
+            }
+            at = stop;
         }
-        // A piece ends on a character boundary, unless the input is malformed right there,
-        // in which case cutting does not change the result either.
-        let mut stop = end.min(at + CHUNK);
-        if stop < end {
-            stop = at + complete_utf8_prefix(&bytes[at..stop]).max(1);
-        }
-        let piece = &bytes[at..stop];
-        if fatal {
-            let valid = std::str::from_utf8(piece).map_err(|_| {
-                Some("The encoded data was not valid for encoding utf-8".to_owned())
-            })?;
-            text.push_str(valid);
-        } else {
-            // Rust replaces each maximal malformed subsequence with one U+FFFD, as WHATWG does.
-            text.push_str(&String::from_utf8_lossy(piece));
-        }
-        at = stop;
     }
-    Ok((text, end))
+    let Some(text) = super::buffer::utf8_string(scope, bytes) else { return };
+    let consumed = v8::Number::new(scope, end as f64);
+    let pair = v8::Array::new_with_elements(scope, &[text.into(), consumed.into()]);
+    rv.set(pair.into());
 }
 
 /// Decodes UTF-16LE a piece at a time. `Err(None)`: the session was stopped meanwhile.
