@@ -331,6 +331,101 @@ const BUNDLE_PATCHES: &[(&str, &str, &str)] = &[
         "",
     ),
     (
+        "Buffers are made as Node makes them: by a subclass of Uint8Array that shares Buffer's \
+         prototype (Node's FastBuffer) rather than by setPrototypeOf on each, and small ones \
+         from allocUnsafe, from() and concat() as views of a shared 8 KiB pool, so that a small \
+         Buffer costs no backing store of its own",
+        "    Buffer2.TYPED_ARRAY_SUPPORT = typedArraySupport();",
+        "    class FastBuffer extends Uint8Array {
+      constructor(bufferOrLength, byteOffset, length) {
+        super(bufferOrLength, byteOffset, length);
+      }
+    }
+    FastBuffer.prototype.constructor = Buffer2;
+    Buffer2.prototype = FastBuffer.prototype;
+    let poolSize, poolOffset, allocPool;
+    function createPool() {
+      poolSize = Buffer2.poolSize;
+      allocPool = new ArrayBuffer(poolSize);
+      poolOffset = 0;
+    }
+    function allocate(size) {
+      if (size <= 0) return new FastBuffer();
+      if (size < Buffer2.poolSize >>> 1) {
+        if (allocPool === void 0 || size > poolSize - poolOffset) createPool();
+        const b = new FastBuffer(allocPool, poolOffset, size);
+        poolOffset += size;
+        if (poolOffset & 7) poolOffset = (poolOffset | 7) + 1;
+        return b;
+      }
+      return createBuffer(size);
+    }
+    Buffer2.TYPED_ARRAY_SUPPORT = typedArraySupport();",
+    ),
+    (
+        "the same",
+        "      const buf = new Uint8Array(length);
+      Object.setPrototypeOf(buf, Buffer2.prototype);
+      return buf;",
+        "      return new FastBuffer(length);",
+    ),
+    (
+        "the same",
+        "      let buf;
+      if (byteOffset === void 0 && length === void 0) {
+        buf = new Uint8Array(array);
+      } else if (length === void 0) {
+        buf = new Uint8Array(array, byteOffset);
+      } else {
+        buf = new Uint8Array(array, byteOffset, length);
+      }
+      Object.setPrototypeOf(buf, Buffer2.prototype);
+      return buf;",
+        "      return new FastBuffer(array, byteOffset, length);",
+    ),
+    (
+        "the same",
+        "      const newBuf = this.subarray(start, end);
+      Object.setPrototypeOf(newBuf, Buffer2.prototype);
+      return newBuf;",
+        "      return new FastBuffer(this.buffer, this.byteOffset + start, end - start);",
+    ),
+    (
+        "the same",
+        "      return createBuffer(size < 0 ? 0 : checked(size) | 0);",
+        "      return allocate(size < 0 ? 0 : checked(size) | 0);",
+    ),
+    (
+        "the same: allocUnsafeSlow never pools",
+        "    Buffer2.allocUnsafeSlow = function(size) {
+      return allocUnsafe(size);
+    };",
+        "    Buffer2.allocUnsafeSlow = function(size) {
+      assertSize(size);
+      return createBuffer(size < 0 ? 0 : checked(size) | 0);
+    };",
+    ),
+    ("the same", "      let buf = createBuffer(length);", "      let buf = allocate(length);"),
+    (
+        "the same",
+        "      if (isInstance(arrayView, Uint8Array)) {
+        const copy = new Uint8Array(arrayView);
+        return fromArrayBuffer(copy.buffer, copy.byteOffset, copy.byteLength);
+      }",
+        "      if (isInstance(arrayView, Uint8Array)) {
+        const buf = allocate(arrayView.length);
+        if (buf.length > 0) buf.set(arrayView);
+        return buf;
+      }",
+    ),
+    (
+        "the same",
+        "      const length = array.length < 0 ? 0 : checked(array.length) | 0;
+      const buf = createBuffer(length);",
+        "      const length = array.length < 0 ? 0 : checked(array.length) | 0;
+      const buf = allocate(length);",
+    ),
+    (
         "string_decoder decodes to base64url too, as Node's does",
         "case \"base64\":\n          case \"ascii\":\n          case \"hex\":\n            return enc;",
         "case \"base64\":\n          case \"base64url\":\n          case \"ascii\":\n          case \"hex\":\n            return enc;",

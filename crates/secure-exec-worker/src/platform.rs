@@ -28,6 +28,11 @@ pub(crate) fn init() {
         // that ended the worker (a hot function in a 4 MB session on a busy machine).
         v8::V8::set_flags_from_string("--no-concurrent-recompilation");
         v8::V8::set_flags_from_string("--no-concurrent-osr");
+        // Array buffers (every typed array: this V8 build keeps none on the heap) are swept on
+        // the session's thread: freed where they were allocated, not from a background thread
+        // against the session's malloc arena, and counted in the session's CPU time. Creating
+        // small typed arrays became about twice as fast.
+        v8::V8::set_flags_from_string("--no-concurrent-array-buffer-sweeping");
         // A fixed pool, counted, since the sandboxed worker cannot list its threads later.
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
         let platform = v8::new_default_platform(workers as u32, false).make_shared();

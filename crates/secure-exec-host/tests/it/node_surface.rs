@@ -30,13 +30,14 @@ async fn buffer_string_encodings_as_in_node() {
 
 /// Buffer's search, comparison, fill and byte swaps (Node's rules: empty needles, negative and
 /// past-the-end offsets, two-byte searches, range errors), `atob` / `btoa` with Node's errors,
-/// `TextDecoder` (fatal, BOM, streaming, 3 MiB), base64url in Buffer and string_decoder;
-/// compared with Node.
+/// `TextDecoder` (fatal, BOM, streaming, 3 MiB), base64url in Buffer and string_decoder, and
+/// Node's pool of small Buffers and their prototype; compared with Node.
 #[tokio::test]
-async fn buffer_search_compare_fill_and_base64_as_in_node() {
+async fn buffer_search_compare_fill_pool_and_base64_as_in_node() {
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", BUFFER_SEARCH)], "main.js").await;
     oracle::same_as_node(&v8, &[("main.js", BASE64_AND_DECODERS)], "main.js").await;
+    oracle::same_as_node(&v8, &[("main.js", BUFFER_POOL)], "main.js").await;
 }
 
 /// `stream/consumers` over Node streams, web streams and generators; the list of built-in
@@ -2184,4 +2185,18 @@ console.log(Buffer.from('hello').toString('base64url'), Buffer.from('aGk_-w', 'b
 const { StringDecoder } = require('string_decoder');
 const dec = new StringDecoder('base64url');
 console.log(dec.write(Buffer.from([0xfb, 0xff, 1, 2])), dec.end(Buffer.from([3])));
+"#;
+
+const BUFFER_POOL: &str = r#"
+const a = Buffer.from('abc'), b = Buffer.allocUnsafe(10), c = Buffer.from([1, 2, 3]);
+console.log(a.buffer.byteLength, a.buffer === b.buffer, b.byteOffset % 8, c.buffer === a.buffer, Buffer.poolSize);
+console.log(Buffer.alloc(10).buffer.byteLength, Buffer.allocUnsafeSlow(10).buffer.byteLength, Buffer.from('x'.repeat(5000)).buffer.byteLength, Buffer.allocUnsafe(4096).buffer.byteLength, Buffer.allocUnsafe(4095).buffer.byteLength);
+console.log(Object.getPrototypeOf(a) === Buffer.prototype, Buffer.prototype.constructor === Buffer, a instanceof Buffer, a instanceof Uint8Array, a.constructor.name, Buffer.isBuffer(a), Object.getPrototypeOf(Buffer.prototype) === Uint8Array.prototype);
+const s = a.slice(1); s[0] = 0x7a; console.log(a.toString(), s.buffer === a.buffer, s.byteOffset - a.byteOffset, a.subarray(1, 2) instanceof Buffer, a.subarray(1).toString());
+const cat = Buffer.concat([a, c]); console.log(cat, cat.buffer.byteLength, Buffer.concat([Buffer.alloc(5000), a]).buffer.byteLength);
+console.log(require('util').inspect(a), String(a.map((x) => x + 1)), a.map((x) => x) instanceof Buffer, Buffer.from(a.buffer, a.byteOffset, 2).toString());
+console.log(Buffer.from(new Uint16Array([1, 2])), Buffer.from(new ArrayBuffer(4), 1, 2).length, Buffer.allocUnsafe(0).length, Buffer.from('').buffer.byteLength >= 0);
+const many = []; for (let i = 0; i < 3000; i++) many.push(Buffer.from('item' + i));
+console.log(many[2999].toString(), new Set(many.map((x) => x.buffer)).size > 1);
+console.log(Buffer.from(new Uint8Array([1,2])).buffer.byteLength, Buffer.from(new Uint16Array([1,2])).buffer.byteLength, Buffer.from(Buffer.from("ab")).buffer.byteLength, Buffer.from([1,2]).buffer.byteLength, Buffer.from({length: 2}).buffer.byteLength, Buffer.from(new Uint8Array(0)).length, Buffer.from(new Uint16Array([258, 3])))
 "#;

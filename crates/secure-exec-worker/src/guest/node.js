@@ -1452,7 +1452,8 @@
       // (serialization.rs).
       serialize(value) {
         const B = Buffer();
-        return native.v8Serialize(value, B.prototype, (length) => B.allocUnsafe(length));
+        // A Buffer of its own, as Node's serializer releases one (never a pool's slice).
+        return native.v8Serialize(value, B.prototype, (length) => B.allocUnsafeSlow(length));
       },
       deserialize(buffer) {
         if (!ArrayBufferIsView(buffer)) {

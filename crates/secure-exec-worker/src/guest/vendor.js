@@ -4892,6 +4892,30 @@ var require_buffer = __commonJS({
     exports2.INSPECT_MAX_BYTES = 50;
     var K_MAX_LENGTH = 2147483647;
     exports2.kMaxLength = K_MAX_LENGTH;
+    class FastBuffer extends Uint8Array {
+      constructor(bufferOrLength, byteOffset, length) {
+        super(bufferOrLength, byteOffset, length);
+      }
+    }
+    FastBuffer.prototype.constructor = Buffer2;
+    Buffer2.prototype = FastBuffer.prototype;
+    let poolSize, poolOffset, allocPool;
+    function createPool() {
+      poolSize = Buffer2.poolSize;
+      allocPool = new ArrayBuffer(poolSize);
+      poolOffset = 0;
+    }
+    function allocate(size) {
+      if (size <= 0) return new FastBuffer();
+      if (size < Buffer2.poolSize >>> 1) {
+        if (allocPool === void 0 || size > poolSize - poolOffset) createPool();
+        const b = new FastBuffer(allocPool, poolOffset, size);
+        poolOffset += size;
+        if (poolOffset & 7) poolOffset = (poolOffset | 7) + 1;
+        return b;
+      }
+      return createBuffer(size);
+    }
     Buffer2.TYPED_ARRAY_SUPPORT = typedArraySupport();
     if (!Buffer2.TYPED_ARRAY_SUPPORT && typeof console !== "undefined" && typeof console.error === "function") {
       console.error(
@@ -4929,9 +4953,7 @@ var require_buffer = __commonJS({
       if (length > K_MAX_LENGTH) {
         throw new RangeError('The value "' + length + '" is invalid for option "size"');
       }
-      const buf = new Uint8Array(length);
-      Object.setPrototypeOf(buf, Buffer2.prototype);
-      return buf;
+      return new FastBuffer(length);
     }
     function Buffer2(arg, encodingOrOffset, length) {
       if (typeof arg === "number") {
@@ -5008,13 +5030,14 @@ var require_buffer = __commonJS({
     };
     function allocUnsafe(size) {
       assertSize(size);
-      return createBuffer(size < 0 ? 0 : checked(size) | 0);
+      return allocate(size < 0 ? 0 : checked(size) | 0);
     }
     Buffer2.allocUnsafe = function(size) {
       return allocUnsafe(size);
     };
     Buffer2.allocUnsafeSlow = function(size) {
-      return allocUnsafe(size);
+      assertSize(size);
+      return createBuffer(size < 0 ? 0 : checked(size) | 0);
     };
     function fromString(string, encoding) {
       if (typeof encoding !== "string" || encoding === "") {
@@ -5024,7 +5047,7 @@ var require_buffer = __commonJS({
         throw new TypeError("Unknown encoding: " + encoding);
       }
       const length = byteLength(string, encoding) | 0;
-      let buf = createBuffer(length);
+      let buf = allocate(length);
       const actual = buf.write(string, encoding);
       if (actual !== length) {
         buf = buf.slice(0, actual);
@@ -5033,7 +5056,7 @@ var require_buffer = __commonJS({
     }
     function fromArrayLike(array) {
       const length = array.length < 0 ? 0 : checked(array.length) | 0;
-      const buf = createBuffer(length);
+      const buf = allocate(length);
       for (let i = 0; i < length; i += 1) {
         buf[i] = array[i] & 255;
       }
@@ -5041,8 +5064,9 @@ var require_buffer = __commonJS({
     }
     function fromArrayView(arrayView) {
       if (isInstance(arrayView, Uint8Array)) {
-        const copy = new Uint8Array(arrayView);
-        return fromArrayBuffer(copy.buffer, copy.byteOffset, copy.byteLength);
+        const buf = allocate(arrayView.length);
+        if (buf.length > 0) buf.set(arrayView);
+        return buf;
       }
       return fromArrayLike(arrayView);
     }
@@ -5053,16 +5077,7 @@ var require_buffer = __commonJS({
       if (array.byteLength < byteOffset + (length || 0)) {
         throw new RangeError('"length" is outside of buffer bounds');
       }
-      let buf;
-      if (byteOffset === void 0 && length === void 0) {
-        buf = new Uint8Array(array);
-      } else if (length === void 0) {
-        buf = new Uint8Array(array, byteOffset);
-      } else {
-        buf = new Uint8Array(array, byteOffset, length);
-      }
-      Object.setPrototypeOf(buf, Buffer2.prototype);
-      return buf;
+      return new FastBuffer(array, byteOffset, length);
     }
     function fromObject(obj) {
       if (Buffer2.isBuffer(obj)) {
@@ -5719,9 +5734,7 @@ var require_buffer = __commonJS({
         end = len;
       }
       if (end < start) end = start;
-      const newBuf = this.subarray(start, end);
-      Object.setPrototypeOf(newBuf, Buffer2.prototype);
-      return newBuf;
+      return new FastBuffer(this.buffer, this.byteOffset + start, end - start);
     };
     function checkOffset(offset, ext, length) {
       if (offset % 1 !== 0 || offset < 0) throw new RangeError("offset is not uint");
