@@ -135,6 +135,47 @@ async fn fs_behaves_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", FS_SCRIPT)], "main.js").await;
 }
 
+/// More file operations at once than a session may have in flight (they wait their turn, as
+/// in Node's thread pool, instead of failing), and long backlogs through readline's and
+/// `events.on`'s async iterators and a directory handle; compared with Node.
+#[tokio::test]
+async fn many_calls_at_once_and_long_backlogs_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", MANY_AT_ONCE)], "main.js").await;
+}
+
+const MANY_AT_ONCE: &str = r#"
+const fs = require('fs'), path = require('path'), os = require('os'), stream = require('stream'), events = require('events');
+(async () => {
+  // 300 file operations at once: more than a session may have in flight, queued as Node's pool queues them.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-'));
+  await Promise.all(Array.from({ length: 300 }, (_, i) => fs.promises.writeFile(path.join(dir, 'f' + i), 'data ' + i)));
+  const texts = await Promise.all(Array.from({ length: 300 }, (_, i) => fs.promises.readFile(path.join(dir, 'f' + i), 'utf8')));
+  console.log(texts.length, texts[0], texts[299], fs.readdirSync(dir).length);
+  let done = 0, sizes = 0;
+  await new Promise((resolve) => {
+    for (let i = 0; i < 150; i++) fs.stat(path.join(dir, 'f' + i), (err, st) => { sizes += err ? 0 : st.size; if (++done === 150) resolve(); });
+  });
+  console.log('callbacks', done, sizes);
+  const d = await fs.promises.opendir(dir);
+  let entries = 0;
+  for await (const e of d) entries++;
+  console.log('dir entries', entries);
+  await fs.promises.rm(dir, { recursive: true });
+  // A backlog of 60,000 lines through readline's async iterator, and of events through events.on.
+  const rl = require('readline').createInterface({ input: stream.Readable.from(['line\n'.repeat(60000) + 'last']) });
+  let lines = 0, last;
+  for await (const l of rl) { lines++; last = l; }
+  console.log('lines', lines, last);
+  const ee = new events.EventEmitter();
+  const it = events.on(ee, 'tick');
+  for (let i = 0; i < 60000; i++) ee.emit('tick', i);
+  let sum = 0, n = 0;
+  for await (const [v] of it) { sum += v; if (++n === 60000) break; }
+  console.log('events', n, sum);
+})();
+"#;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -269,6 +269,11 @@ const CORPUS: &[Case] = &[
         ],
     ),
     exec(
+        "10,000 one-MiB writes queued at once",
+        "const b = Buffer.alloc(1 << 20, 1); for (let i = 0; i < 1e4; i++) require('fs').writeFile('/f' + i, b, () => {})",
+        MEMORY,
+    ),
+    exec(
         "Buffer.toString of 40 MB as hex",
         "Buffer.alloc(4e7, 0xab).toString('hex')",
         &[Some(ErrorCode::MemoryLimit), Some(ErrorCode::GuestException)],

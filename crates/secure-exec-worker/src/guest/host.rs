@@ -10,7 +10,7 @@
 //! (`takeData`) or asks for them as text (`takeText`): as in `web.rs`, natives never allocate
 //! JavaScript buffers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use secure_exec_proto::limits::{HOST_IO_CHUNK, MAX_HOST_CALLS_IN_FLIGHT, MAX_TIME_MS};
@@ -39,12 +39,24 @@ mod flag {
     pub(super) const LOAD: u32 = 2;
 }
 
+/// Calls a session has sent and not had answered, besides a blocking one: one below the
+/// host's bound, so that a blocking call (at most one: it blocks the session) always has room.
+const MAX_SENT: usize = MAX_HOST_CALLS_IN_FLIGHT - 1;
+
+/// What a queued call is charged besides its encoded size (its place in the queue, its id).
+const QUEUED_OVERHEAD: usize = 128;
+
 /// A session's host calls in flight and reply bytes not yet taken.
 #[derive(Debug, Default)]
 pub(crate) struct HostCalls {
     next_id: u64,
-    /// Calls whose replies go to the event loop.
+    /// Calls whose replies go to the event loop (sent or queued).
     pending: HashSet<u64>,
+    /// Asynchronous and sent-ahead calls on their way to the host or back.
+    sent: HashSet<u64>,
+    /// Asynchronous calls past [`MAX_SENT`], sent as replies free room, in order, as Node's
+    /// thread pool queues work; their data is charged to the session's memory budget here.
+    queued: VecDeque<(v1::HostCall, usize)>,
     /// Reply bytes by call id, until the guest takes them.
     data: HashMap<u64, Vec<u8>>,
     /// Calls sent ahead (`hostSend`) whose replies wait for `hostWait`.
@@ -61,7 +73,8 @@ impl HostCalls {
 
     /// Takes `id` off the pending set; `false` for a reply nobody waits for. A reply to a
     /// call sent ahead is kept for its `hostWait`.
-    pub(crate) fn settle(&mut self, reply: v1::HostReply) -> Option<v1::HostReply> {
+    fn settle(&mut self, reply: v1::HostReply) -> Option<v1::HostReply> {
+        self.sent.remove(&reply.call_id);
         if self.pending.remove(&reply.call_id) {
             return Some(reply);
         }
@@ -69,6 +82,31 @@ impl HostCalls {
             self.parked_replies.insert(reply.call_id, reply);
         }
         None
+    }
+}
+
+/// A reply for the event loop: the call is settled (see [`HostCalls::settle`]) and queued calls
+/// go out into the room it left.
+pub(crate) fn settle_reply(
+    session: &mut crate::state::SessionState,
+    reply: v1::HostReply,
+) -> Option<v1::HostReply> {
+    let reply = session.host.settle(reply);
+    send_queued(session);
+    reply
+}
+
+/// Sends queued calls while fewer than [`MAX_SENT`] are out.
+fn send_queued(session: &mut crate::state::SessionState) {
+    while session.host.sent.len() < MAX_SENT {
+        let Some((call, charged)) = session.host.queued.pop_front() else { return };
+        session.budget.release_held(charged);
+        session.host.sent.insert(call.call_id);
+        let message = v1::WorkerMessage { kind: Some(worker_message::Kind::HostCall(call)) };
+        if session.output.sink().send(message).is_err() {
+            // The connection is gone; the session is being shut down.
+            return;
+        }
     }
 }
 
@@ -189,7 +227,11 @@ fn host_wait(
         Some(reply) => Ok(reply),
         None => {
             let control = std::sync::Arc::clone(&session.control);
-            control.wait_reply(id, Duration::from_millis(MAX_TIME_MS))
+            let reply = control.wait_reply(id, Duration::from_millis(MAX_TIME_MS));
+            let session = state(scope);
+            session.host.sent.remove(&id);
+            send_queued(session);
+            reply
         }
     };
     answer(scope, reply, &mut rv);
@@ -282,8 +324,9 @@ fn send_call(
     rv: &mut v8::ReturnValue<'_>,
 ) {
     let session = state(scope);
-    let outstanding = session.host.pending.len() + session.host.parked.len();
-    if mode != Mode::Blocking && outstanding >= MAX_HOST_CALLS_IN_FLIGHT {
+    let full = session.host.sent.len() >= MAX_SENT;
+    if mode == Mode::Ahead && full {
+        // Sending ahead is only a head start: the caller loads the module when it needs it.
         let message = format!(
             "ERR_HOST_CALL_LIMIT: a session may have at most {MAX_HOST_CALLS_IN_FLIGHT} host calls \
              in flight"
@@ -293,6 +336,18 @@ fn send_call(
     session.host.next_id += 1;
     let id = session.host.next_id;
     let message = v1::HostCall { session_id: session.control.id(), call_id: id, op: Some(call) };
+    if mode == Mode::Async && full {
+        // The call as it will go out (its data, paths, headers), and what keeping it costs:
+        // past the budget the session stops (ERR_MEMORY_LIMIT), as for any memory it holds.
+        let charged = prost::Message::encoded_len(&message) + QUEUED_OVERHEAD;
+        if !session.budget.charge_held(charged) {
+            return;
+        }
+        session.host.queued.push_back((message, charged));
+        session.host.pending.insert(id);
+        rv.set_double(id as f64);
+        return;
+    }
     let sent = session
         .output
         .sink()
@@ -303,10 +358,12 @@ fn send_call(
     }
     match mode {
         Mode::Async => {
+            session.host.sent.insert(id);
             session.host.pending.insert(id);
             rv.set_double(id as f64);
         }
         Mode::Ahead => {
+            session.host.sent.insert(id);
             session.host.parked.insert(id);
             rv.set_double(id as f64);
         }

@@ -32,7 +32,7 @@ mod walks;
 mod web;
 
 pub(crate) use brotli::BrotliStreams;
-pub(crate) use host::{HostCalls, reply_object};
+pub(crate) use host::{HostCalls, reply_object, settle_reply};
 pub(crate) use modules::{ModuleTable, configure_isolate};
 pub(crate) use sources::SessionSources;
 

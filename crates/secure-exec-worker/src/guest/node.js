@@ -74,6 +74,30 @@
   const FunctionPrototypeCall = Function.prototype.call;
   const call = (fn, self, ...args) => ReflectApply(fn, self, args);
 
+  // A first-in, first-out queue whose `shift` is O(1): Array.prototype.shift copies the whole
+  // array once it is large (a backlog of 50,000 lines took readline's async iterator 2.4 s),
+  // as Node's FixedQueue avoids. Taken slots are cleared; the array is compacted once half of
+  // it is taken.
+  class Fifo {
+    #items = [];
+    #head = 0;
+    get length() { return this.#items.length - this.#head; }
+    push(item) { call(ArrayPrototypePush, this.#items, item); }
+    shift() {
+      if (this.#head === this.#items.length) return undefined;
+      const item = this.#items[this.#head];
+      this.#items[this.#head++] = undefined;
+      if (this.#head === this.#items.length) {
+        this.#items = [];
+        this.#head = 0;
+      } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+        this.#items = call(ArrayPrototypeSlice, this.#items, this.#head);
+        this.#head = 0;
+      }
+      return item;
+    }
+  }
+
   const CHUNK = native.hostChunk;
   const OP = { READ: 1, WRITE: 2, STAT: 3, LSTAT: 4, READDIR: 5, MKDIR: 6, RMDIR: 7, UNLINK: 8,
     RENAME: 9, COPY: 10, REALPATH: 11, ACCESS: 12, READLINK: 13, RM: 14, TRUNCATE: 15,
@@ -786,11 +810,11 @@
 
   // `fs.opendir`: a directory's entries, read at open, handed out one at a time.
   class Dir {
-    #entries;
+    #entries = new Fifo();
     #closed = false;
     constructor(path, entries) {
       this.path = path;
-      this.#entries = entries;
+      for (let i = 0; i < entries.length; i++) this.#entries.push(entries[i]);
     }
     #open() {
       if (this.#closed) {
@@ -799,7 +823,7 @@
     }
     #next() {
       this.#open();
-      return this.#entries.length === 0 ? null : call(ArrayPrototypeShift, this.#entries);
+      return this.#entries.length === 0 ? null : this.#entries.shift();
     }
     readSync() { return this.#next(); }
     read(callback) {
@@ -2502,7 +2526,7 @@
     function setInterval(delay, value, options = {}) {
       const { signal, ref } = timerOptions(options);
       let pending = 0;
-      const waiting = [];
+      const waiting = new Fifo();
       let done = false;
       let failure = signal !== undefined && signal.aborted ? aborted(signal) : null;
       let id;
@@ -2514,11 +2538,11 @@
       const onAbort = signal === undefined ? undefined : () => {
         failure = aborted(signal);
         finish();
-        while (waiting.length > 0) call(ArrayPrototypeShift, waiting)[1](failure);
+        while (waiting.length > 0) waiting.shift()[1](failure);
       };
       if (failure === null) {
         id = prelude.setInterval(() => {
-          const next = call(ArrayPrototypeShift, waiting);
+          const next = waiting.shift();
           if (next !== undefined) next[0]({ value, done: false });
           else pending++;
         }, delay);
@@ -2538,11 +2562,11 @@
             return PromiseCtor.reject(err);
           }
           if (done) return PromiseCtor.resolve({ value: undefined, done: true });
-          return new PromiseCtor((resolve, reject) => call(ArrayPrototypePush, waiting, [resolve, reject]));
+          return new PromiseCtor((resolve, reject) => waiting.push([resolve, reject]));
         },
         return() {
           finish();
-          while (waiting.length > 0) call(ArrayPrototypeShift, waiting)[0]({ value: undefined, done: true });
+          while (waiting.length > 0) waiting.shift()[0]({ value: undefined, done: true });
           return PromiseCtor.resolve({ value: undefined, done: true });
         },
         [SymbolAsyncIterator]() { return this; },
@@ -4588,21 +4612,21 @@
       const signal = options !== null && typeof options === 'object' ? options.signal : undefined;
       const abortError = () => new AbortError();
       if (signal !== undefined && signal.aborted) throw abortError();
-      const events = [];
-      const waiting = [];
+      const events = new Fifo();
+      const waiting = new Fifo();
       let failure = null;
       let finished = false;
       const add = (name, fn) => (isTarget(emitter) ? emitter.addEventListener(name, fn) : emitter.on(name, fn));
       const remove = (name, fn) => (isTarget(emitter) ? emitter.removeEventListener(name, fn)
         : emitter.removeListener(name, fn));
       const onEvent = (...args) => {
-        const next = call(ArrayPrototypeShift, waiting);
+        const next = waiting.shift();
         if (next !== undefined) next.resolve({ value: args, done: false });
-        else call(ArrayPrototypePush, events, args);
+        else events.push(args);
       };
       const onError = (err) => {
         finished = true;
-        const next = call(ArrayPrototypeShift, waiting);
+        const next = waiting.shift();
         if (next !== undefined) next.reject(err);
         else failure = err;
         iterator.return();
@@ -4613,18 +4637,18 @@
         if (event !== 'error') remove('error', onError);
         if (signal !== undefined) signal.removeEventListener('abort', onAbort);
         finished = true;
-        while (waiting.length > 0) call(ArrayPrototypeShift, waiting).resolve({ value: undefined, done: true });
+        while (waiting.length > 0) waiting.shift().resolve({ value: undefined, done: true });
       };
       const iterator = {
         next() {
-          if (events.length > 0) return PromiseCtor.resolve({ value: call(ArrayPrototypeShift, events), done: false });
+          if (events.length > 0) return PromiseCtor.resolve({ value: events.shift(), done: false });
           if (failure !== null) {
             const err = failure;
             failure = null;
             return PromiseCtor.reject(err);
           }
           if (finished) return PromiseCtor.resolve({ value: undefined, done: true });
-          return new PromiseCtor((resolve, reject) => call(ArrayPrototypePush, waiting, { resolve, reject }));
+          return new PromiseCtor((resolve, reject) => waiting.push({ resolve, reject }));
         },
         return() {
           close();

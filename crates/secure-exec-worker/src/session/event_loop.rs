@@ -144,7 +144,8 @@ fn deliver_replies(
     let replies = control.take_replies();
     let mut delivered = false;
     for reply in replies {
-        let Some(reply) = scope.get_slot_mut::<SessionState>().and_then(|s| s.host.settle(reply))
+        let Some(reply) =
+            scope.get_slot_mut::<SessionState>().and_then(|s| guest::settle_reply(s, reply))
         else {
             continue;
         };
