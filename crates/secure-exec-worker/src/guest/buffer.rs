@@ -1,6 +1,6 @@
 //! `Buffer`'s natives: its string encodings (`buf.toString(encoding)`, `buf.write`,
-//! `Buffer.from(string, encoding)`, `Buffer.byteLength`), comparison, search and fill, done as
-//! Node does them.
+//! `Buffer.from(string, encoding)`, `Buffer.byteLength`), comparison, search, fill and byte
+//! swaps, done as Node does them; also `atob` / `btoa` and `TextDecoder`'s UTF-8 for `web.js`.
 //!
 //! The bundled npm `buffer` package works a byte at a time in JavaScript: decoding a 540 KB
 //! file took 17 to 60 ms in a session where Node takes about 1 ms, comparing two 8 MiB buffers

@@ -384,7 +384,11 @@
       let text;
       let consumed;
       try {
-        [text, consumed] = native.decode(this.#encoding, bytes, this.#fatal, stream);
+        // Indexed, not destructured: destructuring would go through the guest's
+        // Array.prototype[Symbol.iterator].
+        const decoded = native.decode(this.#encoding, bytes, this.#fatal, stream);
+        text = decoded[0];
+        consumed = decoded[1];
       } catch (err) {
         this.#bomSeen = false;
         if (err instanceof TypeErrorCtor) err.code = 'ERR_ENCODING_INVALID_ENCODED_DATA';
