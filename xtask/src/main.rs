@@ -335,7 +335,12 @@ const BUNDLE_PATCHES: &[(&str, &str, &str)] = &[
          prototype (Node's FastBuffer) rather than by setPrototypeOf on each, and small ones \
          from allocUnsafe, from() and concat() as views of a shared 8 KiB pool, so that a small \
          Buffer costs no backing store of its own",
-        "    Buffer2.TYPED_ARRAY_SUPPORT = typedArraySupport();",
+        "    Buffer2.TYPED_ARRAY_SUPPORT = typedArraySupport();
+    if (!Buffer2.TYPED_ARRAY_SUPPORT && typeof console !== \"undefined\" && typeof console.error === \"function\") {
+      console.error(
+        \"This browser lacks typed array (Uint8Array) support which is required by `buffer` v5.x. Use `buffer` v4.x if you require old browser support.\"
+      );
+    }",
         "    class FastBuffer extends Uint8Array {
       constructor(bufferOrLength, byteOffset, length) {
         super(bufferOrLength, byteOffset, length);
@@ -359,9 +364,19 @@ const BUNDLE_PATCHES: &[(&str, &str, &str)] = &[
         return b;
       }
       return createBuffer(size);
-    }
-    Buffer2.TYPED_ARRAY_SUPPORT = typedArraySupport();",
+    }",
     ),
+    (
+        "Buffer has no marks of the polyfill (packages test TYPED_ARRAY_SUPPORT or _isBuffer to \
+         tell it from Node's): isBuffer is instanceof, as Node's",
+        "    Buffer2.isBuffer = function isBuffer(b) {
+      return b != null && b._isBuffer === true && b !== Buffer2.prototype;
+    };",
+        "    Buffer2.isBuffer = function isBuffer(b) {
+      return b instanceof Buffer2;
+    };",
+    ),
+    ("the same", "    Buffer2.prototype._isBuffer = true;\n", ""),
     (
         "the same",
         "      const buf = new Uint8Array(length);

@@ -269,6 +269,11 @@ const CORPUS: &[Case] = &[
         ],
     ),
     exec(
+        "streaming TextDecoders left open without end",
+        "for (;;) new TextDecoder('gbk').decode(new Uint8Array([0x81]), { stream: true })",
+        &[Some(ErrorCode::MemoryLimit), Some(ErrorCode::CpuTimeLimit)],
+    ),
+    exec(
         "10,000 one-MiB writes queued at once",
         "const b = Buffer.alloc(1 << 20, 1); for (let i = 0; i < 1e4; i++) require('fs').writeFile('/f' + i, b, () => {})",
         MEMORY,

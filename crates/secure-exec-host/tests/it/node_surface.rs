@@ -2199,4 +2199,12 @@ console.log(Buffer.from(new Uint16Array([1, 2])), Buffer.from(new ArrayBuffer(4)
 const many = []; for (let i = 0; i < 3000; i++) many.push(Buffer.from('item' + i));
 console.log(many[2999].toString(), new Set(many.map((x) => x.buffer)).size > 1);
 console.log(Buffer.from(new Uint8Array([1,2])).buffer.byteLength, Buffer.from(new Uint16Array([1,2])).buffer.byteLength, Buffer.from(Buffer.from("ab")).buffer.byteLength, Buffer.from([1,2]).buffer.byteLength, Buffer.from({length: 2}).buffer.byteLength, Buffer.from(new Uint8Array(0)).length, Buffer.from(new Uint16Array([258, 3])))
+console.log(Buffer.TYPED_ARRAY_SUPPORT, Buffer.prototype._isBuffer, Buffer.isBuffer(new Uint8Array(2)), Buffer.isBuffer(Buffer.alloc(1)), Buffer.isBuffer(null), Buffer.isBuffer(Buffer.prototype));
+const sb = Buffer.from('hello world');
+console.log(sb.subarray(-5).toString(), sb.subarray(2, -2).toString(), sb.subarray(NaN, 3).toString(), sb.subarray(4, 2).length, sb.slice(1.9, 3.2).toString(), sb.subarray(-100, 100).length, sb.subarray() instanceof Buffer, sb.subarray(1).buffer === sb.buffer);
+console.log(Buffer.of(1, 2, 300), Buffer.of().length, Buffer.of(5).buffer.byteLength);
+console.log(Buffer.copyBytesFrom(new Uint16Array([1, 2, 3]), 1, 1), Buffer.copyBytesFrom(new Float32Array([1.5])), Buffer.copyBytesFrom(new Uint8Array([1, 2, 3]), 5).length, Buffer.copyBytesFrom(new Uint8Array(0)).length);
+for (const bad of [() => Buffer.copyBytesFrom([1]), () => Buffer.copyBytesFrom(new Uint8Array(2), -1), () => Buffer.copyBytesFrom(new Uint8Array(2), 0, 1.5), () => Buffer.copyBytesFrom(new DataView(new ArrayBuffer(1)))]) {
+  try { bad(); } catch (e) { console.log(e.name, e.code, e.message); }
+}
 "#;

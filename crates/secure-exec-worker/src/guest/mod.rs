@@ -26,6 +26,7 @@ mod keys;
 mod modules;
 mod serialization;
 mod sources;
+mod text_decoders;
 mod types;
 mod vm;
 mod walks;
@@ -35,6 +36,7 @@ pub(crate) use brotli::BrotliStreams;
 pub(crate) use host::{HostCalls, reply_object, settle_reply};
 pub(crate) use modules::{ModuleTable, configure_isolate};
 pub(crate) use sources::SessionSources;
+pub(crate) use text_decoders::TextDecoders;
 
 const PRELUDE: &str = include_str!("prelude.js");
 const WEB: &str = include_str!("web.js");
@@ -146,6 +148,7 @@ pub(crate) fn install<'s>(
 
     web::install(scope, natives);
     buffer::install(scope, natives);
+    text_decoders::install(scope, natives);
     host::install(scope, natives);
     modules::install(scope, natives);
     sources::install(scope, natives);

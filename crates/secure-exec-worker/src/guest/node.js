@@ -4675,6 +4675,8 @@
   const TypedArrayTag = Object.getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag).get;
   const TypedArrayPrototypeFill = TypedArrayPrototype.fill;
   const isUint8 = (value) => call(TypedArrayTag, value) === 'Uint8Array';
+  const MathTrunc = Math.trunc;
+  const NumberMAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
   // Node 20's `kMaxLength`, the bound of its offset checks.
   const MAX_OFFSET = 2 ** 32;
   // Node's `normalizeEncoding`: the canonical name, or undefined for none it knows.
@@ -4795,9 +4797,47 @@
         return this;
       },
     };
+    // Node's: an offset as Math.trunc takes it, negative from the end, clamped to the length.
+    const adjustOffset = (offset, length) => {
+      offset = MathTrunc(offset);
+      if (offset === 0 || offset !== offset) return 0;
+      if (offset < 0) return offset + length > 0 ? offset + length : 0;
+      return offset < length ? offset : length;
+    };
+    methods.subarray = function subarray(start, end) {
+      const length = this.length;
+      start = adjustOffset(start, length);
+      end = end !== undefined ? adjustOffset(end, length) : length;
+      return B.from(this.buffer, this.byteOffset + start, end > start ? end - start : 0);
+    };
+    methods.slice = function slice(start, end) { return this.subarray(start, end); };
     for (const name of ObjectKeys(methods)) {
       ObjectDefineProperty(proto, name, { value: methods[name], writable: true, configurable: true, enumerable: true });
     }
+    // Unpooled, as Node's.
+    B.of = (...items) => {
+      const out = B.allocUnsafeSlow(items.length);
+      for (let k = 0; k < items.length; k++) out[k] = items[k];
+      return out;
+    };
+    B.copyBytesFrom = function copyBytesFrom(view, offset, length) {
+      if (!ArrayBufferIsView(view) || call(TypedArrayTag, view) === undefined) {
+        throw invalidArgType('view', 'an instance of TypedArray', view);
+      }
+      const viewLength = view.length;
+      if (viewLength === 0) return B.alloc(0);
+      if (offset !== undefined || length !== undefined) {
+        if (offset !== undefined) {
+          integerArg(offset, 'offset', 0, NumberMAX_SAFE_INTEGER);
+          if (offset >= viewLength) return B.alloc(0);
+        } else {
+          offset = 0;
+        }
+        const end = length !== undefined ? offset + integerArg(length, 'length', 0, NumberMAX_SAFE_INTEGER) : viewLength;
+        view = call(TypedArrayPrototype.slice, view, offset, end);
+      }
+      return B.from(new Uint8ArrayCtor(view.buffer, view.byteOffset, view.byteLength));
+    };
     B.compare = function compare(buf1, buf2) {
       if (!isUint8(buf1)) throw invalidArgType('buf1', NOT_BYTES, buf1);
       if (!isUint8(buf2)) throw invalidArgType('buf2', NOT_BYTES, buf2);

@@ -4916,12 +4916,6 @@ var require_buffer = __commonJS({
       }
       return createBuffer(size);
     }
-    Buffer2.TYPED_ARRAY_SUPPORT = typedArraySupport();
-    if (!Buffer2.TYPED_ARRAY_SUPPORT && typeof console !== "undefined" && typeof console.error === "function") {
-      console.error(
-        "This browser lacks typed array (Uint8Array) support which is required by `buffer` v5.x. Use `buffer` v4.x if you require old browser support."
-      );
-    }
     function typedArraySupport() {
       try {
         const arr = new Uint8Array(1);
@@ -5112,7 +5106,7 @@ var require_buffer = __commonJS({
       return Buffer2.alloc(+length);
     }
     Buffer2.isBuffer = function isBuffer(b) {
-      return b != null && b._isBuffer === true && b !== Buffer2.prototype;
+      return b instanceof Buffer2;
     };
     Buffer2.compare = function compare(a, b) {
       if (isInstance(a, Uint8Array)) a = Buffer2.from(a, a.offset, a.byteLength);
@@ -5285,7 +5279,6 @@ var require_buffer = __commonJS({
         }
       }
     }
-    Buffer2.prototype._isBuffer = true;
     function swap(b, n, m) {
       const i = b[n];
       b[n] = b[m];

@@ -350,21 +350,29 @@
     'csunicode': 'utf-16le', 'iso-10646-ucs-2': 'utf-16le', 'unicodefeff': 'utf-16le',
   };
 
+  // UTF-8 and UTF-16LE are decoded by `decode` (web.rs), the stream's unfinished bytes kept
+  // here; the other encodings (UTF-16BE and the legacy ones) by `legacyDecode`
+  // (text_decoders.rs), which keeps a streaming decoder's state under an id.
+  const BOM_ENCODINGS = { __proto__: null, 'utf-8': true, 'utf-16le': true, 'utf-16be': true };
   class TextDecoder {
     #encoding;
     #fatal;
     #ignoreBOM;
     #pending = null;
     #bomSeen = false;
+    #legacy;
+    #stream = 0;
     constructor(label = 'utf-8', options = undefined) {
-      const key = call(StringPrototypeToLowerCase, call(StringPrototypeTrim, StringCtor(label)));
-      const encoding = ENCODING_LABELS[key];
-      if (encoding === undefined) {
-        const err = new RangeErrorCtor('The "' + StringCtor(label) + '" encoding is not supported');
+      const text = StringCtor(label);
+      const key = call(StringPrototypeToLowerCase, call(StringPrototypeTrim, text));
+      const encoding = ENCODING_LABELS[key] !== undefined ? ENCODING_LABELS[key] : native.textEncoding(key);
+      if (encoding === undefined || encoding === 'replacement' || encoding === 'x-user-defined') {
+        const err = new RangeErrorCtor('The "' + (encoding === undefined ? text : encoding) + '" encoding is not supported');
         err.code = 'ERR_ENCODING_NOT_SUPPORTED';
         throw err;
       }
       this.#encoding = encoding;
+      this.#legacy = encoding !== 'utf-8' && encoding !== 'utf-16le';
       this.#fatal = !!(options && options.fatal);
       this.#ignoreBOM = !!(options && options.ignoreBOM);
     }
@@ -386,9 +394,18 @@
       try {
         // Indexed, not destructured: destructuring would go through the guest's
         // Array.prototype[Symbol.iterator].
-        const decoded = native.decode(this.#encoding, bytes, this.#fatal, stream);
-        text = decoded[0];
-        consumed = decoded[1];
+        if (this.#legacy) {
+          const id = this.#stream;
+          this.#stream = 0;
+          const decoded = native.legacyDecode(this.#encoding, bytes, this.#fatal, stream, id);
+          text = decoded[0];
+          this.#stream = decoded[1];
+          consumed = bytes.length;
+        } else {
+          const decoded = native.decode(this.#encoding, bytes, this.#fatal, stream);
+          text = decoded[0];
+          consumed = decoded[1];
+        }
       } catch (err) {
         this.#bomSeen = false;
         if (err instanceof TypeErrorCtor) err.code = 'ERR_ENCODING_INVALID_ENCODED_DATA';
@@ -397,7 +414,8 @@
       if (consumed < bytes.length) this.#pending = call(TypedArrayPrototypeSlice, bytes, consumed);
       if (!this.#bomSeen && text.length > 0) {
         this.#bomSeen = true;
-        if (!this.#ignoreBOM && call(StringPrototypeCharCodeAt, text, 0) === 0xFEFF) {
+        if (!this.#ignoreBOM && BOM_ENCODINGS[this.#encoding] === true &&
+          call(StringPrototypeCharCodeAt, text, 0) === 0xFEFF) {
           text = call(StringPrototypeSlice, text, 1);
         }
       }

@@ -54,6 +54,7 @@ impl Prepared {
             dispatch_uncaught: None,
             used: 0,
             brotli: Default::default(),
+            text_decoders: Default::default(),
             world: 0,
             listener_threw: false,
             script_timer: None,
