@@ -40,6 +40,8 @@ pub(crate) struct SessionState {
     pub(crate) brotli: crate::guest::BrotliStreams,
     /// The session's streaming `TextDecoder`s in legacy encodings (`guest::text_decoders`).
     pub(crate) text_decoders: crate::guest::TextDecoders,
+    /// The session's running hashes and HMACs (`guest::hashers`).
+    pub(crate) hashers: crate::guest::Hashers,
     /// The lazily built parts of the environment the session used (`guest::demand`).
     pub(crate) used: u32,
     /// An 'uncaughtException' listener threw (the session ends with exit code 7).

@@ -269,6 +269,11 @@ const CORPUS: &[Case] = &[
         ],
     ),
     exec(
+        "20,000 running hashes left unfinished",
+        "const c = require('crypto'); const b = Buffer.alloc(70000); for (let i = 0; i < 2e4; i++) c.createHash('sha256').update(b)",
+        &[None, Some(ErrorCode::MemoryLimit), Some(ErrorCode::CpuTimeLimit)],
+    ),
+    exec(
         "streaming TextDecoders left open without end",
         "for (;;) new TextDecoder('gbk').decode(new Uint8Array([0x81]), { stream: true })",
         &[Some(ErrorCode::MemoryLimit), Some(ErrorCode::CpuTimeLimit)],

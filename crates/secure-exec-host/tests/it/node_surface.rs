@@ -40,6 +40,31 @@ async fn buffer_search_compare_fill_pool_and_base64_as_in_node() {
     oracle::same_as_node(&v8, &[("main.js", BUFFER_POOL)], "main.js").await;
 }
 
+/// Hashes and HMACs fed past 64 KiB run in a native hasher (`copy()` included, and streams
+/// piped through one), compared with Node; and hashing 96 MiB in a 32 MB session gives Node's
+/// digest, as the data is no longer held until `digest()`.
+#[tokio::test]
+async fn running_hashes_as_in_node_and_in_bounded_memory() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", RUNNING_HASHES)], "main.js").await;
+    let dir = oracle::TempDir::new("long-hash").with_files(&[("main.js", LONG_HASH)]);
+    let (code, expected, _) = oracle::node_in(dir.path(), "main.js");
+    assert_eq!(code, 0);
+    let rt = oracle::runtime_in(&v8, dir.path());
+    let options = ExecOptions {
+        filename: Some("/app/main.js".into()),
+        memory_limit: Some(32),
+        ..Default::default()
+    };
+    let r = rt.exec_with(LONG_HASH, options).await.unwrap();
+    assert_eq!((r.code, r.stdout.as_str()), (0, expected.as_str()), "{:?}", r.error_message);
+}
+
+const LONG_HASH: &str = "const c = require('crypto'); const h = c.createHash('sha256'); \
+    const m = c.createHmac('sha1', 'k'); const b = Buffer.alloc(1 << 20, 7); \
+    for (let i = 0; i < 96; i++) { h.update(b); m.update(b); } \
+    console.log(h.digest('hex'), m.digest('hex'));";
+
 /// `stream/consumers` over Node streams, web streams and generators; the list of built-in
 /// modules, Node's internal http pieces and `domain` by name; compared with Node.
 #[tokio::test]
@@ -2207,4 +2232,32 @@ console.log(Buffer.copyBytesFrom(new Uint16Array([1, 2, 3]), 1, 1), Buffer.copyB
 for (const bad of [() => Buffer.copyBytesFrom([1]), () => Buffer.copyBytesFrom(new Uint8Array(2), -1), () => Buffer.copyBytesFrom(new Uint8Array(2), 0, 1.5), () => Buffer.copyBytesFrom(new DataView(new ArrayBuffer(1)))]) {
   try { bad(); } catch (e) { console.log(e.name, e.code, e.message); }
 }
+"#;
+
+const RUNNING_HASHES: &str = r#"
+const crypto = require('crypto');
+const big = Buffer.alloc(1 << 20, 7);
+for (const alg of ['md5', 'sha1', 'sha256', 'sha384', 'sha512']) {
+  const h = crypto.createHash(alg), m = crypto.createHmac(alg, 'key');
+  for (let i = 0; i < 24; i++) { h.update(big); m.update(big); }
+  console.log(alg, h.digest('hex').slice(0, 32), m.digest('base64').slice(0, 24));
+}
+// A copy taken past the point where the hash runs natively goes on by itself.
+const a = crypto.createHash('sha256'); a.update(Buffer.alloc(100000, 1));
+const b = a.copy(); a.update('more'); b.update('other');
+console.log(a.copy().digest('hex').slice(0, 16), a.digest('hex').slice(0, 16), b.digest('hex').slice(0, 16));
+try { a.update('x'); } catch (e) { console.log(e.code, e.message); }
+try { a.digest(); } catch (e) { console.log(e.code, e.message); }
+// Small and boundary sizes, strings with encodings, and a stream piped through.
+for (const n of [0, 1, 65536, 65537, 131072]) {
+  const h = crypto.createHash('sha1'); h.update(Buffer.alloc(n, 3)); h.update('é', 'latin1'); h.update('ff', 'hex');
+  console.log(n, h.digest('hex'));
+}
+const { Readable, pipeline } = require('stream');
+const hasher = crypto.createHash('sha256');
+pipeline(Readable.from((function* () { for (let i = 0; i < 50; i++) yield Buffer.alloc(65536, i); })()), hasher, (err) => {
+  console.log('piped', err, hasher.read().toString('hex').slice(0, 16));
+  const keyed = crypto.createHmac('sha512', Buffer.alloc(200, 9)); keyed.update(Buffer.alloc(70000, 2)); keyed.update(Buffer.alloc(5, 1));
+  console.log('hmac long key', keyed.digest('hex').slice(0, 32));
+});
 "#;

@@ -20,6 +20,7 @@ pub(crate) mod code_cache;
 pub(crate) mod demand;
 mod digest_store;
 mod ecdh;
+mod hashers;
 mod host;
 mod kdf;
 mod keys;
@@ -33,6 +34,7 @@ mod walks;
 mod web;
 
 pub(crate) use brotli::BrotliStreams;
+pub(crate) use hashers::Hashers;
 pub(crate) use host::{HostCalls, reply_object, settle_reply};
 pub(crate) use modules::{ModuleTable, configure_isolate};
 pub(crate) use sources::SessionSources;
@@ -149,6 +151,7 @@ pub(crate) fn install<'s>(
     web::install(scope, natives);
     buffer::install(scope, natives);
     text_decoders::install(scope, natives);
+    hashers::install(scope, natives);
     host::install(scope, natives);
     modules::install(scope, natives);
     sources::install(scope, natives);

@@ -5755,7 +5755,15 @@
       native.digest(info[0], bytes, out);
       return out;
     }
-    // What a hash and an HMAC share: the data gathered, one digest, the stream's two ends.
+    // Past this much input, a hash runs in a native hasher (hashers.rs) fed as data comes, so
+    // that a stream of any length is not held; below it, the data is gathered and digested in
+    // one call, the cheaper way for the many small hashes.
+    const RUNNING_AFTER = 64 * 1024;
+    // A hash collected unfinished gives its native hasher back.
+    const runningHashes = new FinalizationRegistry((id) => native.hashClose(id));
+    const hashName = (info) => call(StringPrototypeReplace, call(StringPrototypeToLowerCase, info[0]), '-', '');
+    // What a hash and an HMAC share: the data gathered (or the running hasher), one digest,
+    // the stream's two ends.
     class Digesting {
       constructor(algorithm, options) {
         this._options = options;
@@ -5763,6 +5771,7 @@
         this._chunks = [];
         this._length = 0;
         this._done = false;
+        this._running = 0;
       }
       _transform(chunk, encoding, callback) {
         this.update(chunk, encoding);
@@ -5772,17 +5781,44 @@
         this.push(this.digest());
         callback();
       }
+      // The HMAC's key, or undefined for a plain hash.
+      _key() { return undefined; }
       update(data, encoding) {
         if (this._done) throw codedError(ErrorCtor, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
         const bytes = dataBytes(data, encoding, 'data');
+        if (this._running !== 0) {
+          native.hashUpdate(this._running, bytes);
+          return this;
+        }
         call(ArrayPrototypePush, this._chunks, new Uint8ArrayCtor(bytes));
         this._length += bytes.byteLength;
+        if (this._length > RUNNING_AFTER) {
+          this._startRunning(native.hashOpen(hashName(this._info), this._key()));
+          for (let i = 0; i < this._chunks.length; i++) native.hashUpdate(this._running, this._chunks[i]);
+          this._chunks = [];
+          this._length = 0;
+        }
         return this;
       }
-      digest(encoding) {
+      _startRunning(id) {
+        this._running = id;
+        runningHashes.register(this, id, this);
+      }
+      // The digest, from the running hasher if there is one.
+      _finish() {
         if (this._done) throw codedError(ErrorCtor, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
         this._done = true;
-        return encodedOutput(digestBytes(this._info, concat(this._chunks, this._length)), encoding);
+        if (this._running === 0) return undefined;
+        const out = new Uint8ArrayCtor(this._info[1]);
+        runningHashes.unregister(this);
+        native.hashDigest(this._running, out);
+        this._running = 0;
+        return out;
+      }
+      digest(encoding) {
+        const out = this._finish();
+        return encodedOutput(out !== undefined ? out : digestBytes(this._info, concat(this._chunks, this._length)),
+          encoding);
       }
     }
     ObjectSetPrototypeOf(Digesting.prototype, lazyTransform.base);
@@ -5794,20 +5830,22 @@
         copy._info = this._info;
         copy._chunks = [...this._chunks];
         copy._length = this._length;
+        if (this._running !== 0) copy._startRunning(native.hashCopy(this._running));
         return copy;
       }
     }
     class Hmac extends Digesting {
       constructor(algorithm, key, options) {
         super(algorithm, options);
-        this._key = new Uint8ArrayCtor(keyMaterial(key, 'key'));
+        this._keyBytes = new Uint8ArrayCtor(keyMaterial(key, 'key'));
       }
+      _key() { return this._keyBytes; }
       digest(encoding) {
-        if (this._done) throw codedError(ErrorCtor, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
-        this._done = true;
-        const out = new Uint8ArrayCtor(this._info[1]);
-        const name = call(StringPrototypeReplace, call(StringPrototypeToLowerCase, this._info[0]), '-', '');
-        native.hmac(name, this._key, concat(this._chunks, this._length), out);
+        let out = this._finish();
+        if (out === undefined) {
+          out = new Uint8ArrayCtor(this._info[1]);
+          native.hmac(hashName(this._info), this._keyBytes, concat(this._chunks, this._length), out);
+        }
         return encodedOutput(out, encoding);
       }
     }

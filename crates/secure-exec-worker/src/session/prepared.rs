@@ -55,6 +55,7 @@ impl Prepared {
             used: 0,
             brotli: Default::default(),
             text_decoders: Default::default(),
+            hashers: Default::default(),
             world: 0,
             listener_threw: false,
             script_timer: None,
