@@ -40,6 +40,7 @@
   const ArrayPrototypeJoin = Array.prototype.join;
   const ArrayPrototypeSlice = Array.prototype.slice;
   const ArrayPrototypeShift = Array.prototype.shift;
+  const ArrayPrototypeUnshift = Array.prototype.unshift;
   const ArrayPrototypeSort = Array.prototype.sort;
   const RegExpPrototypeTest = RegExp.prototype.test;
   const StringPrototypeSlice = String.prototype.slice;
@@ -405,6 +406,10 @@
     const file = entry !== undefined ? entry.path : resolvePath(toPathString(path));
     if (entry !== undefined && !entry.readable) throw fsError({ error: 'EBADF', message: 'bad file descriptor' }, 'read');
     const start = entry !== undefined ? entry.position : 0;
+    // A file larger than one call is read into one buffer of the size its first reply gives,
+    // as Node reads into one buffer of the size fstat gives: the pieces are not held twice.
+    // Bytes past that size (the file grew meanwhile) are gathered after it.
+    let whole;
     const chunks = [];
     let total = 0;
     for (;;) {
@@ -412,13 +417,30 @@
       // Node opens a directory fine and fails on the read.
       if (reply.error === 'EISDIR') throw fsError(reply, 'read');
       if (reply.error) throw fsError(reply, 'open', typeof path === 'number' ? undefined : toPathString(path));
-      const bytes = takeBytes(reply);
-      call(ArrayPrototypePush, chunks, bytes);
-      total += bytes.byteLength;
-      if (bytes.byteLength < CHUNK) break;
+      if (whole === undefined && total === 0 && reply.size === CHUNK && reply.stat !== undefined &&
+        reply.stat[1] - start > CHUNK) {
+        whole = new Uint8ArrayCtor(reply.stat[1] - start);
+      }
+      const size = reply.size;
+      if (whole !== undefined && chunks.length === 0 && total + size <= whole.byteLength) {
+        if (size > 0) native.takeData(reply.id, whole.subarray(total, total + size));
+      } else {
+        call(ArrayPrototypePush, chunks, takeBytes(reply));
+      }
+      total += size;
+      if (size < CHUNK) break;
     }
     if (entry !== undefined) entry.position += total;
-    return decode(concat(chunks, total), opts.encoding);
+    let bytes;
+    if (whole === undefined) {
+      bytes = concat(chunks, total);
+    } else if (chunks.length === 0) {
+      bytes = total === whole.byteLength ? whole : whole.subarray(0, total);
+    } else {
+      call(ArrayPrototypeUnshift, chunks, whole);
+      bytes = concat(chunks, total);
+    }
+    return decode(bytes, opts.encoding);
   }
 
   function openMode(flag) {
