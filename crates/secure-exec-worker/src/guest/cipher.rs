@@ -1,7 +1,7 @@
 //! AES for `crypto.createCipheriv` and `createDecipheriv`: RustCrypto's block cipher and GHASH
 //! behind stateless natives over whole blocks. A mode's running state (the chained IV, the
-//! counter, a partial block, the ciphertext a GCM tag covers) lives in `node.js` between calls,
-//! so no native object outlives a call.
+//! counter, a partial block, a GCM tag's running GHASH) lives in `node.js` between calls, so no
+//! native object outlives a call.
 
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
@@ -21,6 +21,8 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
     set_function(scope, natives, "aesCtr", aes_ctr);
     set_function(scope, natives, "aesGcmJ0", aes_gcm_j0);
     set_function(scope, natives, "aesGcmTag", aes_gcm_tag);
+    set_function(scope, natives, "aesGcmAbsorb", aes_gcm_absorb);
+    set_function(scope, natives, "aesGcmFinish", aes_gcm_finish);
 }
 
 enum Aes {
@@ -275,4 +277,76 @@ fn aes_gcm_tag(
     aes.encrypt(&mut mask);
     mask.iter_mut().zip(&sum).for_each(|(m, s)| *m ^= s);
     write_to(scope, &args, 4, &mask);
+}
+
+/// `aesGcmAbsorb(key, state, blocks)`: carries a running GHASH (`state`, 16 bytes, updated in
+/// place) over whole blocks. GHASH is linear, so going on from a state is hashing afresh with
+/// the state added into the first block: a stream's tag needs only its 16 bytes between calls.
+fn aes_gcm_absorb(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let Some(aes) = cipher_of(scope, &args) else { return };
+    let Some(state) = view(scope, args.get(1)) else { return };
+    let Some(blocks) = view(scope, args.get(2)) else { return };
+    if state.byte_length() != BLOCK || blocks.byte_length() % BLOCK != 0 {
+        return throw_range_error(scope, "GHASH takes a 16-byte state and whole blocks");
+    }
+    let halted = stop_check(scope);
+    let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    let data = blocks.get_contents(&mut storage);
+    let mut h = [0u8; BLOCK];
+    aes.encrypt(&mut h);
+    let mut hash = GHash::new(GenericArray::from_slice(&h));
+    let mut running = [0u8; BLOCK];
+    running.copy_from_slice(bytes_mut(scope, state));
+    let mut first = true;
+    for piece in data.chunks(CHUNK) {
+        if halted() {
+            return;
+        }
+        for block in piece.chunks_exact(BLOCK) {
+            let mut block: [u8; BLOCK] = block.try_into().unwrap_or_default();
+            if first {
+                block.iter_mut().zip(&running).for_each(|(b, r)| *b ^= r);
+                first = false;
+            }
+            hash.update(&[block.into()]);
+        }
+    }
+    if !first {
+        running = hash.finalize().into();
+    }
+    bytes_mut(scope, state).copy_from_slice(&running);
+}
+
+/// `aesGcmFinish(key, j0, state, aadLength, textLength, out)`: the 16-byte tag from a running
+/// GHASH that has absorbed the padded AAD and text (`aesGcmAbsorb`).
+fn aes_gcm_finish(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: v8::FunctionCallbackArguments<'_>,
+    _rv: v8::ReturnValue<'_>,
+) {
+    let Some(aes) = cipher_of(scope, &args) else { return };
+    let Some(mut mask) = owned_bytes(scope, args.get(1)) else { return };
+    let Some(state) = owned_bytes(scope, args.get(2)) else { return };
+    if mask.len() != BLOCK || state.len() != BLOCK {
+        return throw_range_error(scope, "Invalid initialization vector");
+    }
+    let length = |value: v8::Local<'_, v8::Value>| {
+        v8::Local::<v8::Number>::try_from(value).map_or(0, |n| n.value().max(0.0) as u64)
+    };
+    let mut closing = [0u8; BLOCK];
+    closing[..8].copy_from_slice(&length(args.get(3)).wrapping_mul(8).to_be_bytes());
+    closing[8..].copy_from_slice(&length(args.get(4)).wrapping_mul(8).to_be_bytes());
+    closing.iter_mut().zip(&state).for_each(|(c, s)| *c ^= s);
+    let mut h = [0u8; BLOCK];
+    aes.encrypt(&mut h);
+    let mut hash = GHash::new(GenericArray::from_slice(&h));
+    hash.update(&[closing.into()]);
+    let sum: [u8; BLOCK] = hash.finalize().into();
+    aes.encrypt(&mut mask);
+    mask.iter_mut().zip(&sum).for_each(|(m, s)| *m ^= s);
+    write_to(scope, &args, 5, &mask);
 }

@@ -5971,7 +5971,7 @@
       return out;
     };
     // The caller's bytes, not a copy: each call is done with them before it returns (what is
-    // kept, a partial block or what a GCM tag covers, is copied).
+    // kept, a partial block, is copied).
     const inputBytes = (data, encoding) => (typeof data === 'string'
       ? dataBytes(data, encoding || 'utf8', 'data') : dataBytes(data, undefined, 'data'));
 
@@ -6009,7 +6009,11 @@
             if (this._counter[i] !== 0) break;
           }
           this._aad = empty;
-          this._covered = [];
+          // The tag's running GHASH (aesGcmAbsorb), over the padded AAD, then the text a block
+          // at a time; a partial block waits in `_partial`.
+          this._ghash = new Uint8ArrayCtor(BLOCK);
+          this._partial = empty;
+          this._aadAbsorbed = false;
           this._coveredBytes = 0;
           this._tag = undefined;
           const length = options !== null && typeof options === 'object' ? options.authTagLength : undefined;
@@ -6095,11 +6099,30 @@
             at++;
           }
         }
-        if (inc32) {
-          call(ArrayPrototypePush, this._covered, this._decrypt ? bytes.slice() : out);
-          this._coveredBytes += bytes.byteLength;
-        }
+        if (inc32) this._absorb(this._decrypt ? bytes : out);
         return out;
+      }
+      // Pads `bytes` with zeros to whole blocks.
+      _padded(bytes) {
+        const rest = bytes.byteLength % BLOCK;
+        if (rest === 0) return bytes;
+        const out = new Uint8ArrayCtor(bytes.byteLength + BLOCK - rest);
+        out.set(bytes, 0);
+        return out;
+      }
+      _absorbAad() {
+        if (this._aadAbsorbed) return;
+        this._aadAbsorbed = true;
+        if (this._aad.byteLength > 0) native.aesGcmAbsorb(this._key, this._ghash, this._padded(this._aad));
+      }
+      _absorb(text) {
+        this._absorbAad();
+        this._coveredBytes += text.byteLength;
+        const joined = this._partial.byteLength === 0 ? text : join(this._partial, text);
+        const whole = joined.byteLength - (joined.byteLength % BLOCK);
+        if (whole > 0) native.aesGcmAbsorb(this._key, this._ghash, joined.subarray(0, whole));
+        // A copy: the caller may reuse its buffer.
+        this._partial = new Uint8ArrayCtor(joined.subarray(whole));
       }
       setAAD(buffer) {
         if (this._mode !== 'gcm' || this._finished) throw invalidState('setAAD');
@@ -6108,8 +6131,12 @@
       }
       _closeGcm() {
         const tag = new Uint8ArrayCtor(BLOCK);
-        native.aesGcmTag(this._key, this._j0, this._aad, concat(this._covered, this._coveredBytes), tag);
-        this._covered = [];
+        this._absorbAad();
+        if (this._partial.byteLength > 0) {
+          native.aesGcmAbsorb(this._key, this._ghash, this._padded(this._partial));
+          this._partial = empty;
+        }
+        native.aesGcmFinish(this._key, this._j0, this._ghash, this._aad.byteLength, this._coveredBytes, tag);
         if (!this._decrypt) {
           this._tag = tag.slice(0, this._tagLength);
           return;
