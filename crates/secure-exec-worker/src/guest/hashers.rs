@@ -8,11 +8,10 @@
 //! session ends; each is charged to the session's memory budget. Input is taken a megabyte at
 //! a time, with a look between pieces at whether the session was stopped.
 
-use std::collections::HashMap;
-
 use hmac::{Mac, SimpleHmac};
 use sha1::Digest;
 
+use super::held::{Held, id_arg};
 use super::web::{
     bytes, bytes_mut, owned_bytes, stop_check, throw_range_error, throw_type_error, view,
 };
@@ -25,7 +24,7 @@ const HASHER_CHARGE: usize = 1024;
 const PIECE: usize = 1024 * 1024;
 
 /// A hash or HMAC in progress.
-trait Running {
+pub(crate) trait Running {
     fn update(&mut self, data: &[u8]);
     fn finish(self: Box<Self>) -> Vec<u8>;
     fn copy(&self) -> Box<dyn Running>;
@@ -85,17 +84,7 @@ fn open(name: &str, key: Option<&[u8]>) -> Option<Box<dyn Running>> {
 }
 
 /// A session's open hashers, by the id `node.js` holds.
-#[derive(Default)]
-pub(crate) struct Hashers {
-    open: HashMap<u32, Box<dyn Running>>,
-    next: u32,
-}
-
-impl std::fmt::Debug for Hashers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hashers").field("open", &self.open.len()).finish()
-    }
-}
+pub(crate) type Hashers = Held<Box<dyn Running>, HASHER_CHARGE>;
 
 pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v8::Object>) {
     set_function(scope, natives, "hashOpen", hash_open);
@@ -105,30 +94,16 @@ pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v
     set_function(scope, natives, "hashClose", hash_close);
 }
 
-fn id_arg(value: v8::Local<'_, v8::Value>) -> u32 {
-    let id = v8::Local::<v8::Number>::try_from(value).map_or(0.0, |n| n.value());
-    if id >= 1.0 && id <= f64::from(u32::MAX) { id as u32 } else { 0 }
-}
-
-/// Keeps `running` under a new id, charged to the budget; 0 if it does not fit (the session
-/// is stopped).
+/// Keeps `running` under a new id; 0 if it does not fit the budget (the session is stopped).
 fn keep(scope: &mut v8::PinScope<'_, '_>, running: Box<dyn Running>) -> u32 {
     let session = state(scope);
-    if !session.budget.charge_held(HASHER_CHARGE) {
-        return 0;
-    }
-    session.hashers.next = session.hashers.next.wrapping_add(1).max(1);
-    let id = session.hashers.next;
-    session.hashers.open.insert(id, running);
-    id
+    session.hashers.keep(&session.budget, running).unwrap_or(0)
 }
 
 /// Takes the hasher `id` out of the table, its charge given back.
 fn take(scope: &mut v8::PinScope<'_, '_>, id: u32) -> Option<Box<dyn Running>> {
     let session = state(scope);
-    let running = session.hashers.open.remove(&id)?;
-    session.budget.release_held(HASHER_CHARGE);
-    Some(running)
+    session.hashers.take(&session.budget, id)
 }
 
 /// `hashOpen(name, key)`: a running hash (an HMAC with `key`, a view) and its id.
@@ -161,7 +136,7 @@ fn hash_update(
     let Some(data) = view(scope, args.get(1)) else { return };
     let data = bytes(scope, data);
     let halted = stop_check(scope);
-    let Some(running) = state(scope).hashers.open.get_mut(&id) else {
+    let Some(running) = state(scope).hashers.get_mut(id) else {
         return throw_type_error(scope, "no running hash with this id");
     };
     for piece in data.chunks(PIECE) {
@@ -199,7 +174,7 @@ fn hash_copy(
     mut rv: v8::ReturnValue<'_>,
 ) {
     let id = id_arg(args.get(0));
-    let Some(copy) = state(scope).hashers.open.get(&id).map(|running| running.copy()) else {
+    let Some(copy) = state(scope).hashers.get(id).map(|running| running.copy()) else {
         return throw_type_error(scope, "no running hash with this id");
     };
     let id = keep(scope, copy);

@@ -21,6 +21,7 @@ pub(crate) mod demand;
 mod digest_store;
 mod ecdh;
 mod hashers;
+mod held;
 mod host;
 mod kdf;
 mod keys;

@@ -8,10 +8,9 @@
 //! call, or with the session. Each open decoder is charged to the session's memory budget.
 //! Input is decoded in pieces, with a look between them at whether the session was stopped.
 
-use std::collections::HashMap;
-
 use encoding_rs::{CoderResult, Decoder, DecoderResult, Encoding};
 
+use super::held::{Held, id_arg};
 use super::web::{admit_string, bytes, stop_check, throw_type_error, view};
 use super::{new_string, set_function, state};
 
@@ -21,17 +20,7 @@ const PIECE: usize = 256 * 1024;
 const DECODER_CHARGE: usize = 1024;
 
 /// A session's streaming decoders, by the id `web.js` holds.
-#[derive(Default)]
-pub(crate) struct TextDecoders {
-    open: HashMap<u32, Decoder>,
-    next: u32,
-}
-
-impl std::fmt::Debug for TextDecoders {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextDecoders").field("open", &self.open.len()).finish()
-    }
-}
+pub(crate) type TextDecoders = Held<Decoder, DECODER_CHARGE>;
 
 pub(super) fn install(scope: &mut v8::PinScope<'_, '_>, natives: v8::Local<'_, v8::Object>) {
     set_function(scope, natives, "textEncoding", text_encoding);
@@ -73,14 +62,9 @@ fn legacy_decode(
     let Some(source) = view(scope, args.get(1)) else { return };
     let fatal = args.get(2).is_true();
     let stream = args.get(3).is_true();
-    let id = v8::Local::<v8::Number>::try_from(args.get(4)).map_or(0.0, |n| n.value());
-    let id = if id >= 1.0 && id <= f64::from(u32::MAX) { id as u32 } else { 0 };
     let session = state(scope);
-    let mut decoder = match session.text_decoders.open.remove(&id) {
-        Some(decoder) => {
-            session.budget.release_held(DECODER_CHARGE);
-            decoder
-        }
+    let mut decoder = match session.text_decoders.take(&session.budget, id_arg(args.get(4))) {
+        Some(decoder) => decoder,
         None => encoding.new_decoder_without_bom_handling(),
     };
     let input = bytes(scope, source);
@@ -107,12 +91,8 @@ fn legacy_decode(
     }
     let session = state(scope);
     let id = if stream {
-        if !session.budget.charge_held(DECODER_CHARGE) {
-            return;
-        }
-        session.text_decoders.next = session.text_decoders.next.wrapping_add(1).max(1);
-        let id = session.text_decoders.next;
-        session.text_decoders.open.insert(id, decoder);
+        // Past the budget the session is stopped; its termination takes over.
+        let Some(id) = session.text_decoders.keep(&session.budget, decoder) else { return };
         id
     } else {
         0
