@@ -173,6 +173,13 @@ async fn bench(quick: bool, check: bool) -> Result<bool, AnyError> {
             if is_trivial { goal(5.0) } else { None },
         ));
     }
+    // Back to back, every session shares the cores with the disposal of the one before and
+    // the spare built to replace it; a caller that waits between sessions leaves that work
+    // to the pause.
+    let runs = plan.latency_runs / 3;
+    let mut times =
+        timed_sessions(&rt, "let x = 1 + 1", ExecOptions::default(), runs, PAUSE).await?;
+    figures.push(ms("exec p50, 20 ms apart", percentile(&mut times, 50.0), None));
 
     // Memory: idle, after N sequential sessions, and per extra concurrent idle session.
     let fresh = V8Runtime::spawn(V8RuntimeOptions::default()).await?;
@@ -413,10 +420,19 @@ async fn modules(figures: &mut Vec<Figure>, plan: &Plan) -> Result<(), AnyError>
             "import('nanoid').then((m) => m.nanoid())",
         ),
     ] {
-        let mut times = timed_sessions(&rt, code, entry(), plan.module_runs).await?;
+        let mut times =
+            timed_sessions(&rt, code, entry(), plan.module_runs, Duration::ZERO).await?;
         let goal = if label50.starts_with("require") { Some(5.0) } else { None };
         figures.push(ms(label50, percentile(&mut times, 50.0), goal));
         figures.push(ms(label99, percentile(&mut times, 99.0), None));
+    }
+    for (label, code) in [
+        ("require('semver') p50, 20 ms apart", "require('semver').valid('1.2.3')"),
+        ("require('lodash') p50, 20 ms apart", "require('lodash').chunk([1, 2], 1)"),
+        ("require('zod') p50, 20 ms apart", "require('zod').z.string().parse('x')"),
+    ] {
+        let mut times = timed_sessions(&rt, code, entry(), plan.module_runs, PAUSE).await?;
+        figures.push(ms(label, percentile(&mut times, 50.0), None));
     }
     // One host call: 2,000 statSync calls in one session, per call.
     let calls = 2000;
@@ -476,7 +492,7 @@ async fn network(figures: &mut Vec<Figure>, plan: &Plan) -> Result<(), AnyError>
 
     // Whole sessions that make one request.
     let code = format!("const r = await fetch('{url}'); await r.json();");
-    let mut times = timed_sessions(&rt, &code, module(), plan.module_runs).await?;
+    let mut times = timed_sessions(&rt, &code, module(), plan.module_runs, Duration::ZERO).await?;
     figures.push(ms("session with one fetch p50", percentile(&mut times, 50.0), None));
 
     // A large body, streamed through the guest.
@@ -513,9 +529,13 @@ async fn timed_sessions(
     code: &str,
     options: ExecOptions,
     runs: usize,
+    pause: Duration,
 ) -> Result<Vec<Duration>, AnyError> {
     let mut times = Vec::with_capacity(runs);
     for run in 0..runs + 3 {
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
         let started = Instant::now();
         let r = rt.exec_with(code, options.clone()).await?;
         if r.code != 0 {
@@ -731,6 +751,10 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     let rank = ((p / 100.0) * (samples.len() - 1) as f64).round() as usize;
     samples[rank.min(samples.len() - 1)]
 }
+
+/// The pause between the sessions of the "apart" figures: a caller that is not saturating
+/// the worker.
+const PAUSE: Duration = Duration::from_millis(20);
 
 fn ms(name: &'static str, value: Duration, goal: Option<f64>) -> Figure {
     Figure { name, value: value.as_secs_f64() * 1000.0, unit: "ms", lower_is_better: true, goal }

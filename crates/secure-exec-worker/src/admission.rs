@@ -10,7 +10,8 @@
 //! Spares: up to [`SPARES`] threads that have already created an isolate and context with the
 //! guest environment, for the memory limit most recently asked for, each waiting to become a
 //! session. A spare has never run guest code and is used once, so no state passes between
-//! sessions; it only moves isolate creation ahead of demand. A spare that waits 3 s unused
+//! sessions; it only moves isolate creation ahead of demand. A spare taken while another is
+//! ready is replaced when a session ends, not beside the session that took it. A spare that waits 3 s unused
 //! retires (a quiet worker holds no isolates, and gives the memory back); the next session
 //! creates its own isolate and spares are made again behind it.
 
@@ -56,6 +57,8 @@ struct State {
     running: HashMap<u64, Arc<Control>>,
     parked: VecDeque<Parked>,
     spares: Vec<Spare>,
+    /// The memory limit spares are owed for, while a refill waits for a session to end.
+    owed: Option<u64>,
     total: u64,
     closed: bool,
 }
@@ -174,6 +177,9 @@ impl Admission {
                 self.launch(&mut state, parked.open, parked.execute);
             }
         }
+        if let Some(memory_limit) = state.owed.take() {
+            self.refill(&mut state, memory_limit);
+        }
         if state.running.is_empty() {
             self.idle.notify_all();
         }
@@ -244,7 +250,14 @@ impl Admission {
                 self.send_result(result);
             }
         }
-        self.refill(state, memory_limit);
+        // A spare built beside the session it would follow competes with that session for
+        // the cores (on two cores a trivial session took 2.7 ms instead of 1.0 ms). While
+        // another spare is ready, the refill waits for a session to end.
+        if state.spares.iter().any(|s| s.memory_limit == memory_limit) {
+            state.owed = Some(memory_limit);
+        } else {
+            self.refill(state, memory_limit);
+        }
     }
 
     /// Keeps `spares_wanted` spares for `memory_limit`, retiring spares for other limits to
