@@ -16,8 +16,7 @@
 
 use super::set_function;
 use super::web::{
-    admit_bytes, bytes, bytes_mut, complete_utf8_prefix, stop_check, throw_range_error,
-    throw_type_error, view,
+    admit_bytes, bytes, bytes_mut, piece_end, stop_check, throw_range_error, throw_type_error, view,
 };
 
 /// Node's words for a string past V8's longest.
@@ -163,12 +162,7 @@ fn decode_string<'s>(
         if halted() {
             return None;
         }
-        let mut stop = bytes.len().min(at + CHUNK);
-        if encoding == Encoding::Utf8 && stop < bytes.len() {
-            // A piece ends on a character boundary (or inside malformed input, where cutting
-            // changes nothing).
-            stop = at + complete_utf8_prefix(&bytes[at..stop]).max(1);
-        }
+        let stop = piece_end(bytes, at, CHUNK, encoding == Encoding::Utf8);
         let piece = decode(scope, encoding, &bytes[at..stop]);
         let joined = match (text, piece) {
             (None, piece) => piece,

@@ -213,9 +213,7 @@ fn ghash(
     lengths: [u64; 2],
     halted: &dyn Fn() -> bool,
 ) -> Option<[u8; BLOCK]> {
-    let mut h = [0u8; BLOCK];
-    aes.encrypt(&mut h);
-    let mut hash = GHash::new(GenericArray::from_slice(&h));
+    let mut hash = ghash_under(aes);
     for part in parts {
         // Whole megabytes, so that only a part's last piece is padded.
         for piece in part.chunks(CHUNK) {
@@ -225,11 +223,37 @@ fn ghash(
             hash.update_padded(piece);
         }
     }
+    hash.update(&[length_block(lengths).into()]);
+    Some(hash.finalize().into())
+}
+
+/// A GHASH under `aes`'s hash key, E(0).
+fn ghash_under(aes: &Aes) -> GHash {
+    let mut h = [0u8; BLOCK];
+    aes.encrypt(&mut h);
+    GHash::new(GenericArray::from_slice(&h))
+}
+
+/// The block that closes a GCM GHASH: the AAD's and the text's lengths in bits.
+fn length_block(lengths: [u64; 2]) -> [u8; BLOCK] {
     let mut closing = [0u8; BLOCK];
     closing[..8].copy_from_slice(&lengths[0].wrapping_mul(8).to_be_bytes());
     closing[8..].copy_from_slice(&lengths[1].wrapping_mul(8).to_be_bytes());
-    hash.update(&[closing.into()]);
-    Some(hash.finalize().into())
+    closing
+}
+
+/// The tag: `sum` (the closed GHASH) masked with E(J0), written to argument `out`.
+fn write_tag(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: &v8::FunctionCallbackArguments<'_>,
+    out: i32,
+    aes: &Aes,
+    mut j0: Vec<u8>,
+    sum: &[u8; BLOCK],
+) {
+    aes.encrypt(&mut j0);
+    j0.iter_mut().zip(sum).for_each(|(m, s)| *m ^= s);
+    write_to(scope, args, out, &j0);
 }
 
 /// `aesGcmJ0(key, iv, out)`: GCM's first counter block for `iv` (any length but 0).
@@ -260,8 +284,8 @@ fn aes_gcm_tag(
     _rv: v8::ReturnValue<'_>,
 ) {
     let Some(aes) = cipher_of(scope, &args) else { return };
-    let Some(mut mask) = owned_bytes(scope, args.get(1)) else { return };
-    if mask.len() != BLOCK {
+    let Some(j0) = owned_bytes(scope, args.get(1)) else { return };
+    if j0.len() != BLOCK {
         return throw_range_error(scope, "Invalid initialization vector");
     }
     let Some(aad) = view(scope, args.get(2)) else { return };
@@ -274,9 +298,7 @@ fn aes_gcm_tag(
     let text = text.get_contents(&mut text_storage);
     let lengths = [aad.len() as u64, text.len() as u64];
     let Some(sum) = ghash(&aes, &[aad, text], lengths, &halted) else { return };
-    aes.encrypt(&mut mask);
-    mask.iter_mut().zip(&sum).for_each(|(m, s)| *m ^= s);
-    write_to(scope, &args, 4, &mask);
+    write_tag(scope, &args, 4, &aes, j0, &sum);
 }
 
 /// `aesGcmAbsorb(key, state, blocks)`: carries a running GHASH (`state`, 16 bytes, updated in
@@ -296,9 +318,7 @@ fn aes_gcm_absorb(
     let halted = stop_check(scope);
     let mut storage = [0u8; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
     let data = blocks.get_contents(&mut storage);
-    let mut h = [0u8; BLOCK];
-    aes.encrypt(&mut h);
-    let mut hash = GHash::new(GenericArray::from_slice(&h));
+    let mut hash = ghash_under(&aes);
     let mut running = [0u8; BLOCK];
     running.copy_from_slice(bytes_mut(scope, state));
     let mut first = true;
@@ -329,24 +349,19 @@ fn aes_gcm_finish(
     _rv: v8::ReturnValue<'_>,
 ) {
     let Some(aes) = cipher_of(scope, &args) else { return };
-    let Some(mut mask) = owned_bytes(scope, args.get(1)) else { return };
+    let Some(j0) = owned_bytes(scope, args.get(1)) else { return };
     let Some(state) = owned_bytes(scope, args.get(2)) else { return };
-    if mask.len() != BLOCK || state.len() != BLOCK {
+    if j0.len() != BLOCK || state.len() != BLOCK {
         return throw_range_error(scope, "Invalid initialization vector");
     }
     let length = |value: v8::Local<'_, v8::Value>| {
         v8::Local::<v8::Number>::try_from(value).map_or(0, |n| n.value().max(0.0) as u64)
     };
-    let mut closing = [0u8; BLOCK];
-    closing[..8].copy_from_slice(&length(args.get(3)).wrapping_mul(8).to_be_bytes());
-    closing[8..].copy_from_slice(&length(args.get(4)).wrapping_mul(8).to_be_bytes());
+    // The closing block goes on from the running state, as `aesGcmAbsorb` does.
+    let mut closing = length_block([length(args.get(3)), length(args.get(4))]);
     closing.iter_mut().zip(&state).for_each(|(c, s)| *c ^= s);
-    let mut h = [0u8; BLOCK];
-    aes.encrypt(&mut h);
-    let mut hash = GHash::new(GenericArray::from_slice(&h));
+    let mut hash = ghash_under(&aes);
     hash.update(&[closing.into()]);
     let sum: [u8; BLOCK] = hash.finalize().into();
-    aes.encrypt(&mut mask);
-    mask.iter_mut().zip(&sum).for_each(|(m, s)| *m ^= s);
-    write_to(scope, &args, 5, &mask);
+    write_tag(scope, &args, 5, &aes, j0, &sum);
 }

@@ -251,6 +251,18 @@ pub(super) fn complete_utf8_prefix(bytes: &[u8]) -> usize {
     bytes.len()
 }
 
+/// Where the piece of `bytes` that starts at `at` ends: `chunk` bytes on, cut back to a UTF-8
+/// character boundary when `utf8` (inside malformed input, where cutting changes nothing, by
+/// at least one byte), so that every piece decodes on its own.
+pub(super) fn piece_end(bytes: &[u8], at: usize, chunk: usize, utf8: bool) -> usize {
+    let stop = bytes.len().min(at + chunk);
+    if utf8 && stop < bytes.len() {
+        at + complete_utf8_prefix(&bytes[at..stop]).max(1)
+    } else {
+        stop
+    }
+}
+
 /// `decode` for UTF-8: V8 makes the string (as Node's `TextDecoder` does), after a check that
 /// the input is well-formed when `fatal`.
 fn decode_utf8(
@@ -269,10 +281,7 @@ fn decode_utf8(
             if halted() {
                 return;
             }
-            let mut stop = end.min(at + CHUNK);
-            if stop < end {
-                stop = at + complete_utf8_prefix(&bytes[at..stop]).max(1);
-            }
+            let stop = piece_end(bytes, at, CHUNK, true);
             if std::str::from_utf8(&bytes[at..stop]).is_err() {
                 return throw_type_error(
                     scope,
