@@ -1,4 +1,5 @@
-//! Answers to a session's host calls. Runs on the host's blocking pool; never trusts the call:
+//! Answers to a session's host calls. Runs on the host's blocking pool (small calls on
+//! in-memory filesystems on its I/O thread: `served_inline`); never trusts the call:
 //! every path is normalised again and every byte counted against the session's bounds.
 
 use std::sync::atomic::Ordering;
@@ -46,6 +47,45 @@ pub(crate) fn serve(
         error_message: failure.message,
         ..Default::default()
     })
+}
+
+/// The most bytes a call served on the I/O thread may carry.
+const INLINE_BYTES: u64 = 64 * 1024;
+
+/// Whether `op` may be answered on the host's I/O thread: a single step on in-memory
+/// filesystems, carrying little data. Recursive operations, copies, truncations (which may
+/// zero-fill a file up to the quota) and module resolution (which probes every mount) go to
+/// the blocking pool, as does everything on a filesystem that does I/O.
+pub(crate) fn served_inline(world: &SessionWorld, op: &Option<host_call::Op>) -> bool {
+    let Some(host_call::Op::Fs(call)) = op else { return false };
+    let Ok(path) = normalize(&call.path) else { return false };
+    if !world.mounts.in_memory(&path) {
+        return false;
+    }
+    match FsOp::try_from(call.op).unwrap_or(FsOp::Unspecified) {
+        // `readFile` asks for as much as a reply carries: what counts is what the file holds
+        // past the offset (looked up in memory too).
+        FsOp::Read => {
+            (1..=INLINE_BYTES).contains(&call.length)
+                || world
+                    .mounts
+                    .metadata(&path, true)
+                    .is_ok_and(|meta| meta.size.saturating_sub(call.offset) <= INLINE_BYTES)
+        }
+        FsOp::Write => call.data.len() as u64 <= INLINE_BYTES,
+        FsOp::Mkdir | FsOp::Rmdir | FsOp::Rm => !call.recursive,
+        FsOp::Rename => normalize(&call.to).is_ok_and(|to| world.mounts.in_memory(&to)),
+        FsOp::Stat
+        | FsOp::Lstat
+        | FsOp::Readdir
+        | FsOp::Unlink
+        | FsOp::Realpath
+        | FsOp::Access
+        | FsOp::Readlink
+        | FsOp::Chmod
+        | FsOp::Utimes => true,
+        FsOp::Copy | FsOp::Truncate | FsOp::Unspecified => false,
+    }
 }
 
 fn io_limit(what: &str, limit: u64) -> Failure {
@@ -230,4 +270,52 @@ fn resolve(world: &SessionWorld, call: &v1::ResolveCall, data_cap: usize) -> Ans
     }
     reply.path = path;
     Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::{HostDir, SystemDriver};
+
+    fn fs_op(op: FsOp, path: &str) -> v1::FsCall {
+        v1::FsCall { op: op as i32, path: path.into(), ..Default::default() }
+    }
+
+    fn inline(world: &SessionWorld, call: v1::FsCall) -> bool {
+        served_inline(world, &Some(host_call::Op::Fs(call)))
+    }
+
+    #[test]
+    fn only_small_single_steps_on_memory_are_served_on_the_io_thread() {
+        let host = std::env::temp_dir();
+        let world = SystemDriver::default().mount("/host", HostDir::read_only(&host)).session();
+        let big = vec![7u8; 100 * 1024];
+        world.mounts.write("/big", &big, WriteMode::default()).unwrap();
+        world.mounts.write("/small", b"x", WriteMode::default()).unwrap();
+
+        assert!(inline(&world, fs_op(FsOp::Stat, "/small")));
+        assert!(inline(&world, fs_op(FsOp::Access, "/missing")));
+        assert!(inline(&world, fs_op(FsOp::Readdir, "/")));
+        // A read that asks for a whole reply's worth: what the file holds decides.
+        let read = |path: &str, length| v1::FsCall { length, ..fs_op(FsOp::Read, path) };
+        assert!(inline(&world, read("/small", 0)));
+        assert!(inline(&world, read("/small", 1 << 20)));
+        assert!(!inline(&world, read("/big", 1 << 20)));
+        assert!(inline(&world, v1::FsCall { offset: 90 * 1024, ..read("/big", 1 << 20) }));
+        let write = |len| v1::FsCall { data: vec![0; len], ..fs_op(FsOp::Write, "/w") };
+        assert!(inline(&world, write(64 * 1024)));
+        assert!(!inline(&world, write(64 * 1024 + 1)));
+        assert!(!inline(&world, v1::FsCall { recursive: true, ..fs_op(FsOp::Rm, "/d") }));
+        assert!(!inline(&world, fs_op(FsOp::Copy, "/small")));
+        assert!(!inline(&world, fs_op(FsOp::Truncate, "/small")));
+        // A filesystem that does I/O is never served on the I/O thread.
+        assert!(!inline(&world, fs_op(FsOp::Stat, "/host")));
+        assert!(!inline(
+            &world,
+            v1::FsCall { to: "/host/x".into(), ..fs_op(FsOp::Rename, "/small") }
+        ));
+        assert!(!inline(&world, fs_op(FsOp::Stat, "relative")));
+        let resolve = host_call::Op::Resolve(v1::ResolveCall::default());
+        assert!(!served_inline(&world, &Some(resolve)));
+    }
 }

@@ -24,7 +24,7 @@ pub use fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, Wri
 pub use host_dir::HostDir;
 pub use memfs::{DEFAULT_MEMFS_QUOTA, MemFs};
 
-pub(crate) use calls::serve;
+pub(crate) use calls::{serve, served_inline};
 
 use crate::Error;
 use crate::net::{NetPolicy, NetRule, NetSession, Reach};

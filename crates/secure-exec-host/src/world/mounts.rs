@@ -86,6 +86,11 @@ impl MountTable {
         Ok((mount, PathBuf::from(rest.trim_start_matches('/'))))
     }
 
+    /// Whether `path` (normalised) lies on an in-memory filesystem ([`FileSystem::in_memory`]).
+    pub(crate) fn in_memory(&self, path: &str) -> bool {
+        self.locate(path).is_ok_and(|(mount, _)| mount.fs.in_memory())
+    }
+
     /// Names of mount points (or directories leading to them) directly inside `dir`.
     fn mount_children(&self, dir: &str) -> Vec<String> {
         let mut names: Vec<String> = self
