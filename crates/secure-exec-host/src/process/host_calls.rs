@@ -3,11 +3,11 @@
 //! Each session has a queue; up to [`threads_per_session`] threads of the blocking pool drain
 //! it, and each reply goes straight to the connection's writer. Nothing here runs on the
 //! driver thread but `submit`, which queues: a slow filesystem (the embedder's, or a network
-//! mount) delays its own session's calls and no one else's I/O. The exception is a small call
-//! on an in-memory filesystem (`world::served_inline`: a stat, a listing, 64 KiB read or
-//! written in a `MemFs`), answered in `submit` itself: it costs less than the two thread
-//! hand-offs the pool would add (a `statSync` round trip went from 0.22–0.31 to 0.16–0.23
-//! ms). A call beyond the session's bound on calls in flight is answered at once with
+//! mount) delays its own session's calls and no one else's I/O. The exception is a small step
+//! on the session's private in-memory root (`world::served_inline`: a stat, 64 KiB read or
+//! written, never a listing or a recursion), answered in `submit` itself while none of the
+//! session's calls is on the pool: it costs less than the two thread hand-offs the pool would
+//! add (a `statSync` round trip went from 0.25–0.32 to 0.14–0.23 ms). A call beyond the session's bound on calls in flight is answered at once with
 //! `ERR_HOST_CALL_LIMIT`.
 
 use std::collections::VecDeque;
@@ -98,7 +98,9 @@ impl CallQueue {
                 self.serve_net(call.session_id, call.call_id, net);
                 return;
             }
-            if world::served_inline(&self.world, &call.op) {
+            // Only while none of the session's calls is on the pool: a pool thread serving one
+            // may hold the lock of the session's root.
+            if state.draining == 0 && world::served_inline(&self.world, &call.op) {
                 drop(state);
                 self.serve(call);
                 return;

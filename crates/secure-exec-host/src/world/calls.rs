@@ -1,5 +1,5 @@
-//! Answers to a session's host calls. Runs on the host's blocking pool (small calls on
-//! in-memory filesystems on its I/O thread: `served_inline`); never trusts the call:
+//! Answers to a session's host calls. Runs on the host's blocking pool (small steps on the
+//! session's private in-memory root on its I/O thread: `served_inline`); never trusts the call:
 //! every path is normalised again and every byte counted against the session's bounds.
 
 use std::sync::atomic::Ordering;
@@ -51,20 +51,27 @@ pub(crate) fn serve(
 
 /// The most bytes a call served on the I/O thread may carry.
 const INLINE_BYTES: u64 = 64 * 1024;
+/// The longest path a call served on the I/O thread may name.
+const INLINE_PATH: usize = 4096;
 
-/// Whether `op` may be answered on the host's I/O thread: a single step on in-memory
-/// filesystems, carrying little data. Recursive operations, copies, truncations (which may
-/// zero-fill a file up to the quota) and module resolution (which probes every mount) go to
-/// the blocking pool, as does everything on a filesystem that does I/O.
+/// Whether `op` may be answered on the host's I/O thread, which every session of the host
+/// shares: a step whose cost does not grow with what the guest stored (no listing, no
+/// directory renamed, no recursion, at most 64 KiB read or written), on the session's private
+/// in-memory root, whose lock nothing outside the session ever holds. The caller makes sure
+/// none of the session's own calls is being served on the pool meanwhile. Everything else,
+/// and everything on a mount of the embedder's, goes to the blocking pool.
 pub(crate) fn served_inline(world: &SessionWorld, op: &Option<host_call::Op>) -> bool {
     let Some(host_call::Op::Fs(call)) = op else { return false };
-    let Ok(path) = normalize(&call.path) else { return false };
-    if !world.mounts.in_memory(&path) {
+    if call.path.len() > INLINE_PATH || call.to.len() > INLINE_PATH {
         return false;
     }
+    let private = |path: &str| normalize(path).ok().filter(|p| world.mounts.on_private_root(p));
+    let Some(path) = private(&call.path) else { return false };
+    let is_file =
+        || world.mounts.metadata(&path, false).is_ok_and(|meta| meta.kind == FileKind::File);
     match FsOp::try_from(call.op).unwrap_or(FsOp::Unspecified) {
         // `readFile` asks for as much as a reply carries: what counts is what the file holds
-        // past the offset (looked up in memory too).
+        // past the offset.
         FsOp::Read => {
             (1..=INLINE_BYTES).contains(&call.length)
                 || world
@@ -74,17 +81,16 @@ pub(crate) fn served_inline(world: &SessionWorld, op: &Option<host_call::Op>) ->
         }
         FsOp::Write => call.data.len() as u64 <= INLINE_BYTES,
         FsOp::Mkdir | FsOp::Rmdir | FsOp::Rm => !call.recursive,
-        FsOp::Rename => normalize(&call.to).is_ok_and(|to| world.mounts.in_memory(&to)),
+        FsOp::Rename => private(&call.to).is_some() && is_file(),
         FsOp::Stat
         | FsOp::Lstat
-        | FsOp::Readdir
         | FsOp::Unlink
         | FsOp::Realpath
         | FsOp::Access
         | FsOp::Readlink
         | FsOp::Chmod
         | FsOp::Utimes => true,
-        FsOp::Copy | FsOp::Truncate | FsOp::Unspecified => false,
+        FsOp::Readdir | FsOp::Copy | FsOp::Truncate | FsOp::Unspecified => false,
     }
 }
 
@@ -275,7 +281,7 @@ fn resolve(world: &SessionWorld, call: &v1::ResolveCall, data_cap: usize) -> Ans
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::{HostDir, SystemDriver};
+    use crate::world::{HostDir, MemFs, SystemDriver};
 
     fn fs_op(op: FsOp, path: &str) -> v1::FsCall {
         v1::FsCall { op: op as i32, path: path.into(), ..Default::default() }
@@ -286,16 +292,20 @@ mod tests {
     }
 
     #[test]
-    fn only_small_single_steps_on_memory_are_served_on_the_io_thread() {
+    fn only_small_steps_on_the_private_root_are_served_on_the_io_thread() {
         let host = std::env::temp_dir();
-        let world = SystemDriver::default().mount("/host", HostDir::read_only(&host)).session();
+        let shared = MemFs::new();
+        let world = SystemDriver::default()
+            .mount("/host", HostDir::read_only(&host))
+            .mount("/shared", shared)
+            .session();
         let big = vec![7u8; 100 * 1024];
         world.mounts.write("/big", &big, WriteMode::default()).unwrap();
         world.mounts.write("/small", b"x", WriteMode::default()).unwrap();
+        world.mounts.create_dir("/dir", false).unwrap();
 
         assert!(inline(&world, fs_op(FsOp::Stat, "/small")));
         assert!(inline(&world, fs_op(FsOp::Access, "/missing")));
-        assert!(inline(&world, fs_op(FsOp::Readdir, "/")));
         // A read that asks for a whole reply's worth: what the file holds decides.
         let read = |path: &str, length| v1::FsCall { length, ..fs_op(FsOp::Read, path) };
         assert!(inline(&world, read("/small", 0)));
@@ -305,15 +315,21 @@ mod tests {
         let write = |len| v1::FsCall { data: vec![0; len], ..fs_op(FsOp::Write, "/w") };
         assert!(inline(&world, write(64 * 1024)));
         assert!(!inline(&world, write(64 * 1024 + 1)));
-        assert!(!inline(&world, v1::FsCall { recursive: true, ..fs_op(FsOp::Rm, "/d") }));
+        // Costs that grow with what the guest stored stay on the pool.
+        assert!(!inline(&world, fs_op(FsOp::Readdir, "/")));
+        assert!(!inline(&world, v1::FsCall { recursive: true, ..fs_op(FsOp::Rm, "/dir") }));
+        let rename =
+            |from: &str, to: &str| v1::FsCall { to: to.into(), ..fs_op(FsOp::Rename, from) };
+        assert!(inline(&world, rename("/small", "/moved")));
+        assert!(!inline(&world, rename("/dir", "/moved")));
         assert!(!inline(&world, fs_op(FsOp::Copy, "/small")));
         assert!(!inline(&world, fs_op(FsOp::Truncate, "/small")));
-        // A filesystem that does I/O is never served on the I/O thread.
+        assert!(!inline(&world, fs_op(FsOp::Stat, &format!("/{}", "a".repeat(5000)))));
+        // Mounts of the embedder's: a host directory does I/O, and a MemFs of its own may be
+        // shared with other sessions, whose calls hold its lock.
         assert!(!inline(&world, fs_op(FsOp::Stat, "/host")));
-        assert!(!inline(
-            &world,
-            v1::FsCall { to: "/host/x".into(), ..fs_op(FsOp::Rename, "/small") }
-        ));
+        assert!(!inline(&world, fs_op(FsOp::Stat, "/shared")));
+        assert!(!inline(&world, rename("/small", "/shared/x")));
         assert!(!inline(&world, fs_op(FsOp::Stat, "relative")));
         let resolve = host_call::Op::Resolve(v1::ResolveCall::default());
         assert!(!served_inline(&world, &Some(resolve)));

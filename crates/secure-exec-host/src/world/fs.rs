@@ -9,8 +9,8 @@ use std::time::SystemTime;
 ///
 /// Paths handed in are relative to the mount's root, already normalised: no `.` or `..`
 /// components, no leading `/`; the empty path is the root itself. The guest's calls arrive on
-/// the host's blocking thread pool, never on its I/O thread (unless [`FileSystem::in_memory`]
-/// says otherwise), several at once: implementations must be safe to call concurrently. Recursive operations (`mkdir -p`, `rm -r`, copies) are
+/// the host's blocking thread pool, never on its I/O thread, several at once: implementations
+/// must be safe to call concurrently. Recursive operations (`mkdir -p`, `rm -r`, copies) are
 /// built from these by the mount table, so a backend implements single steps only.
 pub trait FileSystem: Send + Sync + fmt::Debug {
     /// At most `len` bytes from `offset` (fewer at the end of the file), and the file's
@@ -42,14 +42,6 @@ pub trait FileSystem: Send + Sync + fmt::Debug {
     /// Whether every change is refused (`EROFS`); the mount table then refuses writes before
     /// they reach the backend.
     fn read_only(&self) -> bool {
-        false
-    }
-    /// Whether every call returns at once, touching only memory: no system call, no wait on
-    /// anything but a short lock. Small calls on such a filesystem (metadata, listings, reads
-    /// and writes of at most 64 KiB) are then served on the host's I/O thread as they arrive,
-    /// sparing the guest two thread hand-offs per call. [`MemFs`](super::MemFs) says yes; a
-    /// backend that does I/O must not.
-    fn in_memory(&self) -> bool {
         false
     }
     /// Sets the permission bits (`chmod`). A backend without them refuses with `EPERM`, as a

@@ -195,10 +195,6 @@ fn metadata(node: &Node) -> Metadata {
 }
 
 impl FileSystem for MemFs {
-    fn in_memory(&self) -> bool {
-        true
-    }
-
     fn read(&self, path: &Path, offset: u64, len: usize) -> Result<(Vec<u8>, Metadata), FsError> {
         let tree = self.lock();
         let node = tree.get(&key(path)?)?;

@@ -16,6 +16,9 @@ pub(crate) struct Mount {
     /// Normalised, absolute (`/` for the root).
     pub(crate) at: String,
     pub(crate) fs: Arc<dyn FileSystem>,
+    /// The session's own in-memory root, made for it alone: no other session, and no handle
+    /// of the embedder's, reaches it.
+    pub(crate) private: bool,
 }
 
 /// The mounts of one session, deepest first, so the first match is the one that serves a path.
@@ -86,9 +89,9 @@ impl MountTable {
         Ok((mount, PathBuf::from(rest.trim_start_matches('/'))))
     }
 
-    /// Whether `path` (normalised) lies on an in-memory filesystem ([`FileSystem::in_memory`]).
-    pub(crate) fn in_memory(&self, path: &str) -> bool {
-        self.locate(path).is_ok_and(|(mount, _)| mount.fs.in_memory())
+    /// Whether `path` (normalised) lies on the session's private in-memory root.
+    pub(crate) fn on_private_root(&self, path: &str) -> bool {
+        self.locate(path).is_ok_and(|(mount, _)| mount.private)
     }
 
     /// Names of mount points (or directories leading to them) directly inside `dir`.
