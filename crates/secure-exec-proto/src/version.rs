@@ -24,8 +24,11 @@ pub const MODES_AND_TIMES: u32 = 5;
 /// it learns about a world's modules for that world's sessions only.
 pub const WORLDS: u32 = 6;
 
+/// Sessions make symbolic links (`FS_OP_SYMLINK`).
+pub const SYMLINKS: u32 = 7;
+
 /// The version this build speaks.
-pub const CURRENT: u32 = WORLDS;
+pub const CURRENT: u32 = SYMLINKS;
 
 /// Whether a peer speaking `version` can talk to this build.
 ///

@@ -88,6 +88,7 @@ pub(crate) fn served_inline(world: &SessionWorld, op: &Option<host_call::Op>) ->
         | FsOp::Realpath
         | FsOp::Access
         | FsOp::Readlink
+        | FsOp::Symlink
         | FsOp::Chmod
         | FsOp::Utimes => true,
         FsOp::Readdir | FsOp::Copy | FsOp::Truncate | FsOp::Unspecified => false,
@@ -236,6 +237,8 @@ fn fs_call(world: &SessionWorld, call: v1::FsCall, data_cap: usize) -> Answer {
         FsOp::Realpath => reply.path = mounts.canonicalize(&path)?,
         FsOp::Access => mounts.access(&path, call.writable)?,
         FsOp::Readlink => reply.path = mounts.read_link(&path)?,
+        // The target travels verbatim: it is where the link points, not a path to normalise.
+        FsOp::Symlink => mounts.symlink(&path, &call.to)?,
         FsOp::Truncate => {
             world.charge_write(0)?;
             mounts.truncate(&path, call.offset)?;
@@ -306,6 +309,7 @@ mod tests {
 
         assert!(inline(&world, fs_op(FsOp::Stat, "/small")));
         assert!(inline(&world, fs_op(FsOp::Access, "/missing")));
+        assert!(inline(&world, v1::FsCall { to: "small".into(), ..fs_op(FsOp::Symlink, "/link") }));
         // A read that asks for a whole reply's worth: what the file holds decides.
         let read = |path: &str, length| v1::FsCall { length, ..fs_op(FsOp::Read, path) };
         assert!(inline(&world, read("/small", 0)));

@@ -44,6 +44,12 @@ pub trait FileSystem: Send + Sync + fmt::Debug {
     fn read_only(&self) -> bool {
         false
     }
+    /// Makes `link` a symbolic link to `target`, stored as given (`fs.symlink`). A backend
+    /// without links refuses with `EPERM`, as a filesystem without them does.
+    fn symlink(&self, target: &str, link: &Path) -> Result<(), FsError> {
+        let _ = (target, link);
+        Err(FsError::new(FsErrorCode::NotPermitted))
+    }
     /// Sets the permission bits (`chmod`). A backend without them refuses with `EPERM`, as a
     /// filesystem without Unix modes does.
     fn set_permissions(&self, path: &Path, mode: u32) -> Result<(), FsError> {

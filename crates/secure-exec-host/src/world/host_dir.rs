@@ -279,4 +279,35 @@ impl FileSystem for HostDir {
     fn read_only(&self) -> bool {
         !self.writable
     }
+
+    /// Only a link that stays inside the directory: cap-std would never follow one out, but
+    /// the embedder's own programs might, so none is made (absolute targets, or more `..`
+    /// than the link has parents here).
+    fn symlink(&self, target: &str, link: &Path) -> Result<(), FsError> {
+        let dir = self.writable()?;
+        let mut depth = link.components().count().saturating_sub(1);
+        let escapes = target.starts_with('/')
+            || target.split('/').any(|part| match part {
+                ".." if depth == 0 => true,
+                ".." => {
+                    depth -= 1;
+                    false
+                }
+                "" | "." => false,
+                _ => {
+                    depth += 1;
+                    false
+                }
+            });
+        if escapes {
+            return Err(FsError::with_detail(
+                FsErrorCode::NotPermitted,
+                "operation not permitted (a link in a host directory must stay inside it)",
+            ));
+        }
+        if target.is_empty() {
+            return Err(FsErrorCode::NotFound.into());
+        }
+        Ok(dir.symlink(target, rel(link))?)
+    }
 }

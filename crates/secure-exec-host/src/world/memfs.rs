@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
+use super::mounts::MAX_PATH;
 
 /// What each entry costs against the quota besides its bytes, so that a million empty files
 /// are not free.
@@ -48,6 +49,7 @@ impl Node {
         let permissions = match body {
             Body::File(_) => 0o644,
             Body::Dir(_) => 0o755,
+            Body::Symlink(_) => 0o777,
         };
         Self { body, inode, modified: now, accessed: now, created: now, permissions }
     }
@@ -57,7 +59,25 @@ impl Node {
 enum Body {
     File(Vec<u8>),
     Dir(BTreeSet<String>),
+    /// Where the link points, as it was given.
+    Symlink(String),
 }
+
+impl Body {
+    /// Bytes charged to the quota beside the entry's own cost.
+    fn size(&self) -> u64 {
+        match self {
+            Self::File(data) => data.len() as u64,
+            Self::Dir(_) => 0,
+            Self::Symlink(target) => target.len() as u64,
+        }
+    }
+}
+
+/// The most symbolic links one path may pass through, as Linux's.
+const MAX_LINKS: usize = 40;
+/// The most components resolving one path may walk, links followed.
+const MAX_STEPS: usize = 4096;
 
 impl Default for MemFs {
     fn default() -> Self {
@@ -115,12 +135,64 @@ impl Tree {
         let (parent, _) = split(key);
         match self.nodes.get(parent).map(|n| &n.body) {
             Some(Body::Dir(_)) => Ok(()),
-            Some(Body::File(_)) => Err(FsErrorCode::NotADirectory.into()),
+            // A resolved path has no link left among its parents.
+            Some(Body::File(_) | Body::Symlink(_)) => Err(FsErrorCode::NotADirectory.into()),
             None => {
                 self.parent_dir(parent)?;
                 Err(FsErrorCode::NotFound.into())
             }
         }
+    }
+
+    /// `key` with every symbolic link along it replaced by where it points (the last
+    /// component's too when `follow_last`). Links resolve within this filesystem, as in a
+    /// chroot: an absolute target starts again from its root, and `..` stops there. Missing
+    /// components are kept, for the caller to create or refuse.
+    fn resolve(&self, key: &str, follow_last: bool) -> Result<String, FsError> {
+        let mut pending: Vec<&str> = key.split('/').filter(|p| !p.is_empty()).rev().collect();
+        // The resolved path so far, and where each of its components starts.
+        let mut here = String::new();
+        let mut starts: Vec<usize> = Vec::new();
+        let (mut links, mut steps) = (0, 0);
+        while let Some(part) = pending.pop() {
+            // Links can make a path of a few bytes walk far: the walk is bounded, as the
+            // path it reaches is.
+            steps += 1;
+            if steps > MAX_STEPS || here.len() > MAX_PATH {
+                return Err(FsErrorCode::NameTooLong.into());
+            }
+            match part {
+                "." => continue,
+                ".." => {
+                    here.truncate(starts.pop().unwrap_or(0));
+                    continue;
+                }
+                _ => {
+                    starts.push(here.len());
+                    if !here.is_empty() {
+                        here.push('/');
+                    }
+                    here.push_str(part);
+                }
+            }
+            if pending.is_empty() && !follow_last {
+                break;
+            }
+            let Some(Body::Symlink(target)) = self.nodes.get(&here).map(|n| &n.body) else {
+                continue;
+            };
+            links += 1;
+            if links > MAX_LINKS {
+                return Err(FsErrorCode::TooManyLinks.into());
+            }
+            here.truncate(starts.pop().unwrap_or(0));
+            if target.starts_with('/') {
+                here.clear();
+                starts.clear();
+            }
+            pending.extend(target.split('/').filter(|p| !p.is_empty()).rev());
+        }
+        Ok(here)
     }
 
     fn get(&self, key: &str) -> Result<&Node, FsError> {
@@ -144,11 +216,7 @@ impl Tree {
     }
 
     fn insert(&mut self, key: String, body: Body) -> Result<(), FsError> {
-        let size = match &body {
-            Body::File(data) => data.len() as u64,
-            Body::Dir(_) => 0,
-        };
-        self.charge(ENTRY_COST + size)?;
+        self.charge(ENTRY_COST + body.size())?;
         let (parent, name) = split(&key);
         let name = name.to_owned();
         if let Some(Node { body: Body::Dir(children), modified, .. }) = self.nodes.get_mut(parent) {
@@ -163,11 +231,7 @@ impl Tree {
 
     fn remove(&mut self, key: &str) -> Option<Node> {
         let node = self.nodes.remove(key)?;
-        let size = match &node.body {
-            Body::File(data) => data.len() as u64,
-            Body::Dir(_) => 0,
-        };
-        self.used = self.used.saturating_sub(ENTRY_COST + size);
+        self.used = self.used.saturating_sub(ENTRY_COST + node.body.size());
         let (parent, name) = split(key);
         if let Some(Node { body: Body::Dir(children), modified, .. }) = self.nodes.get_mut(parent) {
             children.remove(name);
@@ -181,6 +245,7 @@ fn metadata(node: &Node) -> Metadata {
     let (kind, size) = match &node.body {
         Body::File(data) => (FileKind::File, data.len() as u64),
         Body::Dir(_) => (FileKind::Directory, 4096),
+        Body::Symlink(target) => (FileKind::Symlink, target.len() as u64),
     };
     Metadata {
         kind,
@@ -197,7 +262,7 @@ fn metadata(node: &Node) -> Metadata {
 impl FileSystem for MemFs {
     fn read(&self, path: &Path, offset: u64, len: usize) -> Result<(Vec<u8>, Metadata), FsError> {
         let tree = self.lock();
-        let node = tree.get(&key(path)?)?;
+        let node = tree.get(&tree.resolve(&key(path)?, true)?)?;
         match &node.body {
             Body::File(data) => {
                 let start = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
@@ -205,16 +270,20 @@ impl FileSystem for MemFs {
                 Ok((data[start..end].to_vec(), metadata(node)))
             }
             Body::Dir(_) => Err(FsErrorCode::IsADirectory.into()),
+            Body::Symlink(_) => Err(FsErrorCode::TooManyLinks.into()),
         }
     }
 
     fn write(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<(), FsError> {
-        let key = key(path)?;
         let mut tree = self.lock();
+        // As open(2): an exclusive create fails on a link, even one that leads nowhere; any
+        // other write goes where the link points (creating the file there).
+        let key = tree.resolve(&key(path)?, !mode.exclusive)?;
         tree.parent_dir(&key)?;
         let existing = tree.nodes.get(&key).map(|node| match &node.body {
             Body::File(bytes) => Ok(bytes.len() as u64),
             Body::Dir(_) => Err(FsError::new(FsErrorCode::IsADirectory)),
+            Body::Symlink(_) => Err(FsError::new(FsErrorCode::Exists)),
         });
         let old_len = match existing {
             None if mode.must_exist => return Err(FsErrorCode::NotFound.into()),
@@ -254,11 +323,12 @@ impl FileSystem for MemFs {
     }
 
     fn truncate(&self, path: &Path, len: u64) -> Result<(), FsError> {
-        let key = key(path)?;
         let mut tree = self.lock();
+        let key = tree.resolve(&key(path)?, true)?;
         let old_len = match &tree.get(&key)?.body {
             Body::File(bytes) => bytes.len() as u64,
             Body::Dir(_) => return Err(FsErrorCode::IsADirectory.into()),
+            Body::Symlink(_) => return Err(FsErrorCode::TooManyLinks.into()),
         };
         if len > old_len {
             tree.charge(len - old_len)?;
@@ -273,8 +343,8 @@ impl FileSystem for MemFs {
     }
 
     fn set_permissions(&self, path: &Path, mode: u32) -> Result<(), FsError> {
-        let key = key(path)?;
         let mut tree = self.lock();
+        let key = tree.resolve(&key(path)?, true)?;
         tree.get(&key)?;
         if let Some(node) = tree.nodes.get_mut(&key) {
             node.permissions = mode & 0o7777;
@@ -288,8 +358,8 @@ impl FileSystem for MemFs {
         accessed: SystemTime,
         modified: SystemTime,
     ) -> Result<(), FsError> {
-        let key = key(path)?;
         let mut tree = self.lock();
+        let key = tree.resolve(&key(path)?, true)?;
         tree.get(&key)?;
         if let Some(node) = tree.nodes.get_mut(&key) {
             node.accessed = accessed;
@@ -300,16 +370,17 @@ impl FileSystem for MemFs {
 
     fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
         let tree = self.lock();
-        Ok(metadata(tree.get(&key(path)?)?))
+        Ok(metadata(tree.get(&tree.resolve(&key(path)?, true)?)?))
     }
 
     fn symlink_metadata(&self, path: &Path) -> Result<Metadata, FsError> {
-        self.metadata(path)
+        let tree = self.lock();
+        Ok(metadata(tree.get(&tree.resolve(&key(path)?, false)?)?))
     }
 
     fn read_dir(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
-        let key = key(path)?;
         let tree = self.lock();
+        let key = tree.resolve(&key(path)?, true)?;
         match &tree.get(&key)?.body {
             Body::Dir(children) => Ok(children
                 .iter()
@@ -317,18 +388,19 @@ impl FileSystem for MemFs {
                     let child = if key.is_empty() { name.clone() } else { format!("{key}/{name}") };
                     let kind = match tree.nodes.get(&child).map(|n| &n.body) {
                         Some(Body::Dir(_)) => FileKind::Directory,
+                        Some(Body::Symlink(_)) => FileKind::Symlink,
                         _ => FileKind::File,
                     };
                     DirEntry { name: name.clone(), kind }
                 })
                 .collect()),
-            Body::File(_) => Err(FsErrorCode::NotADirectory.into()),
+            Body::File(_) | Body::Symlink(_) => Err(FsErrorCode::NotADirectory.into()),
         }
     }
 
     fn create_dir(&self, path: &Path) -> Result<(), FsError> {
-        let key = key(path)?;
         let mut tree = self.lock();
+        let key = tree.resolve(&key(path)?, false)?;
         tree.parent_dir(&key)?;
         if tree.nodes.contains_key(&key) {
             return Err(FsErrorCode::Exists.into());
@@ -337,10 +409,10 @@ impl FileSystem for MemFs {
     }
 
     fn remove_file(&self, path: &Path) -> Result<(), FsError> {
-        let key = key(path)?;
         let mut tree = self.lock();
+        let key = tree.resolve(&key(path)?, false)?;
         match &tree.get(&key)?.body {
-            Body::File(_) => {
+            Body::File(_) | Body::Symlink(_) => {
                 tree.remove(&key);
                 Ok(())
             }
@@ -350,8 +422,8 @@ impl FileSystem for MemFs {
     }
 
     fn remove_dir(&self, path: &Path) -> Result<(), FsError> {
-        let key = key(path)?;
         let mut tree = self.lock();
+        let key = tree.resolve(&key(path)?, false)?;
         match &tree.get(&key)?.body {
             Body::Dir(_) if key.is_empty() => Err(FsErrorCode::NotPermitted.into()),
             Body::Dir(children) if !children.is_empty() => Err(FsErrorCode::NotEmpty.into()),
@@ -359,13 +431,13 @@ impl FileSystem for MemFs {
                 tree.remove(&key);
                 Ok(())
             }
-            Body::File(_) => Err(FsErrorCode::NotADirectory.into()),
+            Body::File(_) | Body::Symlink(_) => Err(FsErrorCode::NotADirectory.into()),
         }
     }
 
     fn rename(&self, from: &Path, to: &Path) -> Result<(), FsError> {
-        let (from, to) = (key(from)?, key(to)?);
         let mut tree = self.lock();
+        let (from, to) = (tree.resolve(&key(from)?, false)?, tree.resolve(&key(to)?, false)?);
         let source_is_dir = matches!(tree.get(&from)?.body, Body::Dir(_));
         tree.parent_dir(&to)?;
         if from == to {
@@ -377,7 +449,9 @@ impl FileSystem for MemFs {
         if let Some(target) = tree.nodes.get(&to) {
             match (&target.body, source_is_dir) {
                 (Body::Dir(_), false) => return Err(FsErrorCode::IsADirectory.into()),
-                (Body::File(_), true) => return Err(FsErrorCode::NotADirectory.into()),
+                (Body::File(_) | Body::Symlink(_), true) => {
+                    return Err(FsErrorCode::NotADirectory.into());
+                }
                 (Body::Dir(children), true) if !children.is_empty() => {
                     return Err(FsErrorCode::NotEmpty.into());
                 }
@@ -409,12 +483,30 @@ impl FileSystem for MemFs {
     }
 
     fn canonicalize(&self, path: &Path) -> Result<PathBuf, FsError> {
-        self.metadata(path)?;
-        Ok(path.to_path_buf())
+        let tree = self.lock();
+        let key = tree.resolve(&key(path)?, true)?;
+        tree.get(&key)?;
+        Ok(PathBuf::from(key))
     }
 
     fn read_link(&self, path: &Path) -> Result<PathBuf, FsError> {
-        self.metadata(path)?;
-        Err(FsErrorCode::InvalidArgument.into())
+        let tree = self.lock();
+        match &tree.get(&tree.resolve(&key(path)?, false)?)?.body {
+            Body::Symlink(target) => Ok(PathBuf::from(target)),
+            _ => Err(FsErrorCode::InvalidArgument.into()),
+        }
+    }
+
+    fn symlink(&self, target: &str, link: &Path) -> Result<(), FsError> {
+        if target.is_empty() {
+            return Err(FsErrorCode::NotFound.into());
+        }
+        let mut tree = self.lock();
+        let key = tree.resolve(&key(link)?, false)?;
+        tree.parent_dir(&key)?;
+        if key.is_empty() || tree.nodes.contains_key(&key) {
+            return Err(FsErrorCode::Exists.into());
+        }
+        tree.insert(key, Body::Symlink(target.to_owned()))
     }
 }

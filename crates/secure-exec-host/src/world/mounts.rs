@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
 
 /// Longest guest path accepted, in bytes (Linux's `PATH_MAX`).
-const MAX_PATH: usize = 4096;
+pub(super) const MAX_PATH: usize = 4096;
 
 /// A filesystem at a guest path.
 #[derive(Debug, Clone)]
@@ -353,6 +353,21 @@ impl MountTable {
     pub(crate) fn read_link(&self, path: &str) -> Result<String, FsError> {
         let (mount, rel) = self.locate(path)?;
         Ok(mount.fs.read_link(&rel)?.to_string_lossy().into_owned())
+    }
+
+    /// `symlink`: makes `path` a link to `target`, which is stored as the guest gave it.
+    pub(crate) fn symlink(&self, path: &str, target: &str) -> Result<(), FsError> {
+        if target.contains('\0') {
+            return Err(FsErrorCode::InvalidArgument.into());
+        }
+        if target.len() > MAX_PATH {
+            return Err(FsErrorCode::NameTooLong.into());
+        }
+        if self.synthetic_dir(path).is_some() {
+            return Err(FsErrorCode::Exists.into());
+        }
+        let (mount, rel) = self.writable(path)?;
+        mount.fs.symlink(target, &rel)
     }
 
     /// `access`: whether the path exists, and with `writable` whether it may be changed.

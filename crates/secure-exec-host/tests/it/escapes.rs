@@ -325,6 +325,45 @@ mod host_mounts {
         assert!(!std::path::Path::new("/etc/planted").exists());
     }
 
+    /// A guest may make links in a writable host mount, but only links that stay inside it:
+    /// the embedder's own programs would follow one that leads out.
+    #[tokio::test]
+    async fn links_a_guest_makes_in_a_host_mount_stay_inside_it() {
+        let v8 = support::spawn().await;
+        let (dir, _outside) = project();
+        let rt = runtime(&v8, &dir, true);
+        let r = rt
+            .exec(
+                r#"
+                const fs = require('fs');
+                fs.mkdirSync('/app/sub');
+                for (const [target, link] of [['/etc/passwd', 'abs'], ['../../etc/passwd', 'up'],
+                  ['../../x', 'sub/up2'], ['sub/../../x', 'mixed'], ['../inside.txt', 'sub/ok'], ['inside.txt', 'ok2']]) {
+                  try { fs.symlinkSync(target, '/app/' + link); console.log(link, fs.readFileSync('/app/' + link, 'utf8')); }
+                  catch (e) { console.log(link, e.code); }
+                }
+                "#,
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.error_code, None, "{:?}", r.error_message);
+        assert_eq!(
+            r.stdout,
+            "abs EPERM
+up EPERM
+sub/up2 EPERM
+mixed EPERM
+sub/ok fine
+ok2 fine
+"
+        );
+        for refused in ["abs", "up", "sub/up2", "mixed"] {
+            assert!(std::fs::symlink_metadata(dir.path().join(refused)).is_err(), "{refused}");
+        }
+        let made = std::fs::read_link(dir.path().join("sub/ok")).unwrap();
+        assert_eq!(made, std::path::Path::new("../inside.txt"));
+    }
+
     #[tokio::test]
     async fn native_addons_are_refused() {
         let v8 = support::spawn().await;

@@ -553,6 +553,121 @@ console.log(names.sort());
     v8.dispose().await;
 }
 
+/// Links in the in-memory root: made, read, followed, listed, renamed, removed and copied as
+/// in Node (on the real filesystem), loops and dangling ones included.
+#[tokio::test]
+async fn symlinks_match_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", SYMLINKS)], "main.js").await;
+    v8.dispose().await;
+}
+
+/// Links cannot make a path walk without end: a target longer than `PATH_MAX`, more than 40
+/// links on one path, and links that expand a short path past `PATH_MAX` each fail with
+/// Linux's code, at once.
+#[tokio::test]
+async fn links_are_bounded_as_on_linux() {
+    let v8 = support::spawn().await;
+    let rt = support::with_system(&v8, SystemDriver::default());
+    let r = rt
+        .exec(
+            r#"
+            const fs = require('fs');
+            const code = (f) => { try { f(); return 'ok'; } catch (e) { return e.code; } };
+            console.log(code(() => fs.symlinkSync('x'.repeat(4097), '/tmp/long')));
+            fs.writeFileSync('/tmp/end', 'end');
+            fs.symlinkSync('end', '/tmp/l40');
+            for (let i = 39; i >= 0; i--) fs.symlinkSync('l' + (i + 1), '/tmp/l' + i);
+            console.log(code(() => fs.readFileSync('/tmp/l1')), code(() => fs.readFileSync('/tmp/l0')));
+            fs.mkdirSync('/tmp/d');
+            fs.symlinkSync('/tmp/d/' + './'.repeat(2000), '/tmp/d/wide');
+            let p = '/tmp/d/wide';
+            for (let i = 1; i < 30; i++) { fs.symlinkSync(p.slice(7) + '/wide', '/tmp/d/w' + i); p = '/tmp/d/w' + i; }
+            console.log(code(() => fs.statSync(p)), code(() => fs.lstatSync(p)));
+            "#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, None, "{:?}", r.error_message);
+    assert_eq!(
+        r.stdout,
+        "ENAMETOOLONG
+ok ELOOP
+ENAMETOOLONG ok
+"
+    );
+}
+
+/// A store of packages linked into `node_modules` (as pnpm lays them out): a module's
+/// filename is its real path, and its own requires resolve from there.
+#[tokio::test]
+async fn modules_resolve_through_links_as_in_node() {
+    let v8 = support::spawn().await;
+    oracle::same_as_node(&v8, &[("main.js", LINKED_PACKAGES)], "main.js").await;
+    v8.dispose().await;
+}
+
+const SYMLINKS: &str = r#"const fs = require('fs'), path = require('path');
+const out = [];
+const log = (...a) => out.push(a.map(String).join(' '));
+const tryy = (name, f) => { try { log(name, JSON.stringify(f())); } catch (e) { log(name, 'THREW', e.code, e.message.split(base).join('<B>'), e.syscall, e.path && path.basename(e.path), e.dest && path.basename(e.dest)); } };
+const base = fs.mkdtempSync('/tmp/sl-');
+const P = (p) => path.join(base, p);
+fs.mkdirSync(P('d/sub'), { recursive: true });
+fs.writeFileSync(P('d/sub/f.txt'), 'hello');
+fs.symlinkSync('d/sub/f.txt', P('rel-file'));
+fs.symlinkSync(path.join(base, 'd'), P('abs-dir'));
+fs.symlinkSync('sub', P('d/sublink'));
+fs.symlinkSync('nowhere', P('dangling'));
+fs.symlinkSync('loop2', P('loop1')); fs.symlinkSync('loop1', P('loop2'));
+tryy('read rel', () => fs.readFileSync(P('rel-file'), 'utf8'));
+tryy('read via abs dir', () => fs.readFileSync(P('abs-dir/sub/f.txt'), 'utf8'));
+tryy('read via sublink', () => fs.readFileSync(P('d/sublink/f.txt'), 'utf8'));
+tryy('readlink', () => [fs.readlinkSync(P('rel-file')), fs.readlinkSync(P('d/sublink')), path.relative(base, fs.readlinkSync(P('abs-dir')))]);
+tryy('readlink file', () => fs.readlinkSync(P('d/sub/f.txt')));
+tryy('lstat', () => ['rel-file', 'abs-dir', 'dangling', 'd/sub/f.txt'].map((p) => [fs.lstatSync(P(p)).isSymbolicLink(), fs.lstatSync(P(p)).isFile(), fs.lstatSync(P(p)).isDirectory()]));
+tryy('stat', () => ['rel-file', 'abs-dir'].map((p) => [fs.statSync(P(p)).isSymbolicLink(), fs.statSync(P(p)).isFile(), fs.statSync(P(p)).isDirectory()]));
+tryy('stat dangling', () => fs.statSync(P('dangling')));
+tryy('exists dangling', () => fs.existsSync(P('dangling')));
+tryy('read loop', () => fs.readFileSync(P('loop1')));
+tryy('realpath', () => [fs.realpathSync(P('rel-file')), fs.realpathSync(P('d/sublink/f.txt')), fs.realpathSync(P('abs-dir'))].map((p) => path.relative(base, p)));
+tryy('realpath dangling', () => fs.realpathSync(P('dangling')));
+tryy('readdir types', () => fs.readdirSync(P('.'), { withFileTypes: true }).map((e) => [e.name, e.isSymbolicLink(), e.isFile(), e.isDirectory()]));
+tryy('symlink exists', () => fs.symlinkSync('x', P('rel-file')));
+tryy('symlink no parent', () => fs.symlinkSync('x', P('nope/link')));
+tryy('write through dangling', () => { fs.writeFileSync(P('dangling'), 'made'); return [fs.readFileSync(P('nowhere'), 'utf8'), fs.lstatSync(P('dangling')).isSymbolicLink()]; });
+tryy('wx on link', () => fs.writeFileSync(P('rel-file'), 'x', { flag: 'wx' }));
+tryy('append through link', () => { fs.appendFileSync(P('rel-file'), '!'); return fs.readFileSync(P('d/sub/f.txt'), 'utf8'); });
+tryy('mkdir on link', () => fs.mkdirSync(P('abs-dir')));
+tryy('mkdir -p through link', () => { fs.mkdirSync(P('abs-dir/sub/new'), { recursive: true }); return fs.existsSync(P('d/sub/new')); });
+tryy('rename link', () => { fs.renameSync(P('rel-file'), P('moved')); return [fs.readlinkSync(P('moved')), fs.existsSync(P('rel-file'))]; });
+tryy('unlink link', () => { fs.unlinkSync(P('moved')); return [fs.existsSync(P('moved')), fs.existsSync(P('d/sub/f.txt'))]; });
+tryy('rmdir link', () => fs.rmdirSync(P('abs-dir')));
+tryy('rm -r keeps target', () => { fs.mkdirSync(P('tree')); fs.symlinkSync(path.join(base, 'd'), P('tree/in')); fs.rmSync(P('tree'), { recursive: true }); return [fs.existsSync(P('tree')), fs.existsSync(P('d/sub/f.txt'))]; });
+tryy('cp link', () => { fs.cpSync(P('d'), P('copy'), { recursive: true }); return [fs.lstatSync(P('copy/sublink')).isSymbolicLink(), path.relative(base, fs.readlinkSync(P('copy/sublink')))]; });
+tryy('symlink async', () => 'queued');
+fs.symlink('d', P('cb-link'), (err) => {
+  log('cb', err, fs.readlinkSync(P('cb-link')));
+  fs.promises.symlink('d', P('p-link')).then(() => { log('promise', fs.readlinkSync(P('p-link'))); console.log(out.join('\n')); });
+});
+"#;
+
+const LINKED_PACKAGES: &str = r#"const fs = require('fs'), path = require('path');
+const base = fs.mkdtempSync('/tmp/mod-');
+const store = path.join(base, '.store/pkg@1.0.0/node_modules/pkg');
+fs.mkdirSync(store, { recursive: true });
+fs.mkdirSync(path.join(base, '.store/dep@2.0.0/node_modules/dep'), { recursive: true });
+fs.writeFileSync(path.join(base, '.store/dep@2.0.0/node_modules/dep/index.js'), 'module.exports = "dep@2";');
+fs.symlinkSync('../../dep@2.0.0/node_modules/dep', path.join(base, '.store/pkg@1.0.0/node_modules/dep'));
+fs.writeFileSync(path.join(store, 'package.json'), JSON.stringify({ name: 'pkg', main: 'main.js' }));
+fs.writeFileSync(path.join(store, 'main.js'), 'module.exports = { file: __filename, dep: require("dep") };');
+fs.mkdirSync(path.join(base, 'node_modules'));
+fs.symlinkSync('../.store/pkg@1.0.0/node_modules/pkg', path.join(base, 'node_modules/pkg'));
+fs.writeFileSync(path.join(base, 'entry.js'), 'const p = require("pkg"); console.log(p.file.slice(' + base.length + '), p.dep);');
+require(path.join(base, 'entry.js'));
+import(path.join(base, 'node_modules/pkg/main.js')).then((m) => console.log('esm', m.default.dep, m.default.file.slice(base.length)));
+"#;
+
 #[tokio::test]
 async fn the_default_root_has_the_temp_dir_programs_expect() {
     let v8 = support::spawn().await;

@@ -102,7 +102,7 @@
   const CHUNK = native.hostChunk;
   const OP = { READ: 1, WRITE: 2, STAT: 3, LSTAT: 4, READDIR: 5, MKDIR: 6, RMDIR: 7, UNLINK: 8,
     RENAME: 9, COPY: 10, REALPATH: 11, ACCESS: 12, READLINK: 13, RM: 14, TRUNCATE: 15,
-    CHMOD: 16, UTIMES: 17, RESOLVE: 100 };
+    CHMOD: 16, UTIMES: 17, SYMLINK: 18, RESOLVE: 100 };
   const FLAG = { RECURSIVE: 1, FORCE: 2, APPEND: 4, EXCLUSIVE: 8, POSITIONED: 16, MUST_EXIST: 32,
     WRITABLE: 64, ESM: 1, LOAD: 2 };
   const KIND = { FILE: 1, DIRECTORY: 2, SYMLINK: 3 };
@@ -602,13 +602,28 @@
     const shown = toPathString(path);
     const absolute = resolvePath(shown);
     const reply = yield [OP.REALPATH, absolute, '', undefined, 0, 0, 0];
-    // Node's realpath walks the path with lstat, and reports the absolute path it tried.
+    // Node's realpath walks the path with lstat, and reports the absolute path it tried; a
+    // link whose target is missing fails the stat it checks every link's target with.
+    if (reply.error === 'ENOENT') {
+      const link = yield [OP.LSTAT, absolute, '', undefined, 0, 0, 0];
+      if (!link.error && link.stat[0] === KIND.SYMLINK) throw fsError(reply, 'stat', absolute);
+    }
     if (reply.error) throw fsError(reply, 'lstat', absolute);
     return reply.path;
   }
 
   function* readlinkOp(path) {
     return (yield* simpleOp(OP.READLINK, 'readlink', path, 0)).path;
+  }
+
+  // The target is stored as given (relative to the link's directory when relative); the
+  // `type` argument only matters on Windows.
+  function* symlinkOp(target, path) {
+    const to = toPathString(target, 'target');
+    const shown = toPathString(path);
+    const reply = yield [OP.SYMLINK, resolvePath(shown), to, undefined, 0, 0, 0];
+    if (reply.error) throw fsError(reply, 'symlink', to, shown);
+    return undefined;
   }
 
   function* truncateOp(path, len) {
@@ -807,8 +822,19 @@
   function* cpOp(src, dest, opts) {
     const from = toPathString(src, 'src');
     const to = toPathString(dest, 'dest');
-    const stat = yield [OP.STAT, resolvePath(from), '', undefined, 0, 0, 0];
+    const stat = yield [opts.dereference ? OP.STAT : OP.LSTAT, resolvePath(from), '', undefined, 0, 0, 0];
     if (stat.error) throw fsError(stat, 'cp', from);
+    if (stat.stat[0] === KIND.SYMLINK) {
+      // As Node's cp: a link is copied as a link, to its target made absolute (unless
+      // `verbatimSymlinks`), replacing a link already at the destination.
+      let target = yield* readlinkOp(from);
+      if (!opts.verbatimSymlinks && !call(StringPrototypeStartsWith, target, '/')) {
+        target = resolvePath(dirname(resolvePath(from)) + '/' + target);
+      }
+      const existing = yield [OP.LSTAT, resolvePath(to), '', undefined, 0, 0, 0];
+      if (!existing.error && existing.stat[0] === KIND.SYMLINK) yield* voidOp(OP.UNLINK, 'unlink', to, 0);
+      return yield* symlinkOp(target, to);
+    }
     if (stat.stat[0] === KIND.DIRECTORY) {
       if (!opts.recursive) {
         // Node says EISDIR but gives EINVAL's number here.
@@ -1040,6 +1066,7 @@
   define('access', ([path, mode]) => accessOp(path, mode || 0));
   define('realpath', ([path]) => realpathOp(path));
   define('readlink', ([path]) => readlinkOp(path));
+  define('symlink', ([target, path]) => symlinkOp(target, path));
   define('truncate', ([path, len]) => truncateOp(path, len));
   define('mkdtemp', ([prefix]) => mkdtempOp(prefix));
   define('cp', ([src, dest, opts]) => cpOp(src, dest, options(opts, { recursive: false })));
@@ -1332,7 +1359,7 @@
   fs.Stats = Stats;
   fs.Dirent = Dirent;
   fs.promises = promises;
-  for (const name of ['watch', 'watchFile', 'unwatchFile', 'symlink', 'link', 'lchmod', 'lutimes',
+  for (const name of ['watch', 'watchFile', 'unwatchFile', 'link', 'lchmod', 'lutimes',
     'statfs']) {
     const fail = () => { throw notSupported('fs.' + name + '()'); };
     fs[name] = fail;
