@@ -11,9 +11,9 @@
 //! guest environment, for the memory limit most recently asked for, each waiting to become a
 //! session. A spare has never run guest code and is used once, so no state passes between
 //! sessions; it only moves isolate creation ahead of demand. A spare taken while another is
-//! ready is replaced when a session ends, not beside the session that took it. A spare that waits 3 s unused
-//! retires (a quiet worker holds no isolates, and gives the memory back); the next session
-//! creates its own isolate and spares are made again behind it.
+//! ready is replaced when a session ends, not beside the session that took it. A spare that
+//! waits 3 s unused retires (a quiet worker holds no isolates, and gives the memory back); the
+//! next session creates its own isolate and spares are made again behind it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};

@@ -5,9 +5,10 @@
 //! driver thread but `submit`, which queues: a slow filesystem (the embedder's, or a network
 //! mount) delays its own session's calls and no one else's I/O. The exception is a small step
 //! on the session's private in-memory root (`world::served_inline`: a stat, 64 KiB read or
-//! written, never a listing or a recursion), answered in `submit` itself while none of the
-//! session's calls is on the pool: it costs less than the two thread hand-offs the pool would
-//! add (a `statSync` round trip went from 0.25–0.32 to 0.14–0.23 ms). A call beyond the session's bound on calls in flight is answered at once with
+//! written, never a listing, a recursion or a link), answered in `submit` itself while none
+//! of the session's calls is on the pool: it costs less than the two thread hand-offs the
+//! pool would add (a `statSync` round trip went from 0.25–0.32 to 0.14–0.23 ms). A call
+//! beyond the session's bound on calls in flight is answered at once with
 //! `ERR_HOST_CALL_LIMIT`.
 
 use std::collections::VecDeque;

@@ -51,13 +51,15 @@ pub(crate) fn serve(
 
 /// The most bytes a call served on the I/O thread may carry.
 const INLINE_BYTES: u64 = 64 * 1024;
-/// The longest path a call served on the I/O thread may name.
-const INLINE_PATH: usize = 4096;
+/// The longest path a call served on the I/O thread may name: resolving one looks up each of
+/// its prefixes.
+const INLINE_PATH: usize = 1024;
 
 /// Whether `op` may be answered on the host's I/O thread, which every session of the host
 /// shares: a step whose cost does not grow with what the guest stored (no listing, no
-/// directory renamed, no recursion, at most 64 KiB read or written), on the session's private
-/// in-memory root, whose lock nothing outside the session ever holds. The caller makes sure
+/// directory renamed, no recursion, at most 64 KiB read or written, a path of at most 1 KiB and
+/// no link to follow), on the session's private in-memory root, whose lock nothing outside the
+/// session ever holds. The caller makes sure
 /// none of the session's own calls is being served on the pool meanwhile. Everything else,
 /// and everything on a mount of the embedder's, goes to the blocking pool.
 pub(crate) fn served_inline(world: &SessionWorld, op: &Option<host_call::Op>) -> bool {
@@ -65,7 +67,8 @@ pub(crate) fn served_inline(world: &SessionWorld, op: &Option<host_call::Op>) ->
     if call.path.len() > INLINE_PATH || call.to.len() > INLINE_PATH {
         return false;
     }
-    let private = |path: &str| normalize(path).ok().filter(|p| world.mounts.on_private_root(p));
+    let private =
+        |path: &str| normalize(path).ok().filter(|p| world.mounts.on_plain_private_root(p));
     let Some(path) = private(&call.path) else { return false };
     let is_file =
         || world.mounts.metadata(&path, false).is_ok_and(|meta| meta.kind == FileKind::File);
@@ -328,7 +331,7 @@ mod tests {
         assert!(!inline(&world, rename("/dir", "/moved")));
         assert!(!inline(&world, fs_op(FsOp::Copy, "/small")));
         assert!(!inline(&world, fs_op(FsOp::Truncate, "/small")));
-        assert!(!inline(&world, fs_op(FsOp::Stat, &format!("/{}", "a".repeat(5000)))));
+        assert!(!inline(&world, fs_op(FsOp::Stat, &format!("/{}", "a".repeat(2000)))));
         // Mounts of the embedder's: a host directory does I/O, and a MemFs of its own may be
         // shared with other sessions, whose calls hold its lock.
         assert!(!inline(&world, fs_op(FsOp::Stat, "/host")));
@@ -337,5 +340,8 @@ mod tests {
         assert!(!inline(&world, fs_op(FsOp::Stat, "relative")));
         let resolve = host_call::Op::Resolve(v1::ResolveCall::default());
         assert!(!served_inline(&world, &Some(resolve)));
+        // Once the root holds a link, a short path may walk far: its calls go to the pool.
+        world.mounts.symlink("/link", "small").unwrap();
+        assert!(!inline(&world, fs_op(FsOp::Stat, "/small")));
     }
 }

@@ -43,8 +43,9 @@ impl HostDir {
     /// The directory at `path`, read-only (`EROFS`), whose contents its embedder promises not
     /// to change while it is mounted. What sessions learn of it — metadata, listings, link
     /// targets, failures, and whole files read (up to [`FROZEN_CONTENT_BYTES`] of contents and
-    /// 8 MiB of each other kind of answer) — is kept by this value and its clones and shared by every session they serve, so that
-    /// resolving and loading modules from it costs no system calls after the first session.
+    /// 8 MiB of each other kind of answer) — is kept by this value and its clones and shared
+    /// by every session they serve, so that resolving and loading modules from it costs no
+    /// system calls after the first session.
     /// If the directory does change, sessions may go on seeing what it was: mount such a
     /// directory with [`read_only`](Self::read_only).
     ///

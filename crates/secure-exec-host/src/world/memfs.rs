@@ -30,6 +30,8 @@ struct Tree {
     used: u64,
     quota: u64,
     next_inode: u64,
+    /// Symbolic links held.
+    links: usize,
 }
 
 #[derive(Debug)]
@@ -100,6 +102,7 @@ impl MemFs {
             used: ENTRY_COST,
             quota: bytes,
             next_inode: 2,
+            links: 0,
         };
         Self { inner: Arc::new(Mutex::new(tree)) }
     }
@@ -107,6 +110,11 @@ impl MemFs {
     /// Bytes in use against the quota.
     pub fn used_bytes(&self) -> u64 {
         self.lock().used
+    }
+
+    /// Whether it holds a symbolic link: resolving a path then walks as far as links lead.
+    pub(crate) fn has_links(&self) -> bool {
+        self.lock().links > 0
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Tree> {
@@ -217,6 +225,9 @@ impl Tree {
 
     fn insert(&mut self, key: String, body: Body) -> Result<(), FsError> {
         self.charge(ENTRY_COST + body.size())?;
+        if matches!(body, Body::Symlink(_)) {
+            self.links += 1;
+        }
         let (parent, name) = split(&key);
         let name = name.to_owned();
         if let Some(Node { body: Body::Dir(children), modified, .. }) = self.nodes.get_mut(parent) {
@@ -232,6 +243,9 @@ impl Tree {
     fn remove(&mut self, key: &str) -> Option<Node> {
         let node = self.nodes.remove(key)?;
         self.used = self.used.saturating_sub(ENTRY_COST + node.body.size());
+        if matches!(node.body, Body::Symlink(_)) {
+            self.links -= 1;
+        }
         let (parent, name) = split(key);
         if let Some(Node { body: Body::Dir(children), modified, .. }) = self.nodes.get_mut(parent) {
             children.remove(name);

@@ -106,7 +106,7 @@ impl SystemDriver {
         match normalize(at) {
             Ok(at) => {
                 self.mounts.retain(|m| m.at != at);
-                self.mounts.push(Mount { at, fs: Arc::new(fs), private: false });
+                self.mounts.push(Mount { at, fs: Arc::new(fs), private: None });
             }
             Err(_) => self.problems.push(format!("mount point {at:?} is not an absolute path")),
         }
@@ -208,7 +208,11 @@ impl SystemDriver {
             let root = MemFs::with_quota(self.root_quota);
             // `os.tmpdir()` is `/tmp`, as on Linux: programs make their scratch files there.
             let _ = root.create_dir(std::path::Path::new("tmp"));
-            mounts.push(Mount { at: "/".to_owned(), fs: Arc::new(root), private: true });
+            mounts.push(Mount {
+                at: "/".to_owned(),
+                fs: Arc::new(root.clone()),
+                private: Some(root),
+            });
         }
         Arc::new(SessionWorld {
             mounts: Arc::new(MountTable::new(mounts)),

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use super::MemFs;
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
 
 /// Longest guest path accepted, in bytes (Linux's `PATH_MAX`).
@@ -18,7 +19,7 @@ pub(crate) struct Mount {
     pub(crate) fs: Arc<dyn FileSystem>,
     /// The session's own in-memory root, made for it alone: no other session, and no handle
     /// of the embedder's, reaches it.
-    pub(crate) private: bool,
+    pub(crate) private: Option<MemFs>,
 }
 
 /// The mounts of one session, deepest first, so the first match is the one that serves a path.
@@ -89,9 +90,11 @@ impl MountTable {
         Ok((mount, PathBuf::from(rest.trim_start_matches('/'))))
     }
 
-    /// Whether `path` (normalised) lies on the session's private in-memory root.
-    pub(crate) fn on_private_root(&self, path: &str) -> bool {
-        self.locate(path).is_ok_and(|(mount, _)| mount.private)
+    /// Whether `path` (normalised) lies on the session's private in-memory root, and that
+    /// root holds no link (so that resolving a path costs no more than its length).
+    pub(crate) fn on_plain_private_root(&self, path: &str) -> bool {
+        self.locate(path)
+            .is_ok_and(|(mount, _)| mount.private.as_ref().is_some_and(|root| !root.has_links()))
     }
 
     /// Names of mount points (or directories leading to them) directly inside `dir`.
