@@ -44,8 +44,8 @@ pub trait FileSystem: Send + Sync + fmt::Debug {
     fn read_only(&self) -> bool {
         false
     }
-    /// Makes `link` a symbolic link to `target`, stored as given (`fs.symlink`). A backend
-    /// without links refuses with `EPERM`, as a filesystem without them does.
+    /// Makes `link` a symbolic link to `target` (never empty), stored as given (`fs.symlink`).
+    /// A backend without links refuses with `EPERM`, as a filesystem without them does.
     fn symlink(&self, target: &str, link: &Path) -> Result<(), FsError> {
         let _ = (target, link);
         Err(FsError::new(FsErrorCode::NotPermitted))

@@ -306,9 +306,6 @@ impl FileSystem for HostDir {
                 "operation not permitted (a link in a host directory must stay inside it)",
             ));
         }
-        if target.is_empty() {
-            return Err(FsErrorCode::NotFound.into());
-        }
         Ok(dir.symlink(target, rel(link))?)
     }
 }

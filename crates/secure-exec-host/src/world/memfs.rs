@@ -512,9 +512,6 @@ impl FileSystem for MemFs {
     }
 
     fn symlink(&self, target: &str, link: &Path) -> Result<(), FsError> {
-        if target.is_empty() {
-            return Err(FsErrorCode::NotFound.into());
-        }
         let mut tree = self.lock();
         let key = tree.resolve(&key(link)?, false)?;
         tree.parent_dir(&key)?;

@@ -35,12 +35,10 @@ pub(crate) fn normalize(path: &str) -> Result<String, FsError> {
     if path.is_empty() {
         return Err(FsErrorCode::NotFound.into());
     }
-    if !path.starts_with('/') || path.contains('\0') {
+    if !path.starts_with('/') {
         return Err(FsErrorCode::InvalidArgument.into());
     }
-    if path.len() > MAX_PATH {
-        return Err(FsErrorCode::NameTooLong.into());
-    }
+    check_bytes(path)?;
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -52,6 +50,18 @@ pub(crate) fn normalize(path: &str) -> Result<String, FsError> {
         }
     }
     Ok(format!("/{}", parts.join("/")))
+}
+
+/// What Linux refuses of any path it is given, absolute or not: a NUL byte (`EINVAL`), more
+/// than `PATH_MAX` bytes (`ENAMETOOLONG`).
+fn check_bytes(path: &str) -> Result<(), FsError> {
+    if path.contains('\0') {
+        return Err(FsErrorCode::InvalidArgument.into());
+    }
+    if path.len() > MAX_PATH {
+        return Err(FsErrorCode::NameTooLong.into());
+    }
+    Ok(())
 }
 
 fn is_within(path: &str, root: &str) -> bool {
@@ -358,18 +368,17 @@ impl MountTable {
         Ok(mount.fs.read_link(&rel)?.to_string_lossy().into_owned())
     }
 
-    /// `symlink`: makes `path` a link to `target`, which is stored as the guest gave it.
+    /// `symlink`: makes `path` a link to `target`, which is stored as the guest gave it (an
+    /// empty one names nothing: `ENOENT`, as on Linux).
     pub(crate) fn symlink(&self, path: &str, target: &str) -> Result<(), FsError> {
-        if target.contains('\0') {
-            return Err(FsErrorCode::InvalidArgument.into());
-        }
-        if target.len() > MAX_PATH {
-            return Err(FsErrorCode::NameTooLong.into());
-        }
+        check_bytes(target)?;
         if self.synthetic_dir(path).is_some() {
             return Err(FsErrorCode::Exists.into());
         }
         let (mount, rel) = self.writable(path)?;
+        if target.is_empty() {
+            return Err(FsErrorCode::NotFound.into());
+        }
         mount.fs.symlink(target, &rel)
     }
 
