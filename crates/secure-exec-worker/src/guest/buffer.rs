@@ -109,7 +109,7 @@ fn string_arg<'s>(
 /// A non-negative integer argument, clamped to `max`. The glue has checked it; reading only
 /// numbers (never calling a guest's `valueOf`) keeps the bytes borrowed below from changing
 /// under a native.
-fn index_arg(value: v8::Local<'_, v8::Value>, max: usize) -> usize {
+pub(super) fn index_arg(value: v8::Local<'_, v8::Value>, max: usize) -> usize {
     let number = v8::Local::<v8::Number>::try_from(value).map_or(0.0, |n| n.value());
     if number.is_nan() || number <= 0.0 {
         0

@@ -8,6 +8,7 @@ use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use ghash::GHash;
 use ghash::universal_hash::UniversalHash;
 
+use super::buffer::index_arg;
 use super::set_function;
 use super::web::{bytes_mut, owned_bytes, stop_check, throw_range_error, view};
 
@@ -354,11 +355,9 @@ fn aes_gcm_finish(
     if j0.len() != BLOCK || state.len() != BLOCK {
         return throw_range_error(scope, "Invalid initialization vector");
     }
-    let length = |value: v8::Local<'_, v8::Value>| {
-        v8::Local::<v8::Number>::try_from(value).map_or(0, |n| n.value().max(0.0) as u64)
-    };
+    let length = |at| index_arg(args.get(at), usize::MAX) as u64;
     // The closing block goes on from the running state, as `aesGcmAbsorb` does.
-    let mut closing = length_block([length(args.get(3)), length(args.get(4))]);
+    let mut closing = length_block([length(3), length(4)]);
     closing.iter_mut().zip(&state).for_each(|(c, s)| *c ^= s);
     let mut hash = ghash_under(&aes);
     hash.update(&[closing.into()]);
