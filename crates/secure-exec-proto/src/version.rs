@@ -27,8 +27,11 @@ pub const WORLDS: u32 = 6;
 /// Sessions make symbolic links (`FS_OP_SYMLINK`).
 pub const SYMLINKS: u32 = 7;
 
+/// Module sources from a frozen directory come with their SHA-256 (`HostReply.digest`).
+pub const SOURCE_DIGESTS: u32 = 8;
+
 /// The version this build speaks.
-pub const CURRENT: u32 = SYMLINKS;
+pub const CURRENT: u32 = SOURCE_DIGESTS;
 
 /// Whether a peer speaking `version` can talk to this build.
 ///

@@ -267,7 +267,7 @@ fn resolve(world: &SessionWorld, call: &v1::ResolveCall, data_cap: usize) -> Ans
         .map_err(|u| Failure { code: u.code.to_owned(), message: u.message })?;
     let mut reply = v1::HostReply { format: format.as_str().to_owned(), ..Default::default() };
     if call.load && format != Format::Builtin {
-        let (data, meta) = world.mounts.read(&path, 0, data_cap)?;
+        let (data, meta, digest) = world.mounts.read_source(&path, data_cap)?;
         if meta.size > data.len() as u64 {
             return Err(Failure {
                 code: "ERR_MODULE_TOO_LARGE".into(),
@@ -279,6 +279,7 @@ fn resolve(world: &SessionWorld, call: &v1::ResolveCall, data_cap: usize) -> Ans
         }
         world.charge_read(data.len())?;
         reply.data = data;
+        reply.digest = digest.map(Vec::from).unwrap_or_default();
     }
     reply.path = path;
     Ok(reply)

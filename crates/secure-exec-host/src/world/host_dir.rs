@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::{Dir, MetadataExt, OpenOptions, Permissions, PermissionsExt};
 
-use super::frozen::{Answers, FrozenCache};
+use super::frozen::{Answers, FrozenCache, SourceRead};
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
 
 /// A host directory mounted into the guest's world, read-only or read-write.
@@ -174,6 +174,19 @@ impl HostDir {
 
     fn read_link_uncached(&self, path: &Path) -> Result<PathBuf, FsError> {
         Ok(self.dir()?.read_link_contents(rel(path))?)
+    }
+}
+
+impl HostDir {
+    /// A whole file (at most `len` bytes) of a frozen directory, with its digest when the
+    /// directory keeps it; `None` for a directory that is not frozen.
+    pub(crate) fn read_frozen(
+        &self,
+        path: &Path,
+        len: usize,
+    ) -> Option<Result<SourceRead, FsError>> {
+        let cache = self.frozen.as_ref()?;
+        Some(cache.read_kept(path, 0, len, || self.read_uncached(path, 0, len)))
     }
 }
 

@@ -98,15 +98,16 @@ impl SystemDriver {
     /// serves a path). Mounting at `/` replaces the fresh in-memory root. A relative `at`, or
     /// a [`HostDir`] that could not be opened, makes sessions fail with `ERR_INVALID_OPTIONS`.
     pub fn mount<F: FileSystem + 'static>(mut self, at: &str, fs: F) -> Self {
-        if let Some(why) = (&fs as &dyn Any).downcast_ref::<HostDir>().and_then(HostDir::open_error)
-        {
+        let host_dir = (&fs as &dyn Any).downcast_ref::<HostDir>();
+        if let Some(why) = host_dir.and_then(HostDir::open_error) {
             self.problems.push(format!("mount {at}: {why}"));
         }
+        let frozen = host_dir.filter(|dir| dir.is_frozen()).cloned();
         self.world = new_world();
         match normalize(at) {
             Ok(at) => {
                 self.mounts.retain(|m| m.at != at);
-                self.mounts.push(Mount { at, fs: Arc::new(fs), private: None });
+                self.mounts.push(Mount { at, fs: Arc::new(fs), private: None, frozen });
             }
             Err(_) => self.problems.push(format!("mount point {at:?} is not an absolute path")),
         }
@@ -212,6 +213,7 @@ impl SystemDriver {
                 at: "/".to_owned(),
                 fs: Arc::new(root.clone()),
                 private: Some(root),
+                frozen: None,
             });
         }
         Arc::new(SessionWorld {

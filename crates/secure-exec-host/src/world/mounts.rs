@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::MemFs;
+use super::frozen::SourceRead;
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
+use super::{HostDir, MemFs};
 
 /// Longest guest path accepted, in bytes (Linux's `PATH_MAX`).
 pub(super) const MAX_PATH: usize = 4096;
@@ -20,6 +21,9 @@ pub(crate) struct Mount {
     /// The session's own in-memory root, made for it alone: no other session, and no handle
     /// of the embedder's, reaches it.
     pub(crate) private: Option<MemFs>,
+    /// The same directory as `fs` when it is a frozen [`HostDir`]: module sources read from it
+    /// come with their digest.
+    pub(crate) frozen: Option<HostDir>,
 }
 
 /// The mounts of one session, deepest first, so the first match is the one that serves a path.
@@ -160,6 +164,17 @@ impl MountTable {
             return Err(FsErrorCode::IsADirectory.into());
         }
         mount.fs.read(&rel, offset, len)
+    }
+
+    /// A module's source: as [`read`](Self::read) from the start, with the bytes' SHA-256
+    /// when a frozen directory keeps the file whole.
+    pub(crate) fn read_source(&self, path: &str, len: usize) -> Result<SourceRead, FsError> {
+        let (mount, rel) = self.locate(path)?;
+        let frozen = mount.frozen.as_ref().filter(|_| self.synthetic_dir(path).is_none());
+        match frozen.and_then(|dir| dir.read_frozen(&rel, len)) {
+            Some(read) => read,
+            None => self.read(path, 0, len).map(|(data, meta)| (data, meta, None)),
+        }
     }
 
     pub(crate) fn write(&self, path: &str, data: &[u8], mode: WriteMode) -> Result<(), FsError> {

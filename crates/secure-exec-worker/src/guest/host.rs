@@ -47,6 +47,13 @@ const MAX_SENT: usize = MAX_HOST_CALLS_IN_FLIGHT - 1;
 const QUEUED_OVERHEAD: usize = 128;
 
 /// A session's host calls in flight and reply bytes not yet taken.
+/// A reply's bytes, and for a module's source the SHA-256 the host gave with them.
+#[derive(Debug)]
+struct ReplyData {
+    bytes: Vec<u8>,
+    digest: Option<sources::Digest>,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct HostCalls {
     next_id: u64,
@@ -58,7 +65,7 @@ pub(crate) struct HostCalls {
     /// thread pool queues work; their data is charged to the session's memory budget here.
     queued: VecDeque<(v1::HostCall, usize)>,
     /// Reply bytes by call id, until the guest takes them.
-    data: HashMap<u64, Vec<u8>>,
+    data: HashMap<u64, ReplyData>,
     /// Calls sent ahead (`hostSend`) whose replies wait for `hostWait`.
     parked: HashSet<u64>,
     /// Replies to parked calls that arrived while the event loop ran.
@@ -446,7 +453,9 @@ pub(crate) fn reply_object<'s>(
     let size = v8::Number::new(scope, reply.data.len() as f64);
     set(scope, "size", size.into());
     if !reply.data.is_empty() {
-        state(scope).host.data.insert(reply.call_id, reply.data);
+        let digest = sources::Digest::try_from(reply.digest.as_slice()).ok();
+        let data = ReplyData { bytes: reply.data, digest };
+        state(scope).host.data.insert(reply.call_id, data);
     }
     if let Some(stat) = reply.stat {
         let fields = [
@@ -523,7 +532,7 @@ fn take_data(
     let id = args.get(0).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
     let Some(target) = view(scope, args.get(1)) else { return };
     let target = bytes_mut(scope, target);
-    let Some(data) = state(scope).host.data.remove(&id) else {
+    let Some(ReplyData { bytes: data, .. }) = state(scope).host.data.remove(&id) else {
         rv.set_double(0.0);
         return;
     };
@@ -541,9 +550,12 @@ fn take_text(
     mut rv: v8::ReturnValue<'_>,
 ) {
     let id = args.get(0).integer_value(scope).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
-    let data = state(scope).host.data.remove(&id).unwrap_or_default();
+    let Some(ReplyData { bytes: data, digest }) = state(scope).host.data.remove(&id) else {
+        rv.set(v8::String::empty(scope).into());
+        return;
+    };
     if data.len() >= sources::MIN_SHARED {
-        match sources::take(scope, &data) {
+        match sources::take(scope, &data, digest) {
             Ok(text) => rv.set(text.into()),
             Err(sources::Refused::Memory) => {}
             Err(sources::Refused::TooLong) => {

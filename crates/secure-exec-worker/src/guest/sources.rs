@@ -20,7 +20,8 @@ use std::sync::{Arc, OnceLock};
 
 use sha2::{Digest as _, Sha256};
 
-use super::digest_store::{Digest, DigestStore};
+pub(crate) use super::digest_store::Digest;
+use super::digest_store::DigestStore;
 
 /// Sources shorter than this are made as ordinary strings: sharing saves little on them.
 pub(crate) const MIN_SHARED: usize = 1024;
@@ -131,9 +132,10 @@ unsafe extern "C" fn release_utf16(data: *mut u16, len: usize) {
 
 static STORE: DigestStore<Arc<Source>> = DigestStore::new(MAX_BYTES);
 
-/// The shared source of `bytes`: decoded the first time these bytes are seen.
-fn shared(bytes: &[u8]) -> Arc<Source> {
-    let digest: Digest = Sha256::digest(bytes).into();
+/// The shared source of `bytes`: decoded the first time these bytes are seen. `digest` is
+/// their SHA-256 when the host gave it (a frozen directory's file, hashed once there).
+fn shared(bytes: &[u8], digest: Option<Digest>) -> Arc<Source> {
+    let digest: Digest = digest.unwrap_or_else(|| Sha256::digest(bytes).into());
     if let Some(source) = STORE.get(&digest) {
         return source;
     }
@@ -156,12 +158,14 @@ pub(crate) enum Refused {
     TooLong,
 }
 
-/// `bytes` (a module's source from the host) as a string over the shared text.
+/// `bytes` (a module's source from the host, with its SHA-256 if the host gave it) as a
+/// string over the shared text.
 pub(crate) fn take<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     bytes: &[u8],
+    digest: Option<Digest>,
 ) -> Result<v8::Local<'s, v8::String>, Refused> {
-    let source = shared(bytes);
+    let source = shared(bytes, digest);
     if source.len() > v8::String::MAX_LENGTH {
         return Err(Refused::TooLong);
     }
