@@ -74,6 +74,16 @@ impl CallQueue {
 
     /// Queues `call`, starting a thread to drain the queue if the session may have another.
     pub(crate) fn submit(self: &Arc<Self>, call: v1::HostCall) {
+        if let Some(v1::host_call::Op::Resolve(resolve)) = &call.op {
+            if let Some(mut reply) = world::resolved_inline(&self.world, resolve, self.data_cap) {
+                if !self.world.ended() {
+                    reply.session_id = call.session_id;
+                    reply.call_id = call.call_id;
+                    send(&self.outbox, reply);
+                }
+                return;
+            }
+        }
         let start = {
             let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             if state.in_flight >= limits::MAX_HOST_CALLS_IN_FLIGHT {

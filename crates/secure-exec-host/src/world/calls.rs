@@ -10,7 +10,7 @@ use secure_exec_proto::v1::{self, FsOp, host_call};
 use super::SessionWorld;
 use super::fs::{FileKind, FsError, FsErrorCode, Metadata, WriteMode};
 use super::mounts::normalize;
-use super::resolve::Format;
+use super::resolve::{Format, Unresolved};
 
 /// Why a call failed: Node's code and the message's description.
 struct Failure {
@@ -22,6 +22,16 @@ impl From<FsError> for Failure {
     fn from(err: FsError) -> Self {
         Self { code: err.code.as_str().to_owned(), message: err.description() }
     }
+}
+
+impl From<Unresolved> for Failure {
+    fn from(unresolved: Unresolved) -> Self {
+        Self { code: unresolved.code.to_owned(), message: unresolved.message }
+    }
+}
+
+fn failed(failure: Failure) -> v1::HostReply {
+    v1::HostReply { error_code: failure.code, error_message: failure.message, ..Default::default() }
 }
 
 type Answer = Result<v1::HostReply, Failure>;
@@ -42,11 +52,7 @@ pub(crate) fn serve(
             message: "an empty host call".into(),
         }),
     };
-    answer.unwrap_or_else(|failure| v1::HostReply {
-        error_code: failure.code,
-        error_message: failure.message,
-        ..Default::default()
-    })
+    answer.unwrap_or_else(failed)
 }
 
 /// The most bytes a call served on the I/O thread may carry.
@@ -260,11 +266,46 @@ fn fs_call(world: &SessionWorld, call: v1::FsCall, data_cap: usize) -> Answer {
     Ok(reply)
 }
 
+/// The most bytes of a module's source a resolution answered on the I/O thread may carry (a
+/// copy out of memory).
+const INLINE_SOURCE: u64 = 1024 * 1024;
+
+/// The answer to `call` if the session's world shares its resolution and, for a load, a
+/// frozen directory keeps the module's file whole: then it costs lookups and a copy, no read,
+/// and is answered on the host's I/O thread instead of the blocking pool.
+pub(crate) fn resolved_inline(
+    world: &SessionWorld,
+    call: &v1::ResolveCall,
+    data_cap: usize,
+) -> Option<v1::HostReply> {
+    if call.specifier.len() > INLINE_PATH || call.from_dir.len() > INLINE_PATH {
+        return None;
+    }
+    let answer = match world.shared_resolution(&call.specifier, &call.from_dir, call.esm)? {
+        Err(unresolved) => Err(Failure::from(unresolved)),
+        Ok((path, format)) => {
+            let mut reply =
+                v1::HostReply { format: format.as_str().to_owned(), ..Default::default() };
+            if call.load && format != Format::Builtin {
+                let max = INLINE_SOURCE.min(data_cap as u64);
+                let (data, _, digest) = world.mounts.kept_file(&path, max)?;
+                match world.charge_read(data.len()) {
+                    Ok(()) => {
+                        reply.data = data.to_vec();
+                        reply.digest = digest.to_vec();
+                    }
+                    Err(failure) => return Some(failed(failure)),
+                }
+            }
+            reply.path = path;
+            Ok(reply)
+        }
+    };
+    Some(answer.unwrap_or_else(failed))
+}
+
 fn resolve(world: &SessionWorld, call: &v1::ResolveCall, data_cap: usize) -> Answer {
-    let (path, format) = world
-        .resolvers()
-        .resolve(&call.specifier, &call.from_dir, call.esm)
-        .map_err(|u| Failure { code: u.code.to_owned(), message: u.message })?;
+    let (path, format) = world.resolve(&call.specifier, &call.from_dir, call.esm)?;
     let mut reply = v1::HostReply { format: format.as_str().to_owned(), ..Default::default() };
     if call.load && format != Format::Builtin {
         let (data, meta, digest) = world.mounts.read_source(&path, data_cap)?;
@@ -296,6 +337,97 @@ mod tests {
 
     fn inline(world: &SessionWorld, call: v1::FsCall) -> bool {
         served_inline(world, &Some(host_call::Op::Fs(call)))
+    }
+
+    fn resolve_call(specifier: &str, from_dir: &str) -> v1::ResolveCall {
+        v1::ResolveCall {
+            specifier: specifier.into(),
+            from_dir: from_dir.into(),
+            load: true,
+            ..Default::default()
+        }
+    }
+
+    /// A directory under the system's temporary one, removed when dropped.
+    struct Scratch(std::path::PathBuf);
+
+    impl Scratch {
+        fn new(files: &[(&str, &str)]) -> Self {
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let dir =
+                std::env::temp_dir().join(format!("secure-exec-calls-{}-{n}", std::process::id()));
+            for (path, text) in files {
+                let path = dir.join(path);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, text).unwrap();
+            }
+            Self(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn resolutions_are_shared_only_while_what_they_read_reads_alike() {
+        let dir = Scratch::new(&[
+            ("node_modules/dep/package.json", r#"{ "main": "lib.js" }"#),
+            ("node_modules/dep/lib.js", "module.exports = 1;"),
+        ]);
+        let frozen = SystemDriver::default()
+            .mount("/app/node_modules", HostDir::frozen(dir.0.join("node_modules")))
+            .mount("/ro", HostDir::read_only(&dir.0));
+        let resolve = |world: &SessionWorld, specifier: &str, from: &str| {
+            serve(world, Some(host_call::Op::Resolve(resolve_call(specifier, from))), 1 << 20)
+        };
+        let inline = |world: &SessionWorld, specifier: &str, from: &str| {
+            resolved_inline(world, &resolve_call(specifier, from), 1 << 20)
+        };
+
+        // Nothing is shared before a session has resolved it.
+        let first = frozen.session();
+        assert!(inline(&first, "dep", "/app").is_none());
+        let found = resolve(&first, "dep", "/app");
+        assert_eq!(found.path, "/app/node_modules/dep/lib.js");
+        assert_eq!(found.data, b"module.exports = 1;");
+        assert_eq!(resolve(&first, "./x", "/app").error_code, "MODULE_NOT_FOUND");
+
+        // Another session of the world gets both on the I/O thread, the file with its digest.
+        let second = frozen.clone().session();
+        let shared = inline(&second, "dep", "/app").expect("shared");
+        assert_eq!(
+            (shared.path.as_str(), shared.data.as_slice()),
+            (found.path.as_str(), &found.data[..])
+        );
+        assert_eq!(shared.digest.len(), 32);
+        assert_eq!(inline(&second, "./x", "/app").expect("shared").error_code, "MODULE_NOT_FOUND");
+        // ... until it changes its root: then it resolves for itself, and finds what it wrote.
+        second.mounts.write("/app/x.js", b"1", WriteMode::default()).unwrap();
+        assert!(inline(&second, "./x", "/app").is_none());
+        assert!(inline(&second, "dep", "/app").is_none());
+        assert_eq!(resolve(&second, "./x", "/app").path, "/app/x.js");
+        // What it resolved after the change is not shared with the others.
+        let third = frozen.session();
+        assert_eq!(inline(&third, "./x", "/app").expect("shared").error_code, "MODULE_NOT_FOUND");
+
+        // A directory that may change is read again by every session: nothing resolved from it
+        // (or by a session's resolvers once they read it) is shared.
+        assert_eq!(
+            resolve(&third, "./node_modules/dep", "/ro").path,
+            "/ro/node_modules/dep/lib.js"
+        );
+        assert_eq!(resolve(&third, "./y", "/app").error_code, "MODULE_NOT_FOUND");
+        let fourth = frozen.session();
+        assert!(inline(&fourth, "./node_modules/dep", "/ro").is_none());
+        assert!(inline(&fourth, "./y", "/app").is_none());
+
+        // A new mount is a new world, which starts afresh.
+        let other = frozen.mount("/data", MemFs::new()).session();
+        assert!(inline(&other, "dep", "/app").is_none());
     }
 
     #[test]

@@ -177,6 +177,12 @@ impl FrozenCache {
         Ok((data, meta, digest))
     }
 
+    /// The file at `path` if it is kept whole.
+    pub(crate) fn kept(&self, path: &Path) -> Option<(Arc<[u8]>, Metadata, Digest)> {
+        let contents = self.contents.lock().unwrap_or_else(PoisonError::into_inner);
+        contents.files.get(path).map(|kept| (Arc::clone(&kept.data), kept.meta, kept.digest))
+    }
+
     fn has_room(&self, path: &Path, len: usize) -> bool {
         let contents = self.contents.lock().unwrap_or_else(PoisonError::into_inner);
         contents.files.len() < MAX_FILES

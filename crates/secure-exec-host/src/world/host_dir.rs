@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::{Dir, MetadataExt, OpenOptions, Permissions, PermissionsExt};
 
-use super::frozen::{Answers, FrozenCache, SourceRead};
+use super::frozen::{Answers, Digest, FrozenCache, SourceRead};
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
 
 /// A host directory mounted into the guest's world, read-only or read-write.
@@ -187,6 +187,11 @@ impl HostDir {
     ) -> Option<Result<SourceRead, FsError>> {
         let cache = self.frozen.as_ref()?;
         Some(cache.read_kept(path, 0, len, || self.read_uncached(path, 0, len)))
+    }
+
+    /// A file of a frozen directory kept whole: its bytes, metadata and digest.
+    pub(crate) fn kept(&self, path: &Path) -> Option<(Arc<[u8]>, Metadata, Digest)> {
+        self.frozen.as_ref()?.kept(path)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -22,6 +23,9 @@ pub const DEFAULT_MEMFS_QUOTA: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct MemFs {
     inner: Arc<Mutex<Tree>>,
+    /// Counts the changes made (each before it is made, under the tree's lock), read without
+    /// the lock: a session's shared resolutions hold only while its root is as it was made.
+    generation: Arc<AtomicU64>,
 }
 
 #[derive(Debug)]
@@ -104,7 +108,7 @@ impl MemFs {
             next_inode: 2,
             links: 0,
         };
-        Self { inner: Arc::new(Mutex::new(tree)) }
+        Self { inner: Arc::new(Mutex::new(tree)), generation: Arc::default() }
     }
 
     /// Bytes in use against the quota.
@@ -117,8 +121,20 @@ impl MemFs {
         self.lock().links > 0
     }
 
+    /// How many changes have been made so far (failed attempts may count).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Tree> {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The tree, to change: the change is counted before it can be seen.
+    fn lock_to_change(&self) -> std::sync::MutexGuard<'_, Tree> {
+        let tree = self.lock();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        tree
     }
 }
 
@@ -289,7 +305,7 @@ impl FileSystem for MemFs {
     }
 
     fn write(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<(), FsError> {
-        let mut tree = self.lock();
+        let mut tree = self.lock_to_change();
         // As open(2): an exclusive create fails on a link, even one that leads nowhere; any
         // other write goes where the link points (creating the file there).
         let key = tree.resolve(&key(path)?, !mode.exclusive)?;
@@ -337,7 +353,7 @@ impl FileSystem for MemFs {
     }
 
     fn truncate(&self, path: &Path, len: u64) -> Result<(), FsError> {
-        let mut tree = self.lock();
+        let mut tree = self.lock_to_change();
         let key = tree.resolve(&key(path)?, true)?;
         let old_len = match &tree.get(&key)?.body {
             Body::File(bytes) => bytes.len() as u64,
@@ -357,7 +373,7 @@ impl FileSystem for MemFs {
     }
 
     fn set_permissions(&self, path: &Path, mode: u32) -> Result<(), FsError> {
-        let mut tree = self.lock();
+        let mut tree = self.lock_to_change();
         let key = tree.resolve(&key(path)?, true)?;
         tree.get(&key)?;
         if let Some(node) = tree.nodes.get_mut(&key) {
@@ -372,7 +388,7 @@ impl FileSystem for MemFs {
         accessed: SystemTime,
         modified: SystemTime,
     ) -> Result<(), FsError> {
-        let mut tree = self.lock();
+        let mut tree = self.lock_to_change();
         let key = tree.resolve(&key(path)?, true)?;
         tree.get(&key)?;
         if let Some(node) = tree.nodes.get_mut(&key) {
@@ -413,7 +429,7 @@ impl FileSystem for MemFs {
     }
 
     fn create_dir(&self, path: &Path) -> Result<(), FsError> {
-        let mut tree = self.lock();
+        let mut tree = self.lock_to_change();
         let key = tree.resolve(&key(path)?, false)?;
         tree.parent_dir(&key)?;
         if tree.nodes.contains_key(&key) {
@@ -423,7 +439,7 @@ impl FileSystem for MemFs {
     }
 
     fn remove_file(&self, path: &Path) -> Result<(), FsError> {
-        let mut tree = self.lock();
+        let mut tree = self.lock_to_change();
         let key = tree.resolve(&key(path)?, false)?;
         match &tree.get(&key)?.body {
             Body::File(_) | Body::Symlink(_) => {
@@ -436,7 +452,7 @@ impl FileSystem for MemFs {
     }
 
     fn remove_dir(&self, path: &Path) -> Result<(), FsError> {
-        let mut tree = self.lock();
+        let mut tree = self.lock_to_change();
         let key = tree.resolve(&key(path)?, false)?;
         match &tree.get(&key)?.body {
             Body::Dir(_) if key.is_empty() => Err(FsErrorCode::NotPermitted.into()),
@@ -450,7 +466,7 @@ impl FileSystem for MemFs {
     }
 
     fn rename(&self, from: &Path, to: &Path) -> Result<(), FsError> {
-        let mut tree = self.lock();
+        let mut tree = self.lock_to_change();
         let (from, to) = (tree.resolve(&key(from)?, false)?, tree.resolve(&key(to)?, false)?);
         let source_is_dir = matches!(tree.get(&from)?.body, Body::Dir(_));
         tree.parent_dir(&to)?;
@@ -512,7 +528,7 @@ impl FileSystem for MemFs {
     }
 
     fn symlink(&self, target: &str, link: &Path) -> Result<(), FsError> {
-        let mut tree = self.lock();
+        let mut tree = self.lock_to_change();
         let key = tree.resolve(&key(link)?, false)?;
         tree.parent_dir(&key)?;
         if key.is_empty() || tree.nodes.contains_key(&key) {

@@ -24,7 +24,7 @@ pub use fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, Wri
 pub use host_dir::HostDir;
 pub use memfs::{DEFAULT_MEMFS_QUOTA, MemFs};
 
-pub(crate) use calls::{serve, served_inline};
+pub(crate) use calls::{resolved_inline, serve, served_inline};
 
 use crate::Error;
 use crate::net::{NetPolicy, NetRule, NetSession, Reach};
@@ -64,6 +64,8 @@ pub struct SystemDriver {
     /// Names this driver's mounts to the worker (`OpenSession.world`): clones share it, a new
     /// mount gets a new one.
     world: u64,
+    /// The resolutions its sessions share; a new mount starts afresh, as `world` does.
+    resolutions: Arc<resolve::SharedResolutions>,
 }
 
 /// A number no other driver's mounts in this process have.
@@ -84,6 +86,7 @@ impl Default for SystemDriver {
             net: Reach::default(),
             net_roots: Vec::new(),
             world: new_world(),
+            resolutions: Arc::default(),
         }
     }
 }
@@ -104,6 +107,7 @@ impl SystemDriver {
         }
         let frozen = host_dir.filter(|dir| dir.is_frozen()).cloned();
         self.world = new_world();
+        self.resolutions = Arc::default();
         match normalize(at) {
             Ok(at) => {
                 self.mounts.retain(|m| m.at != at);
@@ -219,6 +223,7 @@ impl SystemDriver {
         Arc::new(SessionWorld {
             mounts: Arc::new(MountTable::new(mounts)),
             resolvers: OnceLock::new(),
+            resolutions: Arc::clone(&self.resolutions),
             read: AtomicU64::new(0),
             written: AtomicU64::new(0),
             max_read: self.max_read_bytes,
@@ -239,6 +244,7 @@ pub(crate) fn normalize_path(path: &str) -> Option<String> {
 pub(crate) struct SessionWorld {
     mounts: Arc<MountTable>,
     resolvers: OnceLock<resolve::Resolvers>,
+    resolutions: Arc<resolve::SharedResolutions>,
     read: AtomicU64,
     written: AtomicU64,
     max_read: u64,
@@ -292,5 +298,29 @@ impl SessionWorld {
 
     fn resolvers(&self) -> &resolve::Resolvers {
         self.resolvers.get_or_init(|| resolve::Resolvers::new(Arc::clone(&self.mounts)))
+    }
+
+    /// Resolves `specifier` from `from_dir` (`import` if `esm`), through the resolutions the
+    /// world shares. Reads files: call it off the I/O thread.
+    fn resolve(&self, specifier: &str, from_dir: &str, esm: bool) -> resolve::Resolved {
+        if let Some(resolved) = self.shared_resolution(specifier, from_dir, esm) {
+            return resolved;
+        }
+        let resolvers = self.resolvers();
+        let resolved = resolvers.resolve(specifier, from_dir, esm);
+        if !resolvers.read_unlike() {
+            self.resolutions.keep(specifier, from_dir, esm, &resolved);
+        }
+        resolved
+    }
+
+    /// A resolution the world shares, if there is one for the session: memory only.
+    fn shared_resolution(
+        &self,
+        specifier: &str,
+        from_dir: &str,
+        esm: bool,
+    ) -> Option<resolve::Resolved> {
+        resolve::shared(&self.resolutions, &self.mounts, specifier, from_dir, esm)
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::frozen::SourceRead;
+use super::frozen::{Digest, SourceRead};
 use super::fs::{DirEntry, FileKind, FileSystem, FsError, FsErrorCode, Metadata, WriteMode};
 use super::{HostDir, MemFs};
 
@@ -30,6 +30,8 @@ pub(crate) struct Mount {
 #[derive(Debug)]
 pub(crate) struct MountTable {
     mounts: Vec<Mount>,
+    /// The session's private root and how many changes it had when the session began.
+    root: Option<(MemFs, u64)>,
 }
 
 /// `path` as an absolute guest path without `.`, `..` or repeated slashes: `..` at the root
@@ -84,7 +86,39 @@ fn join(root: &str, rel: &Path) -> String {
 impl MountTable {
     pub(crate) fn new(mut mounts: Vec<Mount>) -> Self {
         mounts.sort_by_key(|m| std::cmp::Reverse(m.at.len()));
-        Self { mounts }
+        let root = mounts.iter().find_map(|m| m.private.clone()).map(|r| {
+            let made = r.generation();
+            (r, made)
+        });
+        Self { mounts, root }
+    }
+
+    /// Whether the session's private root (if it has one) is still as it was made: then it
+    /// reads the same as every other session's.
+    pub(crate) fn root_as_made(&self) -> bool {
+        self.root.as_ref().is_none_or(|(root, made)| root.generation() == *made)
+    }
+
+    /// Whether what `path` (normalised) reads as is the same for every session of the world
+    /// that has not changed its root: it lies on a frozen directory, on a private root still
+    /// as made, or on no mount at all. Asked after the read, so that a change made meanwhile
+    /// counts.
+    pub(crate) fn reads_alike(&self, path: &str) -> bool {
+        match self.locate(path) {
+            Ok((mount, _)) if mount.frozen.is_some() => true,
+            Ok((mount, _)) => mount.private.is_some() && self.root_as_made(),
+            Err(_) => true,
+        }
+    }
+
+    /// A file a frozen directory keeps whole, if `path` (normalised) is one and has at most
+    /// `max` bytes: memory only, no read from the host.
+    pub(crate) fn kept_file(&self, path: &str, max: u64) -> Option<(Arc<[u8]>, Metadata, Digest)> {
+        let (mount, rel) = self.locate(path).ok()?;
+        if self.synthetic_dir(path).is_some() {
+            return None;
+        }
+        mount.frozen.as_ref()?.kept(&rel).filter(|(_, meta, _)| meta.size <= max)
     }
 
     /// How many mounts there are (the root included).
@@ -132,7 +166,39 @@ impl MountTable {
         if mount.fs.read_only() {
             return Err(FsErrorCode::ReadOnly.into());
         }
+        self.make_real_parents(mount, path)?;
         Ok((mount, rel))
+    }
+
+    /// A directory that exists only because mounts lie beneath it (`/app` under a mount at
+    /// `/app/node_modules`) is a real one on Linux, where a program may make files: before
+    /// anything is made in one, it is made in the mount that serves it, with the directories
+    /// above it that are missing there too.
+    fn make_real_parents(&self, mount: &Mount, path: &str) -> Result<(), FsError> {
+        let parent = |dir: &str| match dir.rfind('/') {
+            Some(0) | None => "/".to_owned(),
+            Some(at) => dir[..at].to_owned(),
+        };
+        let mut dir = parent(path);
+        if dir == mount.at || self.synthetic_dir(&dir).is_none() {
+            return Ok(());
+        }
+        let mut missing = Vec::new();
+        while dir != mount.at && is_within(&dir, &mount.at) {
+            let (_, rel) = self.locate(&dir)?;
+            if mount.fs.metadata(&rel).is_ok() {
+                break;
+            }
+            dir = parent(&dir);
+            missing.push(rel);
+        }
+        for rel in missing.into_iter().rev() {
+            match mount.fs.create_dir(&rel) {
+                Err(err) if err.code != FsErrorCode::Exists => return Err(err),
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// A directory that exists only because mounts lie beneath it.

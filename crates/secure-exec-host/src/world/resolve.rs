@@ -3,10 +3,17 @@
 //! Runs on the host: it reads directories and `package.json` files, never guest source (which
 //! is parsed only in the worker). `package.json` files nested deeper than any real one are
 //! refused before they reach a JSON parser, so no file can exhaust a host thread's stack.
+//!
+//! A resolution that read only what reads alike for every session of its world (frozen
+//! directories, and a private root still as it was made) is kept for them all
+//! ([`SharedResolutions`]): a later session that has not changed its root gets it without
+//! running the resolver, and on the host's I/O thread when the module's file is kept too.
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use oxc_resolver::{FileMetadata, ModuleType, ResolveError, ResolveOptions, ResolverGeneric};
 
@@ -22,11 +29,22 @@ const MAX_PACKAGE_JSON: usize = 4 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub(crate) struct WorldFs {
     mounts: Option<Arc<MountTable>>,
+    /// Set once the session's resolvers read something that may read otherwise in another
+    /// session. It stays set: they keep what they read, and answer later resolutions from it
+    /// without reading again.
+    read_unlike: Arc<AtomicBool>,
 }
 
 impl WorldFs {
     fn mounts(&self) -> io::Result<&MountTable> {
         self.mounts.as_deref().ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+    }
+
+    /// Notes what was just read at `path` (normalised).
+    fn read_at(&self, path: &str) {
+        if self.mounts.as_ref().is_none_or(|mounts| !mounts.reads_alike(path)) {
+            self.read_unlike.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -75,20 +93,29 @@ fn too_deep(text: &str, max: usize) -> bool {
 
 impl oxc_resolver::FileSystem for WorldFs {
     fn new() -> Self {
-        Self { mounts: None }
+        Self { mounts: None, read_unlike: Arc::new(AtomicBool::new(true)) }
     }
 
     fn read_to_string(&self, path: &Path) -> io::Result<String> {
-        package_json_text(self.mounts()?, &guest_path(path)?)
+        let path = guest_path(path)?;
+        let text = package_json_text(self.mounts()?, &path);
+        self.read_at(&path);
+        text
     }
 
     fn metadata(&self, path: &Path) -> io::Result<FileMetadata> {
-        let meta = self.mounts()?.metadata(&guest_path(path)?, true).map_err(fs_error)?;
+        let path = guest_path(path)?;
+        let meta = self.mounts()?.metadata(&path, true);
+        self.read_at(&path);
+        let meta = meta.map_err(fs_error)?;
         Ok(FileMetadata::new(meta.kind == FileKind::File, meta.kind == FileKind::Directory, false))
     }
 
     fn symlink_metadata(&self, path: &Path) -> io::Result<FileMetadata> {
-        let meta = self.mounts()?.metadata(&guest_path(path)?, false).map_err(fs_error)?;
+        let path = guest_path(path)?;
+        let meta = self.mounts()?.metadata(&path, false);
+        self.read_at(&path);
+        let meta = meta.map_err(fs_error)?;
         Ok(FileMetadata::new(
             meta.kind == FileKind::File,
             meta.kind == FileKind::Directory,
@@ -99,6 +126,7 @@ impl oxc_resolver::FileSystem for WorldFs {
     fn read_link(&self, path: &Path) -> Result<PathBuf, ResolveError> {
         let guest = guest_path(path).map_err(ResolveError::from)?;
         let target = self.mounts().map_err(ResolveError::from)?.read_link(&guest);
+        self.read_at(&guest);
         match target {
             // An absolute target names a place on the host, not in the guest's world: the
             // link is not followed (and reading through it fails inside its mount).
@@ -140,11 +168,76 @@ pub(crate) struct Unresolved {
     pub(crate) message: String,
 }
 
+/// A module's guest path (or `node:NAME`) and how to load it, or why there is none.
+pub(crate) type Resolved = Result<(String, Format), Unresolved>;
+
+/// `import` or `require`, the normalised directory asked from, the specifier.
+type Asked = (bool, String, String);
+
+/// Bytes of resolutions one world keeps (paths, specifiers and messages); past it, later
+/// ones are not kept.
+const SHARED_BYTES: usize = 4 * 1024 * 1024;
+/// What a kept resolution costs beside its strings.
+const SHARED_OVERHEAD: usize = 96;
+
+/// The resolutions of one world (a [`SystemDriver`](super::SystemDriver) and its clones; a
+/// new mount makes a new one) that hold for every session that has not changed its private
+/// root: each was worked out from frozen directories and an unchanged root only.
+#[derive(Debug, Default)]
+pub(crate) struct SharedResolutions {
+    kept: Mutex<(HashMap<Asked, Resolved>, usize)>,
+}
+
+impl SharedResolutions {
+    fn get(&self, asked: &Asked) -> Option<Resolved> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner).0.get(asked).cloned()
+    }
+
+    /// Keeps what resolving `specifier` from `from_dir` (`import` if `esm`) gave; only for
+    /// a resolution worked out from what reads alike for every session of the world.
+    pub(crate) fn keep(&self, specifier: &str, from_dir: &str, esm: bool, resolved: &Resolved) {
+        let Some(asked) = asked(specifier, from_dir, esm) else { return };
+        let strings = match resolved {
+            Ok((path, _)) => path.len(),
+            Err(unresolved) => unresolved.message.len(),
+        };
+        let cost = asked.1.len() + asked.2.len() + strings + SHARED_OVERHEAD;
+        let mut guard = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        let (kept, bytes) = &mut *guard;
+        if *bytes + cost <= SHARED_BYTES && !kept.contains_key(&asked) {
+            *bytes += cost;
+            kept.insert(asked, resolved.clone());
+        }
+    }
+}
+
+/// The key a resolution is shared under, if `from_dir` is a guest path.
+fn asked(specifier: &str, from_dir: &str, esm: bool) -> Option<Asked> {
+    Some((esm, normalize(from_dir).ok()?, specifier.to_owned()))
+}
+
+/// A resolution the session's world shares, if there is one and the session's root is still
+/// as it was made.
+pub(crate) fn shared(
+    shared: &SharedResolutions,
+    mounts: &MountTable,
+    specifier: &str,
+    from_dir: &str,
+    esm: bool,
+) -> Option<Resolved> {
+    if !mounts.root_as_made() {
+        return None;
+    }
+    shared.get(&asked(specifier, from_dir, esm)?)
+}
+
 /// The two resolvers of a session (`require` and `import` conditions).
 #[derive(Debug)]
 pub(crate) struct Resolvers {
     require: ResolverGeneric<WorldFs>,
     import: ResolverGeneric<WorldFs>,
+    /// Their file system's `read_unlike`.
+    read_unlike: Arc<AtomicBool>,
 }
 
 impl Resolvers {
@@ -163,21 +256,24 @@ impl Resolvers {
         };
         let import =
             ResolveOptions { condition_names: vec!["node".into(), "import".into()], ..base };
-        let fs = WorldFs { mounts: Some(mounts) };
+        let read_unlike = Arc::new(AtomicBool::new(false));
+        let fs = WorldFs { mounts: Some(mounts), read_unlike: Arc::clone(&read_unlike) };
         Self {
             require: ResolverGeneric::new_with_file_system(fs.clone(), require),
             import: ResolverGeneric::new_with_file_system(fs, import),
+            read_unlike,
         }
+    }
+
+    /// Whether the resolvers have read anything that may read otherwise in another session
+    /// (then nothing they resolve is shared).
+    pub(crate) fn read_unlike(&self) -> bool {
+        self.read_unlike.load(Ordering::Relaxed)
     }
 
     /// Resolves `specifier` from the directory `from_dir`: the module's guest path (or
     /// `node:NAME`) and how to load it.
-    pub(crate) fn resolve(
-        &self,
-        specifier: &str,
-        from_dir: &str,
-        esm: bool,
-    ) -> Result<(String, Format), Unresolved> {
+    pub(crate) fn resolve(&self, specifier: &str, from_dir: &str, esm: bool) -> Resolved {
         let not_found = if esm { "ERR_MODULE_NOT_FOUND" } else { "MODULE_NOT_FOUND" };
         let from_dir = normalize(from_dir).map_err(|_| Unresolved {
             code: not_found,

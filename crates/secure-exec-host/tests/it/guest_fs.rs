@@ -308,6 +308,38 @@ async fn a_frozen_mount_is_read_only_and_keeps_what_sessions_learn_of_it() {
     v8.dispose().await;
 }
 
+/// `/app` under a mount at `/app/node_modules` is a directory the guest may fill, as it would
+/// be on Linux: files and directories made there land in the root, beside the mount.
+#[tokio::test]
+async fn a_directory_above_a_mount_takes_new_files() {
+    let v8 = support::spawn().await;
+    let dir = TempDir::new("above").with_files(&[(
+        "dep/index.js",
+        "module.exports = require('fs').readFileSync('/app/out.json', 'utf8');",
+    )]);
+    let rt = support::with_system(
+        &v8,
+        SystemDriver::default().mount("/app/node_modules", HostDir::frozen(dir.path())),
+    );
+    let code = r#"
+        const fs = require('fs');
+        fs.writeFileSync('/app/out.json', '{"n": 1}');
+        fs.mkdirSync('/app/deep/er', { recursive: true });
+        fs.writeFileSync('/app/deep/er/x.txt', 'x');
+        console.log(fs.readdirSync('/app').sort().join(), require('/app/out.json').n,
+          fs.readFileSync('/app/deep/er/x.txt', 'utf8'), require('/app/node_modules/dep'));
+        try { fs.mkdirSync('/app'); } catch (e) { console.log(e.code); }
+        try { fs.writeFileSync('/app/node_modules/y', ''); } catch (e) { console.log(e.code); }
+    "#;
+    let r = rt.exec(code).await.unwrap();
+    assert_eq!(r.stdout, "deep,node_modules,out.json 1 x {\"n\": 1}\nEEXIST\nEROFS\n", "{r:?}");
+    // Nothing of it reached the host directory, and the next session starts afresh.
+    assert!(!dir.path().join("out.json").exists());
+    let r = rt.exec("console.log(require('fs').readdirSync('/app').join())").await.unwrap();
+    assert_eq!(r.stdout, "node_modules\n");
+    v8.dispose().await;
+}
+
 #[tokio::test]
 async fn the_default_root_is_fresh_for_every_session_and_has_a_quota() {
     let v8 = support::spawn().await;
