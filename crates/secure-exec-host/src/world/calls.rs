@@ -289,13 +289,11 @@ pub(crate) fn resolved_inline(
             if call.load && format != Format::Builtin {
                 let max = INLINE_SOURCE.min(data_cap as u64);
                 let (data, _, digest) = world.mounts.kept_file(&path, max)?;
-                match world.charge_read(data.len()) {
-                    Ok(()) => {
-                        reply.data = data.to_vec();
-                        reply.digest = digest.to_vec();
-                    }
-                    Err(failure) => return Some(failed(failure)),
+                if let Err(failure) = world.charge_read(data.len()) {
+                    return Some(failed(failure));
                 }
+                reply.data = data.to_vec();
+                reply.digest = digest.to_vec();
             }
             reply.path = path;
             Ok(reply)

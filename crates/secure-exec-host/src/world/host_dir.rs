@@ -177,6 +177,7 @@ impl HostDir {
     }
 }
 
+/// What a frozen directory keeps, for loading modules.
 impl HostDir {
     /// A whole file (at most `len` bytes) of a frozen directory, with its digest when the
     /// directory keeps it; `None` for a directory that is not frozen.

@@ -46,7 +46,6 @@ const MAX_SENT: usize = MAX_HOST_CALLS_IN_FLIGHT - 1;
 /// What a queued call is charged besides its encoded size (its place in the queue, its id).
 const QUEUED_OVERHEAD: usize = 128;
 
-/// A session's host calls in flight and reply bytes not yet taken.
 /// A reply's bytes, and for a module's source the SHA-256 the host gave with them.
 #[derive(Debug)]
 struct ReplyData {
@@ -54,6 +53,7 @@ struct ReplyData {
     digest: Option<sources::Digest>,
 }
 
+/// A session's host calls in flight and reply bytes not yet taken.
 #[derive(Debug, Default)]
 pub(crate) struct HostCalls {
     next_id: u64,
