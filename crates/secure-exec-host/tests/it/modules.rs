@@ -749,6 +749,45 @@ async fn a_remembered_walk_is_asked_for_only_in_its_own_world() {
     v8.dispose().await;
 }
 
+/// Resolutions from a frozen `node_modules` are shared by the world's sessions, but a session
+/// that changed its root resolves for itself: a `package.json` it wrote makes `dep` a
+/// self-reference (Node resolves a package's own name before `node_modules`), and a file it
+/// wrote is found; neither reaches the sessions after it.
+#[tokio::test]
+async fn a_session_that_changed_its_root_resolves_for_itself() {
+    use secure_exec_host::{ExecOptions, HostDir, SystemDriver};
+
+    let v8 = support::spawn().await;
+    let dir = oracle::TempDir::new("shared-resolutions").with_files(&[
+        ("dep/package.json", r#"{ "name": "dep", "main": "index.js" }"#),
+        ("dep/index.js", "module.exports = 'from node_modules';"),
+    ]);
+    let rt = support::with_system(
+        &v8,
+        SystemDriver::default().mount("/app/node_modules", HostDir::frozen(dir.path())),
+    );
+    let entry = || ExecOptions { filename: Some("/app/main.js".into()), ..Default::default() };
+    let plain = "let local; try { local = require('./local'); } catch (e) { local = e.code; } \
+                 console.log(require('dep'), local)";
+    let changed = "const fs = require('fs'); \
+        fs.writeFileSync('/app/package.json', JSON.stringify({ name: 'dep', exports: './self.js' })); \
+        fs.writeFileSync('/app/self.js', \"module.exports = 'itself';\"); \
+        fs.writeFileSync('/app/local.js', \"module.exports = 'local';\"); ";
+    let expect = |code: &str, stdout: &str| {
+        let rt = rt.clone();
+        let (code, stdout) = (code.to_owned(), stdout.to_owned());
+        async move {
+            let r = rt.exec_with(&code, entry()).await.unwrap();
+            assert_eq!((r.error_code, r.stdout.as_str()), (None, stdout.as_str()), "{r:?}");
+        }
+    };
+    expect(plain, "from node_modules MODULE_NOT_FOUND\n").await;
+    expect(plain, "from node_modules MODULE_NOT_FOUND\n").await;
+    expect(&format!("{changed}{plain}"), "itself local\n").await;
+    expect(plain, "from node_modules MODULE_NOT_FOUND\n").await;
+    v8.dispose().await;
+}
+
 /// Once most sessions require modules, spares build the module loader before their session is
 /// known; a session on such a spare still gets its own entry (its filename, module paths,
 /// `require.main`, `import.meta`) and sees the environment as a session that built it itself.
