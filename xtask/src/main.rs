@@ -174,8 +174,9 @@ fn lint(root: &Path) -> anyhow::Result<()> {
 const BENCH_REGRESSION_EXIT: i32 = 3;
 
 fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let results = root.join("target/bench");
     let env = [
-        ("SECURE_EXEC_BENCH_DIR", root.join("target/bench")),
+        ("SECURE_EXEC_BENCH_DIR", results.clone()),
         ("SECURE_EXEC_BENCH_BASELINE", root.join("bench/baseline.json")),
     ];
     if !args.iter().any(|a| a == "--check") {
@@ -192,7 +193,7 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
         if status.code() != Some(BENCH_REGRESSION_EXIT) {
             bail!("{command:?} failed: {status}");
         }
-        let listed = std::fs::read_to_string(root.join("target/bench/regressions.txt"))
+        let listed = std::fs::read_to_string(results.join("regressions.txt"))
             .context("the bench reported a regression but listed none")?;
         Ok(listed.lines().map(str::to_owned).collect())
     };
@@ -204,12 +205,10 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     eprintln!("xtask: the bench reported a regression ({}); measuring once more", first.join(", "));
     let mut command = example(root, "bench", args, &env);
     let second = regressions(exit_status(&mut command)?, &command)?;
-    let twice: Vec<&String> = second.iter().filter(|name| first.contains(name)).collect();
+    let twice: Vec<&str> =
+        second.iter().filter(|name| first.contains(name)).map(String::as_str).collect();
     if !twice.is_empty() {
-        bail!(
-            "regressed twice in a row: {}",
-            twice.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-        );
+        bail!("regressed twice in a row: {}", twice.join(", "));
     }
     if !second.is_empty() {
         eprintln!(
