@@ -279,11 +279,7 @@ impl SessionWorld {
         if path.ends_with(".cjs") {
             return "commonjs".into();
         }
-        let dir = match path.rfind('/') {
-            Some(0) | None => "/",
-            Some(at) => &path[..at],
-        };
-        match resolve::package_type(&self.mounts, dir).as_deref() {
+        match resolve::package_type(&self.mounts, mounts::parent(path)).as_deref() {
             Some("module") => "module".into(),
             Some("commonjs") => "commonjs".into(),
             _ => String::new(),

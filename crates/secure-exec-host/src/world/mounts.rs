@@ -58,6 +58,14 @@ pub(crate) fn normalize(path: &str) -> Result<String, FsError> {
     Ok(format!("/{}", parts.join("/")))
 }
 
+/// The directory holding `path` (a normalised guest path); `/` for `/` itself.
+pub(crate) fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(at) => &path[..at],
+    }
+}
+
 /// What Linux refuses of any path it is given, absolute or not: a NUL byte (`EINVAL`), more
 /// than `PATH_MAX` bytes (`ENAMETOOLONG`).
 fn check_bytes(path: &str) -> Result<(), FsError> {
@@ -175,21 +183,17 @@ impl MountTable {
     /// anything is made in one, it is made in the mount that serves it, with the directories
     /// above it that are missing there too.
     fn make_real_parents(&self, mount: &Mount, path: &str) -> Result<(), FsError> {
-        let parent = |dir: &str| match dir.rfind('/') {
-            Some(0) | None => "/".to_owned(),
-            Some(at) => dir[..at].to_owned(),
-        };
         let mut dir = parent(path);
-        if dir == mount.at || self.synthetic_dir(&dir).is_none() {
+        if dir == mount.at || self.synthetic_dir(dir).is_none() {
             return Ok(());
         }
         let mut missing = Vec::new();
-        while dir != mount.at && is_within(&dir, &mount.at) {
-            let (_, rel) = self.locate(&dir)?;
+        while dir != mount.at && is_within(dir, &mount.at) {
+            let (_, rel) = self.locate(dir)?;
             if mount.fs.metadata(&rel).is_ok() {
                 break;
             }
-            dir = parent(&dir);
+            dir = parent(dir);
             missing.push(rel);
         }
         for rel in missing.into_iter().rev() {

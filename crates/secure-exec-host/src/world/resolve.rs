@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use oxc_resolver::{FileMetadata, ModuleType, ResolveError, ResolveOptions, ResolverGeneric};
 
 use super::fs::FileKind;
-use super::mounts::{MountTable, normalize};
+use super::mounts::{MountTable, normalize, parent};
 
 /// Deepest nesting of a `package.json` the resolver will parse.
 const MAX_JSON_DEPTH: usize = 256;
@@ -385,10 +385,7 @@ pub(crate) fn package_type(mounts: &MountTable, dir: &str) -> Option<String> {
         if dir == "/" {
             return None;
         }
-        dir = match dir.rfind('/') {
-            Some(0) | None => "/".to_owned(),
-            Some(at) => dir[..at].to_owned(),
-        };
+        dir = parent(&dir).to_owned();
     }
 }
 
