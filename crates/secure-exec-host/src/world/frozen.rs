@@ -144,14 +144,7 @@ impl FrozenCache {
         len: usize,
         read: impl FnOnce() -> Result<(Vec<u8>, Metadata), FsError>,
     ) -> Result<SourceRead, FsError> {
-        let known = self
-            .contents
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .files
-            .get(path)
-            .map(|kept| (Arc::clone(&kept.data), kept.meta, kept.digest));
-        if let Some((data, meta, digest)) = known {
+        if let Some((data, meta, digest)) = self.kept(path) {
             let start = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
             let end = start.saturating_add(len).min(data.len());
             let whole = start == 0 && end == data.len();
@@ -159,15 +152,15 @@ impl FrozenCache {
         }
         let (data, meta) = read()?;
         let mut digest = None;
-        if offset == 0 && data.len() as u64 == meta.size && self.has_room(path, data.len()) {
+        if offset == 0
+            && data.len() as u64 == meta.size
+            && self.contents().has_room(path, data.len())
+        {
             // Hashed outside the lock; another reader may keep the file meanwhile, and then
             // this copy is dropped (a frozen file's bytes are the same either way).
             let sum: Digest = Sha256::digest(&data).into();
-            let mut contents = self.contents.lock().unwrap_or_else(PoisonError::into_inner);
-            if contents.files.len() < MAX_FILES
-                && contents.bytes + data.len() <= FROZEN_CONTENT_BYTES
-                && !contents.files.contains_key(path)
-            {
+            let mut contents = self.contents();
+            if contents.has_room(path, data.len()) {
                 contents.bytes += data.len();
                 let kept = Kept { data: Arc::from(data.as_slice()), meta, digest: sum };
                 contents.files.insert(path.to_path_buf(), kept);
@@ -179,15 +172,21 @@ impl FrozenCache {
 
     /// The file at `path` if it is kept whole.
     pub(crate) fn kept(&self, path: &Path) -> Option<(Arc<[u8]>, Metadata, Digest)> {
-        let contents = self.contents.lock().unwrap_or_else(PoisonError::into_inner);
+        let contents = self.contents();
         contents.files.get(path).map(|kept| (Arc::clone(&kept.data), kept.meta, kept.digest))
     }
 
+    fn contents(&self) -> std::sync::MutexGuard<'_, Contents> {
+        self.contents.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Contents {
+    /// Whether a file of `len` bytes at `path`, not kept yet, fits the bounds.
     fn has_room(&self, path: &Path, len: usize) -> bool {
-        let contents = self.contents.lock().unwrap_or_else(PoisonError::into_inner);
-        contents.files.len() < MAX_FILES
-            && contents.bytes + len <= FROZEN_CONTENT_BYTES
-            && !contents.files.contains_key(path)
+        self.files.len() < MAX_FILES
+            && self.bytes + len <= FROZEN_CONTENT_BYTES
+            && !self.files.contains_key(path)
     }
 }
 
