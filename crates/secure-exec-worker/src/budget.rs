@@ -112,13 +112,18 @@ impl MemoryBudget {
         })
     }
 
-    /// Whether `bytes` more on the heap (a string a native is about to create) fit the budget
-    /// beside `heap_used` and the live buffers. If not, the session is stopped with
-    /// `ERR_MEMORY_LIMIT`, as the heap limit would stop it: V8 lets a native create a string
-    /// past the limit without calling the near-heap-limit callback.
-    pub(crate) fn admit(&self, heap_used: usize, bytes: usize) -> bool {
+    /// Whether `bytes` more (a string a native is about to create, memory it is about to
+    /// take) fit the budget beside `heap_used` and the live buffers.
+    pub(crate) fn fits(&self, heap_used: usize, bytes: usize) -> bool {
         let buffers = self.buffers.load(Ordering::Relaxed);
-        if heap_used.saturating_add(buffers).saturating_add(bytes) > self.limit {
+        heap_used.saturating_add(buffers).saturating_add(bytes) <= self.limit
+    }
+
+    /// As [`fits`](Self::fits); if not, the session is stopped with `ERR_MEMORY_LIMIT`, as the
+    /// heap limit would stop it: V8 lets a native create a string past the limit without
+    /// calling the near-heap-limit callback.
+    pub(crate) fn admit(&self, heap_used: usize, bytes: usize) -> bool {
+        if !self.fits(heap_used, bytes) {
             self.control.stop(Stop::MemoryLimit);
             return false;
         }

@@ -194,8 +194,7 @@ fn scrypt(
     let Some(memory) = block.checked_mul(n.saturating_add(p)) else {
         return throw_type_error(scope, "Invalid scrypt params");
     };
-    let heap_used = scope.get_heap_statistics().used_heap_size();
-    if !super::state(scope).budget.admit(heap_used, memory) {
+    if !super::web::admit_bytes(scope, memory) {
         // Stopped with ERR_MEMORY_LIMIT; the termination takes over.
         return;
     }

@@ -221,15 +221,20 @@ pub(super) fn admit_string(scope: &mut v8::PinScope<'_, '_>, text: &str) -> bool
     admit_bytes(scope, if wide { units * 2 } else { units })
 }
 
-/// Whether a string of `bytes` bytes fits the session's memory budget; if not, the session is
-/// stopped (`ERR_MEMORY_LIMIT`) and the caller must not create it.
+/// Whether `bytes` more (a string a native is about to create, memory it is about to take)
+/// fit the session's memory budget; if not, the session is stopped (`ERR_MEMORY_LIMIT`) and
+/// the caller must not go on. As in [`hold`](super::hold), garbage is collected before a
+/// refusal: buffers and strings the session no longer holds count until V8 collects them.
 pub(super) fn admit_bytes(scope: &mut v8::PinScope<'_, '_>, bytes: usize) -> bool {
     if bytes < CHUNK {
         return true;
     }
-    let heap_used = scope.get_heap_statistics().used_heap_size();
     let budget = std::sync::Arc::clone(&state(scope).budget);
-    budget.admit(heap_used, bytes)
+    if budget.fits(scope.get_heap_statistics().used_heap_size(), bytes) {
+        return true;
+    }
+    scope.low_memory_notification();
+    budget.admit(scope.get_heap_statistics().used_heap_size(), bytes)
 }
 
 /// Where a trailing, incomplete UTF-8 sequence starts (`bytes.len()` if there is none).
