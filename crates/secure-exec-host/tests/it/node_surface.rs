@@ -567,12 +567,33 @@ async fn key_derivation_stops_at_the_cpu_limit_and_missing_crypto_is_not_support
 
 /// Asymmetric keys in node:crypto (RSA, EC on P-256 and P-384, Ed25519): generated, written
 /// and read back in every format (PEM, DER, JWK; PKCS #8, SPKI, PKCS #1, SEC 1), signing and
-/// verifying (PKCS #1 v1.5, PSS, DER and IEEE P1363 ECDSA), createSign / createVerify, the
-/// callback forms, and Node's errors; compared with Node.
+/// verifying (PKCS #1 v1.5, PSS, DER and IEEE P1363 ECDSA), createSign / createVerify (spent
+/// after one signature, SHA-224 too), the callback forms, and Node's errors; compared with Node.
 #[tokio::test]
 async fn asymmetric_keys_sign_and_verify_as_in_node() {
     let v8 = support::spawn().await;
     oracle::same_as_node(&v8, &[("main.js", ASYMMETRIC)], "main.js").await;
+}
+
+/// createSign and createVerify hash their data as it comes: a stream four times the session's
+/// memory limit signs and verifies (gathered until `sign()`, it ended the session).
+#[tokio::test]
+async fn create_sign_streams_its_data_in_bounded_memory() {
+    let (rt, _v8) = support::runtime().await;
+    let code = r#"
+        const c = require('crypto');
+        const { privateKey, publicKey } = c.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        const sign = c.createSign('sha256'), verify = c.createVerify('sha256');
+        for (let i = 0; i < 128; i++) {
+          const piece = Buffer.alloc(1 << 20, i);
+          sign.update(piece);
+          verify.update(piece);
+        }
+        console.log(verify.verify(publicKey, sign.sign(privateKey)));
+    "#;
+    let options = ExecOptions { memory_limit: Some(32), ..Default::default() };
+    let r = rt.exec_with(code, options).await.unwrap();
+    assert_eq!((r.error_code, r.stdout.as_str()), (None, "true\n"), "{r:?}");
 }
 
 /// A public key read from an X.509 certificate (as JWT libraries verify against an issuer's
@@ -1083,6 +1104,24 @@ c.generateKeyPair('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki'
 });
 console.log(Object.keys(c.constants).filter((k) => k.startsWith('RSA_')).length);
 console.log(typeof c.createVerify('sha256').sign, typeof c.createSign('sha256').verify, typeof c.createSign('sha256').sign, typeof c.createVerify('sha256').verify);
+{
+  const { privateKey, publicKey } = c.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const s = c.createSign('sha256'); s.update('abc'); const sig = s.sign(privateKey);
+  show('update after sign', () => s.update('x'));
+  show('sign twice', () => s.sign(privateKey));
+  const v = c.createVerify('sha256'); v.update('abc');
+  console.log('verify once', v.verify(publicKey, sig));
+  show('verify twice', () => v.verify(publicKey, sig));
+  show('ed25519 sign class', () => c.createSign('sha256').update('a').sign(c.generateKeyPairSync('ed25519').privateKey));
+  const sig224 = c.createSign('sha224').update('a').sign(privateKey);
+  console.log('sha224', c.verify('sha224', Buffer.from('a'), publicKey, sig224), c.createHash('sha224').update('a').digest('hex'),
+    c.createHmac('sha224', 'k').update('a').digest('hex'), c.pbkdf2Sync('p', 's', 2, 16, 'sha224').toString('hex'),
+    c.getHashes().includes('sha224'));
+  // A long stream, past the size at which a hash runs natively.
+  const long = c.createSign('sha384'); const longVerify = c.createVerify('sha384');
+  for (let i = 0; i < 40; i++) { const piece = Buffer.alloc(100000, i); long.update(piece); longVerify.update(piece); }
+  console.log('long stream', longVerify.verify(publicKey, long.sign(privateKey)));
+}
 "#;
 
 #[tokio::test]

@@ -76,6 +76,7 @@ fn open(name: &str, key: Option<&[u8]>) -> Option<Box<dyn Running>> {
     match name {
         "md5" => make::<md5::Md5>(key),
         "sha1" => make::<sha1::Sha1>(key),
+        "sha224" => make::<sha2::Sha224>(key),
         "sha256" => make::<sha2::Sha256>(key),
         "sha384" => make::<sha2::Sha384>(key),
         "sha512" => make::<sha2::Sha512>(key),

@@ -35,6 +35,10 @@ macro_rules! with_digest {
                 type $d = sha1::Sha1;
                 $body
             }
+            "sha224" => {
+                type $d = sha2::Sha224;
+                $body
+            }
             "sha256" => {
                 type $d = sha2::Sha256;
                 $body

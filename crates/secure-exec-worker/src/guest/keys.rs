@@ -608,12 +608,37 @@ fn sign_failed<E>(_: E) -> Failure {
     fail("ERR_OSSL_SIGN_FAILED", "signing failed")
 }
 
-fn sign(key: &Key, scheme: &Scheme, data: &[u8]) -> Result<Vec<u8>, Failure> {
+/// What is signed or verified: the data, or its digest (`createSign` and `createVerify` hash
+/// the data as it comes, so that none of it is held).
+enum Signed<'a> {
+    Data(&'a [u8]),
+    Digest(&'a [u8]),
+}
+
+impl Signed<'_> {
+    fn digest(&self, hash: Hash) -> Result<Vec<u8>, Failure> {
+        match *self {
+            Self::Data(data) => Ok(hash.digest(data)),
+            Self::Digest(digest) if digest.len() == hash.digest(b"").len() => Ok(digest.to_vec()),
+            Self::Digest(_) => Err(fail("ERR_CRYPTO_INVALID_DIGEST", "Invalid digest")),
+        }
+    }
+
+    /// The data itself, for a scheme that hashes as it signs (Ed25519).
+    fn data(&self) -> Result<&[u8], Failure> {
+        match *self {
+            Self::Data(data) => Ok(data),
+            Self::Digest(_) => Err(not_for_keytype()),
+        }
+    }
+}
+
+fn sign(key: &Key, scheme: &Scheme, message: &Signed<'_>) -> Result<Vec<u8>, Failure> {
     let hash = || scheme.hash.ok_or_else(|| fail("ERR_OSSL_EVP_UNSUPPORTED", "a digest is needed"));
     match key {
         Key::RsaPrivate(key) => {
             let hash = hash()?;
-            let digest = hash.digest(data);
+            let digest = message.digest(hash)?;
             if scheme.pss {
                 let salt = pss_salt(scheme, key.n(), digest.len())?;
                 key.sign_with_rng(&mut KernelRng, hash.pss(salt), &digest).map_err(sign_failed)
@@ -621,14 +646,14 @@ fn sign(key: &Key, scheme: &Scheme, data: &[u8]) -> Result<Vec<u8>, Failure> {
                 key.sign(hash.pkcs1v15(), &digest).map_err(sign_failed)
             }
         }
-        Key::P256Private(key) => ecdsa_sign!(p256, key, hash()?.digest(data), scheme.p1363),
-        Key::P384Private(key) => ecdsa_sign!(p384, key, hash()?.digest(data), scheme.p1363),
+        Key::P256Private(key) => ecdsa_sign!(p256, key, message.digest(hash()?)?, scheme.p1363),
+        Key::P384Private(key) => ecdsa_sign!(p384, key, message.digest(hash()?)?, scheme.p1363),
         Key::Ed25519Private(key) => {
             if scheme.hash.is_some() {
                 return Err(not_for_keytype());
             }
             use ed25519_dalek::Signer as _;
-            Ok(key.sign(data).to_bytes().to_vec())
+            Ok(key.sign(message.data()?).to_bytes().to_vec())
         }
         Key::X25519Private(_) => Err(not_for_keytype()),
         _ => Err(fail(
@@ -638,12 +663,17 @@ fn sign(key: &Key, scheme: &Scheme, data: &[u8]) -> Result<Vec<u8>, Failure> {
     }
 }
 
-fn verify(key: &Key, scheme: &Scheme, data: &[u8], signature: &[u8]) -> Result<bool, Failure> {
+fn verify(
+    key: &Key,
+    scheme: &Scheme,
+    message: &Signed<'_>,
+    signature: &[u8],
+) -> Result<bool, Failure> {
     let hash = || scheme.hash.ok_or_else(|| fail("ERR_OSSL_EVP_UNSUPPORTED", "a digest is needed"));
     match key {
         Key::RsaPublic(key) => {
             let hash = hash()?;
-            let digest = hash.digest(data);
+            let digest = message.digest(hash)?;
             if !scheme.pss {
                 return Ok(key.verify(hash.pkcs1v15(), &digest, signature).is_ok());
             }
@@ -657,19 +687,20 @@ fn verify(key: &Key, scheme: &Scheme, data: &[u8], signature: &[u8]) -> Result<b
             Ok(key.verify(hash.pss(salt), &digest, signature).is_ok())
         }
         Key::P256Public(key) => {
-            Ok(ecdsa_verify!(p256, key, hash()?.digest(data), signature, scheme.p1363))
+            Ok(ecdsa_verify!(p256, key, message.digest(hash()?)?, signature, scheme.p1363))
         }
         Key::P384Public(key) => {
-            Ok(ecdsa_verify!(p384, key, hash()?.digest(data), signature, scheme.p1363))
+            Ok(ecdsa_verify!(p384, key, message.digest(hash()?)?, signature, scheme.p1363))
         }
         Key::Ed25519Public(key) => {
+            let data = message.data()?;
             let Ok(signature) = ed25519_dalek::Signature::from_slice(signature) else {
                 return Ok(false);
             };
             Ok(key.verify_strict(data, &signature).is_ok())
         }
         Key::X25519Public(_) => Err(not_for_keytype()),
-        private => verify(&private_to_public(private)?, scheme, data, signature),
+        private => verify(&private_to_public(private)?, scheme, message, signature),
     }
 }
 
@@ -1143,7 +1174,8 @@ fn scheme_arg(
     Ok(Scheme { hash, pss: padding == RSA_PKCS1_PSS_PADDING, salt, p1363 })
 }
 
-/// `keySign(der, private, data, digest, padding, saltLength, dsaEncoding)`: the signature.
+/// `keySign(der, private, data, digest, padding, saltLength, dsaEncoding, prehashed)`: the
+/// signature; with `prehashed`, `data` is already the digest.
 fn key_sign(
     scope: &mut v8::PinScope<'_, '_>,
     args: v8::FunctionCallbackArguments<'_>,
@@ -1151,11 +1183,13 @@ fn key_sign(
 ) {
     let Some(key) = key_arg(scope, &args, 0) else { return };
     let Some(data) = owned_bytes(scope, args.get(2)) else { return };
-    let signed = scheme_arg(scope, &args, 3).and_then(|scheme| sign(&key, &scheme, &data));
+    let message = signed(scope, args.get(7), &data);
+    let signed = scheme_arg(scope, &args, 3).and_then(|scheme| sign(&key, &scheme, &message));
     answer(scope, &mut rv, signed);
 }
 
-/// `keyVerify(der, private, data, signature, digest, padding, saltLength, dsaEncoding)`.
+/// `keyVerify(der, private, data, signature, digest, padding, saltLength, dsaEncoding,
+/// prehashed)`; with `prehashed`, `data` is already the digest.
 fn key_verify(
     scope: &mut v8::PinScope<'_, '_>,
     args: v8::FunctionCallbackArguments<'_>,
@@ -1164,12 +1198,22 @@ fn key_verify(
     let Some(key) = key_arg(scope, &args, 0) else { return };
     let Some(data) = owned_bytes(scope, args.get(2)) else { return };
     let Some(signature) = owned_bytes(scope, args.get(3)) else { return };
+    let message = signed(scope, args.get(8), &data);
     let verified =
-        scheme_arg(scope, &args, 4).and_then(|scheme| verify(&key, &scheme, &data, &signature));
+        scheme_arg(scope, &args, 4).and_then(|scheme| verify(&key, &scheme, &message, &signature));
     match verified {
         Ok(ok) => rv.set_bool(ok),
         Err(failure) => throw(scope, failure),
     }
+}
+
+/// `data` as the data or, when the `prehashed` argument is true, as its digest.
+fn signed<'a>(
+    scope: &mut v8::PinScope<'_, '_>,
+    prehashed: v8::Local<'_, v8::Value>,
+    data: &'a [u8],
+) -> Signed<'a> {
+    if prehashed.boolean_value(scope) { Signed::Digest(data) } else { Signed::Data(data) }
 }
 
 /// `keyGenerate(kind, modulusLength, publicExponent, namedCurve)`: `[pkcs8, spki]`.

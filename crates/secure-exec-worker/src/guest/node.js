@@ -5469,15 +5469,18 @@
     if (algorithm !== undefined && algorithm !== null) return StringCtor(algorithm);
     return key.kind === 'ed25519' ? '' : 'sha256';
   }
-  function signWith(algorithm, bytes, input) {
+  // `prehashed`: `bytes` is the data's digest (createSign / createVerify).
+  function signWith(algorithm, bytes, input, prehashed) {
     const key = asymmetricKeys.get(asymmetricInput(input, true));
     const [padding, saltLength, dsaEncoding] = signingOptions(input);
-    return toBuffer(native.keySign(key.der, true, bytes, digestFor(key, algorithm), padding, saltLength, dsaEncoding));
+    return toBuffer(native.keySign(key.der, true, bytes, digestFor(key, algorithm), padding, saltLength,
+      dsaEncoding, prehashed === true));
   }
-  function verifyWith(algorithm, bytes, input, signature) {
+  function verifyWith(algorithm, bytes, input, signature, prehashed) {
     const key = asymmetricKeys.get(asymmetricInput(input, false));
     const [padding, saltLength, dsaEncoding] = signingOptions(input);
-    return native.keyVerify(key.der, false, bytes, signature, digestFor(key, algorithm), padding, saltLength, dsaEncoding);
+    return native.keyVerify(key.der, false, bytes, signature, digestFor(key, algorithm), padding, saltLength,
+      dsaEncoding, prehashed === true);
   }
   function checkDigest(algorithm) {
     const name = StringCtor(algorithm).toLowerCase().replace(/^rsa-/, '').replace(/withrsaencryption$/, '').replace('-', '');
@@ -5486,39 +5489,47 @@
     }
     return name;
   }
-  // createSign / createVerify: the data gathered by update() (or write()), then one signature.
-  // Sign and Verify: Writable streams (lazily, as above) of the data they sign or verify.
+  // createSign / createVerify: Writable streams (lazily, as above) of the data they sign or
+  // verify, hashed as it comes (as OpenSSL's EVP_DigestSign does), so that none of it is held;
+  // then one signature or verification, after which the object is spent, as in Node.
+  const notInitialised = () => codedError(ErrorCtor, 'ERR_CRYPTO_INVALID_STATE', 'Not initialised');
   class SignatureData {
     constructor(algorithm, options) {
       this._options = options;
       this._digest = checkDigest(algorithm);
-      this._chunks = [];
+      this._hash = requireBuiltin('crypto').createHash(this._digest);
     }
     update(data, encoding) {
-      call(ArrayPrototypePush, this._chunks, new Uint8ArrayCtor(dataBytes(data, encoding, 'data')));
+      if (this._hash === undefined) throw notInitialised();
+      this._hash.update(dataBytes(data, encoding, 'data'));
       return this;
     }
     _write(chunk, encoding, callback) {
       this.update(chunk, encoding);
       callback();
     }
-    _data() {
-      let total = 0;
-      for (const chunk of this._chunks) total += chunk.byteLength;
-      return concat(this._chunks, total);
+    // The digest of all the data; a key that signs without a digest (Ed25519) cannot be used.
+    _finish(input, wantPrivate) {
+      if (this._hash === undefined) throw notInitialised();
+      if (asymmetricKeys.get(asymmetricInput(input, wantPrivate)).kind === 'ed25519') {
+        throw codedError(ErrorCtor, 'ERR_CRYPTO_UNSUPPORTED_OPERATION', 'Unsupported crypto operation');
+      }
+      const digest = this._hash.digest();
+      this._hash = undefined;
+      return digest;
     }
   }
   ObjectSetPrototypeOf(SignatureData.prototype, lazyWritable.base);
   class Sign extends SignatureData {
     sign(key, encoding) {
-      const signature = signWith(this._digest, this._data(), key);
+      const signature = signWith(this._digest, this._finish(key, true), key, true);
       return encoding === undefined || encoding === 'buffer' ? signature : signature.toString(encoding);
     }
   }
   class Verify extends SignatureData {
     verify(key, signature, encoding) {
       const bytes = typeof signature === 'string' ? Buffer().from(signature, encoding) : dataBytes(signature, undefined, 'signature');
-      return verifyWith(this._digest, this._data(), key, bytes);
+      return verifyWith(this._digest, this._finish(key, false), key, bytes, true);
     }
   }
   function generateKeyPairSync(type, options) {
@@ -5790,8 +5801,8 @@
 
   function makeCrypto() {
     const web = prelude.loadWeb().crypto;
-    const HASHES = { md5: ['MD5', 16, 64], sha1: ['SHA-1', 20, 64], sha256: ['SHA-256', 32, 64],
-      sha384: ['SHA-384', 48, 128], sha512: ['SHA-512', 64, 128] };
+    const HASHES = { md5: ['MD5', 16, 64], sha1: ['SHA-1', 20, 64], sha224: ['SHA-224', 28, 64],
+      sha256: ['SHA-256', 32, 64], sha384: ['SHA-384', 48, 128], sha512: ['SHA-512', 64, 128] };
     function hashInfo(algorithm) {
       const info = HASHES[StringCtor(algorithm).toLowerCase().replace('-', '')];
       if (info === undefined) {

@@ -518,6 +518,8 @@ fn digest(
         // For `crypto.createHash('md5')`; Web Crypto's `digest` does not offer it.
         "MD5" => hash_in_pieces::<md5::Md5>(input, &halted),
         "SHA-1" => hash_in_pieces::<sha1::Sha1>(input, &halted),
+        // For `crypto.createHash('sha224')`; Web Crypto's `digest` does not offer it either.
+        "SHA-224" => hash_in_pieces::<sha2::Sha224>(input, &halted),
         "SHA-256" => hash_in_pieces::<sha2::Sha256>(input, &halted),
         "SHA-384" => hash_in_pieces::<sha2::Sha384>(input, &halted),
         "SHA-512" => hash_in_pieces::<sha2::Sha512>(input, &halted),
