@@ -473,6 +473,17 @@ impl Hash {
         }
     }
 
+    /// The digest's length in bytes.
+    fn len(self) -> usize {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha224 => 28,
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+
     fn pkcs1v15(self) -> Pkcs1v15Sign {
         match self {
             Self::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
@@ -619,7 +630,7 @@ impl Signed<'_> {
     fn digest(&self, hash: Hash) -> Result<Vec<u8>, Failure> {
         match *self {
             Self::Data(data) => Ok(hash.digest(data)),
-            Self::Digest(digest) if digest.len() == hash.digest(b"").len() => Ok(digest.to_vec()),
+            Self::Digest(digest) if digest.len() == hash.len() => Ok(digest.to_vec()),
             Self::Digest(_) => Err(fail("ERR_CRYPTO_INVALID_DIGEST", "Invalid digest")),
         }
     }
@@ -724,7 +735,7 @@ fn pss_recovered_salt(key: &RsaPublicKey, hash: Hash, signature: &[u8]) -> Optio
     }
     let mut em = vec![0u8; em_len - m.len()];
     em.extend_from_slice(&m);
-    let h_len = hash.digest(b"").len();
+    let h_len = hash.len();
     if em_len < h_len + 2 || em.last() != Some(&0xbc) {
         return None;
     }

@@ -5469,18 +5469,19 @@
     if (algorithm !== undefined && algorithm !== null) return StringCtor(algorithm);
     return key.kind === 'ed25519' ? '' : 'sha256';
   }
-  // `prehashed`: `bytes` is the data's digest (createSign / createVerify).
-  function signWith(algorithm, bytes, input, prehashed) {
-    const key = asymmetricKeys.get(asymmetricInput(input, true));
+  // With `hashedFor` (the key `input` names, looked up by createSign / createVerify), `bytes`
+  // is the data's digest.
+  function signWith(algorithm, bytes, input, hashedFor) {
+    const key = hashedFor === undefined ? asymmetricKeys.get(asymmetricInput(input, true)) : hashedFor;
     const [padding, saltLength, dsaEncoding] = signingOptions(input);
     return toBuffer(native.keySign(key.der, true, bytes, digestFor(key, algorithm), padding, saltLength,
-      dsaEncoding, prehashed === true));
+      dsaEncoding, hashedFor !== undefined));
   }
-  function verifyWith(algorithm, bytes, input, signature, prehashed) {
-    const key = asymmetricKeys.get(asymmetricInput(input, false));
+  function verifyWith(algorithm, bytes, input, signature, hashedFor) {
+    const key = hashedFor === undefined ? asymmetricKeys.get(asymmetricInput(input, false)) : hashedFor;
     const [padding, saltLength, dsaEncoding] = signingOptions(input);
     return native.keyVerify(key.der, false, bytes, signature, digestFor(key, algorithm), padding, saltLength,
-      dsaEncoding, prehashed === true);
+      dsaEncoding, hashedFor !== undefined);
   }
   function checkDigest(algorithm) {
     const name = StringCtor(algorithm).toLowerCase().replace(/^rsa-/, '').replace(/withrsaencryption$/, '').replace('-', '');
@@ -5508,28 +5509,32 @@
       this.update(chunk, encoding);
       callback();
     }
-    // The digest of all the data; a key that signs without a digest (Ed25519) cannot be used.
+    // The key `input` names and the digest of all the data, which spends the object; a key
+    // that signs without a digest (Ed25519) is refused first, leaving the data as it was.
     _finish(input, wantPrivate) {
       if (this._hash === undefined) throw notInitialised();
-      if (asymmetricKeys.get(asymmetricInput(input, wantPrivate)).kind === 'ed25519') {
+      const key = asymmetricKeys.get(asymmetricInput(input, wantPrivate));
+      if (key.kind === 'ed25519') {
         throw codedError(ErrorCtor, 'ERR_CRYPTO_UNSUPPORTED_OPERATION', 'Unsupported crypto operation');
       }
       const digest = this._hash.digest();
       this._hash = undefined;
-      return digest;
+      return [key, digest];
     }
   }
   ObjectSetPrototypeOf(SignatureData.prototype, lazyWritable.base);
   class Sign extends SignatureData {
     sign(key, encoding) {
-      const signature = signWith(this._digest, this._finish(key, true), key, true);
+      const [signer, digest] = this._finish(key, true);
+      const signature = signWith(this._digest, digest, key, signer);
       return encoding === undefined || encoding === 'buffer' ? signature : signature.toString(encoding);
     }
   }
   class Verify extends SignatureData {
     verify(key, signature, encoding) {
       const bytes = typeof signature === 'string' ? Buffer().from(signature, encoding) : dataBytes(signature, undefined, 'signature');
-      return verifyWith(this._digest, this._finish(key, false), key, bytes, true);
+      const [verifier, digest] = this._finish(key, false);
+      return verifyWith(this._digest, digest, key, bytes, verifier);
     }
   }
   function generateKeyPairSync(type, options) {
